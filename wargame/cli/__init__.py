@@ -1,0 +1,1 @@
+"""The command-line face: `run.py simulate` and `run.py validate`."""

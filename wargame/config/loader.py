@@ -1,0 +1,121 @@
+"""Reading scenario files: YAML (safe_load only) to a validated `Scenario`, or a clear error.
+
+Every failure becomes a `ScenarioError` whose lines name the file, the field path and what was
+expected, so the CLI can print them and exit 2 instead of showing a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from wargame.config.schema import Scenario
+
+SCENARIO_SUFFIXES = (".yaml", ".yml")
+
+
+class ScenarioError(Exception):
+    """A scenario (or other config) file that cannot be used; `problems` are 'path: message' lines."""
+
+    def __init__(self, source: str, problems: list[str]):
+        self.source = source
+        self.problems = problems
+        super().__init__("\n".join(f"{source}: {problem}" for problem in problems))
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse one YAML file with `yaml.safe_load`, turning I/O and syntax errors into ScenarioError."""
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(source, ["file not found"]) from None
+    except IsADirectoryError:
+        raise ScenarioError(source, ["is a folder, expected a YAML file"]) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ScenarioError(source, [f"cannot read: {error}"]) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        where = ""
+        mark = getattr(error, "problem_mark", None)
+        if mark is not None:
+            where = f"line {mark.line + 1}, column {mark.column + 1}: "
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise ScenarioError(source, [f"{where}not valid YAML ({problem})"]) from None
+    if data is None:
+        raise ScenarioError(source, ["the file is empty; expected a mapping of scenario fields"])
+    return data
+
+
+def validate_data[M: BaseModel](data: Any, model: type[M], source: str) -> M:
+    """Validate parsed data against a pydantic model, or raise ScenarioError naming each field."""
+    if not isinstance(data, dict):
+        raise ScenarioError(
+            source, [f"expected a mapping of fields at the top level, got {type(data).__name__}"]
+        )
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise ScenarioError(source, describe_validation_error(error)) from None
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Load and validate one scenario file."""
+    path = Path(path)
+    return validate_data(read_yaml(path), Scenario, str(path))
+
+
+def describe_validation_error(error: ValidationError) -> list[str]:
+    """Turn pydantic's errors into 'field.path: what was expected (got ...)' lines."""
+    lines = []
+    for item in error.errors(include_url=False):
+        path = format_location(item["loc"])
+        message = item["msg"]
+        if message.startswith("Value error, "):
+            message = message.removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            message = "unknown field (check the spelling; unknown keys are not allowed)"
+        elif item["type"] == "missing":
+            message = "required field is missing"
+        elif "input" in item and item["type"] not in ("value_error", "assertion_error"):
+            message = f"{message} (got {short_repr(item['input'])})"
+        # Cross-reference problems already carry their own paths: split them into lines.
+        if not path and item["type"] == "value_error":
+            lines.extend(part.strip() for part in message.split("; "))
+        else:
+            lines.append(f"{path or '(top level)'}: {message}")
+    return lines
+
+
+def format_location(location: Iterable[Any]) -> str:
+    path = ""
+    for part in location:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path
+
+
+def short_repr(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def scenario_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Expand files and folders (recursively) into the YAML files they hold, in a stable order."""
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found.extend(
+                sorted(p for p in path.rglob("*") if p.suffix in SCENARIO_SUFFIXES and p.is_file())
+            )
+        else:
+            found.append(path)
+    return found

@@ -1,0 +1,73 @@
+"""Choosing by quantal response: score options with an actor's own weighted cost terms, pick by logit.
+
+An actor hands over, for each option, the raw value of each of its cost terms (positive = bad,
+negative = a benefit). Utility is minus the weighted sum; the choice is drawn with
+P(i) = exp(lambda U_i) / sum_j exp(lambda U_j). The `Decision` keeps the whole term-by-term
+breakdown, because the "why" panel and the after-action review show it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Decision:
+    actor: str
+    options: tuple[str, ...]
+    weighted_terms: tuple[Mapping[str, float], ...]  # per option: term -> weight * raw cost
+    utilities: tuple[float, ...]
+    probabilities: tuple[float, ...]
+    chosen: str
+
+    def breakdown(self, option: str | None = None) -> dict[str, float]:
+        """The weighted cost of each term for one option (the chosen one by default)."""
+        return dict(self.weighted_terms[self.options.index(option or self.chosen)])
+
+    def probability(self, option: str) -> float:
+        return self.probabilities[self.options.index(option)]
+
+
+def logit_probabilities(utilities: np.ndarray, rationality: float) -> np.ndarray:
+    """Quantal-response probabilities; rows of a 2-D array are independent choosers."""
+    scaled = rationality * np.asarray(utilities, dtype=float)
+    scaled = scaled - scaled.max(axis=-1, keepdims=True)  # stable softmax
+    weights = np.exp(scaled)
+    return weights / weights.sum(axis=-1, keepdims=True)
+
+
+def draw_choices(probabilities: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One draw per row of a (choosers x options) probability matrix, vectorised."""
+    cumulative = np.cumsum(probabilities, axis=1)
+    draws = rng.random(probabilities.shape[0])[:, None]
+    chosen = (draws > cumulative).sum(axis=1)
+    return np.minimum(chosen, probabilities.shape[1] - 1)
+
+
+def decide(
+    actor: str,
+    raw_terms: Mapping[str, Mapping[str, float]],
+    weights: Mapping[str, float],
+    rationality: float,
+    rng: np.random.Generator,
+) -> Decision:
+    """Score each option by -sum(weight * cost) and draw one by the logit rule."""
+    options = tuple(raw_terms)
+    weighted = tuple(
+        {term: weights[term] * value for term, value in raw_terms[option].items()}
+        for option in options
+    )
+    utilities = np.array([-sum(terms.values()) for terms in weighted])
+    probabilities = logit_probabilities(utilities, rationality)
+    index = int(draw_choices(probabilities[None, :], rng)[0])
+    return Decision(
+        actor=actor,
+        options=options,
+        weighted_terms=weighted,
+        utilities=tuple(float(u) for u in utilities),
+        probabilities=tuple(float(p) for p in probabilities),
+        chosen=options[index],
+    )

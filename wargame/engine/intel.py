@@ -1,0 +1,203 @@
+"""Planning knowledge both sides compute once from the scenario: defended sites as defence layers,
+the IRGC's salvo and its target list, and expected-value forecasts built from the same
+adjudication formulas (`expected_raid`), which the actors' cost terms read every round.
+
+Planners work from the order of battle at the start (magazines as fielded), not from live
+magazine counts: that is part of their fog of war, and it keeps a decision cheap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from wargame.config.schema import C2Posture, NodeKind, Salvo, Scenario, SiteRole
+from wargame.engine.rules.defence import Layer, RaidGroup, expected_raid
+from wargame.engine.theatre import Theatre
+
+# Scales that bring each forecast to roughly one unit at a typical bad day, so that the
+# scenario's weights compare like with like.
+DAMAGE_SCALE = 10.0  # value-weighted damage units
+CASUALTY_SCALE = 5.0  # deaths
+SPEND_SCALE = 1e8  # USD
+LIMITED_PACKAGE_ROLES = (SiteRole.COASTAL_RADAR, SiteRole.DRONE_STORAGE, SiteRole.SURVEILLANCE)
+
+
+@dataclass(frozen=True)
+class TargetForecast:
+    node: str
+    host: str
+    value: float  # after the C2 lever
+    leaked: float
+    intercepted: float
+    damage: float  # value-weighted
+    casualties: float
+    interceptor_cost: float
+
+
+def effective_value(scenario: Scenario, node_id: str) -> float:
+    """A site's value; C2 sites lose most of it when command moves afloat."""
+    node = scenario.node(node_id)
+    levers = scenario.levers
+    if node.c2 and levers.c2_posture == C2Posture.DISTRIBUTED_AFLOAT:
+        return node.value * levers.c2_relocated_value
+    return node.value
+
+
+def site_layers(scenario: Scenario, node_id: str, magazines: np.ndarray | None = None) -> list[Layer]:
+    """The defence layers fielded at a site under the current defence mix, outermost first."""
+    node = scenario.node(node_id)
+    layers = []
+    for index, assignment in enumerate(node.defences):
+        system = scenario.interceptors[assignment.system]
+        if system.requires_mix is not None and system.requires_mix != scenario.levers.defence_mix:
+            continue
+        magazine = (
+            assignment.magazine_per_battery * assignment.batteries
+            if magazines is None
+            else int(magazines[index])
+        )
+        layers.append(
+            Layer(
+                system=assignment.system,
+                pk={w_id: w.pk[assignment.system] for w_id, w in scenario.weapons.items()
+                    if assignment.system in w.pk},
+                detection=system.detection,
+                reliability=system.reliability,
+                doctrine=system.doctrine.value,
+                shots_per_threat=system.shots_per_threat,
+                fire_channels=assignment.batteries * assignment.fire_channels_per_battery,
+                magazine=magazine,
+                unit_cost=system.unit_cost_usd,
+            )
+        )
+    return layers
+
+
+def layer_slots(scenario: Scenario, node_id: str) -> list[int]:
+    """Indices into the node's `defences` of the layers `site_layers` returns, in order."""
+    node = scenario.node(node_id)
+    mix = scenario.levers.defence_mix
+    return [
+        index for index, assignment in enumerate(node.defences)
+        if scenario.interceptors[assignment.system].requires_mix in (None, mix)
+    ]
+
+
+def salvo_groups(scenario: Scenario, salvo: Salvo, scale: float = 1.0) -> list[RaidGroup]:
+    """The IRGC's raid at one target, scaled by the launch capacity it has left."""
+    irgc = scenario.actors.irgc
+    groups = []
+    for kind, weapon_id in (("ballistic", irgc.ballistic_weapon), ("drone", irgc.drone_weapon),
+                            ("cruise", irgc.cruise_weapon)):
+        count = int(round(getattr(salvo, kind) * scale))
+        if weapon_id is None or count == 0:
+            continue
+        weapon = scenario.weapons[weapon_id]
+        groups.append(RaidGroup(weapon=weapon_id, kind=weapon.kind.value, count=count,
+                                reliability=weapon.reliability, unit_cost=weapon.unit_cost_usd))
+    return groups
+
+
+def forecast_target(scenario: Scenario, node_id: str, salvo: Salvo) -> TargetForecast:
+    node = scenario.node(node_id)
+    groups = salvo_groups(scenario, salvo)
+    outcome = expected_raid(groups, site_layers(scenario, node_id))
+    damage_per = np.array([scenario.weapons[g.weapon].damage for g in groups])
+    leaked = float(outcome.leaked.sum())
+    value = effective_value(scenario, node_id)
+    adjudication = scenario.adjudication
+    return TargetForecast(
+        node=node_id,
+        host=node.host or "",
+        value=value,
+        leaked=leaked,
+        intercepted=float(outcome.intercepted.sum()),
+        damage=float((outcome.leaked * damage_per).sum()) * (1.0 - node.hardening) * value,
+        casualties=leaked * adjudication.casualties_per_leaker * (0.1 + node.population_exposure),
+        interceptor_cost=outcome.interceptor_cost,
+    )
+
+
+class Intel:
+    """Forecast tables computed once per model from the scenario and theatre."""
+
+    def __init__(self, scenario: Scenario, theatre: Theatre):
+        self.scenario = scenario
+        irgc = scenario.actors.irgc
+        full_capacity = np.ones(len(theatre.iran_sites))
+        reachable = [
+            node_id for node_id in theatre.host_targets
+            if scenario.node(node_id).kind == NodeKind.US_BASE
+            and (theatre.in_reach(irgc.ballistic_weapon, node_id, full_capacity)
+                 or theatre.in_reach(irgc.drone_weapon, node_id, full_capacity))
+        ]
+        forecasts = [forecast_target(scenario, node_id, irgc.salvo_per_target) for node_id in reachable]
+        # The IRGC aims where it expects the most value-weighted damage.
+        self.base_targets = tuple(sorted(forecasts, key=lambda f: (-f.damage, f.node)))
+        energy = [
+            node_id for node_id in theatre.host_targets
+            if scenario.node(node_id).kind == NodeKind.ENERGY
+            and theatre.in_reach(irgc.drone_weapon, node_id, full_capacity)
+        ]
+        self.energy_targets = tuple(sorted(
+            (forecast_target(scenario, node_id, irgc.energy_salvo) for node_id in energy),
+            key=lambda f: (-f.damage, f.node),
+        ))
+        top = self.base_targets[: irgc.salvo_targets]
+        self.expected_us_damage = sum(f.damage for f in top) / DAMAGE_SCALE
+        self.expected_us_casualties = sum(f.casualties for f in top) / CASUALTY_SCALE
+        self.expected_interceptor_spend = sum(f.interceptor_cost for f in top) / SPEND_SCALE
+        self.host_exposure = {}
+        self.interceptor_request_cost = {}
+        for host in scenario.actors.hosts:
+            mine = [f for f in self.base_targets + self.energy_targets if f.host == host.id]
+            share = 1.0 / max(1, len({f.host for f in self.base_targets}))
+            self.host_exposure[host.id] = {
+                "damage": share * sum(f.damage for f in mine) / DAMAGE_SCALE,
+                "casualties": share * sum(f.casualties for f in mine) / CASUALTY_SCALE,
+            }
+            unit_cost = max((i.unit_cost_usd for i in scenario.interceptors.values()
+                             if i.requires_mix is None), default=0.0)
+            self.interceptor_request_cost[host.id] = host.interceptor_request_size * unit_cost / SPEND_SCALE
+        self.iran_package_losses = (
+            self._package_loss(theatre, scenario.actors.centcom.limited_package_targets,
+                               LIMITED_PACKAGE_ROLES),
+            self._package_loss(theatre, scenario.actors.centcom.expanded_package_targets,
+                               tuple(SiteRole)),
+        )
+
+    def _package_loss(self, theatre: Theatre, targets: int, roles) -> float:
+        """Expected share of Iran's total site capacity one US package removes."""
+        centcom = self.scenario.actors.centcom
+        weapon = self.scenario.weapons[centcom.strike_weapon]
+        eligible = [s for s, role in zip(theatre.iran_sites, theatre.site_roles, strict=True) if role in roles]
+        if not eligible:
+            return 0.0
+        hardening = np.mean([self.scenario.node(s).hardening for s in eligible])
+        hit_p = weapon.reliability * (1.0 - hardening)
+        kept_per_target = (1.0 - hit_p * centcom.damage_per_hit) ** centcom.weapons_per_target
+        struck = min(targets, len(eligible))
+        return struck * (1.0 - kept_per_target) / len(theatre.iran_sites) * 2.0
+
+    def salvo_targets(self, discount: dict[str, float], count: int) -> list[TargetForecast]:
+        """Best targets after discounting hosts that opened their own channel or restrict basing."""
+        ranked = sorted(self.base_targets, key=lambda f: (-f.damage * discount.get(f.host, 1.0), f.node))
+        return ranked[:count]
+
+    def _discounts(self, view) -> dict[str, float]:
+        discount = dict.fromkeys(view.host_open_channel, 0.5)
+        for host in view.restricted_hosts:
+            discount[host] = discount.get(host, 1.0) * 0.6
+        return discount
+
+    def salvo_leverage(self, view) -> float:
+        targets = self.salvo_targets(self._discounts(view), self.scenario.actors.irgc.salvo_targets)
+        discount = self._discounts(view)
+        return sum(f.damage * discount.get(f.host, 1.0) for f in targets) / DAMAGE_SCALE * view.strike_capacity
+
+    def energy_leverage(self, view) -> float:
+        if not self.energy_targets:
+            return 0.0
+        return self.energy_targets[0].damage / DAMAGE_SCALE * view.strike_capacity

@@ -1,0 +1,162 @@
+"""Per-round metrics: small reporter functions the model's DataCollector calls once a round.
+
+Every number the CLI table, the summary, the files and the UI show comes from here, never
+recomputed elsewhere.
+"""
+
+from __future__ import annotations
+
+from wargame.config.ladder import rung_name
+from wargame.engine.rules.defence import THREAT_KINDS
+
+TOTAL_KEYS = (
+    "interceptor_spend_usd",
+    "attacker_spend_usd",
+    "us_strike_spend_usd",
+    "host_damage",
+    "economic_loss_usd",
+    "casualties",
+    "vessels_struck",
+    "transits",
+    "shipping_loss_usd",
+    "leakers",
+    "force_majeure_days",
+    *(f"launched_{kind}" for kind in THREAT_KINDS),
+    *(f"intercepted_{kind}" for kind in THREAT_KINDS),
+)
+
+
+def round_number(model) -> int:
+    return model.round
+
+
+def date(model) -> str:
+    return model.date.isoformat()
+
+
+def rung(model) -> int:
+    return model.tally.rung
+
+
+def rung_label(model) -> str:
+    return rung_name(model.tally.rung)
+
+
+def highest_rung(model) -> int:
+    return model.highest_rung
+
+
+def mou_state(model) -> str:
+    return model.mou.name
+
+
+def channel(model) -> str:
+    return model.channel.name
+
+
+def irgc_action(model) -> str:
+    return model.tally.irgc_action
+
+
+def centcom_action(model) -> str:
+    return model.tally.centcom_action
+
+
+def lebanon_intensity(model) -> float:
+    return round(model.lebanon, 6)
+
+
+def us_ledger(model) -> float:
+    return round(model.ledgers.us, 6)
+
+
+def iran_ledger(model) -> float:
+    return round(model.ledgers.iran, 6)
+
+
+def transits(model) -> int:
+    return model.tally.transits
+
+
+def vessels_in_area(model) -> int:
+    return model.fleet.count()
+
+
+def outside_corridor(model) -> int:
+    return model.tally.outside
+
+
+def vessels_struck(model) -> int:
+    return model.tally.vessels_struck + model.tally.mine_hits
+
+
+def war_risk_premium(model) -> float:
+    return round(model.premium, 6)
+
+
+def leakers(model) -> int:
+    return model.tally.leakers
+
+
+def iran_surveillance(model) -> float:
+    return round(model.surveillance(), 6)
+
+
+def host_tolerance_mean(model) -> float:
+    states = model.host_states.values()
+    return round(sum(s.tolerance for s in states) / len(states), 6)
+
+
+def hosts_restricting(model) -> int:
+    return sum(s.restricted for s in model.host_states.values())
+
+
+def cost_exchange_so_far(model) -> float:
+    """Interceptor spend over attacker spend, cumulative (0 before anything is fired)."""
+    attacker = model.totals["attacker_spend_usd"]
+    return round(model.totals["interceptor_spend_usd"] / attacker, 6) if attacker else 0.0
+
+
+def _intercepted(kind):
+    def reporter(model) -> int:
+        return model.tally.intercepted[kind]
+
+    reporter.__name__ = f"intercepted_{kind}"
+    return reporter
+
+
+def _total(key):
+    def reporter(model) -> float:
+        value = model.totals[key]
+        return round(value, 6) if isinstance(value, float) else value
+
+    reporter.__name__ = f"total_{key}"
+    return reporter
+
+
+MODEL_REPORTERS = {
+    "round": round_number,
+    "date": date,
+    "rung": rung,
+    "rung_name": rung_label,
+    "highest_rung": highest_rung,
+    "mou": mou_state,
+    "channel": channel,
+    "irgc_action": irgc_action,
+    "centcom_action": centcom_action,
+    "lebanon": lebanon_intensity,
+    "us_ledger": us_ledger,
+    "iran_ledger": iran_ledger,
+    "transits": transits,
+    "vessels_in_area": vessels_in_area,
+    "outside_corridor": outside_corridor,
+    "vessels_struck": vessels_struck,
+    "war_risk_premium": war_risk_premium,
+    **{f"intercepted_{kind}": _intercepted(kind) for kind in THREAT_KINDS},
+    "leakers": leakers,
+    "iran_surveillance": iran_surveillance,
+    "host_tolerance": host_tolerance_mean,
+    "hosts_restricting": hosts_restricting,
+    "cost_exchange": cost_exchange_so_far,
+    **{f"total_{key}": _total(key) for key in TOTAL_KEYS},
+}

@@ -1,0 +1,756 @@
+"""The Mesa model: wires the theatre, the actors and the vessels, and runs one round as DESIGN §3.
+
+A round, in order: (1) outside processes move and scripted injects fire; (2) vessels arrive and
+choose; (3) every actor decides from its own view, simultaneously; (4) adjudication of
+interdictions, strike packages and salvos; (5) hosts update tolerance and basing; (6) ledgers,
+the MOU and the channel update; (7) metrics and events are recorded. Nothing here schedules the
+escalation loop: it comes out of the actors' cost functions.
+
+`build_model(scenario, seed)` is the one way to build a model (CLI, sweeps, tests, UI).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+
+import mesa
+import numpy as np
+from mesa.datacollection import DataCollector
+from mesa.discrete_space import Network
+
+from wargame.config.ladder import ACTIONS, VESSEL_CHOICES, rung_name
+from wargame.config.schema import MouLinkage, NodeKind, Scenario, SiteRole
+from wargame.engine import metrics
+from wargame.engine.agents import Centcom, Host, Irgc
+from wargame.engine.decision import Decision, draw_choices, logit_probabilities
+from wargame.engine.events import Event
+from wargame.engine.fleet import UNDECIDED, Fleet
+from wargame.engine.intel import LIMITED_PACKAGE_ROLES, Intel, effective_value, layer_slots, salvo_groups, site_layers
+from wargame.engine.observation import CentcomView, HostView, IrgcView, reported
+from wargame.engine.rules import shipping, strikes
+from wargame.engine.rules.defence import THREAT_KINDS, RaidGroup, resolve_raid
+from wargame.engine.rules.diplomacy import Channel, Ledgers, MouState, next_mou_state, update_ledgers
+from wargame.engine.rules.outside import next_lebanon_intensity
+from wargame.engine.rules.tolerance import basing_restricted, next_tolerance
+from wargame.engine.theatre import LAUNCH_CAPACITY_FLOOR, Theatre, path_km
+
+log = logging.getLogger(__name__)
+
+COMPLY, OUTSIDE, WAIT, TURN_BACK = range(len(VESSEL_CHOICES))
+# How long remembered signals last (share kept per round).
+DEFIANCE_MEMORY = 0.7
+SOVEREIGNTY_MEMORY = 0.85
+UNANSWERED_MEMORY = 0.85
+SIGNAL_MEMORY = 0.8
+# What an answer leaves of the grievance it answers.
+ANSWERED_LEFT = 0.2
+# Detected defiant vessels that make one unit of defiance in the IRGC's eyes.
+DEFIANCE_UNIT_VESSELS = 10.0
+ESCORT_ROUNDS = 5
+HOST_ACTION_ROUNDS = 5  # how long a restriction or a host's own channel lasts
+WARNING_RISK = 0.004  # strike chance a vessel reads into enforced mandates with no attack yet
+CREW_CASUALTY_SHARE = 0.05  # share of crew killed when a ship is hit
+
+
+@dataclass
+class RoundTally:
+    """What happened this round; the DataCollector reads it through `metrics`."""
+
+    irgc_action: str = "comply"
+    centcom_action: str = "hold_and_negotiate"
+    host_actions: dict[str, str] = field(default_factory=dict)
+    rung: int = 0
+    arrivals: int = 0
+    transits: int = 0
+    outside: int = 0
+    complied: int = 0
+    waiting: int = 0
+    turned_back: int = 0
+    defiant_detected: int = 0
+    vessels_attacked: int = 0
+    vessels_struck: int = 0
+    mine_hits: int = 0
+    sites_struck: int = 0
+    host_strikes: int = 0
+    launched: dict[str, int] = field(default_factory=lambda: dict.fromkeys(THREAT_KINDS, 0))
+    intercepted: dict[str, int] = field(default_factory=lambda: dict.fromkeys(THREAT_KINDS, 0))
+    leakers: int = 0
+    interceptor_spend: float = 0.0
+    attacker_spend: float = 0.0
+    us_strike_spend: float = 0.0
+    host_damage: float = 0.0
+    casualties: int = 0
+    shipping_loss: float = 0.0
+
+
+@dataclass
+class HostState:
+    tolerance: float
+    restricted: bool = False
+    restricted_until: int = 0
+    open_channel_until: int = 0
+    force_majeure_until: int = 0
+    damage_recent: float = 0.0
+    casualties_recent: float = 0.0
+    damage_total: float = 0.0
+    defence_spend: float = 0.0
+
+
+class GulfModel(mesa.Model):
+    """One run of the Gulf escalation cycle."""
+
+    def __init__(self, scenario: Scenario, seed: int):
+        super().__init__(rng=seed)
+        self.spec = scenario
+        self.seed = seed
+        self.theatre = Theatre(scenario)
+        self.space = Network(self.theatre.graph, random=self.random, layout=self.theatre.layout())
+        self.intel = Intel(scenario, self.theatre)
+        cumulative = {}
+        for route in self.theatre.routes:
+            cumulative[(route.index, False)] = path_km(self.theatre.graph, list(route.comply_path))
+            cumulative[(route.index, True)] = path_km(self.theatre.graph, list(route.outside_path))
+        self.fleet = Fleet(self.theatre.routes, cumulative)
+        actors = scenario.actors
+        self.irgc = Irgc(self, actors.irgc.rationality, actors.irgc.weights.model_dump())
+        self.centcom = Centcom(self, actors.centcom.rationality, actors.centcom.weights.model_dump())
+        self.hosts = {params.id: Host(self, params) for params in actors.hosts}
+        self._init_world()
+        self.datacollector = DataCollector(model_reporters=metrics.MODEL_REPORTERS)
+
+    # --- state ----------------------------------------------------------------------------
+
+    def _init_world(self) -> None:
+        scenario = self.spec
+        theatre = self.theatre
+        self.round = 0
+        self.date = scenario.clock.start_date
+        self.capacity = np.ones(len(theatre.iran_sites))
+        self.site_hardening = np.array([scenario.node(s).hardening for s in theatre.iran_sites])
+        self.site_value = np.array([scenario.node(s).value for s in theatre.iran_sites])
+        self.magazines: dict[str, np.ndarray] = {}
+        self.magazine_caps: dict[str, np.ndarray] = {}
+        for node in scenario.nodes:
+            if node.defences:
+                start = np.array([d.magazine_per_battery * d.batteries for d in node.defences], dtype=np.int64)
+                self.magazines[node.id] = start.copy()
+                self.magazine_caps[node.id] = start.copy()
+        self.lebanon = scenario.lebanon.start
+        self.ledgers = Ledgers()
+        self.mou = MouState.IN_FORCE
+        self.calm_rounds = 0
+        self.channel = Channel.OPEN
+        self.defiance = 0.0
+        self.sovereignty = 0.0
+        self.us_unanswered = 0.0
+        self.shipping_attack_memory = 0.0
+        self.premium_memory = 0.0
+        self.host_strike_memory = 0.0
+        self.us_strike_memory = 0.0
+        self.mandate_memory = 0.0
+        self.mines = 0.0
+        self.escort_until = 0
+        self.relief_offered = False
+        self.restraint_pressure = 0.0
+        self.transit_memory = float(scenario.shipping.arrivals_per_round)
+        self.host_states = {h.id: HostState(tolerance=h.tolerance_start) for h in scenario.actors.hosts}
+        self.premium = scenario.shipping.premium.calm_rate
+        self.tally = RoundTally()
+        self.totals: dict[str, float] = dict.fromkeys(metrics.TOTAL_KEYS, 0.0)
+        self.highest_rung = 0
+        self.collapsed_round: int | None = None
+        self.phase_firsts: dict[int, int] = {}
+        self.events: list[Event] = []
+        self.decisions: dict[str, Decision] = {}
+
+    # --- the round ------------------------------------------------------------------------
+
+    def step(self) -> None:
+        self.round += 1
+        self.date = self.spec.clock.start_date + dt.timedelta(
+            hours=self.spec.clock.round_hours * (self.round - 1)
+        )
+        self.tally = RoundTally()
+        forced = self._outside_processes()
+        exposed_slots, detected = self._vessels_arrive_and_choose()
+        irgc_view, centcom_view, host_views = self._observe(int(detected.sum()))
+        decisions = self._decide(irgc_view, centcom_view, host_views, forced)
+        self._adjudicate(decisions, exposed_slots, detected)
+        self._update_hosts(decisions)
+        self._update_diplomacy(decisions, forced)
+        self._record_round()
+
+    # 1. outside processes and injects
+    def _outside_processes(self) -> dict[str, str]:
+        self.lebanon = next_lebanon_intensity(self.lebanon, self.spec.lebanon, self.rng)
+        forced: dict[str, str] = {}
+        for inject in self.spec.injects:
+            if inject.round != self.round:
+                continue
+            if inject.kind == "lebanon_intensity":
+                self.lebanon = float(inject.value)
+            elif inject.kind == "channel":
+                forced["channel"] = inject.channel
+            else:
+                forced[inject.actor] = inject.action
+            self._log("scenario", "inject", inject.kind, "fired",
+                      f"Scripted inject: {inject.note or inject.kind}.")
+        return forced
+
+    # 2. vessels
+    def _vessels_arrive_and_choose(self) -> tuple[np.ndarray, np.ndarray]:
+        params = self.spec.shipping
+        rng = self.rng
+        fleet = self.fleet
+        arrivals = int(rng.poisson(params.arrivals_per_round))
+        values = params.vessel_value_usd * np.exp(params.value_spread * rng.standard_normal(arrivals))
+        shares = np.array([r.share for r in self.theatre.routes])
+        routes = rng.choice(len(shares), size=arrivals, p=shares / shares.sum())
+        fleet.arrive(self, values, routes)
+        self.tally.arrivals = arrivals
+
+        choosing = np.flatnonzero(fleet.alive & ((fleet.choice == UNDECIDED) | (fleet.choice == WAIT)))
+        if len(choosing):
+            costs = shipping.vessel_costs(
+                fleet.value[choosing],
+                self.outside_strike_probability(),
+                self.mines * shipping.MINE_HIT_PER_DENSITY,
+                self.premium,
+                fleet.waited[choosing] < params.max_wait_rounds,
+                params,
+            )
+            utilities = shipping.vessel_utilities(costs, params.weights)
+            probabilities = logit_probabilities(utilities, params.rationality)
+            choices = draw_choices(probabilities, rng)
+            fleet.choice[choosing] = choices
+            fleet.waited[choosing] += choices == WAIT
+            self.tally.complied = int((choices == COMPLY).sum())
+            self.tally.outside = int((choices == OUTSIDE).sum())
+            self.tally.waiting = int((choices == WAIT).sum())
+            turned = choosing[choices == TURN_BACK]
+            self.tally.turned_back = len(turned)
+            fleet.depart(turned)
+
+        # Ships running the TSS branch this round, inside anti-ship reach, can be seen and struck.
+        outside = np.flatnonzero(fleet.alive & (fleet.choice == OUTSIDE))
+        exposed = np.zeros(len(outside), dtype=bool)
+        if len(outside):
+            route_ids = fleet.route[outside]
+            start = fleet.progress[outside]
+            end = start + params.speed_km_per_round
+            lo = np.array([r.exposed_from_km for r in self.theatre.routes])[route_ids]
+            hi = np.array([r.exposed_to_km for r in self.theatre.routes])[route_ids]
+            exposed = (hi > 0) & (start <= hi) & (end >= lo)
+        exposed_slots = outside[exposed]
+        detection = self.surveillance() * 0.95
+        detected = rng.random(len(exposed_slots)) < detection
+        self.tally.defiant_detected = int(detected.sum())
+        return exposed_slots, detected
+
+    def outside_strike_probability(self) -> float:
+        """What ships read into recent attacks on vessels that ran the TSS branch."""
+        risk = WARNING_RISK * min(1.0, self.mandate_memory) + 0.02 * self.shipping_attack_memory
+        if self.round <= self.escort_until:
+            risk *= 1.0 - self.spec.actors.centcom.escort_protection
+        return float(min(0.5, risk))
+
+    # capacities the Iranian sites stand for
+    def _role_capacity(self, roles) -> float:
+        mask = np.array([role in roles for role in self.theatre.site_roles])
+        return float(self.capacity[mask].mean()) if mask.any() else 0.0
+
+    def surveillance(self) -> float:
+        return self._role_capacity((SiteRole.COASTAL_RADAR, SiteRole.SURVEILLANCE))
+
+    def strike_capacity(self) -> float:
+        return self._role_capacity((SiteRole.DRONE_STORAGE, SiteRole.NAVAL_BASE, SiteRole.COASTAL_RADAR))
+
+    def missile_capacity(self) -> float:
+        return self._role_capacity((SiteRole.MISSILE_BASE,))
+
+    def drone_capacity(self) -> float:
+        return self._role_capacity((SiteRole.DRONE_STORAGE,))
+
+    # 3. observations
+    def _observe(self, detected: int) -> tuple[IrgcView, CentcomView, dict[str, HostView]]:
+        rng = self.rng
+        irgc_noise = self.spec.actors.irgc.observation_noise
+        centcom_noise = self.spec.actors.centcom.observation_noise
+        restricted = frozenset(h for h, s in self.host_states.items() if s.restricted)
+        open_channel = frozenset(h for h, s in self.host_states.items() if s.open_channel_until >= self.round)
+        defiance_now = SIGNAL_MEMORY * 0 + DEFIANCE_MEMORY * self.defiance + detected / DEFIANCE_UNIT_VESSELS
+        irgc_view = IrgcView(
+            round=self.round,
+            capacity=self.capacity.copy(),
+            surveillance=self.surveillance(),
+            strike_capacity=self.strike_capacity(),
+            defiant_detected=detected,
+            defiance=defiance_now,
+            sovereignty=self.sovereignty,
+            lebanon=self.lebanon,
+            linked=self.spec.levers.mou_linkage == MouLinkage.LINKED,
+            us_resolve=min(1.0, reported(self.spec.levers.doctrine_split, irgc_noise, rng)),
+            relief_offered=self.relief_offered,
+            channel_open=self.channel == Channel.OPEN,
+            host_open_channel=open_channel,
+            restricted_hosts=restricted,
+        )
+        us_bases = [n for n in self.theatre.host_targets if self.spec.node(n).kind == NodeKind.US_BASE]
+        usable = 1.0 - (
+            sum(self.spec.node(n).host in restricted for n in us_bases) / max(1, len(us_bases))
+        )
+        normal = max(1.0, self.spec.shipping.arrivals_per_round)
+        centcom_view = CentcomView(
+            round=self.round,
+            shipping_attacks=reported(self.shipping_attack_memory, centcom_noise, rng),
+            unanswered=reported(self.us_unanswered, centcom_noise, rng),
+            transit_shortfall=max(0.0, 1.0 - self.transit_memory / normal),
+            mines=reported(self.mines, centcom_noise, rng),
+            iran_capacity=min(1.0, reported(float(self.capacity.mean()), centcom_noise, rng)),
+            host_strikes=self.host_strike_memory,
+            channel_open=self.channel == Channel.OPEN,
+            restraint_pressure=self.restraint_pressure,
+            usable_basing=usable,
+        )
+        threat = min(1.0, 0.6 * self.us_strike_memory + 0.4 * self.host_strike_memory)
+        host_views = {}
+        for host_id, state in self.host_states.items():
+            caps = [self.magazine_caps[n].sum() for n in self.theatre.host_targets
+                    if self.spec.node(n).host == host_id and n in self.magazine_caps]
+            left = [self.magazines[n].sum() for n in self.theatre.host_targets
+                    if self.spec.node(n).host == host_id and n in self.magazines]
+            host_views[host_id] = HostView(
+                host=host_id,
+                round=self.round,
+                tolerance=state.tolerance,
+                damage_recent=state.damage_recent,
+                casualties_recent=state.casualties_recent,
+                force_majeure=max(0, state.force_majeure_until - self.round + 1),
+                threat=threat,
+                restricted=state.restricted,
+                magazine_share=float(sum(left) / sum(caps)) if caps and sum(caps) else 1.0,
+            )
+        self.views = {"irgc": irgc_view, "centcom": centcom_view, **host_views}
+        return irgc_view, centcom_view, host_views
+
+    def _decide(self, irgc_view, centcom_view, host_views, forced) -> dict[str, str]:
+        decisions: dict[str, Decision] = {
+            "irgc": self.irgc.decide_action(irgc_view),
+            "irgc_channel": self.irgc.decide_channel(irgc_view),
+            "centcom": self.centcom.decide_action(centcom_view),
+        }
+        for host_id, host in self.hosts.items():
+            decisions[host_id] = host.decide_action(host_views[host_id])
+        self.decisions = decisions
+        chosen = {actor: decision.chosen for actor, decision in decisions.items()}
+        for actor, action in forced.items():
+            if actor != "channel":
+                chosen[actor] = action
+        return chosen
+
+    # 4. adjudication
+    def _adjudicate(self, chosen: dict[str, str], exposed_slots: np.ndarray, detected: np.ndarray) -> None:
+        self.tally.irgc_action = chosen["irgc"]
+        self.tally.centcom_action = chosen["centcom"]
+        self.tally.host_actions = {h: chosen[h] for h in self.hosts}
+        rung = max(ACTIONS[chosen["irgc"]].rung, ACTIONS[chosen["centcom"]].rung)
+        self.tally.rung = rung
+        self.highest_rung = max(self.highest_rung, rung)
+        capacity_before = self.capacity.copy()
+        self._irgc_acts(chosen["irgc"], exposed_slots, detected)
+        self._centcom_acts(chosen["centcom"], capacity_before)
+        for host_id in self.hosts:
+            self._host_acts(host_id, chosen[host_id])
+        self._move_vessels()
+        self._resupply()
+
+    def _irgc_acts(self, action: str, exposed_slots: np.ndarray, detected: np.ndarray) -> None:
+        decision = self.decisions["irgc"]
+        irgc = self.spec.actors.irgc
+        if action == "enforce_mandates":
+            self.mandate_memory = 1.0
+            self._log_decision("irgc", action, "strait", "warnings issued",
+                               "The IRGC enforces its routing mandates in the Strait: warnings and harassment of ships on the TSS branch.")
+        elif action == "strike_vessel":
+            self.mandate_memory = 1.0
+            candidates = exposed_slots[detected]
+            if len(candidates) == 0:
+                self._log_decision("irgc", action, "strait", "no target",
+                                   "The IRGC hunts for a ship outside the corridor but finds none in reach.")
+                return
+            weapon = self.spec.weapons[irgc.anti_ship_weapon]
+            hit_p = weapon.reliability * self.strike_capacity()
+            if self.round <= self.escort_until:
+                hit_p *= 1.0 - self.spec.actors.centcom.escort_protection
+            attacked, hits = shipping.interdict(len(candidates), 1.0, irgc.vessel_strikes_per_round, hit_p, self.rng)
+            self.tally.vessels_attacked += len(attacked)
+            self.tally.attacker_spend += len(attacked) * weapon.unit_cost_usd
+            struck = candidates[attacked[hits]]
+            self._strike_vessels(struck)
+            self.shipping_attack_memory += len(attacked)
+            self.us_unanswered += 1.0 * len(attacked)
+            for slot, hit in zip(candidates[attacked], hits, strict=True):
+                agent = self.fleet.agents[slot]
+                name = f"vessel {agent.unique_id}" if agent is not None else "a vessel"
+                outcome = "hit" if hit else "missed"
+                self._log_decision("irgc", action, name, outcome,
+                                   f"The IRGC fires a {weapon.name} at {name}, running the TSS branch outside the mandated corridor: {outcome}.",
+                                   phase=1)
+        elif action == "mine_lanes":
+            self.mines += 1.0 * self.strike_capacity()
+            self.shipping_attack_memory += 1.0
+            self.us_unanswered += 1.0
+            self._log_decision("irgc", action, "sea lanes", f"mine density {self.mines:.2f}",
+                               "The IRGC lays mines in the shipping lanes.", phase=1)
+        elif action == "salvo_hosts":
+            view = self.views["irgc"]
+            discount = self.intel._discounts(view)
+            candidates = self.intel.salvo_targets(discount, len(self.intel.base_targets))
+            targets = [f for f in candidates
+                       if self.theatre.in_reach(irgc.ballistic_weapon, f.node, self.capacity)
+                       or self.theatre.in_reach(irgc.drone_weapon, f.node, self.capacity)][: irgc.salvo_targets]
+            if not targets:
+                self._log_decision("irgc", action, "host states", "no launcher in reach",
+                                   "The IRGC orders salvos at host-state bases but has no launcher left in reach.")
+                return
+            for target in targets:
+                self._salvo(target.node, irgc.salvo_per_target, action, decision)
+            self.sovereignty *= ANSWERED_LEFT
+            self.host_strike_memory += 1.0
+            self.us_unanswered += 2.0
+        elif action == "strike_energy":
+            target = next((f for f in self.intel.energy_targets
+                           if self.theatre.in_reach(irgc.drone_weapon, f.node, self.capacity)), None)
+            if target is None:
+                self._log_decision("irgc", action, "energy", "no launcher in reach",
+                                   "The IRGC orders strikes on Gulf energy assets but has no launcher in reach.")
+                return
+            self._salvo(target.node, irgc.energy_salvo, action, decision)
+            self.sovereignty *= ANSWERED_LEFT
+            self.host_strike_memory += 1.0
+            self.us_unanswered += 2.0
+        elif action == "strike_us_navy":
+            self._strike_navy(decision)
+            self.sovereignty *= ANSWERED_LEFT
+            self.us_unanswered += 3.0
+        else:
+            self._log_decision("irgc", action, "-", "done", f"The IRGC {ACTIONS[action].label}.")
+
+    def _salvo(self, node_id: str, salvo, action: str, decision: Decision) -> None:
+        """Fire the IRGC's raid at one defended site and book every consequence."""
+        scenario = self.spec
+        node = scenario.node(node_id)
+        missile_scale = max(self.missile_capacity(), 0.0)
+        drone_scale = self.drone_capacity()
+        groups = []
+        for group in salvo_groups(scenario, salvo):
+            scale = drone_scale if group.kind == "drone" else missile_scale
+            count = int(round(group.count * scale))
+            if count:
+                groups.append(RaidGroup(group.weapon, group.kind, count, group.reliability, group.unit_cost))
+        if not groups:
+            return
+        self._book_raid(node, groups, self._raid(node_id, groups), action, decision)
+
+    def _raid(self, node_id: str, groups: list[RaidGroup]):
+        """Resolve a raid against a site's live magazines and write the magazines back."""
+        magazines = self.magazines.get(node_id)
+        if magazines is None:
+            return resolve_raid(groups, [], self.rng)
+        slots = layer_slots(self.spec, node_id)
+        outcome = resolve_raid(groups, site_layers(self.spec, node_id, magazines), self.rng)
+        magazines[slots] = outcome.magazines
+        return outcome
+
+    def _book_raid(self, node, groups, outcome, action, decision) -> None:
+        adjudication = self.spec.adjudication
+        tally = self.tally
+        for kind, count in outcome.launched_by_kind(groups).items():
+            tally.launched[kind] += count
+        for kind, count in outcome.intercepted_by_kind(groups).items():
+            tally.intercepted[kind] += count
+        leaked = int(outcome.leaked.sum())
+        intercepted = int(outcome.intercepted.sum())
+        tally.leakers += leaked
+        tally.interceptor_spend += outcome.interceptor_cost
+        tally.attacker_spend += outcome.attacker_cost
+        damage_per = np.array([self.spec.weapons[g.weapon].damage for g in groups])
+        damage = strikes.leaker_damage(outcome.leaked, damage_per, node.hardening) * effective_value(self.spec, node.id)
+        deaths = strikes.leaker_casualties(leaked, node.population_exposure, adjudication, self.rng)
+        debris_harm, fire = strikes.debris_effects(intercepted, node.population_exposure,
+                                                   node.energy_proximity, adjudication, self.rng)
+        if node.kind == NodeKind.ENERGY and leaked:
+            fire = fire or strikes.energy_fire(leaked, adjudication, self.rng)
+        casualties = deaths + debris_harm
+        tally.casualties += casualties
+        tally.host_strikes += 1
+        host = self.host_states.get(node.host or "")
+        economic = damage * adjudication.economic_loss_per_damage
+        if host is not None:
+            host.damage_recent += damage
+            host.casualties_recent += casualties
+            host.damage_total += damage
+            tally.host_damage += damage
+            if fire:
+                host.force_majeure_until = max(host.force_majeure_until,
+                                               self.round + adjudication.force_majeure_rounds - 1)
+        self.totals["economic_loss_usd"] += economic
+        fire_text = " Debris starts a fire; operators declare force majeure." if fire else ""
+        self._log_decision(
+            "irgc", action, node.id,
+            f"{intercepted} intercepted, {leaked} leaked, {casualties} casualties",
+            f"The IRGC fires {int(outcome.launched.sum())} missiles and drones at {node.name}: "
+            f"{intercepted} intercepted, {leaked} get through, damage {damage:.1f}, "
+            f"{casualties} casualties.{fire_text}",
+            phase=3,
+        )
+
+    def _strike_navy(self, decision: Decision) -> None:
+        irgc = self.spec.actors.irgc
+        targets = [n.id for n in self.spec.nodes if n.kind == NodeKind.AFLOAT or
+                   (n.c2 and self.spec.levers.c2_posture.value == "fixed_littoral")]
+        targets = [t for t in targets if self.theatre.in_reach(irgc.anti_ship_weapon, t, self.capacity)]
+        if not targets:
+            self._log_decision("irgc", "strike_us_navy", "US Navy", "no target in reach",
+                               "The IRGC looks for US warships to strike but none is within anti-ship reach.")
+            return
+        node = self.spec.node(targets[0])
+        weapon = self.spec.weapons[irgc.anti_ship_weapon]
+        groups = [RaidGroup(irgc.anti_ship_weapon, weapon.kind.value, 4, weapon.reliability, weapon.unit_cost_usd)]
+        groups += salvo_groups(self.spec, irgc.energy_salvo)
+        self._book_raid(node, groups, self._raid(node.id, groups), "strike_us_navy", decision)
+
+    def _strike_vessels(self, slots: np.ndarray) -> None:
+        if len(slots) == 0:
+            return
+        params = self.spec.shipping
+        loss = float(self.fleet.value[slots].sum() * params.strike_loss_fraction)
+        self.tally.vessels_struck += len(slots)
+        self.tally.shipping_loss += loss
+        self.tally.casualties += int(self.rng.binomial(params.crew * len(slots), CREW_CASUALTY_SHARE))
+        self.fleet.depart(slots)
+
+    def _centcom_acts(self, action: str, capacity_before: np.ndarray) -> None:
+        centcom = self.spec.actors.centcom
+        if action == "escort":
+            self.escort_until = self.round + ESCORT_ROUNDS
+        elif action == "attribute_and_warn":
+            self.us_unanswered *= 0.8
+        elif action == "hold_and_negotiate":
+            pass
+        if action in ("limited_strikes", "expanded_strikes", "regime_campaign"):
+            usable = self.views["centcom"].usable_basing
+            if action == "limited_strikes":
+                roles, count, per_target = LIMITED_PACKAGE_ROLES, centcom.limited_package_targets, centcom.weapons_per_target
+            elif action == "expanded_strikes":
+                roles, count, per_target = tuple(SiteRole), centcom.expanded_package_targets, centcom.weapons_per_target
+            else:
+                roles, count, per_target = tuple(SiteRole), len(self.theatre.iran_sites), 2 * centcom.weapons_per_target
+            count = max(1, int(round(count * usable)))
+            eligible = [i for i, role in enumerate(self.theatre.site_roles) if role in roles]
+            # Planners hit what still stands, most valuable first.
+            eligible.sort(key=lambda i: (-capacity_before[i] * self.site_value[i], i))
+            targets = np.array(eligible[:count], dtype=np.int64)
+            weapon = self.spec.weapons[centcom.strike_weapon]
+            self.capacity, hits = strikes.strike_sites(
+                self.capacity, targets, per_target, weapon.reliability, self.site_hardening,
+                centcom.damage_per_hit, self.rng,
+            )
+            spend = len(targets) * per_target * weapon.unit_cost_usd
+            self.tally.us_strike_spend += spend
+            self.tally.sites_struck += len(targets)
+            self.sovereignty += {"limited_strikes": 1.0, "expanded_strikes": 1.5, "regime_campaign": 3.0}[action]
+            self.us_strike_memory += 1.0
+            self.us_unanswered *= ANSWERED_LEFT
+            names = ", ".join(self.spec.node(self.theatre.iran_sites[i]).name for i in targets[:4])
+            more = f" and {len(targets) - 4} more" if len(targets) > 4 else ""
+            self._log_decision(
+                "centcom", action, f"{len(targets)} Iranian sites",
+                f"{int(hits.sum())} hits; surveillance now {self.surveillance():.2f}",
+                f"CENTCOM strikes {len(targets)} targets on Iranian soil ({names}{more}) with "
+                f"{len(targets) * per_target} {weapon.name}s: {int(hits.sum())} hits.",
+                phase=2,
+            )
+        else:
+            self._log_decision("centcom", action, "-", "done", f"CENTCOM {ACTIONS[action].label}.")
+        self.relief_offered = action == "hold_and_negotiate"
+
+    def _host_acts(self, host_id: str, action: str) -> None:
+        state = self.host_states[host_id]
+        params = self.hosts[host_id].params
+        if action == "request_interceptors":
+            for node_id in self.theatre.host_targets:
+                if self.spec.node(node_id).host == host_id and node_id in self.magazines:
+                    slots = layer_slots(self.spec, node_id)
+                    if slots:
+                        self.magazines[node_id][slots[0]] += params.interceptor_request_size
+                        self.magazine_caps[node_id][slots[0]] += params.interceptor_request_size
+                        system = self.spec.node(node_id).defences[slots[0]].system
+                        state.defence_spend += params.interceptor_request_size * self.spec.interceptors[system].unit_cost_usd
+                        break
+        elif action == "restrict_basing":
+            state.restricted_until = self.round + HOST_ACTION_ROUNDS
+        elif action == "press_restraint":
+            self.restraint_pressure += 0.5
+        elif action == "open_channel":
+            state.open_channel_until = self.round + HOST_ACTION_ROUNDS
+        if action != "stay_quiet":
+            self._log_decision(host_id, action, "-", "done", f"{params.name} {ACTIONS[action].label}.")
+
+    def _move_vessels(self) -> None:
+        params = self.spec.shipping
+        fleet = self.fleet
+        moving = np.flatnonzero(fleet.alive & ((fleet.choice == COMPLY) | (fleet.choice == OUTSIDE)))
+        if len(moving) == 0:
+            self.transit_memory = SIGNAL_MEMORY * self.transit_memory
+            return
+        hits = shipping.mine_hits(len(moving), self.mines, self.rng)
+        if hits:
+            struck = self.rng.choice(moving, size=hits, replace=False)
+            self.tally.mine_hits += hits
+            self._strike_vessels(struck)
+            self.shipping_attack_memory += hits
+            self.us_unanswered += hits
+            self._log("irgc", "mine_lanes", f"{hits} vessels", "mine strike",
+                      f"{hits} ship(s) strike mines in the lanes.", phase=1)
+            moving = np.flatnonzero(fleet.alive & ((fleet.choice == COMPLY) | (fleet.choice == OUTSIDE)))
+        complying = fleet.choice[moving] == COMPLY
+        speed = np.where(complying, params.speed_km_per_round / (1.0 + params.corridor_delay_rounds),
+                         params.speed_km_per_round)
+        fleet.progress[moving] += speed
+        route_ids = fleet.route[moving]
+        lengths = np.where(
+            complying,
+            np.array([r.comply_km for r in self.theatre.routes])[route_ids],
+            np.array([r.outside_km for r in self.theatre.routes])[route_ids],
+        )
+        done = moving[fleet.progress[moving] >= lengths]
+        self.tally.transits = len(done)
+        fleet.depart(done)
+        self.transit_memory = SIGNAL_MEMORY * self.transit_memory + (1 - SIGNAL_MEMORY) * len(done)
+
+    def _resupply(self) -> None:
+        factor = self.spec.levers.interceptor_resupply
+        for node_id, magazines in self.magazines.items():
+            node = self.spec.node(node_id)
+            rates = np.array([d.resupply_per_round for d in node.defences]) * factor
+            # Whole interceptors arrive; fractional rates come as a chance of one more.
+            whole = np.floor(rates)
+            extra = self.rng.random(len(rates)) < (rates - whole)
+            np.minimum(magazines + (whole + extra).astype(np.int64), self.magazine_caps[node_id], out=magazines)
+
+    # 5. hosts
+    def _update_hosts(self, chosen: dict[str, str]) -> None:
+        for host_id, state in self.host_states.items():
+            params = self.hosts[host_id].params
+            in_force_majeure = state.force_majeure_until >= self.round
+            state.tolerance = next_tolerance(state.tolerance, state.damage_recent, state.casualties_recent,
+                                             int(in_force_majeure), params)
+            was = state.restricted
+            state.restricted = basing_restricted(state.tolerance, state.restricted_until >= self.round, params)
+            if state.restricted and not was:
+                self._log(host_id, "restrict_basing", "US forces", "basing restricted",
+                          f"{params.name} restricts offensive use of its bases (tolerance {state.tolerance:.2f}).")
+            if in_force_majeure:
+                self.totals["force_majeure_days"] += self.spec.clock.round_hours / 24.0
+                self.totals["economic_loss_usd"] += self.spec.adjudication.economic_loss_per_force_majeure_round
+            state.defence_spend = state.defence_spend
+            state.damage_recent *= SIGNAL_MEMORY
+            state.casualties_recent *= SIGNAL_MEMORY
+
+    # 6. ledgers, MOU and channel
+    def _update_diplomacy(self, chosen: dict[str, str], forced: dict[str, str]) -> None:
+        levers = self.spec.levers
+        lebanon_entry = self.lebanon * self.spec.lebanon.linkage_weight if levers.mou_linkage == MouLinkage.LINKED else 0.0
+        self.ledgers = update_ledgers(self.ledgers, chosen["irgc"], chosen["centcom"], lebanon_entry, self.spec.mou)
+        before = self.mou
+        self.mou, self.calm_rounds = next_mou_state(self.mou, self.calm_rounds, self.ledgers.pressure,
+                                                    self.channel, self.spec.mou)
+        if self.mou != before:
+            self._log("diplomacy", "mou", "MOU", self.mou.name,
+                      f"The MOU is now {self.mou.name.replace('_', ' ').lower()} "
+                      f"(US ledger {self.ledgers.us:.1f}, Iranian ledger {self.ledgers.iran:.1f}).")
+        if self.mou == MouState.COLLAPSED and self.collapsed_round is None:
+            self.collapsed_round = self.round
+        channel_action = chosen["irgc_channel"]
+        if "channel" in forced:
+            new_channel = Channel.OPEN if forced["channel"] == "open" else Channel.HALTED
+        elif channel_action == "halt_channel":
+            new_channel = Channel.HALTED
+        elif channel_action == "reopen_channel":
+            new_channel = Channel.OPEN
+        else:
+            new_channel = self.channel
+        if new_channel != self.channel:
+            verb = "halts" if new_channel == Channel.HALTED else "reopens"
+            self._log_decision("irgc", "halt_channel" if new_channel == Channel.HALTED else "reopen_channel",
+                               "Swiss channel", new_channel.name,
+                               f"The IRGC {verb} the diplomatic channel in Switzerland.", decision_key="irgc_channel")
+        self.channel = new_channel
+        # Memories fade; grievances the other side answered were already cut down above.
+        self.defiance = DEFIANCE_MEMORY * self.defiance + self.tally.defiant_detected / DEFIANCE_UNIT_VESSELS
+        if chosen["irgc"] == "strike_vessel" and self.tally.vessels_attacked:
+            self.defiance *= ANSWERED_LEFT
+        elif chosen["irgc"] in ("enforce_mandates", "mine_lanes"):
+            self.defiance *= 0.7
+        self.sovereignty *= SOVEREIGNTY_MEMORY
+        self.us_unanswered *= UNANSWERED_MEMORY
+        self.shipping_attack_memory *= SIGNAL_MEMORY
+        self.premium_memory = self.spec.shipping.premium.memory * self.premium_memory + (
+            self.tally.vessels_attacked + self.tally.mine_hits)
+        self.premium = shipping.premium_rate(self.premium_memory, self.spec.shipping.premium)
+        self.host_strike_memory *= SIGNAL_MEMORY
+        self.us_strike_memory *= SIGNAL_MEMORY
+        self.mandate_memory *= SIGNAL_MEMORY
+        self.restraint_pressure *= 0.5
+        self.mines *= shipping.MINE_CLEARANCE
+
+    # 7. record
+    def _record_round(self) -> None:
+        tally = self.tally
+        totals = self.totals
+        totals["interceptor_spend_usd"] += tally.interceptor_spend
+        totals["attacker_spend_usd"] += tally.attacker_spend
+        totals["us_strike_spend_usd"] += tally.us_strike_spend
+        totals["host_damage"] += tally.host_damage
+        totals["casualties"] += tally.casualties
+        totals["vessels_struck"] += tally.vessels_struck + tally.mine_hits
+        totals["transits"] += tally.transits
+        totals["shipping_loss_usd"] += tally.shipping_loss
+        totals["leakers"] += tally.leakers
+        for kind in THREAT_KINDS:
+            totals[f"launched_{kind}"] += tally.launched[kind]
+            totals[f"intercepted_{kind}"] += tally.intercepted[kind]
+        self.datacollector.collect(self)
+
+    # --- logging helpers ------------------------------------------------------------------
+
+    def _log(self, actor, action, target, outcome, sentence, phase=None, breakdown=None, probability=None):
+        if phase is not None and phase not in self.phase_firsts:
+            self.phase_firsts[phase] = self.round
+        self.events.append(Event(self.round, self.date.isoformat(), actor, action, str(target), str(outcome),
+                                 sentence, phase, breakdown or {}, probability))
+
+    def _log_decision(self, actor, action, target, outcome, sentence, phase=None, decision_key=None):
+        decision = self.decisions.get(decision_key or actor)
+        breakdown = decision.breakdown(action) if decision and action in decision.options else {}
+        probability = decision.probability(action) if decision and action in decision.options else None
+        self._log(actor, action, target, outcome, sentence, phase, breakdown, probability)
+
+    # --- summary helpers ------------------------------------------------------------------
+
+    def phase_sequence(self) -> list[int]:
+        """The loop's phases in the order they first happened."""
+        return [phase for phase, _ in sorted(self.phase_firsts.items(), key=lambda kv: (kv[1], kv[0]))]
+
+    def rung_label(self) -> str:
+        return rung_name(self.tally.rung)
+
+
+def build_model(scenario: Scenario, seed: int) -> GulfModel:
+    """The one way to build a model: the CLI, sweeps, tests and UI all call this."""
+    if not isinstance(seed, int | np.integer) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    return GulfModel(scenario, int(seed))

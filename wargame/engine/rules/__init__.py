@@ -1,0 +1,1 @@
+"""Pure adjudication rules: functions of (inputs, rng) -> outcome, testable without a Model."""

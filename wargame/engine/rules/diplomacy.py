@@ -1,0 +1,96 @@
+"""Violation ledgers, the MOU state machine and the diplomatic channel (DESIGN §6).
+
+Each side keeps its own ledger and counts different things: Washington counts attacks on shipping
+and on host states; Tehran counts strikes on its soil and, when the MOU is linked, the Lebanon
+front. The MOU worsens at once when either ledger crosses a threshold and recovers one step at a
+time, only while the channel is open and both ledgers stay low.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+from wargame.config.schema import MouParams
+
+
+class MouState(IntEnum):
+    IN_FORCE = 0
+    STRAINED = 1
+    SUSPENDED = 2
+    COLLAPSED = 3
+
+
+class Channel(IntEnum):
+    OPEN = 0
+    HALTED = 1
+
+
+# What each side writes into its ledger for the other side's actions (severity units).
+US_LEDGER_ENTRIES = {
+    "enforce_mandates": 0.2,
+    "strike_vessel": 1.5,
+    "mine_lanes": 1.5,
+    "salvo_hosts": 3.0,
+    "strike_energy": 3.0,
+    "strike_us_navy": 4.0,
+}
+IRAN_LEDGER_ENTRIES = {
+    "escort": 0.1,
+    "limited_strikes": 3.0,
+    "expanded_strikes": 4.5,
+    "regime_campaign": 8.0,
+}
+
+
+@dataclass(frozen=True)
+class Ledgers:
+    us: float = 0.0
+    iran: float = 0.0
+
+    @property
+    def pressure(self) -> float:
+        return max(self.us, self.iran)
+
+
+def update_ledgers(
+    ledgers: Ledgers,
+    irgc_action: str,
+    centcom_action: str,
+    lebanon_entry: float,
+    params: MouParams,
+) -> Ledgers:
+    """Decay both ledgers, then write this round's violations as each side counts them."""
+    return Ledgers(
+        us=ledgers.us * params.ledger_decay + US_LEDGER_ENTRIES.get(irgc_action, 0.0),
+        iran=ledgers.iran * params.ledger_decay
+        + IRAN_LEDGER_ENTRIES.get(centcom_action, 0.0)
+        + lebanon_entry,
+    )
+
+
+def state_for_pressure(pressure: float, params: MouParams) -> MouState:
+    if pressure >= params.collapsed_at:
+        return MouState.COLLAPSED
+    if pressure >= params.suspended_at:
+        return MouState.SUSPENDED
+    if pressure >= params.strained_at:
+        return MouState.STRAINED
+    return MouState.IN_FORCE
+
+
+def next_mou_state(
+    state: MouState, calm_rounds: int, pressure: float, channel: Channel, params: MouParams
+) -> tuple[MouState, int]:
+    """Worsen at once; recover one step after `recovery_rounds` calm rounds with the channel open.
+
+    Returns the new state and the count of consecutive calm rounds.
+    """
+    pressured = state_for_pressure(pressure, params)
+    if pressured > state:
+        return pressured, 0
+    calm = pressured < state and channel == Channel.OPEN
+    calm_rounds = calm_rounds + 1 if calm else 0
+    if calm_rounds >= params.recovery_rounds:
+        return MouState(state - 1), 0
+    return state, calm_rounds

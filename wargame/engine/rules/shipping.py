@@ -1,0 +1,80 @@
+"""Commercial shipping: war-risk premiums, the vessel's choice of branch, interdiction and mines.
+
+Vectorised over every vessel that chooses this round: a vessel scores its four choices in basis
+points of its own value (expected loss, premium, delay) and picks by the logit rule.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from wargame.config.ladder import VESSEL_CHOICES
+from wargame.config.schema import PremiumModel, ShippingParams, VesselWeights
+
+COMPLY, OUTSIDE, WAIT, TURN_BACK = range(len(VESSEL_CHOICES))
+BASIS_POINTS = 1e4
+# Chance per transit that one unit of mine density sinks its teeth into a vessel.
+MINE_HIT_PER_DENSITY = 0.004
+MINE_CLEARANCE = 0.85  # share of mine density left after a round of clearance
+# Waiting a round is expected to halve the risk a vessel sees (threats come in waves).
+WAIT_RISK_FACTOR = 0.5
+
+
+def premium_rate(attack_memory: float, params: PremiumModel) -> float:
+    """War-risk premium per transit as a share of hull value: calm rate plus recent attacks."""
+    return float(min(params.peak_rate, params.calm_rate + params.attack_sensitivity * attack_memory))
+
+
+def vessel_costs(
+    values_usd: np.ndarray,
+    outside_strike_prob: float,
+    mine_risk: float,
+    premium: float,
+    can_wait: np.ndarray,
+    params: ShippingParams,
+) -> dict[str, np.ndarray]:
+    """Raw cost terms (basis points of value) for each choice: arrays of shape (vessels, 4)."""
+    n = len(values_usd)
+    loss = params.strike_loss_fraction * BASIS_POINTS
+    delay_bp = params.delay_cost_per_round * BASIS_POINTS
+    expected_loss = np.zeros((n, 4))
+    expected_loss[:, COMPLY] = mine_risk * loss
+    expected_loss[:, OUTSIDE] = (outside_strike_prob + mine_risk) * loss
+    expected_loss[:, WAIT] = WAIT_RISK_FACTOR * min(outside_strike_prob, mine_risk) * loss
+    premium_bp = np.zeros((n, 4))
+    premium_bp[:, [COMPLY, OUTSIDE, WAIT]] = premium * BASIS_POINTS
+    delay = np.zeros((n, 4))
+    delay[:, COMPLY] = params.corridor_delay_rounds * delay_bp
+    delay[:, WAIT] = np.where(can_wait, delay_bp, np.inf)
+    delay[:, TURN_BACK] = params.voyage_value * BASIS_POINTS
+    return {"expected_loss": expected_loss, "premium": premium_bp, "delay": delay}
+
+
+def vessel_utilities(costs: dict[str, np.ndarray], weights: VesselWeights) -> np.ndarray:
+    return -(
+        weights.expected_loss * costs["expected_loss"]
+        + weights.premium * costs["premium"]
+        + weights.delay * costs["delay"]
+    )
+
+
+def interdict(
+    candidates: int,
+    detection: float,
+    max_strikes: int,
+    hit_probability: float,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which of `candidates` exposed vessels are found and which of those are hit.
+
+    Returns (indices attacked, boolean hits) into the candidate list.
+    """
+    found = np.flatnonzero(rng.random(candidates) < detection)
+    attacked = rng.permutation(found)[:max_strikes] if len(found) else found
+    hits = rng.random(len(attacked)) < hit_probability
+    return np.sort(attacked), hits[np.argsort(attacked)]
+
+
+def mine_hits(transiting: int, mine_density: float, rng: np.random.Generator) -> int:
+    """How many of this round's transiting vessels strike a mine."""
+    return int(rng.binomial(transiting, min(1.0, mine_density * MINE_HIT_PER_DENSITY)))
