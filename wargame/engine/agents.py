@@ -16,6 +16,7 @@ import mesa
 
 from wargame.config.ladder import CENTCOM_ACTIONS, HOST_ACTIONS, IRGC_ACTIONS
 from wargame.engine.decision import Decision, decide
+from wargame.engine.intel import CASUALTY_SCALE, DAMAGE_SCALE
 from wargame.engine.observation import CentcomView, HostView, IrgcView
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ COERCES = {"posture": 0.3, "enforce_mandates": 0.6, "strike_vessel": 1.0, "mine_
 # How far each option restores the credibility of the routing mandates.
 PUNISHES_DEFIANCE = {"enforce_mandates": 0.25, "strike_vessel": 1.0, "mine_lanes": 0.5}
 # Regime risk by rung: Washington's "will no longer exist" ceiling makes it convex.
-REGIME_RISK_BY_RUNG = {0: 0.0, 1: 0.0, 2: 0.02, 3: 0.1, 5: 0.35, 6: 0.8, 7: 2.5}
+REGIME_RISK_BY_RUNG = {0: 0.0, 1: 0.0, 2: 0.02, 3: 0.4, 5: 0.6, 6: 1.0, 7: 2.5}
 ECONOMIC_FRICTION = {"enforce_mandates": 0.1, "strike_vessel": 0.8, "mine_lanes": 0.7,
                      "salvo_hosts": 0.3, "strike_energy": 1.5, "strike_us_navy": 0.5}
 
@@ -184,10 +185,11 @@ class Host(StateActor):
             option = spec.id
             kept = 1.0 - REDUCES_HARM.get(option, 0.0)
             costs[option] = {
-                "economic_damage": (view.threat * exposure["damage"] + view.damage_recent
+                "economic_damage": (view.threat * exposure["damage"]
+                                    + view.damage_recent / DAMAGE_SCALE
                                     + 0.2 * view.force_majeure) * kept,
-                "civilian_harm": (view.threat * exposure["casualties"] + view.casualties_recent)
-                * kept,
+                "civilian_harm": (view.threat * exposure["casualties"]
+                                  + view.casualties_recent / CASUALTY_SCALE) * kept,
                 "defence_spending": request_cost if option == "request_interceptors" else 0.0,
                 "hosting_value": view.tolerance * HOSTING_LOST.get(option, 0.0),
             }

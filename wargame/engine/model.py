@@ -47,10 +47,10 @@ SIGNAL_MEMORY = 0.8
 # What an answer leaves of the grievance it answers.
 ANSWERED_LEFT = 0.2
 # Detected defiant vessels that make one unit of defiance in the IRGC's eyes.
-DEFIANCE_UNIT_VESSELS = 10.0
+DEFIANCE_UNIT_VESSELS = 30.0
 ESCORT_ROUNDS = 5
 HOST_ACTION_ROUNDS = 5  # how long a restriction or a host's own channel lasts
-WARNING_RISK = 0.004  # strike chance a vessel reads into enforced mandates with no attack yet
+WARNING_RISK = 0.01  # strike chance a vessel reads into enforced mandates with no attack yet
 CREW_CASUALTY_SHARE = 0.05  # share of crew killed when a ship is hit
 
 
@@ -149,7 +149,7 @@ class GulfModel(mesa.Model):
         self.premium_memory = 0.0
         self.host_strike_memory = 0.0
         self.us_strike_memory = 0.0
-        self.mandate_memory = 0.0
+        self.mandate_memory = 1.0  # the routing mandates stand from the start of the MOU
         self.mines = 0.0
         self.escort_until = 0
         self.relief_offered = False
@@ -365,6 +365,8 @@ class GulfModel(mesa.Model):
             self._host_acts(host_id, chosen[host_id])
         self._move_vessels()
         self._resupply()
+        repair = self.spec.actors.irgc.repair_per_round
+        self.capacity += repair * (1.0 - self.capacity)
 
     def _irgc_acts(self, action: str, exposed_slots: np.ndarray, detected: np.ndarray) -> None:
         decision = self.decisions["irgc"]
@@ -403,7 +405,7 @@ class GulfModel(mesa.Model):
             self.shipping_attack_memory += 1.0
             self.us_unanswered += 1.0
             self._log_decision("irgc", action, "sea lanes", f"mine density {self.mines:.2f}",
-                               "The IRGC lays mines in the shipping lanes.", phase=1)
+                               "The IRGC lays mines in the shipping lanes.")
         elif action == "salvo_hosts":
             view = self.views["irgc"]
             discount = self.intel._discounts(view)
@@ -522,12 +524,15 @@ class GulfModel(mesa.Model):
         groups += salvo_groups(self.spec, irgc.energy_salvo)
         self._book_raid(node, groups, self._raid(node.id, groups), "strike_us_navy", decision)
 
-    def _strike_vessels(self, slots: np.ndarray) -> None:
+    def _strike_vessels(self, slots: np.ndarray, by_mine: bool = False) -> None:
         if len(slots) == 0:
             return
         params = self.spec.shipping
         loss = float(self.fleet.value[slots].sum() * params.strike_loss_fraction)
-        self.tally.vessels_struck += len(slots)
+        if by_mine:
+            self.tally.mine_hits += len(slots)
+        else:
+            self.tally.vessels_struck += len(slots)
         self.tally.shipping_loss += loss
         self.tally.casualties += int(self.rng.binomial(params.crew * len(slots), CREW_CASUALTY_SHARE))
         self.fleet.depart(slots)
@@ -609,8 +614,7 @@ class GulfModel(mesa.Model):
         hits = shipping.mine_hits(len(moving), self.mines, self.rng)
         if hits:
             struck = self.rng.choice(moving, size=hits, replace=False)
-            self.tally.mine_hits += hits
-            self._strike_vessels(struck)
+            self._strike_vessels(struck, by_mine=True)
             self.shipping_attack_memory += hits
             self.us_unanswered += hits
             self._log("irgc", "mine_lanes", f"{hits} vessels", "mine strike",

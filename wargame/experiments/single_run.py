@@ -1,0 +1,93 @@
+"""One run: a plain, picklable function of (scenario, seed, rounds) that returns what came of it.
+
+The per-round metrics table, the event log and a summary of outcomes (the numbers an analyst
+compares across runs). The CLI prints it, sweeps will keep its outcomes, tests assert on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from wargame.config.ladder import RUNG_NAMES
+from wargame.config.schema import Scenario
+from wargame.engine.events import Event
+from wargame.engine.model import GulfModel, build_model
+from wargame.engine.rules.defence import THREAT_KINDS
+
+PHASE_NAMES = {1: "interdiction", 2: "CENTCOM strike", 3: "host-state strike"}
+
+
+@dataclass(frozen=True)
+class RunResult:
+    seed: int
+    rounds: int
+    metrics: pd.DataFrame
+    events: list[Event]
+    summary: dict[str, Any]
+
+
+def run_model(model: GulfModel, rounds: int) -> GulfModel:
+    for _ in range(rounds):
+        model.step()
+    return model
+
+
+def run_once(scenario: Scenario, seed: int, rounds: int | None = None) -> RunResult:
+    rounds = scenario.clock.rounds if rounds is None else rounds
+    if rounds < 1:
+        raise ValueError(f"rounds must be at least 1, got {rounds}")
+    model = run_model(build_model(scenario, seed), rounds)
+    metrics = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+    return RunResult(seed, rounds, metrics, list(model.events), summarise(model))
+
+
+def summarise(model: GulfModel) -> dict[str, Any]:
+    """The run's outcomes, every one read from the model's own metrics and state."""
+    totals = model.totals
+    launched = {kind: int(totals[f"launched_{kind}"]) for kind in THREAT_KINDS}
+    intercepted = {kind: int(totals[f"intercepted_{kind}"]) for kind in THREAT_KINDS}
+    attacker = totals["attacker_spend_usd"]
+    firsts = model.phase_firsts
+    return {
+        "seed": model.seed,
+        "rounds": model.round,
+        "mou_collapsed_round": model.collapsed_round,
+        "mou_final": model.mou.name,
+        "channel_final": model.channel.name,
+        "highest_rung": model.highest_rung,
+        "highest_rung_name": RUNG_NAMES[model.highest_rung],
+        "phase_sequence": [PHASE_NAMES[p] for p in model.phase_sequence()],
+        "first_interdiction_round": firsts.get(1),
+        "first_centcom_strike_round": firsts.get(2),
+        "first_host_strike_round": firsts.get(3),
+        "launched": launched,
+        "intercepted": intercepted,
+        "interception_rate": {
+            kind: (intercepted[kind] / launched[kind] if launched[kind] else None) for kind in THREAT_KINDS
+        },
+        "leakers": int(totals["leakers"]),
+        "interceptor_spend_usd": totals["interceptor_spend_usd"],
+        "attacker_spend_usd": attacker,
+        "cost_exchange": totals["interceptor_spend_usd"] / attacker if attacker else None,
+        "us_strike_spend_usd": totals["us_strike_spend_usd"],
+        "host_damage": totals["host_damage"],
+        "economic_loss_usd": totals["economic_loss_usd"],
+        "host_tolerance": {h: round(s.tolerance, 6) for h, s in model.host_states.items()},
+        "hosts_restricting": sorted(h for h, s in model.host_states.items() if s.restricted),
+        "force_majeure_days": totals["force_majeure_days"],
+        "casualties": int(totals["casualties"]),
+        "vessels_struck": int(totals["vessels_struck"]),
+        "transits": int(totals["transits"]),
+        "shipping_loss_usd": totals["shipping_loss_usd"],
+    }
+
+
+def loop_in_order(summary: dict[str, Any]) -> bool:
+    """Did the first host-state strike follow a CENTCOM strike that followed an interdiction?"""
+    one = summary["first_interdiction_round"]
+    two = summary["first_centcom_strike_round"]
+    three = summary["first_host_strike_round"]
+    return None not in (one, two, three) and one < two < three
