@@ -139,12 +139,20 @@ def test_two_unsaturated_layers_leak_as_product_of_misses() -> None:
     count = 1_000_000
     group = _group(count, weapon="missile", kind="ballistic")
     outer = _layer(
-        {"missile": 0.5}, doctrine="salvo", shots_per_threat=1, detection=0.9, reliability=0.9,
+        {"missile": 0.5},
+        doctrine="salvo",
+        shots_per_threat=1,
+        detection=0.9,
+        reliability=0.9,
         system="thaad",
     )
     inner = _layer(
-        {"missile": 0.3}, doctrine="shoot_look_shoot", shots_per_threat=2, detection=1.0,
-        reliability=0.9, system="pac3_mse",
+        {"missile": 0.3},
+        doctrine="shoot_look_shoot",
+        shots_per_threat=2,
+        detection=1.0,
+        reliability=0.9,
+        system="pac3_mse",
     )
     outcome = resolve_raid([group], [outer, inner], np.random.default_rng(7))
 
@@ -291,7 +299,10 @@ def test_by_kind_helpers_cover_every_kind() -> None:
     layer = _layer({"fateh": 1.0, "shahed_136": 1.0, "shahed_238": 1.0}, shots_per_threat=1)
     outcome = resolve_raid(groups, [layer], np.random.default_rng(0))
     assert outcome.intercepted_by_kind(groups) == {
-        "ballistic": 5, "cruise": 0, "drone": 9, "anti_ship": 0
+        "ballistic": 5,
+        "cruise": 0,
+        "drone": 9,
+        "anti_ship": 0,
     }
     assert outcome.leaked_by_kind(groups) == dict.fromkeys(THREAT_KINDS, 0)
     assert set(expected_raid(groups, [layer]).intercepted_by_kind(groups)) == set(THREAT_KINDS)
@@ -358,13 +369,18 @@ def test_resolve_raid_invariants(groups: list[RaidGroup], stack: list[Layer], se
     assert outcome.interceptor_cost == pytest.approx(
         sum(int(s) * c for s, c in zip(outcome.shots, unit_costs, strict=True))
     )
-    assert outcome.attacker_cost == pytest.approx(
-        sum(g.count * g.unit_cost for g in groups)
-    )
+    assert outcome.attacker_cost == pytest.approx(sum(g.count * g.unit_cost for g in groups))
 
     again = resolve_raid(groups, stack, np.random.default_rng(seed))
-    for field in ("launched", "failed", "intercepted", "leaked", "shots", "kills_by_layer",
-                  "magazines"):
+    for field in (
+        "launched",
+        "failed",
+        "intercepted",
+        "leaked",
+        "shots",
+        "kills_by_layer",
+        "magazines",
+    ):
         np.testing.assert_array_equal(getattr(again, field), getattr(outcome, field))
     assert again.interceptor_cost == outcome.interceptor_cost
 
@@ -468,8 +484,14 @@ def test_bad_raid_group_raises_naming_field(overrides: dict, field: str) -> None
 )
 def test_bad_layer_raises_naming_field(overrides: dict, field: str) -> None:
     kwargs = {
-        "system": "pac3_mse", "pk": {"w": 0.7}, "detection": 0.9, "reliability": 0.9,
-        "doctrine": "salvo", "shots_per_threat": 2, "fire_channels": 4, "magazine": 8,
+        "system": "pac3_mse",
+        "pk": {"w": 0.7},
+        "detection": 0.9,
+        "reliability": 0.9,
+        "doctrine": "salvo",
+        "shots_per_threat": 2,
+        "fire_channels": 4,
+        "magazine": 8,
         "unit_cost": 4.0e6,
     }
     kwargs.update(overrides)

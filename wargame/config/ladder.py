@@ -57,11 +57,15 @@ IRGC_CHANNEL_ACTIONS = (
 )
 
 CENTCOM_ACTIONS = (
-    ActionSpec("hold_and_negotiate", "centcom", 0, DE_ESCALATION, "holds and offers sanctions relief"),
+    ActionSpec(
+        "hold_and_negotiate", "centcom", 0, DE_ESCALATION, "holds and offers sanctions relief"
+    ),
     ActionSpec("escort", "centcom", 1, POSTURING, "escorts shipping and raises readiness"),
     ActionSpec("attribute_and_warn", "centcom", 1, POSTURING, "publicly attributes and warns"),
     ActionSpec("limited_strikes", "centcom", 4, VIOLENT, "strikes Iranian coastal sites"),
-    ActionSpec("expanded_strikes", "centcom", 6, VIOLENT, "strikes Iranian missile and naval bases"),
+    ActionSpec(
+        "expanded_strikes", "centcom", 6, VIOLENT, "strikes Iranian missile and naval bases"
+    ),
     ActionSpec("regime_campaign", "centcom", 8, VIOLENT, "opens a regime-altering campaign"),
 )
 

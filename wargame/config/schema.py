@@ -153,7 +153,9 @@ class Weapon(Strict):
     speed_kmh: Positive
     unit_cost_usd: NonNegative
     reliability: Probability = Field(0.9, description="chance it does not fail on its own")
-    damage: NonNegative = Field(1.0, description="damage units one leaker does to an unhardened site")
+    damage: NonNegative = Field(
+        1.0, description="damage units one leaker does to an unhardened site"
+    )
     pk: dict[Identifier, Probability] = Field(
         default_factory=dict, description="single-shot kill probability by interceptor id"
     )
@@ -252,7 +254,9 @@ class HostParams(Strict):
     rationality: NonNegative
     weights: HostWeights
     tolerance_start: Probability = 1.0
-    restrict_below: Probability = Field(0.5, description="tolerance below which basing is restricted")
+    restrict_below: Probability = Field(
+        0.5, description="tolerance below which basing is restricted"
+    )
     tolerance_recovery: Probability = 0.02
     interceptor_request_size: Count = 8
 
@@ -298,7 +302,9 @@ class ShippingParams(Strict):
         0.001, description="share of vessel value a round of delay costs (charter, demurrage)"
     )
     voyage_value: Probability = Field(0.015, description="share of value lost by turning back")
-    corridor_delay_rounds: NonNegative = Field(0.3, description="extra time the mandated corridor costs")
+    corridor_delay_rounds: NonNegative = Field(
+        0.3, description="extra time the mandated corridor costs"
+    )
     max_wait_rounds: Annotated[int, Field(ge=0)] = 3
     strike_loss_fraction: Probability = Field(0.3, description="share of value lost when struck")
     crew: Count = 20
@@ -316,7 +322,9 @@ class Adjudication(Strict):
     fire_per_interception: Probability = Field(
         0.04, description="chance one interception starts a fire at a site next to energy assets"
     )
-    fire_per_energy_hit: Probability = Field(0.6, description="chance a leaker on an energy site starts a fire")
+    fire_per_energy_hit: Probability = Field(
+        0.6, description="chance a leaker on an energy site starts a fire"
+    )
     force_majeure_rounds: Annotated[int, Field(ge=0)] = 5
     economic_loss_per_damage: NonNegative = Field(
         50e6, description="USD lost per damage unit at a site of value 1"

@@ -25,35 +25,80 @@ if TYPE_CHECKING:
 # --- the IRGC's model of the world --------------------------------------------------------
 # Chance Washington answers each IRGC option with strikes, before its perceived resolve.
 IRGC_EXPECTS_US_RESPONSE = {
-    "comply": 0.0, "posture": 0.02, "enforce_mandates": 0.05, "strike_vessel": 0.35,
-    "mine_lanes": 0.35, "salvo_hosts": 0.6, "strike_energy": 0.7, "strike_us_navy": 0.95,
+    "comply": 0.0,
+    "posture": 0.02,
+    "enforce_mandates": 0.05,
+    "strike_vessel": 0.35,
+    "mine_lanes": 0.35,
+    "salvo_hosts": 0.6,
+    "strike_energy": 0.7,
+    "strike_us_navy": 0.95,
 }
 # How far each option answers unanswered US strikes on Iranian soil.
-ANSWERS_SOVEREIGNTY = {"strike_vessel": 0.2, "mine_lanes": 0.2, "salvo_hosts": 1.0,
-                       "strike_energy": 1.0, "strike_us_navy": 1.0}
+ANSWERS_SOVEREIGNTY = {
+    "strike_vessel": 0.2,
+    "mine_lanes": 0.2,
+    "salvo_hosts": 1.0,
+    "strike_energy": 1.0,
+    "strike_us_navy": 1.0,
+}
 # How far each option keeps pressure on for the linked outside theatre.
-COERCES = {"posture": 0.3, "enforce_mandates": 0.6, "strike_vessel": 1.0, "mine_lanes": 1.0,
-           "salvo_hosts": 1.0, "strike_energy": 1.0, "strike_us_navy": 1.0}
+COERCES = {
+    "posture": 0.3,
+    "enforce_mandates": 0.6,
+    "strike_vessel": 1.0,
+    "mine_lanes": 1.0,
+    "salvo_hosts": 1.0,
+    "strike_energy": 1.0,
+    "strike_us_navy": 1.0,
+}
 # How far each option restores the credibility of the routing mandates.
 PUNISHES_DEFIANCE = {"enforce_mandates": 0.25, "strike_vessel": 1.0, "mine_lanes": 0.5}
 # Regime risk by rung: Washington's "will no longer exist" ceiling makes it convex.
 REGIME_RISK_BY_RUNG = {0: 0.0, 1: 0.0, 2: 0.02, 3: 0.4, 5: 0.6, 6: 1.0, 7: 2.5}
-ECONOMIC_FRICTION = {"enforce_mandates": 0.1, "strike_vessel": 0.8, "mine_lanes": 0.7,
-                     "salvo_hosts": 0.3, "strike_energy": 1.5, "strike_us_navy": 0.5}
+ECONOMIC_FRICTION = {
+    "enforce_mandates": 0.1,
+    "strike_vessel": 0.8,
+    "mine_lanes": 0.7,
+    "salvo_hosts": 0.3,
+    "strike_energy": 1.5,
+    "strike_us_navy": 0.5,
+}
 
 # --- CENTCOM's model of the world ---------------------------------------------------------
-CENTCOM_EXPECTS_RETALIATION = {"hold_and_negotiate": 0.01, "escort": 0.03, "attribute_and_warn": 0.02,
-                               "limited_strikes": 0.6, "expanded_strikes": 0.8, "regime_campaign": 1.0}
-PROTECTS_SHIPPING = {"hold_and_negotiate": 0.1, "escort": 0.5, "attribute_and_warn": 0.1,
-                     "limited_strikes": 0.6, "expanded_strikes": 0.8, "regime_campaign": 0.9}
-ANSWERS_VIOLATIONS = {"escort": 0.2, "attribute_and_warn": 0.2, "limited_strikes": 1.0,
-                      "expanded_strikes": 1.0, "regime_campaign": 1.0}
+CENTCOM_EXPECTS_RETALIATION = {
+    "hold_and_negotiate": 0.01,
+    "escort": 0.03,
+    "attribute_and_warn": 0.02,
+    "limited_strikes": 0.6,
+    "expanded_strikes": 0.8,
+    "regime_campaign": 1.0,
+}
+PROTECTS_SHIPPING = {
+    "hold_and_negotiate": 0.1,
+    "escort": 0.5,
+    "attribute_and_warn": 0.1,
+    "limited_strikes": 0.6,
+    "expanded_strikes": 0.8,
+    "regime_campaign": 0.9,
+}
+ANSWERS_VIOLATIONS = {
+    "escort": 0.2,
+    "attribute_and_warn": 0.2,
+    "limited_strikes": 1.0,
+    "expanded_strikes": 1.0,
+    "regime_campaign": 1.0,
+}
 TOP_RUNG_RISK = {0: 0.0, 1: 0.02, 4: 0.3, 6: 1.0, 8: 3.0}
 STRIKE_OPTIONS = ("limited_strikes", "expanded_strikes", "regime_campaign")
 
 # --- hosts --------------------------------------------------------------------------------
-REDUCES_HARM = {"request_interceptors": 0.3, "restrict_basing": 0.5, "press_restraint": 0.2,
-                "open_channel": 0.3}
+REDUCES_HARM = {
+    "request_interceptors": 0.3,
+    "restrict_basing": 0.5,
+    "press_restraint": 0.2,
+    "open_channel": 0.3,
+}
 HOSTING_LOST = {"restrict_basing": 1.0, "press_restraint": 0.2, "open_channel": 0.3}
 
 
@@ -99,7 +144,9 @@ class Irgc(StateActor):
             costs[option] = {
                 "site_damage": response * package_loss,
                 "sovereignty": view.sovereignty * (1.0 - ANSWERS_SOVEREIGNTY.get(option, 0.0)),
-                "linkage": (view.lebanon * (1.0 - COERCES.get(option, 0.0)) if view.linked else 0.0),
+                "linkage": (
+                    view.lebanon * (1.0 - COERCES.get(option, 0.0)) if view.linked else 0.0
+                ),
                 "host_leverage": -leverage,
                 "economic_friction": -ECONOMIC_FRICTION.get(option, 0.0)
                 * (view.strike_capacity if option != "enforce_mandates" else 1.0),
@@ -114,21 +161,31 @@ class Irgc(StateActor):
         zero = dict.fromkeys(self.weights, 0.0)
         if view.channel_open:
             return {
-                "keep_channel": zero | {"sovereignty": view.sovereignty, "economic_friction": -relief},
+                "keep_channel": zero
+                | {"sovereignty": view.sovereignty, "economic_friction": -relief},
                 "halt_channel": zero | {"sovereignty": 0.3, "regime_risk": 0.05},
             }
         return {
             "keep_channel": zero | {"sovereignty": 0.3, "economic_friction": 0.0},
-            "reopen_channel": zero | {"sovereignty": view.sovereignty, "economic_friction": -relief
-                                      - 0.3, "regime_risk": -0.05},
+            "reopen_channel": zero
+            | {
+                "sovereignty": view.sovereignty,
+                "economic_friction": -relief - 0.3,
+                "regime_risk": -0.05,
+            },
         }
 
     def decide_action(self, view: IrgcView) -> Decision:
         return self.choose(self.option_costs(view))
 
     def decide_channel(self, view: IrgcView) -> Decision:
-        return decide(self.actor_id, self.channel_costs(view), self.weights,
-                      self.rationality * 2.0, self.model.rng)
+        return decide(
+            self.actor_id,
+            self.channel_costs(view),
+            self.weights,
+            self.rationality * 2.0,
+            self.model.rng,
+        )
 
 
 class Centcom(StateActor):
@@ -185,11 +242,16 @@ class Host(StateActor):
             option = spec.id
             kept = 1.0 - REDUCES_HARM.get(option, 0.0)
             costs[option] = {
-                "economic_damage": (view.threat * exposure["damage"]
-                                    + view.damage_recent / DAMAGE_SCALE
-                                    + 0.2 * view.force_majeure) * kept,
-                "civilian_harm": (view.threat * exposure["casualties"]
-                                  + view.casualties_recent / CASUALTY_SCALE) * kept,
+                "economic_damage": (
+                    view.threat * exposure["damage"]
+                    + view.damage_recent / DAMAGE_SCALE
+                    + 0.2 * view.force_majeure
+                )
+                * kept,
+                "civilian_harm": (
+                    view.threat * exposure["casualties"] + view.casualties_recent / CASUALTY_SCALE
+                )
+                * kept,
                 "defence_spending": request_cost if option == "request_interceptors" else 0.0,
                 "hosting_value": view.tolerance * HOSTING_LOST.get(option, 0.0),
             }

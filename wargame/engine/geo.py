@@ -9,7 +9,9 @@ EARTH_RADIUS_KM = 6371.0088
 
 def great_circle_km(lat1, lon1, lat2, lon2) -> np.ndarray:
     """Haversine distance in km; broadcasts over numpy arrays."""
-    lat1, lon1, lat2, lon2 = (np.radians(np.asarray(v, dtype=float)) for v in (lat1, lon1, lat2, lon2))
+    lat1, lon1, lat2, lon2 = (
+        np.radians(np.asarray(v, dtype=float)) for v in (lat1, lon1, lat2, lon2)
+    )
     half_dlat = (lat2 - lat1) / 2.0
     half_dlon = (lon2 - lon1) / 2.0
     a = np.sin(half_dlat) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin(half_dlon) ** 2

@@ -45,7 +45,9 @@ def effective_value(scenario: Scenario, node_id: str) -> float:
     return node.value
 
 
-def site_layers(scenario: Scenario, node_id: str, magazines: np.ndarray | None = None) -> list[Layer]:
+def site_layers(
+    scenario: Scenario, node_id: str, magazines: np.ndarray | None = None
+) -> list[Layer]:
     """The defence layers fielded at a site under the current defence mix, outermost first."""
     node = scenario.node(node_id)
     layers = []
@@ -61,8 +63,11 @@ def site_layers(scenario: Scenario, node_id: str, magazines: np.ndarray | None =
         layers.append(
             Layer(
                 system=assignment.system,
-                pk={w_id: w.pk[assignment.system] for w_id, w in scenario.weapons.items()
-                    if assignment.system in w.pk},
+                pk={
+                    w_id: w.pk[assignment.system]
+                    for w_id, w in scenario.weapons.items()
+                    if assignment.system in w.pk
+                },
                 detection=system.detection,
                 reliability=system.reliability,
                 doctrine=system.doctrine.value,
@@ -80,7 +85,8 @@ def layer_slots(scenario: Scenario, node_id: str) -> list[int]:
     node = scenario.node(node_id)
     mix = scenario.levers.defence_mix
     return [
-        index for index, assignment in enumerate(node.defences)
+        index
+        for index, assignment in enumerate(node.defences)
         if scenario.interceptors[assignment.system].requires_mix in (None, mix)
     ]
 
@@ -89,14 +95,24 @@ def salvo_groups(scenario: Scenario, salvo: Salvo, scale: float = 1.0) -> list[R
     """The IRGC's raid at one target, scaled by the launch capacity it has left."""
     irgc = scenario.actors.irgc
     groups = []
-    for kind, weapon_id in (("ballistic", irgc.ballistic_weapon), ("drone", irgc.drone_weapon),
-                            ("cruise", irgc.cruise_weapon)):
+    for kind, weapon_id in (
+        ("ballistic", irgc.ballistic_weapon),
+        ("drone", irgc.drone_weapon),
+        ("cruise", irgc.cruise_weapon),
+    ):
         count = int(round(getattr(salvo, kind) * scale))
         if weapon_id is None or count == 0:
             continue
         weapon = scenario.weapons[weapon_id]
-        groups.append(RaidGroup(weapon=weapon_id, kind=weapon.kind.value, count=count,
-                                reliability=weapon.reliability, unit_cost=weapon.unit_cost_usd))
+        groups.append(
+            RaidGroup(
+                weapon=weapon_id,
+                kind=weapon.kind.value,
+                count=count,
+                reliability=weapon.reliability,
+                unit_cost=weapon.unit_cost_usd,
+            )
+        )
     return groups
 
 
@@ -128,23 +144,31 @@ class Intel:
         irgc = scenario.actors.irgc
         full_capacity = np.ones(len(theatre.iran_sites))
         reachable = [
-            node_id for node_id in theatre.host_targets
+            node_id
+            for node_id in theatre.host_targets
             if scenario.node(node_id).kind == NodeKind.US_BASE
-            and (theatre.in_reach(irgc.ballistic_weapon, node_id, full_capacity)
-                 or theatre.in_reach(irgc.drone_weapon, node_id, full_capacity))
+            and (
+                theatre.in_reach(irgc.ballistic_weapon, node_id, full_capacity)
+                or theatre.in_reach(irgc.drone_weapon, node_id, full_capacity)
+            )
         ]
-        forecasts = [forecast_target(scenario, node_id, irgc.salvo_per_target) for node_id in reachable]
+        forecasts = [
+            forecast_target(scenario, node_id, irgc.salvo_per_target) for node_id in reachable
+        ]
         # The IRGC aims where it expects the most value-weighted damage.
         self.base_targets = tuple(sorted(forecasts, key=lambda f: (-f.damage, f.node)))
         energy = [
-            node_id for node_id in theatre.host_targets
+            node_id
+            for node_id in theatre.host_targets
             if scenario.node(node_id).kind == NodeKind.ENERGY
             and theatre.in_reach(irgc.drone_weapon, node_id, full_capacity)
         ]
-        self.energy_targets = tuple(sorted(
-            (forecast_target(scenario, node_id, irgc.energy_salvo) for node_id in energy),
-            key=lambda f: (-f.damage, f.node),
-        ))
+        self.energy_targets = tuple(
+            sorted(
+                (forecast_target(scenario, node_id, irgc.energy_salvo) for node_id in energy),
+                key=lambda f: (-f.damage, f.node),
+            )
+        )
         top = self.base_targets[: irgc.salvo_targets]
         self.expected_us_damage = sum(f.damage for f in top) / DAMAGE_SCALE
         self.expected_us_casualties = sum(f.casualties for f in top) / CASUALTY_SCALE
@@ -158,21 +182,31 @@ class Intel:
                 "damage": share * sum(f.damage for f in mine) / DAMAGE_SCALE,
                 "casualties": share * sum(f.casualties for f in mine) / CASUALTY_SCALE,
             }
-            unit_cost = max((i.unit_cost_usd for i in scenario.interceptors.values()
-                             if i.requires_mix is None), default=0.0)
-            self.interceptor_request_cost[host.id] = host.interceptor_request_size * unit_cost / SPEND_SCALE
+            unit_cost = max(
+                (i.unit_cost_usd for i in scenario.interceptors.values() if i.requires_mix is None),
+                default=0.0,
+            )
+            self.interceptor_request_cost[host.id] = (
+                host.interceptor_request_size * unit_cost / SPEND_SCALE
+            )
         self.iran_package_losses = (
-            self._package_loss(theatre, scenario.actors.centcom.limited_package_targets,
-                               LIMITED_PACKAGE_ROLES),
-            self._package_loss(theatre, scenario.actors.centcom.expanded_package_targets,
-                               tuple(SiteRole)),
+            self._package_loss(
+                theatre, scenario.actors.centcom.limited_package_targets, LIMITED_PACKAGE_ROLES
+            ),
+            self._package_loss(
+                theatre, scenario.actors.centcom.expanded_package_targets, tuple(SiteRole)
+            ),
         )
 
     def _package_loss(self, theatre: Theatre, targets: int, roles) -> float:
         """Expected share of Iran's total site capacity one US package removes."""
         centcom = self.scenario.actors.centcom
         weapon = self.scenario.weapons[centcom.strike_weapon]
-        eligible = [s for s, role in zip(theatre.iran_sites, theatre.site_roles, strict=True) if role in roles]
+        eligible = [
+            s
+            for s, role in zip(theatre.iran_sites, theatre.site_roles, strict=True)
+            if role in roles
+        ]
         if not eligible:
             return 0.0
         hardening = np.mean([self.scenario.node(s).hardening for s in eligible])
@@ -183,7 +217,9 @@ class Intel:
 
     def salvo_targets(self, discount: dict[str, float], count: int) -> list[TargetForecast]:
         """Best targets after discounting hosts that opened their own channel or restrict basing."""
-        ranked = sorted(self.base_targets, key=lambda f: (-f.damage * discount.get(f.host, 1.0), f.node))
+        ranked = sorted(
+            self.base_targets, key=lambda f: (-f.damage * discount.get(f.host, 1.0), f.node)
+        )
         return ranked[:count]
 
     def _discounts(self, view) -> dict[str, float]:
@@ -195,7 +231,11 @@ class Intel:
     def salvo_leverage(self, view) -> float:
         targets = self.salvo_targets(self._discounts(view), self.scenario.actors.irgc.salvo_targets)
         discount = self._discounts(view)
-        return sum(f.damage * discount.get(f.host, 1.0) for f in targets) / DAMAGE_SCALE * view.strike_capacity
+        return (
+            sum(f.damage * discount.get(f.host, 1.0) for f in targets)
+            / DAMAGE_SCALE
+            * view.strike_capacity
+        )
 
     def energy_leverage(self, view) -> float:
         if not self.energy_targets:

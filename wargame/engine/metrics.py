@@ -13,6 +13,7 @@ TOTAL_KEYS = (
     "interceptor_spend_usd",
     "attacker_spend_usd",
     "us_strike_spend_usd",
+    "shipping_strike_spend_usd",
     "host_damage",
     "economic_loss_usd",
     "casualties",

@@ -27,14 +27,27 @@ from wargame.engine.agents import Centcom, Host, Irgc
 from wargame.engine.decision import Decision, draw_choices, logit_probabilities
 from wargame.engine.events import Event
 from wargame.engine.fleet import UNDECIDED, Fleet
-from wargame.engine.intel import LIMITED_PACKAGE_ROLES, Intel, effective_value, layer_slots, salvo_groups, site_layers
+from wargame.engine.intel import (
+    LIMITED_PACKAGE_ROLES,
+    Intel,
+    effective_value,
+    layer_slots,
+    salvo_groups,
+    site_layers,
+)
 from wargame.engine.observation import CentcomView, HostView, IrgcView, reported
 from wargame.engine.rules import shipping, strikes
 from wargame.engine.rules.defence import THREAT_KINDS, RaidGroup, resolve_raid
-from wargame.engine.rules.diplomacy import Channel, Ledgers, MouState, next_mou_state, update_ledgers
+from wargame.engine.rules.diplomacy import (
+    Channel,
+    Ledgers,
+    MouState,
+    next_mou_state,
+    update_ledgers,
+)
 from wargame.engine.rules.outside import next_lebanon_intensity
 from wargame.engine.rules.tolerance import basing_restricted, next_tolerance
-from wargame.engine.theatre import LAUNCH_CAPACITY_FLOOR, Theatre, path_km
+from wargame.engine.theatre import Theatre, path_km
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +91,8 @@ class RoundTally:
     intercepted: dict[str, int] = field(default_factory=lambda: dict.fromkeys(THREAT_KINDS, 0))
     leakers: int = 0
     interceptor_spend: float = 0.0
-    attacker_spend: float = 0.0
+    attacker_spend: float = 0.0  # weapons fired into defended sites (the cost-exchange's base)
+    shipping_strike_spend: float = 0.0
     us_strike_spend: float = 0.0
     host_damage: float = 0.0
     casualties: int = 0
@@ -115,7 +129,9 @@ class GulfModel(mesa.Model):
         self.fleet = Fleet(self.theatre.routes, cumulative)
         actors = scenario.actors
         self.irgc = Irgc(self, actors.irgc.rationality, actors.irgc.weights.model_dump())
-        self.centcom = Centcom(self, actors.centcom.rationality, actors.centcom.weights.model_dump())
+        self.centcom = Centcom(
+            self, actors.centcom.rationality, actors.centcom.weights.model_dump()
+        )
         self.hosts = {params.id: Host(self, params) for params in actors.hosts}
         self._init_world()
         self.datacollector = DataCollector(model_reporters=metrics.MODEL_REPORTERS)
@@ -134,7 +150,9 @@ class GulfModel(mesa.Model):
         self.magazine_caps: dict[str, np.ndarray] = {}
         for node in scenario.nodes:
             if node.defences:
-                start = np.array([d.magazine_per_battery * d.batteries for d in node.defences], dtype=np.int64)
+                start = np.array(
+                    [d.magazine_per_battery * d.batteries for d in node.defences], dtype=np.int64
+                )
                 self.magazines[node.id] = start.copy()
                 self.magazine_caps[node.id] = start.copy()
         self.lebanon = scenario.lebanon.start
@@ -155,7 +173,9 @@ class GulfModel(mesa.Model):
         self.relief_offered = False
         self.restraint_pressure = 0.0
         self.transit_memory = float(scenario.shipping.arrivals_per_round)
-        self.host_states = {h.id: HostState(tolerance=h.tolerance_start) for h in scenario.actors.hosts}
+        self.host_states = {
+            h.id: HostState(tolerance=h.tolerance_start) for h in scenario.actors.hosts
+        }
         self.premium = scenario.shipping.premium.calm_rate
         self.tally = RoundTally()
         self.totals: dict[str, float] = dict.fromkeys(metrics.TOTAL_KEYS, 0.0)
@@ -195,8 +215,13 @@ class GulfModel(mesa.Model):
                 forced["channel"] = inject.channel
             else:
                 forced[inject.actor] = inject.action
-            self._log("scenario", "inject", inject.kind, "fired",
-                      f"Scripted inject: {inject.note or inject.kind}.")
+            self._log(
+                "scenario",
+                "inject",
+                inject.kind,
+                "fired",
+                f"Scripted inject: {inject.note or inject.kind}.",
+            )
         return forced
 
     # 2. vessels
@@ -205,13 +230,17 @@ class GulfModel(mesa.Model):
         rng = self.rng
         fleet = self.fleet
         arrivals = int(rng.poisson(params.arrivals_per_round))
-        values = params.vessel_value_usd * np.exp(params.value_spread * rng.standard_normal(arrivals))
+        values = params.vessel_value_usd * np.exp(
+            params.value_spread * rng.standard_normal(arrivals)
+        )
         shares = np.array([r.share for r in self.theatre.routes])
         routes = rng.choice(len(shares), size=arrivals, p=shares / shares.sum())
         fleet.arrive(self, values, routes)
         self.tally.arrivals = arrivals
 
-        choosing = np.flatnonzero(fleet.alive & ((fleet.choice == UNDECIDED) | (fleet.choice == WAIT)))
+        choosing = np.flatnonzero(
+            fleet.alive & ((fleet.choice == UNDECIDED) | (fleet.choice == WAIT))
+        )
         if len(choosing):
             costs = shipping.vessel_costs(
                 fleet.value[choosing],
@@ -265,7 +294,9 @@ class GulfModel(mesa.Model):
         return self._role_capacity((SiteRole.COASTAL_RADAR, SiteRole.SURVEILLANCE))
 
     def strike_capacity(self) -> float:
-        return self._role_capacity((SiteRole.DRONE_STORAGE, SiteRole.NAVAL_BASE, SiteRole.COASTAL_RADAR))
+        return self._role_capacity(
+            (SiteRole.DRONE_STORAGE, SiteRole.NAVAL_BASE, SiteRole.COASTAL_RADAR)
+        )
 
     def missile_capacity(self) -> float:
         return self._role_capacity((SiteRole.MISSILE_BASE,))
@@ -279,8 +310,12 @@ class GulfModel(mesa.Model):
         irgc_noise = self.spec.actors.irgc.observation_noise
         centcom_noise = self.spec.actors.centcom.observation_noise
         restricted = frozenset(h for h, s in self.host_states.items() if s.restricted)
-        open_channel = frozenset(h for h, s in self.host_states.items() if s.open_channel_until >= self.round)
-        defiance_now = SIGNAL_MEMORY * 0 + DEFIANCE_MEMORY * self.defiance + detected / DEFIANCE_UNIT_VESSELS
+        open_channel = frozenset(
+            h for h, s in self.host_states.items() if s.open_channel_until >= self.round
+        )
+        defiance_now = (
+            SIGNAL_MEMORY * 0 + DEFIANCE_MEMORY * self.defiance + detected / DEFIANCE_UNIT_VESSELS
+        )
         irgc_view = IrgcView(
             round=self.round,
             capacity=self.capacity.copy(),
@@ -297,7 +332,9 @@ class GulfModel(mesa.Model):
             host_open_channel=open_channel,
             restricted_hosts=restricted,
         )
-        us_bases = [n for n in self.theatre.host_targets if self.spec.node(n).kind == NodeKind.US_BASE]
+        us_bases = [
+            n for n in self.theatre.host_targets if self.spec.node(n).kind == NodeKind.US_BASE
+        ]
         usable = 1.0 - (
             sum(self.spec.node(n).host in restricted for n in us_bases) / max(1, len(us_bases))
         )
@@ -317,10 +354,16 @@ class GulfModel(mesa.Model):
         threat = min(1.0, 0.6 * self.us_strike_memory + 0.4 * self.host_strike_memory)
         host_views = {}
         for host_id, state in self.host_states.items():
-            caps = [self.magazine_caps[n].sum() for n in self.theatre.host_targets
-                    if self.spec.node(n).host == host_id and n in self.magazine_caps]
-            left = [self.magazines[n].sum() for n in self.theatre.host_targets
-                    if self.spec.node(n).host == host_id and n in self.magazines]
+            caps = [
+                self.magazine_caps[n].sum()
+                for n in self.theatre.host_targets
+                if self.spec.node(n).host == host_id and n in self.magazine_caps
+            ]
+            left = [
+                self.magazines[n].sum()
+                for n in self.theatre.host_targets
+                if self.spec.node(n).host == host_id and n in self.magazines
+            ]
             host_views[host_id] = HostView(
                 host=host_id,
                 round=self.round,
@@ -351,7 +394,9 @@ class GulfModel(mesa.Model):
         return chosen
 
     # 4. adjudication
-    def _adjudicate(self, chosen: dict[str, str], exposed_slots: np.ndarray, detected: np.ndarray) -> None:
+    def _adjudicate(
+        self, chosen: dict[str, str], exposed_slots: np.ndarray, detected: np.ndarray
+    ) -> None:
         self.tally.irgc_action = chosen["irgc"]
         self.tally.centcom_action = chosen["centcom"]
         self.tally.host_actions = {h: chosen[h] for h in self.hosts}
@@ -373,22 +418,35 @@ class GulfModel(mesa.Model):
         irgc = self.spec.actors.irgc
         if action == "enforce_mandates":
             self.mandate_memory = 1.0
-            self._log_decision("irgc", action, "strait", "warnings issued",
-                               "The IRGC enforces its routing mandates in the Strait: warnings and harassment of ships on the TSS branch.")
+            self._log_decision(
+                "irgc",
+                action,
+                "strait",
+                "warnings issued",
+                "The IRGC enforces its routing mandates in the Strait: warnings and harassment of ships on the TSS branch.",
+            )
         elif action == "strike_vessel":
             self.mandate_memory = 1.0
             candidates = exposed_slots[detected]
             if len(candidates) == 0:
-                self._log_decision("irgc", action, "strait", "no target",
-                                   "The IRGC hunts for a ship outside the corridor but finds none in reach.")
+                self._log_decision(
+                    "irgc",
+                    action,
+                    "strait",
+                    "no target",
+                    "The IRGC hunts for a ship outside the corridor but finds none in reach.",
+                )
                 return
             weapon = self.spec.weapons[irgc.anti_ship_weapon]
             hit_p = weapon.reliability * self.strike_capacity()
             if self.round <= self.escort_until:
                 hit_p *= 1.0 - self.spec.actors.centcom.escort_protection
-            attacked, hits = shipping.interdict(len(candidates), 1.0, irgc.vessel_strikes_per_round, hit_p, self.rng)
+            attacked, hits = shipping.interdict(
+                len(candidates), 1.0, irgc.vessel_strikes_per_round, hit_p, self.rng
+            )
             self.tally.vessels_attacked += len(attacked)
-            self.tally.attacker_spend += len(attacked) * weapon.unit_cost_usd
+            # Anti-ship shots are not part of the air-defence cost-exchange (no interceptor fired).
+            self.tally.shipping_strike_spend += len(attacked) * weapon.unit_cost_usd
             struck = candidates[attacked[hits]]
             self._strike_vessels(struck)
             self.shipping_attack_memory += len(attacked)
@@ -397,25 +455,43 @@ class GulfModel(mesa.Model):
                 agent = self.fleet.agents[slot]
                 name = f"vessel {agent.unique_id}" if agent is not None else "a vessel"
                 outcome = "hit" if hit else "missed"
-                self._log_decision("irgc", action, name, outcome,
-                                   f"The IRGC fires a {weapon.name} at {name}, running the TSS branch outside the mandated corridor: {outcome}.",
-                                   phase=1)
+                self._log_decision(
+                    "irgc",
+                    action,
+                    name,
+                    outcome,
+                    f"The IRGC fires a {weapon.name} at {name}, running the TSS branch outside the mandated corridor: {outcome}.",
+                    phase=1,
+                )
         elif action == "mine_lanes":
             self.mines += 1.0 * self.strike_capacity()
             self.shipping_attack_memory += 1.0
             self.us_unanswered += 1.0
-            self._log_decision("irgc", action, "sea lanes", f"mine density {self.mines:.2f}",
-                               "The IRGC lays mines in the shipping lanes.")
+            self._log_decision(
+                "irgc",
+                action,
+                "sea lanes",
+                f"mine density {self.mines:.2f}",
+                "The IRGC lays mines in the shipping lanes.",
+            )
         elif action == "salvo_hosts":
             view = self.views["irgc"]
             discount = self.intel._discounts(view)
             candidates = self.intel.salvo_targets(discount, len(self.intel.base_targets))
-            targets = [f for f in candidates
-                       if self.theatre.in_reach(irgc.ballistic_weapon, f.node, self.capacity)
-                       or self.theatre.in_reach(irgc.drone_weapon, f.node, self.capacity)][: irgc.salvo_targets]
+            targets = [
+                f
+                for f in candidates
+                if self.theatre.in_reach(irgc.ballistic_weapon, f.node, self.capacity)
+                or self.theatre.in_reach(irgc.drone_weapon, f.node, self.capacity)
+            ][: irgc.salvo_targets]
             if not targets:
-                self._log_decision("irgc", action, "host states", "no launcher in reach",
-                                   "The IRGC orders salvos at host-state bases but has no launcher left in reach.")
+                self._log_decision(
+                    "irgc",
+                    action,
+                    "host states",
+                    "no launcher in reach",
+                    "The IRGC orders salvos at host-state bases but has no launcher left in reach.",
+                )
                 return
             for target in targets:
                 self._salvo(target.node, irgc.salvo_per_target, action, decision)
@@ -423,11 +499,22 @@ class GulfModel(mesa.Model):
             self.host_strike_memory += 1.0
             self.us_unanswered += 2.0
         elif action == "strike_energy":
-            target = next((f for f in self.intel.energy_targets
-                           if self.theatre.in_reach(irgc.drone_weapon, f.node, self.capacity)), None)
+            target = next(
+                (
+                    f
+                    for f in self.intel.energy_targets
+                    if self.theatre.in_reach(irgc.drone_weapon, f.node, self.capacity)
+                ),
+                None,
+            )
             if target is None:
-                self._log_decision("irgc", action, "energy", "no launcher in reach",
-                                   "The IRGC orders strikes on Gulf energy assets but has no launcher in reach.")
+                self._log_decision(
+                    "irgc",
+                    action,
+                    "energy",
+                    "no launcher in reach",
+                    "The IRGC orders strikes on Gulf energy assets but has no launcher in reach.",
+                )
                 return
             self._salvo(target.node, irgc.energy_salvo, action, decision)
             self.sovereignty *= ANSWERED_LEFT
@@ -451,7 +538,9 @@ class GulfModel(mesa.Model):
             scale = drone_scale if group.kind == "drone" else missile_scale
             count = int(round(group.count * scale))
             if count:
-                groups.append(RaidGroup(group.weapon, group.kind, count, group.reliability, group.unit_cost))
+                groups.append(
+                    RaidGroup(group.weapon, group.kind, count, group.reliability, group.unit_cost)
+                )
         if not groups:
             return
         self._book_raid(node, groups, self._raid(node_id, groups), action, decision)
@@ -479,10 +568,13 @@ class GulfModel(mesa.Model):
         tally.interceptor_spend += outcome.interceptor_cost
         tally.attacker_spend += outcome.attacker_cost
         damage_per = np.array([self.spec.weapons[g.weapon].damage for g in groups])
-        damage = strikes.leaker_damage(outcome.leaked, damage_per, node.hardening) * effective_value(self.spec, node.id)
+        damage = strikes.leaker_damage(
+            outcome.leaked, damage_per, node.hardening
+        ) * effective_value(self.spec, node.id)
         deaths = strikes.leaker_casualties(leaked, node.population_exposure, adjudication, self.rng)
-        debris_harm, fire = strikes.debris_effects(intercepted, node.population_exposure,
-                                                   node.energy_proximity, adjudication, self.rng)
+        debris_harm, fire = strikes.debris_effects(
+            intercepted, node.population_exposure, node.energy_proximity, adjudication, self.rng
+        )
         if node.kind == NodeKind.ENERGY and leaked:
             fire = fire or strikes.energy_fire(leaked, adjudication, self.rng)
         casualties = deaths + debris_harm
@@ -496,12 +588,15 @@ class GulfModel(mesa.Model):
             host.damage_total += damage
             tally.host_damage += damage
             if fire:
-                host.force_majeure_until = max(host.force_majeure_until,
-                                               self.round + adjudication.force_majeure_rounds - 1)
+                host.force_majeure_until = max(
+                    host.force_majeure_until, self.round + adjudication.force_majeure_rounds - 1
+                )
         self.totals["economic_loss_usd"] += economic
         fire_text = " Debris starts a fire; operators declare force majeure." if fire else ""
         self._log_decision(
-            "irgc", action, node.id,
+            "irgc",
+            action,
+            node.id,
             f"{intercepted} intercepted, {leaked} leaked, {casualties} casualties",
             f"The IRGC fires {int(outcome.launched.sum())} missiles and drones at {node.name}: "
             f"{intercepted} intercepted, {leaked} get through, damage {damage:.1f}, "
@@ -511,16 +606,35 @@ class GulfModel(mesa.Model):
 
     def _strike_navy(self, decision: Decision) -> None:
         irgc = self.spec.actors.irgc
-        targets = [n.id for n in self.spec.nodes if n.kind == NodeKind.AFLOAT or
-                   (n.c2 and self.spec.levers.c2_posture.value == "fixed_littoral")]
-        targets = [t for t in targets if self.theatre.in_reach(irgc.anti_ship_weapon, t, self.capacity)]
+        targets = [
+            n.id
+            for n in self.spec.nodes
+            if n.kind == NodeKind.AFLOAT
+            or (n.c2 and self.spec.levers.c2_posture.value == "fixed_littoral")
+        ]
+        targets = [
+            t for t in targets if self.theatre.in_reach(irgc.anti_ship_weapon, t, self.capacity)
+        ]
         if not targets:
-            self._log_decision("irgc", "strike_us_navy", "US Navy", "no target in reach",
-                               "The IRGC looks for US warships to strike but none is within anti-ship reach.")
+            self._log_decision(
+                "irgc",
+                "strike_us_navy",
+                "US Navy",
+                "no target in reach",
+                "The IRGC looks for US warships to strike but none is within anti-ship reach.",
+            )
             return
         node = self.spec.node(targets[0])
         weapon = self.spec.weapons[irgc.anti_ship_weapon]
-        groups = [RaidGroup(irgc.anti_ship_weapon, weapon.kind.value, 4, weapon.reliability, weapon.unit_cost_usd)]
+        groups = [
+            RaidGroup(
+                irgc.anti_ship_weapon,
+                weapon.kind.value,
+                4,
+                weapon.reliability,
+                weapon.unit_cost_usd,
+            )
+        ]
         groups += salvo_groups(self.spec, irgc.energy_salvo)
         self._book_raid(node, groups, self._raid(node.id, groups), "strike_us_navy", decision)
 
@@ -534,7 +648,9 @@ class GulfModel(mesa.Model):
         else:
             self.tally.vessels_struck += len(slots)
         self.tally.shipping_loss += loss
-        self.tally.casualties += int(self.rng.binomial(params.crew * len(slots), CREW_CASUALTY_SHARE))
+        self.tally.casualties += int(
+            self.rng.binomial(params.crew * len(slots), CREW_CASUALTY_SHARE)
+        )
         self.fleet.depart(slots)
 
     def _centcom_acts(self, action: str, capacity_before: np.ndarray) -> None:
@@ -548,11 +664,23 @@ class GulfModel(mesa.Model):
         if action in ("limited_strikes", "expanded_strikes", "regime_campaign"):
             usable = self.views["centcom"].usable_basing
             if action == "limited_strikes":
-                roles, count, per_target = LIMITED_PACKAGE_ROLES, centcom.limited_package_targets, centcom.weapons_per_target
+                roles, count, per_target = (
+                    LIMITED_PACKAGE_ROLES,
+                    centcom.limited_package_targets,
+                    centcom.weapons_per_target,
+                )
             elif action == "expanded_strikes":
-                roles, count, per_target = tuple(SiteRole), centcom.expanded_package_targets, centcom.weapons_per_target
+                roles, count, per_target = (
+                    tuple(SiteRole),
+                    centcom.expanded_package_targets,
+                    centcom.weapons_per_target,
+                )
             else:
-                roles, count, per_target = tuple(SiteRole), len(self.theatre.iran_sites), 2 * centcom.weapons_per_target
+                roles, count, per_target = (
+                    tuple(SiteRole),
+                    len(self.theatre.iran_sites),
+                    2 * centcom.weapons_per_target,
+                )
             count = max(1, int(round(count * usable)))
             eligible = [i for i, role in enumerate(self.theatre.site_roles) if role in roles]
             # Planners hit what still stands, most valuable first.
@@ -560,19 +688,30 @@ class GulfModel(mesa.Model):
             targets = np.array(eligible[:count], dtype=np.int64)
             weapon = self.spec.weapons[centcom.strike_weapon]
             self.capacity, hits = strikes.strike_sites(
-                self.capacity, targets, per_target, weapon.reliability, self.site_hardening,
-                centcom.damage_per_hit, self.rng,
+                self.capacity,
+                targets,
+                per_target,
+                weapon.reliability,
+                self.site_hardening,
+                centcom.damage_per_hit,
+                self.rng,
             )
             spend = len(targets) * per_target * weapon.unit_cost_usd
             self.tally.us_strike_spend += spend
             self.tally.sites_struck += len(targets)
-            self.sovereignty += {"limited_strikes": 1.0, "expanded_strikes": 1.5, "regime_campaign": 3.0}[action]
+            self.sovereignty += {
+                "limited_strikes": 1.0,
+                "expanded_strikes": 1.5,
+                "regime_campaign": 3.0,
+            }[action]
             self.us_strike_memory += 1.0
             self.us_unanswered *= ANSWERED_LEFT
             names = ", ".join(self.spec.node(self.theatre.iran_sites[i]).name for i in targets[:4])
             more = f" and {len(targets) - 4} more" if len(targets) > 4 else ""
             self._log_decision(
-                "centcom", action, f"{len(targets)} Iranian sites",
+                "centcom",
+                action,
+                f"{len(targets)} Iranian sites",
                 f"{int(hits.sum())} hits; surveillance now {self.surveillance():.2f}",
                 f"CENTCOM strikes {len(targets)} targets on Iranian soil ({names}{more}) with "
                 f"{len(targets) * per_target} {weapon.name}s: {int(hits.sum())} hits.",
@@ -593,7 +732,10 @@ class GulfModel(mesa.Model):
                         self.magazines[node_id][slots[0]] += params.interceptor_request_size
                         self.magazine_caps[node_id][slots[0]] += params.interceptor_request_size
                         system = self.spec.node(node_id).defences[slots[0]].system
-                        state.defence_spend += params.interceptor_request_size * self.spec.interceptors[system].unit_cost_usd
+                        state.defence_spend += (
+                            params.interceptor_request_size
+                            * self.spec.interceptors[system].unit_cost_usd
+                        )
                         break
         elif action == "restrict_basing":
             state.restricted_until = self.round + HOST_ACTION_ROUNDS
@@ -602,12 +744,16 @@ class GulfModel(mesa.Model):
         elif action == "open_channel":
             state.open_channel_until = self.round + HOST_ACTION_ROUNDS
         if action != "stay_quiet":
-            self._log_decision(host_id, action, "-", "done", f"{params.name} {ACTIONS[action].label}.")
+            self._log_decision(
+                host_id, action, "-", "done", f"{params.name} {ACTIONS[action].label}."
+            )
 
     def _move_vessels(self) -> None:
         params = self.spec.shipping
         fleet = self.fleet
-        moving = np.flatnonzero(fleet.alive & ((fleet.choice == COMPLY) | (fleet.choice == OUTSIDE)))
+        moving = np.flatnonzero(
+            fleet.alive & ((fleet.choice == COMPLY) | (fleet.choice == OUTSIDE))
+        )
         if len(moving) == 0:
             self.transit_memory = SIGNAL_MEMORY * self.transit_memory
             return
@@ -617,12 +763,23 @@ class GulfModel(mesa.Model):
             self._strike_vessels(struck, by_mine=True)
             self.shipping_attack_memory += hits
             self.us_unanswered += hits
-            self._log("irgc", "mine_lanes", f"{hits} vessels", "mine strike",
-                      f"{hits} ship(s) strike mines in the lanes.", phase=1)
-            moving = np.flatnonzero(fleet.alive & ((fleet.choice == COMPLY) | (fleet.choice == OUTSIDE)))
+            self._log(
+                "irgc",
+                "mine_lanes",
+                f"{hits} vessels",
+                "mine strike",
+                f"{hits} ship(s) strike mines in the lanes.",
+                phase=1,
+            )
+            moving = np.flatnonzero(
+                fleet.alive & ((fleet.choice == COMPLY) | (fleet.choice == OUTSIDE))
+            )
         complying = fleet.choice[moving] == COMPLY
-        speed = np.where(complying, params.speed_km_per_round / (1.0 + params.corridor_delay_rounds),
-                         params.speed_km_per_round)
+        speed = np.where(
+            complying,
+            params.speed_km_per_round / (1.0 + params.corridor_delay_rounds),
+            params.speed_km_per_round,
+        )
         fleet.progress[moving] += speed
         route_ids = fleet.route[moving]
         lengths = np.where(
@@ -643,23 +800,41 @@ class GulfModel(mesa.Model):
             # Whole interceptors arrive; fractional rates come as a chance of one more.
             whole = np.floor(rates)
             extra = self.rng.random(len(rates)) < (rates - whole)
-            np.minimum(magazines + (whole + extra).astype(np.int64), self.magazine_caps[node_id], out=magazines)
+            np.minimum(
+                magazines + (whole + extra).astype(np.int64),
+                self.magazine_caps[node_id],
+                out=magazines,
+            )
 
     # 5. hosts
     def _update_hosts(self, chosen: dict[str, str]) -> None:
         for host_id, state in self.host_states.items():
             params = self.hosts[host_id].params
             in_force_majeure = state.force_majeure_until >= self.round
-            state.tolerance = next_tolerance(state.tolerance, state.damage_recent, state.casualties_recent,
-                                             int(in_force_majeure), params)
+            state.tolerance = next_tolerance(
+                state.tolerance,
+                state.damage_recent,
+                state.casualties_recent,
+                int(in_force_majeure),
+                params,
+            )
             was = state.restricted
-            state.restricted = basing_restricted(state.tolerance, state.restricted_until >= self.round, params)
+            state.restricted = basing_restricted(
+                state.tolerance, state.restricted_until >= self.round, params
+            )
             if state.restricted and not was:
-                self._log(host_id, "restrict_basing", "US forces", "basing restricted",
-                          f"{params.name} restricts offensive use of its bases (tolerance {state.tolerance:.2f}).")
+                self._log(
+                    host_id,
+                    "restrict_basing",
+                    "US forces",
+                    "basing restricted",
+                    f"{params.name} restricts offensive use of its bases (tolerance {state.tolerance:.2f}).",
+                )
             if in_force_majeure:
                 self.totals["force_majeure_days"] += self.spec.clock.round_hours / 24.0
-                self.totals["economic_loss_usd"] += self.spec.adjudication.economic_loss_per_force_majeure_round
+                self.totals["economic_loss_usd"] += (
+                    self.spec.adjudication.economic_loss_per_force_majeure_round
+                )
             state.defence_spend = state.defence_spend
             state.damage_recent *= SIGNAL_MEMORY
             state.casualties_recent *= SIGNAL_MEMORY
@@ -667,15 +842,27 @@ class GulfModel(mesa.Model):
     # 6. ledgers, MOU and channel
     def _update_diplomacy(self, chosen: dict[str, str], forced: dict[str, str]) -> None:
         levers = self.spec.levers
-        lebanon_entry = self.lebanon * self.spec.lebanon.linkage_weight if levers.mou_linkage == MouLinkage.LINKED else 0.0
-        self.ledgers = update_ledgers(self.ledgers, chosen["irgc"], chosen["centcom"], lebanon_entry, self.spec.mou)
+        lebanon_entry = (
+            self.lebanon * self.spec.lebanon.linkage_weight
+            if levers.mou_linkage == MouLinkage.LINKED
+            else 0.0
+        )
+        self.ledgers = update_ledgers(
+            self.ledgers, chosen["irgc"], chosen["centcom"], lebanon_entry, self.spec.mou
+        )
         before = self.mou
-        self.mou, self.calm_rounds = next_mou_state(self.mou, self.calm_rounds, self.ledgers.pressure,
-                                                    self.channel, self.spec.mou)
+        self.mou, self.calm_rounds = next_mou_state(
+            self.mou, self.calm_rounds, self.ledgers.pressure, self.channel, self.spec.mou
+        )
         if self.mou != before:
-            self._log("diplomacy", "mou", "MOU", self.mou.name,
-                      f"The MOU is now {self.mou.name.replace('_', ' ').lower()} "
-                      f"(US ledger {self.ledgers.us:.1f}, Iranian ledger {self.ledgers.iran:.1f}).")
+            self._log(
+                "diplomacy",
+                "mou",
+                "MOU",
+                self.mou.name,
+                f"The MOU is now {self.mou.name.replace('_', ' ').lower()} "
+                f"(US ledger {self.ledgers.us:.1f}, Iranian ledger {self.ledgers.iran:.1f}).",
+            )
         if self.mou == MouState.COLLAPSED and self.collapsed_round is None:
             self.collapsed_round = self.round
         channel_action = chosen["irgc_channel"]
@@ -689,12 +876,19 @@ class GulfModel(mesa.Model):
             new_channel = self.channel
         if new_channel != self.channel:
             verb = "halts" if new_channel == Channel.HALTED else "reopens"
-            self._log_decision("irgc", "halt_channel" if new_channel == Channel.HALTED else "reopen_channel",
-                               "Swiss channel", new_channel.name,
-                               f"The IRGC {verb} the diplomatic channel in Switzerland.", decision_key="irgc_channel")
+            self._log_decision(
+                "irgc",
+                "halt_channel" if new_channel == Channel.HALTED else "reopen_channel",
+                "Swiss channel",
+                new_channel.name,
+                f"The IRGC {verb} the diplomatic channel in Switzerland.",
+                decision_key="irgc_channel",
+            )
         self.channel = new_channel
         # Memories fade; grievances the other side answered were already cut down above.
-        self.defiance = DEFIANCE_MEMORY * self.defiance + self.tally.defiant_detected / DEFIANCE_UNIT_VESSELS
+        self.defiance = (
+            DEFIANCE_MEMORY * self.defiance + self.tally.defiant_detected / DEFIANCE_UNIT_VESSELS
+        )
         if chosen["irgc"] == "strike_vessel" and self.tally.vessels_attacked:
             self.defiance *= ANSWERED_LEFT
         elif chosen["irgc"] in ("enforce_mandates", "mine_lanes"):
@@ -703,7 +897,8 @@ class GulfModel(mesa.Model):
         self.us_unanswered *= UNANSWERED_MEMORY
         self.shipping_attack_memory *= SIGNAL_MEMORY
         self.premium_memory = self.spec.shipping.premium.memory * self.premium_memory + (
-            self.tally.vessels_attacked + self.tally.mine_hits)
+            self.tally.vessels_attacked + self.tally.mine_hits
+        )
         self.premium = shipping.premium_rate(self.premium_memory, self.spec.shipping.premium)
         self.host_strike_memory *= SIGNAL_MEMORY
         self.us_strike_memory *= SIGNAL_MEMORY
@@ -718,6 +913,7 @@ class GulfModel(mesa.Model):
         totals["interceptor_spend_usd"] += tally.interceptor_spend
         totals["attacker_spend_usd"] += tally.attacker_spend
         totals["us_strike_spend_usd"] += tally.us_strike_spend
+        totals["shipping_strike_spend_usd"] += tally.shipping_strike_spend
         totals["host_damage"] += tally.host_damage
         totals["casualties"] += tally.casualties
         totals["vessels_struck"] += tally.vessels_struck + tally.mine_hits
@@ -731,23 +927,43 @@ class GulfModel(mesa.Model):
 
     # --- logging helpers ------------------------------------------------------------------
 
-    def _log(self, actor, action, target, outcome, sentence, phase=None, breakdown=None, probability=None):
+    def _log(
+        self, actor, action, target, outcome, sentence, phase=None, breakdown=None, probability=None
+    ):
         if phase is not None and phase not in self.phase_firsts:
             self.phase_firsts[phase] = self.round
-        self.events.append(Event(self.round, self.date.isoformat(), actor, action, str(target), str(outcome),
-                                 sentence, phase, breakdown or {}, probability))
+        self.events.append(
+            Event(
+                self.round,
+                self.date.isoformat(),
+                actor,
+                action,
+                str(target),
+                str(outcome),
+                sentence,
+                phase,
+                breakdown or {},
+                probability,
+            )
+        )
 
-    def _log_decision(self, actor, action, target, outcome, sentence, phase=None, decision_key=None):
+    def _log_decision(
+        self, actor, action, target, outcome, sentence, phase=None, decision_key=None
+    ):
         decision = self.decisions.get(decision_key or actor)
         breakdown = decision.breakdown(action) if decision and action in decision.options else {}
-        probability = decision.probability(action) if decision and action in decision.options else None
+        probability = (
+            decision.probability(action) if decision and action in decision.options else None
+        )
         self._log(actor, action, target, outcome, sentence, phase, breakdown, probability)
 
     # --- summary helpers ------------------------------------------------------------------
 
     def phase_sequence(self) -> list[int]:
         """The loop's phases in the order they first happened."""
-        return [phase for phase, _ in sorted(self.phase_firsts.items(), key=lambda kv: (kv[1], kv[0]))]
+        return [
+            phase for phase, _ in sorted(self.phase_firsts.items(), key=lambda kv: (kv[1], kv[0]))
+        ]
 
     def rung_label(self) -> str:
         return rung_name(self.tally.rung)

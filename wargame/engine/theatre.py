@@ -28,6 +28,10 @@ LAUNCH_CAPACITY_FLOOR = 0.1
 HOST_TARGET_KINDS = (NodeKind.US_BASE, NodeKind.PORT, NodeKind.ENERGY, NodeKind.CITY)
 
 
+class TheatreError(ValueError):
+    """A scenario that validates field by field but whose geography does not work as a theatre."""
+
+
 @dataclass(frozen=True)
 class Route:
     """One origin-destination pair and its two ways through the Strait."""
@@ -89,8 +93,10 @@ class Theatre:
 
     def layout(self) -> dict[str, tuple[float, float]]:
         """A fixed geographic layout (lon, lat) for the Mesa Network space and maps."""
-        return {node_id: (float(lon), float(lat)) for node_id, lon, lat in
-                zip(self.node_ids, self.lons, self.lats, strict=True)}
+        return {
+            node_id: (float(lon), float(lat))
+            for node_id, lon, lat in zip(self.node_ids, self.lons, self.lats, strict=True)
+        }
 
 
 def build_graph(scenario: Scenario) -> nx.Graph:
@@ -132,7 +138,7 @@ def build_routes(scenario: Scenario, graph: nx.Graph, theatre: Theatre) -> tuple
             try:
                 paths.append(nx.shortest_path(sub, spec.origin, spec.destination, weight="km"))
             except (nx.NetworkXNoPath, nx.NodeNotFound):
-                raise ValueError(
+                raise TheatreError(
                     f"shipping.routes[{index}]: no sea-lane path from {spec.origin!r} to "
                     f"{spec.destination!r} (both a corridor and a TSS branch are needed)"
                 ) from None
@@ -141,17 +147,24 @@ def build_routes(scenario: Scenario, graph: nx.Graph, theatre: Theatre) -> tuple
         # A vessel defies the mandate where it runs the TSS branch; there it can be struck if a
         # launch site reaches it.
         tss_nodes = {
-            node for a, b, data in graph.edges(data=True) if data["lane"] == Lane.TSS.value
+            node
+            for a, b, data in graph.edges(data=True)
+            if data["lane"] == Lane.TSS.value
             for node in (a, b)
         }
-        exposed = np.array([
-            node in tss_nodes
-            and theatre.nearest_launch_km(scenario.actors.irgc.anti_ship_weapon, node)
-            <= anti_ship.range_km
-            for node in outside_path
-        ])
+        exposed = np.array(
+            [
+                node in tss_nodes
+                and theatre.nearest_launch_km(scenario.actors.irgc.anti_ship_weapon, node)
+                <= anti_ship.range_km
+                for node in outside_path
+            ]
+        )
         if exposed.any():
-            exposed_from, exposed_to = float(outside_cum[exposed].min()), float(outside_cum[exposed].max())
+            exposed_from, exposed_to = (
+                float(outside_cum[exposed].min()),
+                float(outside_cum[exposed].max()),
+            )
         else:
             exposed_from = exposed_to = 0.0
         routes.append(

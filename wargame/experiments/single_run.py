@@ -66,7 +66,8 @@ def summarise(model: GulfModel) -> dict[str, Any]:
         "launched": launched,
         "intercepted": intercepted,
         "interception_rate": {
-            kind: (intercepted[kind] / launched[kind] if launched[kind] else None) for kind in THREAT_KINDS
+            kind: (intercepted[kind] / launched[kind] if launched[kind] else None)
+            for kind in THREAT_KINDS
         },
         "leakers": int(totals["leakers"]),
         "interceptor_spend_usd": totals["interceptor_spend_usd"],

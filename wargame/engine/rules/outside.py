@@ -7,7 +7,9 @@ import numpy as np
 from wargame.config.schema import LebanonParams
 
 
-def next_lebanon_intensity(intensity: float, params: LebanonParams, rng: np.random.Generator) -> float:
+def next_lebanon_intensity(
+    intensity: float, params: LebanonParams, rng: np.random.Generator
+) -> float:
     """Mean-reverting intensity in [0, 1] with occasional flare-ups.
 
     Always draws the same two numbers, whatever the parameters, so that changing Lebanon's

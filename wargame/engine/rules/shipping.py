@@ -22,7 +22,9 @@ WAIT_RISK_FACTOR = 0.5
 
 def premium_rate(attack_memory: float, params: PremiumModel) -> float:
     """War-risk premium per transit as a share of hull value: calm rate plus recent attacks."""
-    return float(min(params.peak_rate, params.calm_rate + params.attack_sensitivity * attack_memory))
+    return float(
+        min(params.peak_rate, params.calm_rate + params.attack_sensitivity * attack_memory)
+    )
 
 
 def vessel_costs(

@@ -11,7 +11,11 @@ FORCE_MAJEURE_EROSION = 0.03
 
 
 def next_tolerance(
-    tolerance: float, damage: float, casualties: float, force_majeure_rounds: int, params: HostParams
+    tolerance: float,
+    damage: float,
+    casualties: float,
+    force_majeure_rounds: int,
+    params: HostParams,
 ) -> float:
     """Harm erodes tolerance; quiet rounds let it recover toward its starting level."""
     erosion = (

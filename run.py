@@ -1,0 +1,14 @@
+#!/usr/bin/env python3
+"""Entry point: `python run.py simulate ...` and `python run.py validate ...` (see README)."""
+
+import sys
+
+if sys.version_info < (3, 12):
+    sys.exit(
+        f"Python 3.12 or newer is needed (Mesa 3.5); this is {sys.version.split()[0]}. See README.md."
+    )
+
+from wargame.cli.main import main  # noqa: E402  (after the version check on purpose)
+
+if __name__ == "__main__":
+    sys.exit(main())
