@@ -3,7 +3,7 @@
 
 import sys
 
-if sys.version_info < (3, 12):
+if sys.version_info < (3, 12):  # noqa: UP036  (run.py may be started by an older python3)
     sys.exit(
         f"Python 3.12 or newer is needed (Mesa 3.5); this is {sys.version.split()[0]}. See README.md."
     )
