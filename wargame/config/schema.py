@@ -12,7 +12,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from wargame.config.ladder import MENUS
 
@@ -432,6 +432,7 @@ class Scenario(Strict):
     adjudication: Adjudication = Adjudication()
     levers: Levers = Levers()
     injects: tuple[Inject, ...] = ()
+    _nodes_by_id: dict[str, Node] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _cross_references(self) -> Scenario:
@@ -440,11 +441,12 @@ class Scenario(Strict):
             raise ValueError("; ".join(problems))
         return self
 
+    def model_post_init(self, context) -> None:
+        # Index nodes once: the engine looks nodes up by id in its hot paths.
+        self._nodes_by_id = {node.id: node for node in self.nodes}
+
     def node(self, node_id: str) -> Node:
-        for node in self.nodes:
-            if node.id == node_id:
-                return node
-        raise KeyError(node_id)
+        return self._nodes_by_id[node_id]
 
 
 def reference_problems(scenario: Scenario):
@@ -517,3 +519,17 @@ def reference_problems(scenario: Scenario):
         yield "nodes: the theatre needs at least one iran_site"
     if NodeKind.US_BASE not in kinds:
         yield "nodes: the theatre needs at least one us_base"
+
+
+def with_levers(scenario: Scenario, **changes) -> Scenario:
+    """A copy of the scenario with some policy levers changed, validated like a file would be."""
+    data = scenario.model_dump()
+    data["levers"] = {**data["levers"], **changes}
+    return Scenario.model_validate(data)
+
+
+def with_lebanon(scenario: Scenario, **changes) -> Scenario:
+    """A copy of the scenario with the Lebanon process changed (validated)."""
+    data = scenario.model_dump()
+    data["lebanon"] = {**data["lebanon"], **changes}
+    return Scenario.model_validate(data)

@@ -8,6 +8,7 @@ breakdown, because the "why" panel and the after-action review show it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -54,20 +55,31 @@ def decide(
     rationality: float,
     rng: np.random.Generator,
 ) -> Decision:
-    """Score each option by -sum(weight * cost) and draw one by the logit rule."""
+    """Score each option by -sum(weight * cost) and draw one by the logit rule.
+
+    Menus are short (2-8 options), so plain Python beats numpy's per-call overhead here.
+    """
     options = tuple(raw_terms)
     weighted = tuple(
-        {term: weights[term] * value for term, value in raw_terms[option].items()}
-        for option in options
+        {term: weights[term] * value for term, value in raw_terms[option].items()} for option in options
     )
-    utilities = np.array([-sum(terms.values()) for terms in weighted])
-    probabilities = logit_probabilities(utilities, rationality)
-    index = int(draw_choices(probabilities[None, :], rng)[0])
+    utilities = [-sum(terms.values()) for terms in weighted]
+    top = max(utilities)
+    exps = [math.exp(rationality * (u - top)) for u in utilities]
+    total = sum(exps)
+    probabilities = tuple(e / total for e in exps)
+    draw = rng.random()
+    index, cumulative = len(options) - 1, 0.0
+    for i, p in enumerate(probabilities):
+        cumulative += p
+        if draw < cumulative:
+            index = i
+            break
     return Decision(
         actor=actor,
         options=options,
         weighted_terms=weighted,
-        utilities=tuple(float(u) for u in utilities),
-        probabilities=tuple(float(p) for p in probabilities),
+        utilities=tuple(utilities),
+        probabilities=probabilities,
         chosen=options[index],
     )

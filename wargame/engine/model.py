@@ -146,15 +146,23 @@ class GulfModel(mesa.Model):
         self.capacity = np.ones(len(theatre.iran_sites))
         self.site_hardening = np.array([scenario.node(s).hardening for s in theatre.iran_sites])
         self.site_value = np.array([scenario.node(s).value for s in theatre.iran_sites])
-        self.magazines: dict[str, np.ndarray] = {}
-        self.magazine_caps: dict[str, np.ndarray] = {}
+        # Every interceptor magazine of every defended site in one array; each site holds a
+        # slice (a view), so resupply is one vectorised update.
+        sizes, caps, rates, self.magazine_slices = [], [], [], {}
         for node in scenario.nodes:
             if node.defences:
-                start = np.array(
-                    [d.magazine_per_battery * d.batteries for d in node.defences], dtype=np.int64
-                )
-                self.magazines[node.id] = start.copy()
-                self.magazine_caps[node.id] = start.copy()
+                start = len(sizes)
+                for defence in node.defences:
+                    sizes.append(defence.magazine_per_battery * defence.batteries)
+                    rates.append(defence.resupply_per_round)
+                self.magazine_slices[node.id] = slice(start, len(sizes))
+        self.magazine = np.array(sizes, dtype=np.int64)
+        self.magazine_cap = self.magazine.copy()
+        self.resupply_rate = np.array(rates) * scenario.levers.interceptor_resupply
+        self.host_sites = {
+            host.id: [n for n in theatre.host_targets if scenario.node(n).host == host.id and n in self.magazine_slices]
+            for host in scenario.actors.hosts
+        }
         self.lebanon = scenario.lebanon.start
         self.ledgers = Ledgers()
         self.mou = MouState.IN_FORCE
@@ -354,16 +362,8 @@ class GulfModel(mesa.Model):
         threat = min(1.0, 0.6 * self.us_strike_memory + 0.4 * self.host_strike_memory)
         host_views = {}
         for host_id, state in self.host_states.items():
-            caps = [
-                self.magazine_caps[n].sum()
-                for n in self.theatre.host_targets
-                if self.spec.node(n).host == host_id and n in self.magazine_caps
-            ]
-            left = [
-                self.magazines[n].sum()
-                for n in self.theatre.host_targets
-                if self.spec.node(n).host == host_id and n in self.magazines
-            ]
+            cap = sum(int(self.magazine_cap[self.magazine_slices[n]].sum()) for n in self.host_sites[host_id])
+            left = sum(int(self.magazine[self.magazine_slices[n]].sum()) for n in self.host_sites[host_id])
             host_views[host_id] = HostView(
                 host=host_id,
                 round=self.round,
@@ -373,7 +373,7 @@ class GulfModel(mesa.Model):
                 force_majeure=max(0, state.force_majeure_until - self.round + 1),
                 threat=threat,
                 restricted=state.restricted,
-                magazine_share=float(sum(left) / sum(caps)) if caps and sum(caps) else 1.0,
+                magazine_share=left / cap if cap else 1.0,
             )
         self.views = {"irgc": irgc_view, "centcom": centcom_view, **host_views}
         return irgc_view, centcom_view, host_views
@@ -547,9 +547,9 @@ class GulfModel(mesa.Model):
 
     def _raid(self, node_id: str, groups: list[RaidGroup]):
         """Resolve a raid against a site's live magazines and write the magazines back."""
-        magazines = self.magazines.get(node_id)
-        if magazines is None:
+        if node_id not in self.magazine_slices:
             return resolve_raid(groups, [], self.rng)
+        magazines = self.magazine[self.magazine_slices[node_id]]  # a view into the global array
         slots = layer_slots(self.spec, node_id)
         outcome = resolve_raid(groups, site_layers(self.spec, node_id, magazines), self.rng)
         magazines[slots] = outcome.magazines
@@ -725,18 +725,15 @@ class GulfModel(mesa.Model):
         state = self.host_states[host_id]
         params = self.hosts[host_id].params
         if action == "request_interceptors":
-            for node_id in self.theatre.host_targets:
-                if self.spec.node(node_id).host == host_id and node_id in self.magazines:
-                    slots = layer_slots(self.spec, node_id)
-                    if slots:
-                        self.magazines[node_id][slots[0]] += params.interceptor_request_size
-                        self.magazine_caps[node_id][slots[0]] += params.interceptor_request_size
-                        system = self.spec.node(node_id).defences[slots[0]].system
-                        state.defence_spend += (
-                            params.interceptor_request_size
-                            * self.spec.interceptors[system].unit_cost_usd
-                        )
-                        break
+            for node_id in self.host_sites[host_id]:
+                slots = layer_slots(self.spec, node_id)
+                if slots:
+                    index = self.magazine_slices[node_id].start + slots[0]
+                    self.magazine[index] += params.interceptor_request_size
+                    self.magazine_cap[index] += params.interceptor_request_size
+                    system = self.spec.node(node_id).defences[slots[0]].system
+                    state.defence_spend += params.interceptor_request_size * self.spec.interceptors[system].unit_cost_usd
+                    break
         elif action == "restrict_basing":
             state.restricted_until = self.round + HOST_ACTION_ROUNDS
         elif action == "press_restraint":
@@ -793,18 +790,10 @@ class GulfModel(mesa.Model):
         self.transit_memory = SIGNAL_MEMORY * self.transit_memory + (1 - SIGNAL_MEMORY) * len(done)
 
     def _resupply(self) -> None:
-        factor = self.spec.levers.interceptor_resupply
-        for node_id, magazines in self.magazines.items():
-            node = self.spec.node(node_id)
-            rates = np.array([d.resupply_per_round for d in node.defences]) * factor
-            # Whole interceptors arrive; fractional rates come as a chance of one more.
-            whole = np.floor(rates)
-            extra = self.rng.random(len(rates)) < (rates - whole)
-            np.minimum(
-                magazines + (whole + extra).astype(np.int64),
-                self.magazine_caps[node_id],
-                out=magazines,
-            )
+        # Whole interceptors arrive; a fractional rate comes as a chance of one more.
+        whole = np.floor(self.resupply_rate)
+        extra = self.rng.random(len(whole)) < (self.resupply_rate - whole)
+        np.minimum(self.magazine + (whole + extra).astype(np.int64), self.magazine_cap, out=self.magazine)
 
     # 5. hosts
     def _update_hosts(self, chosen: dict[str, str]) -> None:
