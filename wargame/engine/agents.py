@@ -155,37 +155,8 @@ class Irgc(StateActor):
             }
         return costs
 
-    def channel_costs(self, view: IrgcView) -> dict[str, dict[str, float]]:
-        """Halt the Swiss channel after sovereignty violations; reopen when they fade."""
-        relief = 0.5 if view.relief_offered else 0.2
-        zero = dict.fromkeys(self.weights, 0.0)
-        if view.channel_open:
-            return {
-                "keep_channel": zero
-                | {"sovereignty": view.sovereignty, "economic_friction": -relief},
-                "halt_channel": zero | {"sovereignty": 0.3, "regime_risk": 0.05},
-            }
-        return {
-            "keep_channel": zero | {"sovereignty": 0.3, "economic_friction": 0.0},
-            "reopen_channel": zero
-            | {
-                "sovereignty": view.sovereignty,
-                "economic_friction": -relief - 0.3,
-                "regime_risk": -0.05,
-            },
-        }
-
     def decide_action(self, view: IrgcView) -> Decision:
         return self.choose(self.option_costs(view))
-
-    def decide_channel(self, view: IrgcView) -> Decision:
-        return decide(
-            self.actor_id,
-            self.channel_costs(view),
-            self.weights,
-            self.rationality * 2.0,
-            self.model.rng,
-        )
 
 
 class Centcom(StateActor):

@@ -34,7 +34,9 @@ class Decision:
 
 def logit_probabilities(utilities: np.ndarray, rationality: float) -> np.ndarray:
     """Quantal-response probabilities; rows of a 2-D array are independent choosers."""
-    scaled = rationality * np.asarray(utilities, dtype=float)
+    utilities = np.asarray(utilities, dtype=float)
+    # -inf marks an impossible option: it keeps probability 0 even at lambda = 0.
+    scaled = np.where(np.isneginf(utilities), -np.inf, rationality * utilities)
     scaled = scaled - scaled.max(axis=-1, keepdims=True)  # stable softmax
     weights = np.exp(scaled)
     return weights / weights.sum(axis=-1, keepdims=True)

@@ -91,6 +91,20 @@ def layer_slots(scenario: Scenario, node_id: str) -> list[int]:
     ]
 
 
+def request_slot(scenario: Scenario, theatre: Theatre, host_id: str) -> tuple[str, int] | None:
+    """Where a host's requested interceptors go: the first always-fielded (not lever-dependent)
+    system at its most valuable defended site. Forecast and delivery both use this."""
+    sites = sorted(
+        (n for n in theatre.host_targets if scenario.node(n).host == host_id and scenario.node(n).defences),
+        key=lambda n: (-scenario.node(n).value, n),
+    )
+    for node_id in sites:
+        for index, assignment in enumerate(scenario.node(node_id).defences):
+            if scenario.interceptors[assignment.system].requires_mix is None:
+                return node_id, index
+    return None
+
+
 def salvo_groups(scenario: Scenario, salvo: Salvo, scale: float = 1.0) -> list[RaidGroup]:
     """The IRGC's raid at one target, scaled by the launch capacity it has left."""
     irgc = scenario.actors.irgc
@@ -182,13 +196,13 @@ class Intel:
                 "damage": share * sum(f.damage for f in mine) / DAMAGE_SCALE,
                 "casualties": share * sum(f.casualties for f in mine) / CASUALTY_SCALE,
             }
-            unit_cost = max(
-                (i.unit_cost_usd for i in scenario.interceptors.values() if i.requires_mix is None),
-                default=0.0,
-            )
-            self.interceptor_request_cost[host.id] = (
-                host.interceptor_request_size * unit_cost / SPEND_SCALE
-            )
+            slot = request_slot(scenario, theatre, host.id)
+            unit_cost = 0.0
+            if slot is not None:
+                node_id, index = slot
+                system = scenario.node(node_id).defences[index].system
+                unit_cost = scenario.interceptors[system].unit_cost_usd
+            self.interceptor_request_cost[host.id] = host.interceptor_request_size * unit_cost / SPEND_SCALE
         self.iran_package_losses = (
             self._package_loss(
                 theatre, scenario.actors.centcom.limited_package_targets, LIMITED_PACKAGE_ROLES

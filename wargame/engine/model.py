@@ -32,6 +32,7 @@ from wargame.engine.intel import (
     Intel,
     effective_value,
     layer_slots,
+    request_slot,
     salvo_groups,
     site_layers,
 )
@@ -42,6 +43,7 @@ from wargame.engine.rules.diplomacy import (
     Channel,
     Ledgers,
     MouState,
+    next_channel,
     next_mou_state,
     update_ledgers,
 )
@@ -148,7 +150,7 @@ class GulfModel(mesa.Model):
         self.site_value = np.array([scenario.node(s).value for s in theatre.iran_sites])
         # Every interceptor magazine of every defended site in one array; each site holds a
         # slice (a view), so resupply is one vectorised update.
-        sizes, caps, rates, self.magazine_slices = [], [], [], {}
+        sizes, rates, self.magazine_slices = [], [], {}
         for node in scenario.nodes:
             if node.defences:
                 start = len(sizes)
@@ -381,7 +383,6 @@ class GulfModel(mesa.Model):
     def _decide(self, irgc_view, centcom_view, host_views, forced) -> dict[str, str]:
         decisions: dict[str, Decision] = {
             "irgc": self.irgc.decide_action(irgc_view),
-            "irgc_channel": self.irgc.decide_channel(irgc_view),
             "centcom": self.centcom.decide_action(centcom_view),
         }
         for host_id, host in self.hosts.items():
@@ -725,15 +726,14 @@ class GulfModel(mesa.Model):
         state = self.host_states[host_id]
         params = self.hosts[host_id].params
         if action == "request_interceptors":
-            for node_id in self.host_sites[host_id]:
-                slots = layer_slots(self.spec, node_id)
-                if slots:
-                    index = self.magazine_slices[node_id].start + slots[0]
-                    self.magazine[index] += params.interceptor_request_size
-                    self.magazine_cap[index] += params.interceptor_request_size
-                    system = self.spec.node(node_id).defences[slots[0]].system
-                    state.defence_spend += params.interceptor_request_size * self.spec.interceptors[system].unit_cost_usd
-                    break
+            slot = request_slot(self.spec, self.theatre, host_id)
+            if slot is not None:
+                node_id, index = slot
+                flat = self.magazine_slices[node_id].start + index
+                self.magazine[flat] += params.interceptor_request_size
+                self.magazine_cap[flat] += params.interceptor_request_size
+                system = self.spec.interceptors[self.spec.node(node_id).defences[index].system]
+                state.defence_spend += params.interceptor_request_size * system.unit_cost_usd
         elif action == "restrict_basing":
             state.restricted_until = self.round + HOST_ACTION_ROUNDS
         elif action == "press_restraint":
@@ -854,25 +854,18 @@ class GulfModel(mesa.Model):
             )
         if self.mou == MouState.COLLAPSED and self.collapsed_round is None:
             self.collapsed_round = self.round
-        channel_action = chosen["irgc_channel"]
         if "channel" in forced:
             new_channel = Channel.OPEN if forced["channel"] == "open" else Channel.HALTED
-        elif channel_action == "halt_channel":
-            new_channel = Channel.HALTED
-        elif channel_action == "reopen_channel":
-            new_channel = Channel.OPEN
         else:
-            new_channel = self.channel
+            new_channel = next_channel(self.channel, self.sovereignty, self.relief_offered, self.spec.mou, self.rng)
         if new_channel != self.channel:
-            verb = "halts" if new_channel == Channel.HALTED else "reopens"
-            self._log_decision(
-                "irgc",
-                "halt_channel" if new_channel == Channel.HALTED else "reopen_channel",
-                "Swiss channel",
-                new_channel.name,
-                f"The IRGC {verb} the diplomatic channel in Switzerland.",
-                decision_key="irgc_channel",
-            )
+            halted = new_channel == Channel.HALTED
+            verb = "halts" if halted else "reopens"
+            why = (f"sovereignty violations {self.sovereignty:.2f} at or past its threshold "
+                   f"{self.spec.mou.channel_halt_threshold:.2f}" if halted else "violations have faded")
+            self._log("irgc", "halt_channel" if halted else "reopen_channel", "Swiss channel", new_channel.name,
+                      f"The IRGC {verb} the diplomatic channel in Switzerland ({why}).",
+                      breakdown={"sovereignty": round(self.sovereignty, 6)})
         self.channel = new_channel
         # Memories fade; grievances the other side answered were already cut down above.
         self.defiance = (

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 
+import numpy as np
+
 from wargame.config.schema import MouParams
 
 
@@ -94,3 +96,24 @@ def next_mou_state(
     if calm_rounds >= params.recovery_rounds:
         return MouState(state - 1), 0
     return state, calm_rounds
+
+
+def next_channel(
+    channel: Channel,
+    sovereignty: float,
+    relief_offered: bool,
+    params: MouParams,
+    rng: np.random.Generator,
+) -> Channel:
+    """The IRGC halts the Swiss channel once sovereignty violations pass its declared threshold;
+    a halted channel reopens by chance once they fade, twice as likely with relief on the table.
+
+    Always draws one number, so the random stream does not depend on the channel's state.
+    """
+    draw = rng.random()
+    if sovereignty >= params.channel_halt_threshold:
+        return Channel.HALTED
+    if channel == Channel.HALTED:
+        chance = params.channel_reopen_base * (2.0 if relief_offered else 1.0)
+        return Channel.OPEN if draw < chance else Channel.HALTED
+    return channel

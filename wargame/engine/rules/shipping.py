@@ -47,17 +47,22 @@ def vessel_costs(
     premium_bp[:, [COMPLY, OUTSIDE, WAIT]] = premium * BASIS_POINTS
     delay = np.zeros((n, 4))
     delay[:, COMPLY] = params.corridor_delay_rounds * delay_bp
-    delay[:, WAIT] = np.where(can_wait, delay_bp, np.inf)
+    delay[:, WAIT] = delay_bp
     delay[:, TURN_BACK] = params.voyage_value * BASIS_POINTS
-    return {"expected_loss": expected_loss, "premium": premium_bp, "delay": delay}
+    feasible = np.ones((n, 4), dtype=bool)
+    feasible[:, WAIT] = can_wait  # a ship that has waited its limit must move or turn back
+    return {"expected_loss": expected_loss, "premium": premium_bp, "delay": delay, "feasible": feasible}
 
 
 def vessel_utilities(costs: dict[str, np.ndarray], weights: VesselWeights) -> np.ndarray:
-    return -(
+    """Minus the weighted costs; an infeasible choice gets -inf (probability 0 at any lambda)."""
+    utilities = -(
         weights.expected_loss * costs["expected_loss"]
         + weights.premium * costs["premium"]
         + weights.delay * costs["delay"]
     )
+    utilities[~costs["feasible"]] = -np.inf
+    return utilities
 
 
 def interdict(

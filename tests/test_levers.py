@@ -1,0 +1,62 @@
+"""The seed's three policy levers, each flipped alone, must move outcomes over 200 seeds.
+
+A lever that is wired to nothing leaves every run identical, so both distributions match and the
+rank test's p-value is 1: this test then fails.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import STAT_SEEDS, many_summaries
+from scipy.stats import mannwhitneyu
+
+from wargame.config.schema import with_levers
+
+FLIPS = {
+    "c2_posture": "distributed_afloat",
+    "mou_linkage": "insulated",
+    "defence_mix": "directed_energy_ew",
+}
+
+
+def collapse_rounds(summaries):
+    """Rounds until the MOU collapsed; runs where it held count as one round past the end."""
+    return np.array([s["mou_collapsed_round"] or s["rounds"] + 1 for s in summaries])
+
+
+def outcome(summaries, name):
+    if name == "rounds_to_collapse":
+        return collapse_rounds(summaries)
+    return np.array([s[name] for s in summaries], dtype=float)
+
+
+@pytest.mark.parametrize("lever", sorted(FLIPS))
+def test_lever_moves_collapse_or_host_damage(scenario, lever):
+    assert getattr(scenario.levers, lever).value != FLIPS[lever], "the baseline must not already flip it"
+    baseline = many_summaries(scenario)
+    flipped = many_summaries(with_levers(scenario, **{lever: FLIPS[lever]}))
+    assert len(baseline) == len(flipped) == STAT_SEEDS
+    p_values = {
+        name: mannwhitneyu(outcome(baseline, name), outcome(flipped, name)).pvalue
+        for name in ("rounds_to_collapse", "host_damage")
+    }
+    assert min(p_values.values()) < 0.001, p_values
+
+
+def test_levers_move_outcomes_the_way_the_seed_argues(scenario):
+    """Direction, not just difference: the seed's path forward should help where it says it does."""
+    baseline = many_summaries(scenario)
+    insulated = many_summaries(with_levers(scenario, mou_linkage="insulated"))
+    afloat = many_summaries(with_levers(scenario, c2_posture="distributed_afloat"))
+    cheap = many_summaries(with_levers(scenario, defence_mix="directed_energy_ew"))
+    # Insulating the MOU from Lebanon keeps the truce alive longer.
+    assert np.median(collapse_rounds(insulated)) > np.median(collapse_rounds(baseline))
+    # Moving C2 afloat takes value out of the host states' bases: less host damage.
+    assert outcome(afloat, "host_damage").mean() < outcome(baseline, "host_damage").mean()
+    # Directed energy and EW cut the interceptor bill per threat engaged.
+    def spend_per_interception(summaries):
+        spend = sum(s["interceptor_spend_usd"] for s in summaries)
+        return spend / max(1, sum(sum(s["intercepted"].values()) for s in summaries))
+
+    assert spend_per_interception(cheap) < 0.8 * spend_per_interception(baseline)

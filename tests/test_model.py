@@ -1,0 +1,274 @@
+"""Tests for the Mesa model (wargame.engine.model): building, invariants over a run, the actors'
+decisions and their fog of war, scripted injects, and garbage collection.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+import weakref
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from wargame.config.ladder import CENTCOM_ACTIONS, HOST_ACTIONS, IRGC_ACTIONS
+from wargame.config.loader import load_scenario
+from wargame.config.schema import Scenario
+from wargame.engine.fleet import Vessel
+from wargame.engine.model import GulfModel, build_model
+from wargame.engine.observation import IrgcView
+from wargame.engine.rules.defence import THREAT_KINDS
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_SCENARIO = REPO / "configs" / "scenarios" / "gulf_2026.yaml"
+
+IRGC_TERMS = {
+    "site_damage",
+    "sovereignty",
+    "linkage",
+    "host_leverage",
+    "economic_friction",
+    "regime_risk",
+    "mandate_credibility",
+}
+CENTCOM_TERMS = {
+    "shipping_disruption",
+    "us_casualties",
+    "asset_damage",
+    "unanswered_violations",
+    "top_rung_risk",
+    "interceptor_use",
+    "diplomatic_progress",
+}
+HOST_TERMS = {"economic_damage", "civilian_harm", "defence_spending", "hosting_value"}
+
+
+@pytest.fixture(scope="module")
+def scenario() -> Scenario:
+    return load_scenario(DEFAULT_SCENARIO)
+
+
+def with_injects(scenario: Scenario, *injects: dict) -> Scenario:
+    data = scenario.model_dump()
+    data["injects"] = [*data["injects"], *injects]
+    return Scenario.model_validate(data)
+
+
+def with_irgc_noise(scenario: Scenario, noise: float) -> Scenario:
+    data = scenario.model_dump()
+    data["actors"]["irgc"]["observation_noise"] = noise
+    return Scenario.model_validate(data)
+
+
+def metrics_of(model: GulfModel):
+    return model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+
+
+# --- building --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", [-1, 2.5, "7", None, True])
+def test_build_model_rejects_bad_seeds(scenario: Scenario, seed):
+    with pytest.raises(ValueError, match="seed"):
+        build_model(scenario, seed)
+
+
+def test_build_model_accepts_zero_and_numpy_integer_seeds(scenario: Scenario):
+    assert build_model(scenario, 0).seed == 0
+    model = build_model(scenario, np.int64(12))
+    assert model.seed == 12 and type(model.seed) is int
+
+
+# --- invariants over a run -------------------------------------------------------------------
+
+
+def test_invariants_hold_every_round_of_a_30_round_run(scenario: Scenario):
+    # Forced salvos and strikes make sure magazines, capacities and tolerance are exercised.
+    forced = [
+        {"round": r, "kind": "action", "actor": "irgc", "action": "salvo_hosts"}
+        for r in range(4, 31, 4)
+    ] + [
+        {"round": r, "kind": "action", "actor": "centcom", "action": "limited_strikes"}
+        for r in (3, 11, 19)
+    ]
+    model = build_model(with_injects(scenario, *forced), 1)
+    lowest_share = 1.0
+    for _ in range(30):
+        model.step()
+        assert (model.magazine >= 0).all(), f"round {model.round}: negative magazine"
+        assert (model.magazine <= model.magazine_cap).all(), f"round {model.round}: over cap"
+        lowest_share = min(lowest_share, float((model.magazine / model.magazine_cap).min()))
+        assert ((model.capacity >= 0.0) & (model.capacity <= 1.0)).all()
+        for host, state in model.host_states.items():
+            assert 0.0 <= state.tolerance <= 1.0, f"round {model.round}: {host}"
+        vessels = model.agents_by_type.get(Vessel, [])
+        assert model.fleet.count() == len(vessels), f"round {model.round}"
+        assert all(model.fleet.alive[v.slot] for v in vessels)
+        for kind in THREAT_KINDS:
+            launched = model.totals[f"launched_{kind}"]
+            intercepted = model.totals[f"intercepted_{kind}"]
+            assert launched >= intercepted, f"round {model.round}: {kind}"
+    assert model.round == 30
+    assert sum(model.totals[f"launched_{kind}"] for kind in THREAT_KINDS) > 0
+    assert lowest_share < 1.0, "no interceptor was ever fired; the invariants went untested"
+    assert model.capacity.min() < 1.0
+    metrics = metrics_of(model)
+    assert metrics["round"].tolist() == list(range(1, 31))
+
+
+# --- decisions -------------------------------------------------------------------------------
+
+
+def test_every_decision_has_probabilities_and_its_own_cost_terms(scenario: Scenario):
+    model = build_model(scenario, 1)
+    expected_terms = {"irgc": IRGC_TERMS, "centcom": CENTCOM_TERMS}
+    expected_terms |= {host.id: HOST_TERMS for host in scenario.actors.hosts}
+    menus = {
+        "irgc": {spec.id for spec in IRGC_ACTIONS},
+        "centcom": {spec.id for spec in CENTCOM_ACTIONS},
+        **{host.id: {spec.id for spec in HOST_ACTIONS} for host in scenario.actors.hosts},
+    }
+    for _ in range(15):
+        model.step()
+        assert set(model.decisions) == set(expected_terms)
+        for key, decision in model.decisions.items():
+            assert sum(decision.probabilities) == pytest.approx(1.0, abs=1e-9), key
+            assert all(p >= 0.0 for p in decision.probabilities)
+            assert len(decision.weighted_terms) == len(decision.options)
+            if key in menus:
+                assert set(decision.options) == menus[key]
+            for option in decision.options:
+                breakdown = decision.breakdown(option)
+                assert set(breakdown) == expected_terms[key], (key, option)
+                assert decision.utilities[decision.options.index(option)] == pytest.approx(
+                    -sum(breakdown.values())
+                )
+            assert decision.chosen in decision.options
+
+
+def test_irgc_decides_from_its_view_not_the_model(scenario: Scenario):
+    model = build_model(scenario, 2)
+    views = []
+    original = model.irgc.decide_action
+
+    def recording(view):
+        views.append(view)
+        return original(view)
+
+    model.irgc.decide_action = recording
+    for _ in range(5):
+        model.step()
+    assert len(views) == 5
+    view = views[-1]
+    assert isinstance(view, IrgcView)
+    assert view is model.views["irgc"]
+    for field in dataclasses.fields(view):
+        value = getattr(view, field.name)
+        assert isinstance(value, bool | int | float | np.ndarray | frozenset), field.name
+        if isinstance(value, frozenset):
+            assert all(isinstance(item, str) for item in value), field.name
+        if isinstance(value, np.ndarray):
+            assert not np.shares_memory(value, model.capacity), field.name
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        view.sovereignty = 99.0  # type: ignore[misc]
+    # Changing the true world after the view was taken does not change what the IRGC weighs.
+    before = model.irgc.option_costs(view)
+    model.capacity[:] = 0.0
+    model.sovereignty = 50.0
+    model.lebanon = 1.0
+    model.defiance = 40.0
+    assert model.irgc.option_costs(view) == before
+
+
+def test_irgc_sees_us_resolve_through_noise(scenario: Scenario):
+    split = scenario.levers.doctrine_split
+
+    def resolves(noise: float) -> list[float]:
+        model = build_model(with_irgc_noise(scenario, noise), 4)
+        seen = []
+        for _ in range(12):
+            model.step()
+            seen.append(model.views["irgc"].us_resolve)
+        return seen
+
+    noisy = resolves(0.3)
+    assert any(value != pytest.approx(split, abs=1e-9) for value in noisy)
+    assert all(0.0 < value <= 1.0 for value in noisy)
+    assert resolves(0.0) == [split] * 12
+
+
+# --- injects ---------------------------------------------------------------------------------
+
+
+def test_action_inject_forces_a_centcom_strike_in_its_round(scenario: Scenario):
+    inject = {
+        "round": 3,
+        "kind": "action",
+        "actor": "centcom",
+        "action": "limited_strikes",
+        "note": "test strike",
+    }
+    model = build_model(with_injects(scenario, inject), 5)
+    for _ in range(3):
+        model.step()
+    metrics = metrics_of(model)
+    assert metrics.loc[metrics["round"] == 3, "centcom_action"].item() == "limited_strikes"
+    assert metrics.loc[metrics["round"] == 3, "rung"].item() >= 4
+    strikes = [e for e in model.events if e.round == 3 and e.actor == "centcom" and e.phase == 2]
+    assert strikes, "no phase-2 event logged in round 3"
+    assert strikes[0].action == "limited_strikes"
+    assert any(e.round == 3 and e.actor == "scenario" for e in model.events)
+    assert model.phase_firsts.get(2) is not None and model.phase_firsts[2] <= 3
+    surveillance = metrics.set_index("round")["iran_surveillance"]
+    assert surveillance[3] < surveillance[2]
+    assert model.capacity.min() < 1.0
+
+
+def test_lebanon_inject_sets_the_lebanon_metric_in_its_round(scenario: Scenario):
+    inject = {"round": 2, "kind": "lebanon_intensity", "value": 0.93}
+    model = build_model(with_injects(scenario, inject), 6)
+    for _ in range(3):
+        model.step()
+    lebanon = metrics_of(model).set_index("round")["lebanon"]
+    assert lebanon[2] == pytest.approx(0.93)
+    assert lebanon[1] != pytest.approx(0.93)
+    # Round 3 moves on from the injected value, toward the process mean.
+    assert lebanon[3] != pytest.approx(0.93)
+
+
+# --- memory ----------------------------------------------------------------------------------
+
+
+def test_model_is_garbage_collected_after_del(scenario: Scenario):
+    model = build_model(scenario, 7)
+    for _ in range(3):
+        model.step()
+    assert len(model.agents_by_type.get(Vessel, [])) > 0
+    ref = weakref.ref(model)
+    del model
+    gc.collect()
+    assert ref() is None
+
+
+# --- diplomacy parameters --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "low", "high"),
+    [("channel_halt_threshold", 0.0, 1000.0), ("channel_reopen_base", 0.0, 1.0)],
+)
+def test_channel_parameters_change_the_run(scenario: Scenario, field: str, low, high):
+    injects = (
+        {"round": 2, "kind": "action", "actor": "centcom", "action": "limited_strikes"},
+        {"round": 3, "kind": "channel", "channel": "halted"},
+    )
+    channels = []
+    for value in (low, high):
+        data = with_injects(scenario, *injects).model_dump()
+        data["mou"][field] = value
+        model = build_model(Scenario.model_validate(data), 3)
+        for _ in range(20):
+            model.step()
+        channels.append(metrics_of(model)["channel"].tolist())
+    assert channels[0] != channels[1]
