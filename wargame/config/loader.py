@@ -64,10 +64,46 @@ def validate_data[M: BaseModel](data: Any, model: type[M], source: str) -> M:
         raise ScenarioError(source, describe_validation_error(error)) from None
 
 
+EXTENDS_KEY = "extends"
+
+
 def load_scenario(path: str | Path) -> Scenario:
-    """Load and validate one scenario file."""
+    """Load and validate one scenario file (following `extends:` to its base file)."""
     path = Path(path)
-    return validate_data(read_yaml(path), Scenario, str(path))
+    return validate_data(read_scenario_data(path), Scenario, str(path))
+
+
+def read_scenario_data(path: Path, seen: tuple[Path, ...] = ()) -> Any:
+    """Raw scenario data; a file with `extends: BASE.yaml` is BASE deep-merged with its own keys.
+
+    Variants stay a few lines long and follow every change to the base. Mappings merge key by
+    key; lists and values replace the base's.
+    """
+    data = read_yaml(path)
+    if not isinstance(data, dict) or EXTENDS_KEY not in data:
+        return data
+    base_name = data.pop(EXTENDS_KEY)
+    if not isinstance(base_name, str) or not base_name.strip():
+        raise ScenarioError(str(path), [f"{EXTENDS_KEY}: expected the path of a base scenario file"])
+    base_path = (path.parent / base_name).resolve()
+    if base_path in seen or base_path == path.resolve():
+        raise ScenarioError(str(path), [f"{EXTENDS_KEY}: {base_name!r} extends itself in a loop"])
+    if not base_path.is_file():
+        raise ScenarioError(str(path), [f"{EXTENDS_KEY}: base scenario {base_name!r} not found"])
+    base = read_scenario_data(base_path, (*seen, path.resolve()))
+    if not isinstance(base, dict):
+        raise ScenarioError(str(base_path), ["expected a mapping of scenario fields at the top level"])
+    return deep_merge(base, data)
+
+
+def deep_merge(base: dict, override: dict) -> dict:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
 
 
 def describe_validation_error(error: ValidationError) -> list[str]:
