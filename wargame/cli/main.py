@@ -10,11 +10,9 @@ import os
 import sys
 from pathlib import Path
 
-from wargame.cli.report import round_table, summary_text
 from wargame.config.loader import ScenarioError, load_scenario, scenario_files
-from wargame.engine.theatre import TheatreError
-from wargame.experiments.outputs import FORMATS, OutputError, write_run
-from wargame.experiments.single_run import run_once
+from wargame.engine.theatre import Theatre, TheatreError
+from wargame.experiments.outputs import FORMATS, OutputError, check_output_folder, write_run
 
 DEFAULT_SCENARIO = Path(__file__).resolve().parents[2] / "configs" / "scenarios" / "gulf_2026.yaml"
 EXIT_BAD_INPUT = 2
@@ -76,6 +74,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def simulate(args: argparse.Namespace) -> int:
+    # Imported here so that `validate` and argument errors answer without loading Mesa and pandas.
+    from wargame.cli.report import round_table, summary_text
+    from wargame.experiments.single_run import run_once
+
+    if args.out:
+        check_output_folder(args.out)
     scenario = load_scenario(args.scenario)
     result = run_once(scenario, args.seed, args.rounds)
     if not args.quiet:
@@ -97,9 +101,13 @@ def validate(args: argparse.Namespace) -> int:
     for path in files:
         try:
             scenario = load_scenario(path)
+            Theatre(scenario)  # geography only the built theatre can check (routes over sea lanes)
         except ScenarioError as error:
             failed += 1
             print(str(error), file=sys.stderr)
+        except TheatreError as error:
+            failed += 1
+            print(f"{path}: {error}", file=sys.stderr)
         else:
             print(
                 f"{path}: ok ({scenario.name}: {len(scenario.nodes)} nodes, {len(scenario.edges)} edges)"
@@ -120,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except TheatreError as error:
         # Problems only the built theatre can see (e.g. a route with no sea-lane path).
-        print(f"{args.scenario}: {error}", file=sys.stderr)
+        print(f"{getattr(args, 'scenario', 'scenario')}: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -18,6 +18,43 @@ from wargame.config.schema import Scenario
 SCENARIO_SUFFIXES = (".yaml", ".yml")
 
 
+class StrictSafeLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # C parser when built: ~5x faster
+    """PyYAML's safe loader (no arbitrary objects), stricter in two ways that protect users:
+
+    - a key given twice in one mapping is an error, not "the last one wins";
+    - dates stay text, so pydantic validates them and an impossible date such as 2026-02-30
+      is reported against its field instead of crashing the YAML parser.
+    """
+
+
+def _construct_mapping(loader: StrictSafeLoader, node: yaml.MappingNode) -> dict:
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if isinstance(key, (dict, list)):
+            raise yaml.constructor.ConstructorError(
+                None, None, "a mapping key must be a plain value", key_node.start_mark
+            )
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                f"duplicate key {key!r} (first at line {seen[key] + 1})", node.start_mark,
+                f"key {key!r} appears twice in the same mapping", key_node.start_mark,
+            )
+        seen[key] = key_node.start_mark.line
+    return loader.construct_mapping(node, deep=True)
+
+
+StrictSafeLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+StrictSafeLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node)
+)
+
+
+def safe_load(text: str) -> Any:
+    """`yaml.safe_load` with the `StrictSafeLoader` checks."""
+    return yaml.load(text, Loader=StrictSafeLoader)  # noqa: S506  (a SafeLoader subclass)
+
+
 class ScenarioError(Exception):
     """A scenario (or other config) file that cannot be used; `problems` are 'path: message' lines."""
 
@@ -28,7 +65,7 @@ class ScenarioError(Exception):
 
 
 def read_yaml(path: Path) -> Any:
-    """Parse one YAML file with `yaml.safe_load`, turning I/O and syntax errors into ScenarioError."""
+    """Parse one YAML file with the strict safe loader; I/O and syntax errors become ScenarioError."""
     source = str(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -39,7 +76,7 @@ def read_yaml(path: Path) -> Any:
     except (OSError, UnicodeDecodeError) as error:
         raise ScenarioError(source, [f"cannot read: {error}"]) from None
     try:
-        data = yaml.safe_load(text)
+        data = safe_load(text)
     except yaml.YAMLError as error:
         where = ""
         mark = getattr(error, "problem_mark", None)
@@ -122,7 +159,7 @@ def describe_validation_error(error: ValidationError) -> list[str]:
             message = f"{message} (got {short_repr(item['input'])})"
         # Cross-reference problems already carry their own paths: split them into lines.
         if not path and item["type"] == "value_error":
-            lines.extend(part.strip() for part in message.split("; "))
+            lines.extend(part.strip() for part in message.split("\n"))
         else:
             lines.append(f"{path or '(top level)'}: {message}")
     return lines

@@ -438,7 +438,7 @@ class Scenario(Strict):
     def _cross_references(self) -> Scenario:
         problems = list(reference_problems(self))
         if problems:
-            raise ValueError("; ".join(problems))
+            raise ValueError("\n".join(problems))
         return self
 
     def model_post_init(self, context) -> None:

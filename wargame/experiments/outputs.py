@@ -11,8 +11,10 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from wargame.experiments.single_run import RunResult
+if TYPE_CHECKING:  # keep this module light: the CLI imports it before it needs pandas or Mesa
+    from wargame.experiments.single_run import RunResult
 
 FORMATS = ("csv", "parquet")
 
@@ -21,12 +23,21 @@ class OutputError(Exception):
     """The output folder cannot be used (a file in the way, no permission ...)."""
 
 
-def write_run(result: RunResult, out_dir: str | Path, fmt: str = "parquet") -> list[Path]:
-    if fmt not in FORMATS:
-        raise OutputError(f"--format: expected one of {', '.join(FORMATS)}, got {fmt!r}")
+def check_output_folder(out_dir: str | Path) -> Path:
+    """Fail before a long run, not after it, when the output folder cannot be used."""
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise OutputError(f"{out_dir}: exists and is not a folder")
+    parent = next((p for p in (out_dir, *out_dir.parents) if p.exists()), Path("."))
+    if not os.access(parent, os.W_OK):
+        raise OutputError(f"{out_dir}: cannot write there (no permission on {parent})")
+    return out_dir
+
+
+def write_run(result: RunResult, out_dir: str | Path, fmt: str = "parquet") -> list[Path]:
+    if fmt not in FORMATS:
+        raise OutputError(f"--format: expected one of {', '.join(FORMATS)}, got {fmt!r}")
+    out_dir = check_output_folder(out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".writing-", dir=out_dir))
