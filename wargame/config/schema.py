@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from functools import cached_property
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from wargame.config.ladder import MENUS
 
@@ -432,7 +433,6 @@ class Scenario(Strict):
     adjudication: Adjudication = Adjudication()
     levers: Levers = Levers()
     injects: tuple[Inject, ...] = ()
-    _nodes_by_id: dict[str, Node] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _cross_references(self) -> Scenario:
@@ -441,12 +441,14 @@ class Scenario(Strict):
             raise ValueError("\n".join(problems))
         return self
 
-    def model_post_init(self, context) -> None:
-        # Index nodes once: the engine looks nodes up by id in its hot paths.
-        self._nodes_by_id = {node.id: node for node in self.nodes}
+    @cached_property
+    def nodes_by_id(self) -> dict[str, Node]:
+        # A cached property lives in the instance dict: a plain lookup, unlike a pydantic
+        # private attribute (routed through __getattr__), and the engine calls it in hot paths.
+        return {node.id: node for node in self.nodes}
 
     def node(self, node_id: str) -> Node:
-        return self._nodes_by_id[node_id]
+        return self.nodes_by_id[node_id]
 
 
 def reference_problems(scenario: Scenario):

@@ -8,6 +8,7 @@ loop over ~100-10,000 ships would dominate the round.
 
 from __future__ import annotations
 
+import heapq
 from typing import TYPE_CHECKING
 
 import mesa
@@ -87,36 +88,38 @@ class Fleet:
         self.progress = np.concatenate([self.progress, np.zeros(grow)])
         self.waited = np.concatenate([self.waited, np.zeros(grow, dtype=np.int64)])
         self.agents.extend([None] * grow)
-        # Hand out low slots first so runs are reproducible and arrays stay dense.
-        self._free = sorted(self._free + list(range(size, new_size)), reverse=True)
+        for slot in range(size, new_size):
+            heapq.heappush(self._free, slot)
 
     def arrive(self, model: mesa.Model, values: np.ndarray, routes: np.ndarray) -> np.ndarray:
         """Create one Vessel agent per arriving ship; returns their slots."""
         count = len(values)
         if count > len(self._free):
             self._grow(count - len(self._free))
-        slots = np.array([self._free.pop() for _ in range(count)], dtype=np.int64)
+        # Lowest free slots first (a heap), so runs are reproducible and arrays stay dense.
+        slots = np.array([heapq.heappop(self._free) for _ in range(count)], dtype=np.int64)
         self.alive[slots] = True
         self.value[slots] = values
         self.route[slots] = routes
         self.choice[slots] = UNDECIDED
         self.progress[slots] = 0.0
         self.waited[slots] = 0
-        for slot in slots:
-            self.agents[slot] = Vessel(model, int(slot))
+        agents = self.agents
+        for slot in slots.tolist():
+            agents[slot] = Vessel(model, slot)
         return slots
 
     def depart(self, slots: np.ndarray) -> None:
         """Ships that left the theatre (transited, turned back or disabled) stop being agents."""
-        for slot in slots:
-            agent = self.agents[slot]
+        agents = self.agents
+        for slot in slots.tolist():
+            agent = agents[slot]
             if agent is not None:
                 agent.remove()
-                self.agents[slot] = None
+                agents[slot] = None
+            heapq.heappush(self._free, slot)
         self.alive[slots] = False
         self.choice[slots] = UNDECIDED
-        self._free.extend(int(s) for s in slots)
-        self._free.sort(reverse=True)
 
     @property
     def live_slots(self) -> np.ndarray:

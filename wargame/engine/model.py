@@ -161,10 +161,19 @@ class GulfModel(mesa.Model):
         self.magazine = np.array(sizes, dtype=np.int64)
         self.magazine_cap = self.magazine.copy()
         self.resupply_rate = np.array(rates) * scenario.levers.interceptor_resupply
-        self.host_sites = {
-            host.id: [n for n in theatre.host_targets if scenario.node(n).host == host.id and n in self.magazine_slices]
+        # Fixed lookups the round reads, computed once.
+        self.host_magazine_slots = {
+            host.id: np.array(
+                [i for n in theatre.host_targets if scenario.node(n).host == host.id and n in self.magazine_slices
+                 for i in range(self.magazine_slices[n].start, self.magazine_slices[n].stop)],
+                dtype=np.int64,
+            )
             for host in scenario.actors.hosts
         }
+        self.us_base_hosts = [
+            scenario.node(n).host for n in theatre.host_targets if scenario.node(n).kind == NodeKind.US_BASE
+        ]
+        self.request_slots = {host.id: request_slot(scenario, theatre, host.id) for host in scenario.actors.hosts}
         self.lebanon = scenario.lebanon.start
         self.ledgers = Ledgers()
         self.mou = MouState.IN_FORCE
@@ -243,8 +252,8 @@ class GulfModel(mesa.Model):
         values = params.vessel_value_usd * np.exp(
             params.value_spread * rng.standard_normal(arrivals)
         )
-        shares = np.array([r.share for r in self.theatre.routes])
-        routes = rng.choice(len(shares), size=arrivals, p=shares / shares.sum())
+        shares = self.theatre.route_share
+        routes = rng.choice(len(shares), size=arrivals, p=shares)
         fleet.arrive(self, values, routes)
         self.tally.arrivals = arrivals
 
@@ -279,8 +288,8 @@ class GulfModel(mesa.Model):
             route_ids = fleet.route[outside]
             start = fleet.progress[outside]
             end = start + params.speed_km_per_round
-            lo = np.array([r.exposed_from_km for r in self.theatre.routes])[route_ids]
-            hi = np.array([r.exposed_to_km for r in self.theatre.routes])[route_ids]
+            lo = self.theatre.route_exposed_from[route_ids]
+            hi = self.theatre.route_exposed_to[route_ids]
             exposed = (hi > 0) & (start <= hi) & (end >= lo)
         exposed_slots = outside[exposed]
         detection = self.surveillance() * 0.95
@@ -297,7 +306,9 @@ class GulfModel(mesa.Model):
 
     # capacities the Iranian sites stand for
     def _role_capacity(self, roles) -> float:
-        mask = np.array([role in roles for role in self.theatre.site_roles])
+        mask = self.theatre.role_masks[roles[0]]
+        for role in roles[1:]:
+            mask = mask | self.theatre.role_masks[role]
         return float(self.capacity[mask].mean()) if mask.any() else 0.0
 
     def surveillance(self) -> float:
@@ -342,12 +353,8 @@ class GulfModel(mesa.Model):
             host_open_channel=open_channel,
             restricted_hosts=restricted,
         )
-        us_bases = [
-            n for n in self.theatre.host_targets if self.spec.node(n).kind == NodeKind.US_BASE
-        ]
-        usable = 1.0 - (
-            sum(self.spec.node(n).host in restricted for n in us_bases) / max(1, len(us_bases))
-        )
+        hosts_of_bases = self.us_base_hosts
+        usable = 1.0 - sum(host in restricted for host in hosts_of_bases) / max(1, len(hosts_of_bases))
         normal = max(1.0, self.spec.shipping.arrivals_per_round)
         centcom_view = CentcomView(
             round=self.round,
@@ -364,8 +371,9 @@ class GulfModel(mesa.Model):
         threat = min(1.0, 0.6 * self.us_strike_memory + 0.4 * self.host_strike_memory)
         host_views = {}
         for host_id, state in self.host_states.items():
-            cap = sum(int(self.magazine_cap[self.magazine_slices[n]].sum()) for n in self.host_sites[host_id])
-            left = sum(int(self.magazine[self.magazine_slices[n]].sum()) for n in self.host_sites[host_id])
+            slots = self.host_magazine_slots[host_id]
+            cap = int(self.magazine_cap[slots].sum())
+            left = int(self.magazine[slots].sum())
             host_views[host_id] = HostView(
                 host=host_id,
                 round=self.round,
@@ -726,7 +734,7 @@ class GulfModel(mesa.Model):
         state = self.host_states[host_id]
         params = self.hosts[host_id].params
         if action == "request_interceptors":
-            slot = request_slot(self.spec, self.theatre, host_id)
+            slot = self.request_slots[host_id]
             if slot is not None:
                 node_id, index = slot
                 flat = self.magazine_slices[node_id].start + index
@@ -781,8 +789,8 @@ class GulfModel(mesa.Model):
         route_ids = fleet.route[moving]
         lengths = np.where(
             complying,
-            np.array([r.comply_km for r in self.theatre.routes])[route_ids],
-            np.array([r.outside_km for r in self.theatre.routes])[route_ids],
+            self.theatre.route_comply_km[route_ids],
+            self.theatre.route_outside_km[route_ids],
         )
         done = moving[fleet.progress[moving] >= lengths]
         self.tally.transits = len(done)
