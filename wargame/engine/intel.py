@@ -8,6 +8,7 @@ magazine counts: that is part of their fog of war, and it keeps a decision cheap
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -243,15 +244,19 @@ class Intel:
         return discount
 
     def salvo_leverage(self, view) -> float:
-        targets = self.salvo_targets(self._discounts(view), self.scenario.actors.irgc.salvo_targets)
+        """Pressure a host-state salvo puts on the hosts, saturating at 1: past a point more
+        damage buys Tehran little more leverage, while it still invites retaliation."""
         discount = self._discounts(view)
-        return (
-            sum(f.damage * discount.get(f.host, 1.0) for f in targets)
-            / DAMAGE_SCALE
-            * view.strike_capacity
-        )
+        targets = self.salvo_targets(discount, self.scenario.actors.irgc.salvo_targets)
+        damage = sum(f.damage * discount.get(f.host, 1.0) for f in targets)
+        return saturating(damage / DAMAGE_SCALE) * view.strike_capacity
 
     def energy_leverage(self, view) -> float:
         if not self.energy_targets:
             return 0.0
-        return self.energy_targets[0].damage / DAMAGE_SCALE * view.strike_capacity
+        return saturating(self.energy_targets[0].damage / DAMAGE_SCALE) * view.strike_capacity
+
+
+def saturating(x: float) -> float:
+    """0 at 0, about x for small x, never above 1."""
+    return 1.0 - math.exp(-x)

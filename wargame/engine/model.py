@@ -111,7 +111,8 @@ class HostState:
     damage_recent: float = 0.0
     casualties_recent: float = 0.0
     damage_total: float = 0.0
-    defence_spend: float = 0.0
+    defence_spend: float = 0.0  # interceptors it requested and paid for
+    interceptor_spend_round: float = 0.0  # interceptors fired in its defence this round
 
 
 class GulfModel(mesa.Model):
@@ -594,6 +595,7 @@ class GulfModel(mesa.Model):
         if host is not None:
             host.damage_recent += damage
             host.casualties_recent += casualties
+            host.interceptor_spend_round += outcome.interceptor_cost
             host.damage_total += damage
             tally.host_damage += damage
             if fire:
@@ -814,7 +816,9 @@ class GulfModel(mesa.Model):
                 state.casualties_recent,
                 int(in_force_majeure),
                 params,
+                state.interceptor_spend_round,
             )
+            state.interceptor_spend_round = 0.0
             was = state.restricted
             state.restricted = basing_restricted(
                 state.tolerance, state.restricted_until >= self.round, params
