@@ -42,12 +42,16 @@ def _summary(args: tuple[Scenario, int, int]) -> dict:
     return run_once(scenario, seed, rounds).summary
 
 
-def many_summaries(scenario: Scenario, seeds: int = STAT_SEEDS, rounds: int | None = None) -> list[dict]:
+def many_summaries(
+    scenario: Scenario, seeds: int = STAT_SEEDS, rounds: int | None = None
+) -> list[dict]:
     """Summaries of `seeds` runs (seeds 0..n-1), computed in two processes, in seed order."""
     key = (scenario.model_dump_json(), seeds, rounds)
     if key not in _SUMMARY_CACHE:
         jobs = [(scenario, seed, rounds) for seed in range(seeds)]
-        with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("forkserver")) as pool:
+        with ProcessPoolExecutor(
+            max_workers=2, mp_context=multiprocessing.get_context("forkserver")
+        ) as pool:
             _SUMMARY_CACHE[key] = list(pool.map(_summary, jobs, chunksize=10))
     return _SUMMARY_CACHE[key]
 

@@ -20,7 +20,8 @@ def play(scenario, seed):
 def test_same_seed_gives_identical_metrics_events_and_decisions(scenario):
     first, second = play(scenario, 11), play(scenario, 11)
     pd.testing.assert_frame_equal(
-        first.datacollector.get_model_vars_dataframe(), second.datacollector.get_model_vars_dataframe()
+        first.datacollector.get_model_vars_dataframe(),
+        second.datacollector.get_model_vars_dataframe(),
     )
     assert [e.to_dict() for e in first.events] == [e.to_dict() for e in second.events]
     assert len(first.events) > ROUNDS  # every round logs decisions: the comparison is not empty

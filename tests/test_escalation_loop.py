@@ -17,7 +17,9 @@ def test_loop_emerges_over_200_seeds(scenario):
     with_host_strike = [s for s in summaries if s["first_host_strike_round"] is not None]
     in_order = [s for s in with_host_strike if loop_in_order(s)]
     # Host-state strikes happen in a majority of runs ...
-    assert len(with_host_strike) > len(summaries) / 2, f"{len(with_host_strike)} of {len(summaries)}"
+    assert len(with_host_strike) > len(summaries) / 2, (
+        f"{len(with_host_strike)} of {len(summaries)}"
+    )
     # ... and the first one follows a CENTCOM strike that follows an interdiction, in most of them.
     assert len(in_order) > len(with_host_strike) / 2, f"{len(in_order)} of {len(with_host_strike)}"
 

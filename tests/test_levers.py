@@ -33,7 +33,9 @@ def outcome(summaries, name):
 
 @pytest.mark.parametrize("lever", sorted(FLIPS))
 def test_lever_moves_collapse_or_host_damage(scenario, lever):
-    assert getattr(scenario.levers, lever).value != FLIPS[lever], "the baseline must not already flip it"
+    assert getattr(scenario.levers, lever).value != FLIPS[lever], (
+        "the baseline must not already flip it"
+    )
     baseline = many_summaries(scenario)
     flipped = many_summaries(with_levers(scenario, **{lever: FLIPS[lever]}))
     assert len(baseline) == len(flipped) == STAT_SEEDS
@@ -54,6 +56,7 @@ def test_levers_move_outcomes_the_way_the_seed_argues(scenario):
     assert np.median(collapse_rounds(insulated)) > np.median(collapse_rounds(baseline))
     # Moving C2 afloat takes value out of the host states' bases: less host damage.
     assert outcome(afloat, "host_damage").mean() < outcome(baseline, "host_damage").mean()
+
     # Directed energy and EW cut the interceptor bill per threat engaged.
     def spend_per_interception(summaries):
         spend = sum(s["interceptor_spend_usd"] for s in summaries)

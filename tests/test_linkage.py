@@ -31,7 +31,9 @@ def test_insulated_mou_ignores_lebanon(scenario):
         # Lebanon itself differs between the two ...
         assert quiet_run.metrics["lebanon"].mean() < intense_run.metrics["lebanon"].mean() - 0.5
         # ... but Iran's every choice, and the MOU, are exactly the same.
-        assert quiet_run.metrics["irgc_action"].tolist() == intense_run.metrics["irgc_action"].tolist()
+        assert (
+            quiet_run.metrics["irgc_action"].tolist() == intense_run.metrics["irgc_action"].tolist()
+        )
         assert quiet_run.metrics["mou"].tolist() == intense_run.metrics["mou"].tolist()
 
 
@@ -41,5 +43,8 @@ def test_linked_mou_lets_lebanon_drive_iranian_compliance(scenario):
     seeds = range(60)
     quiet_share = [compliance_share(irgc_actions(quiet, seed)) for seed in seeds]
     intense_share = [compliance_share(irgc_actions(intense, seed)) for seed in seeds]
-    assert np.mean(intense_share) < np.mean(quiet_share) - 0.05, (np.mean(quiet_share), np.mean(intense_share))
+    assert np.mean(intense_share) < np.mean(quiet_share) - 0.05, (
+        np.mean(quiet_share),
+        np.mean(intense_share),
+    )
     assert mannwhitneyu(quiet_share, intense_share, alternative="greater").pvalue < 0.001

@@ -18,7 +18,9 @@ from wargame.config.schema import Scenario
 SCENARIO_SUFFIXES = (".yaml", ".yml")
 
 
-class StrictSafeLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # C parser when built: ~5x faster
+class StrictSafeLoader(
+    getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+):  # C parser when built: ~5x faster
     """PyYAML's safe loader (no arbitrary objects), stricter in two ways that protect users:
 
     - a key given twice in one mapping is an error, not "the last one wins";
@@ -37,8 +39,10 @@ def _construct_mapping(loader: StrictSafeLoader, node: yaml.MappingNode) -> dict
             )
         if key in seen:
             raise yaml.constructor.ConstructorError(
-                f"duplicate key {key!r} (first at line {seen[key] + 1})", node.start_mark,
-                f"key {key!r} appears twice in the same mapping", key_node.start_mark,
+                f"duplicate key {key!r} (first at line {seen[key] + 1})",
+                node.start_mark,
+                f"key {key!r} appears twice in the same mapping",
+                key_node.start_mark,
             )
         seen[key] = key_node.start_mark.line
     return loader.construct_mapping(node, deep=True)
@@ -121,7 +125,9 @@ def read_scenario_data(path: Path, seen: tuple[Path, ...] = ()) -> Any:
         return data
     base_name = data.pop(EXTENDS_KEY)
     if not isinstance(base_name, str) or not base_name.strip():
-        raise ScenarioError(str(path), [f"{EXTENDS_KEY}: expected the path of a base scenario file"])
+        raise ScenarioError(
+            str(path), [f"{EXTENDS_KEY}: expected the path of a base scenario file"]
+        )
     base_path = (path.parent / base_name).resolve()
     if base_path in seen or base_path == path.resolve():
         raise ScenarioError(str(path), [f"{EXTENDS_KEY}: {base_name!r} extends itself in a loop"])
@@ -129,7 +135,9 @@ def read_scenario_data(path: Path, seen: tuple[Path, ...] = ()) -> Any:
         raise ScenarioError(str(path), [f"{EXTENDS_KEY}: base scenario {base_name!r} not found"])
     base = read_scenario_data(base_path, (*seen, path.resolve()))
     if not isinstance(base, dict):
-        raise ScenarioError(str(base_path), ["expected a mapping of scenario fields at the top level"])
+        raise ScenarioError(
+            str(base_path), ["expected a mapping of scenario fields at the top level"]
+        )
     return deep_merge(base, data)
 
 

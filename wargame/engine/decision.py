@@ -63,7 +63,8 @@ def decide(
     """
     options = tuple(raw_terms)
     weighted = tuple(
-        {term: weights[term] * value for term, value in raw_terms[option].items()} for option in options
+        {term: weights[term] * value for term, value in raw_terms[option].items()}
+        for option in options
     )
     utilities = [-sum(terms.values()) for terms in weighted]
     top = max(utilities)

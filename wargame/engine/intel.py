@@ -96,7 +96,11 @@ def request_slot(scenario: Scenario, theatre: Theatre, host_id: str) -> tuple[st
     """Where a host's requested interceptors go: the first always-fielded (not lever-dependent)
     system at its most valuable defended site. Forecast and delivery both use this."""
     sites = sorted(
-        (n for n in theatre.host_targets if scenario.node(n).host == host_id and scenario.node(n).defences),
+        (
+            n
+            for n in theatre.host_targets
+            if scenario.node(n).host == host_id and scenario.node(n).defences
+        ),
         key=lambda n: (-scenario.node(n).value, n),
     )
     for node_id in sites:
@@ -203,7 +207,9 @@ class Intel:
                 node_id, index = slot
                 system = scenario.node(node_id).defences[index].system
                 unit_cost = scenario.interceptors[system].unit_cost_usd
-            self.interceptor_request_cost[host.id] = host.interceptor_request_size * unit_cost / SPEND_SCALE
+            self.interceptor_request_cost[host.id] = (
+                host.interceptor_request_size * unit_cost / SPEND_SCALE
+            )
         self.iran_package_losses = (
             self._package_loss(
                 theatre, scenario.actors.centcom.limited_package_targets, LIMITED_PACKAGE_ROLES

@@ -165,16 +165,24 @@ class GulfModel(mesa.Model):
         # Fixed lookups the round reads, computed once.
         self.host_magazine_slots = {
             host.id: np.array(
-                [i for n in theatre.host_targets if scenario.node(n).host == host.id and n in self.magazine_slices
-                 for i in range(self.magazine_slices[n].start, self.magazine_slices[n].stop)],
+                [
+                    i
+                    for n in theatre.host_targets
+                    if scenario.node(n).host == host.id and n in self.magazine_slices
+                    for i in range(self.magazine_slices[n].start, self.magazine_slices[n].stop)
+                ],
                 dtype=np.int64,
             )
             for host in scenario.actors.hosts
         }
         self.us_base_hosts = [
-            scenario.node(n).host for n in theatre.host_targets if scenario.node(n).kind == NodeKind.US_BASE
+            scenario.node(n).host
+            for n in theatre.host_targets
+            if scenario.node(n).kind == NodeKind.US_BASE
         ]
-        self.request_slots = {host.id: request_slot(scenario, theatre, host.id) for host in scenario.actors.hosts}
+        self.request_slots = {
+            host.id: request_slot(scenario, theatre, host.id) for host in scenario.actors.hosts
+        }
         self.lebanon = scenario.lebanon.start
         self.ledgers = Ledgers()
         self.mou = MouState.IN_FORCE
@@ -355,7 +363,9 @@ class GulfModel(mesa.Model):
             restricted_hosts=restricted,
         )
         hosts_of_bases = self.us_base_hosts
-        usable = 1.0 - sum(host in restricted for host in hosts_of_bases) / max(1, len(hosts_of_bases))
+        usable = 1.0 - sum(host in restricted for host in hosts_of_bases) / max(
+            1, len(hosts_of_bases)
+        )
         normal = max(1.0, self.spec.shipping.arrivals_per_round)
         centcom_view = CentcomView(
             round=self.round,
@@ -803,7 +813,9 @@ class GulfModel(mesa.Model):
         # Whole interceptors arrive; a fractional rate comes as a chance of one more.
         whole = np.floor(self.resupply_rate)
         extra = self.rng.random(len(whole)) < (self.resupply_rate - whole)
-        np.minimum(self.magazine + (whole + extra).astype(np.int64), self.magazine_cap, out=self.magazine)
+        np.minimum(
+            self.magazine + (whole + extra).astype(np.int64), self.magazine_cap, out=self.magazine
+        )
 
     # 5. hosts
     def _update_hosts(self, chosen: dict[str, str]) -> None:
@@ -869,15 +881,26 @@ class GulfModel(mesa.Model):
         if "channel" in forced:
             new_channel = Channel.OPEN if forced["channel"] == "open" else Channel.HALTED
         else:
-            new_channel = next_channel(self.channel, self.sovereignty, self.relief_offered, self.spec.mou, self.rng)
+            new_channel = next_channel(
+                self.channel, self.sovereignty, self.relief_offered, self.spec.mou, self.rng
+            )
         if new_channel != self.channel:
             halted = new_channel == Channel.HALTED
             verb = "halts" if halted else "reopens"
-            why = (f"sovereignty violations {self.sovereignty:.2f} at or past its threshold "
-                   f"{self.spec.mou.channel_halt_threshold:.2f}" if halted else "violations have faded")
-            self._log("irgc", "halt_channel" if halted else "reopen_channel", "Swiss channel", new_channel.name,
-                      f"The IRGC {verb} the diplomatic channel in Switzerland ({why}).",
-                      breakdown={"sovereignty": round(self.sovereignty, 6)})
+            why = (
+                f"sovereignty violations {self.sovereignty:.2f} at or past its threshold "
+                f"{self.spec.mou.channel_halt_threshold:.2f}"
+                if halted
+                else "violations have faded"
+            )
+            self._log(
+                "irgc",
+                "halt_channel" if halted else "reopen_channel",
+                "Swiss channel",
+                new_channel.name,
+                f"The IRGC {verb} the diplomatic channel in Switzerland ({why}).",
+                breakdown={"sovereignty": round(self.sovereignty, 6)},
+            )
         self.channel = new_channel
         # Memories fade; grievances the other side answered were already cut down above.
         self.defiance = (

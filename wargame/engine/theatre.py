@@ -68,7 +68,9 @@ class Theatre:
         )
         self.routes = build_routes(scenario, self.graph, self)
         # Per-route numbers as arrays, indexed by a vessel's route id in vectorised updates.
-        self.route_share = np.array([r.share for r in self.routes]) / sum(r.share for r in self.routes)
+        self.route_share = np.array([r.share for r in self.routes]) / sum(
+            r.share for r in self.routes
+        )
         self.route_exposed_from = np.array([r.exposed_from_km for r in self.routes])
         self.route_exposed_to = np.array([r.exposed_to_km for r in self.routes])
         self.route_comply_km = np.array([r.comply_km for r in self.routes])

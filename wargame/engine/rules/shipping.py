@@ -51,7 +51,12 @@ def vessel_costs(
     delay[:, TURN_BACK] = params.voyage_value * BASIS_POINTS
     feasible = np.ones((n, 4), dtype=bool)
     feasible[:, WAIT] = can_wait  # a ship that has waited its limit must move or turn back
-    return {"expected_loss": expected_loss, "premium": premium_bp, "delay": delay, "feasible": feasible}
+    return {
+        "expected_loss": expected_loss,
+        "premium": premium_bp,
+        "delay": delay,
+        "feasible": feasible,
+    }
 
 
 def vessel_utilities(costs: dict[str, np.ndarray], weights: VesselWeights) -> np.ndarray:
