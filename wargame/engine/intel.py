@@ -22,6 +22,8 @@ from wargame.engine.theatre import Theatre
 DAMAGE_SCALE = 10.0  # value-weighted damage units
 CASUALTY_SCALE = 5.0  # deaths
 SPEND_SCALE = 1e8  # USD
+OPEN_CHANNEL_DISCOUNT = 0.5
+RESTRICTED_BASING_DISCOUNT = 0.6
 LIMITED_PACKAGE_ROLES = (SiteRole.COASTAL_RADAR, SiteRole.DRONE_STORAGE, SiteRole.SURVEILLANCE)
 
 
@@ -243,16 +245,18 @@ class Intel:
         )
         return ranked[:count]
 
-    def _discounts(self, view) -> dict[str, float]:
-        discount = dict.fromkeys(view.host_open_channel, 0.5)
+    def discounts(self, view) -> dict[str, float]:
+        """How much less the IRGC wants to hit each host: one that opened its own channel to
+        Tehran, or that restricts offensive use of its bases, is worth courting, not striking."""
+        discount = dict.fromkeys(view.host_open_channel, OPEN_CHANNEL_DISCOUNT)
         for host in view.restricted_hosts:
-            discount[host] = discount.get(host, 1.0) * 0.6
+            discount[host] = discount.get(host, 1.0) * RESTRICTED_BASING_DISCOUNT
         return discount
 
     def salvo_leverage(self, view) -> float:
         """Pressure a host-state salvo puts on the hosts, saturating at 1: past a point more
         damage buys Tehran little more leverage, while it still invites retaliation."""
-        discount = self._discounts(view)
+        discount = self.discounts(view)
         targets = self.salvo_targets(discount, self.scenario.actors.irgc.salvo_targets)
         damage = sum(f.damage * discount.get(f.host, 1.0) for f in targets)
         return saturating(damage / DAMAGE_SCALE) * view.strike_capacity

@@ -66,6 +66,8 @@ DEFIANCE_UNIT_VESSELS = 30.0
 ESCORT_ROUNDS = 5
 HOST_ACTION_ROUNDS = 5  # how long a restriction or a host's own channel lasts
 WARNING_RISK = 0.01  # strike chance a vessel reads into enforced mandates with no attack yet
+RISK_PER_REMEMBERED_ATTACK = 0.02  # strike chance a vessel reads into each remembered attack
+SURVEILLANCE_DETECTION = 0.95  # chance intact radar and surveillance sites spot a ship on the TSS
 CREW_CASUALTY_SHARE = 0.05  # share of crew killed when a ship is hit
 
 
@@ -301,14 +303,17 @@ class GulfModel(mesa.Model):
             hi = self.theatre.route_exposed_to[route_ids]
             exposed = (hi > 0) & (start <= hi) & (end >= lo)
         exposed_slots = outside[exposed]
-        detection = self.surveillance() * 0.95
+        detection = self.surveillance() * SURVEILLANCE_DETECTION
         detected = rng.random(len(exposed_slots)) < detection
         self.tally.defiant_detected = int(detected.sum())
         return exposed_slots, detected
 
     def outside_strike_probability(self) -> float:
         """What ships read into recent attacks on vessels that ran the TSS branch."""
-        risk = WARNING_RISK * min(1.0, self.mandate_memory) + 0.02 * self.shipping_attack_memory
+        risk = (
+            WARNING_RISK * min(1.0, self.mandate_memory)
+            + RISK_PER_REMEMBERED_ATTACK * self.shipping_attack_memory
+        )
         if self.round <= self.escort_until:
             risk *= 1.0 - self.spec.actors.centcom.escort_protection
         return float(min(0.5, risk))
@@ -343,9 +348,7 @@ class GulfModel(mesa.Model):
         open_channel = frozenset(
             h for h, s in self.host_states.items() if s.open_channel_until >= self.round
         )
-        defiance_now = (
-            SIGNAL_MEMORY * 0 + DEFIANCE_MEMORY * self.defiance + detected / DEFIANCE_UNIT_VESSELS
-        )
+        defiance_now = DEFIANCE_MEMORY * self.defiance + detected / DEFIANCE_UNIT_VESSELS
         irgc_view = IrgcView(
             round=self.round,
             capacity=self.capacity.copy(),
@@ -496,7 +499,7 @@ class GulfModel(mesa.Model):
             )
         elif action == "salvo_hosts":
             view = self.views["irgc"]
-            discount = self.intel._discounts(view)
+            discount = self.intel.discounts(view)
             candidates = self.intel.salvo_targets(discount, len(self.intel.base_targets))
             targets = [
                 f
@@ -680,8 +683,6 @@ class GulfModel(mesa.Model):
             self.escort_until = self.round + ESCORT_ROUNDS
         elif action == "attribute_and_warn":
             self.us_unanswered *= 0.8
-        elif action == "hold_and_negotiate":
-            pass
         if action in ("limited_strikes", "expanded_strikes", "regime_campaign"):
             usable = self.views["centcom"].usable_basing
             if action == "limited_strikes":
@@ -848,7 +849,6 @@ class GulfModel(mesa.Model):
                 self.totals["economic_loss_usd"] += (
                     self.spec.adjudication.economic_loss_per_force_majeure_round
                 )
-            state.defence_spend = state.defence_spend
             state.damage_recent *= SIGNAL_MEMORY
             state.casualties_recent *= SIGNAL_MEMORY
 
