@@ -22,23 +22,18 @@ from mesa.discrete_space import Network
 
 from wargame.config.ladder import ACTIONS, VESSEL_CHOICES, rung_name
 from wargame.config.schema import MouLinkage, NodeKind, Scenario, SiteRole
-from wargame.engine import metrics
+from wargame.engine import effects, metrics
 from wargame.engine.agents import Centcom, Host, Irgc
 from wargame.engine.decision import Decision, draw_choices, logit_probabilities
 from wargame.engine.events import Event
 from wargame.engine.fleet import UNDECIDED, Fleet
 from wargame.engine.intel import (
-    LIMITED_PACKAGE_ROLES,
     Intel,
-    effective_value,
-    layer_slots,
     request_slot,
-    salvo_groups,
-    site_layers,
 )
 from wargame.engine.observation import CentcomView, HostView, IrgcView, reported
-from wargame.engine.rules import shipping, strikes
-from wargame.engine.rules.defence import THREAT_KINDS, RaidGroup, resolve_raid
+from wargame.engine.rules import shipping
+from wargame.engine.rules.defence import THREAT_KINDS
 from wargame.engine.rules.diplomacy import (
     Channel,
     Ledgers,
@@ -59,16 +54,11 @@ DEFIANCE_MEMORY = 0.7
 SOVEREIGNTY_MEMORY = 0.85
 UNANSWERED_MEMORY = 0.85
 SIGNAL_MEMORY = 0.8
-# What an answer leaves of the grievance it answers.
-ANSWERED_LEFT = 0.2
 # Detected defiant vessels that make one unit of defiance in the IRGC's eyes.
 DEFIANCE_UNIT_VESSELS = 30.0
-ESCORT_ROUNDS = 5
-HOST_ACTION_ROUNDS = 5  # how long a restriction or a host's own channel lasts
 WARNING_RISK = 0.01  # strike chance a vessel reads into enforced mandates with no attack yet
 RISK_PER_REMEMBERED_ATTACK = 0.02  # strike chance a vessel reads into each remembered attack
 SURVEILLANCE_DETECTION = 0.95  # chance intact radar and surveillance sites spot a ship on the TSS
-CREW_CASUALTY_SHARE = 0.05  # share of crew killed when a ship is hit
 
 
 @dataclass
@@ -245,7 +235,7 @@ class GulfModel(mesa.Model):
                 forced["channel"] = inject.channel
             else:
                 forced[inject.actor] = inject.action
-            self._log(
+            self.log(
                 "scenario",
                 "inject",
                 inject.kind,
@@ -427,344 +417,14 @@ class GulfModel(mesa.Model):
         self.tally.rung = rung
         self.highest_rung = max(self.highest_rung, rung)
         capacity_before = self.capacity.copy()
-        self._irgc_acts(chosen["irgc"], exposed_slots, detected)
-        self._centcom_acts(chosen["centcom"], capacity_before)
+        effects.irgc_acts(self, chosen["irgc"], exposed_slots, detected)
+        effects.centcom_acts(self, chosen["centcom"], capacity_before)
         for host_id in self.hosts:
-            self._host_acts(host_id, chosen[host_id])
+            effects.host_acts(self, host_id, chosen[host_id])
         self._move_vessels()
         self._resupply()
         repair = self.spec.actors.irgc.repair_per_round
         self.capacity += repair * (1.0 - self.capacity)
-
-    def _irgc_acts(self, action: str, exposed_slots: np.ndarray, detected: np.ndarray) -> None:
-        decision = self.decisions["irgc"]
-        irgc = self.spec.actors.irgc
-        if action == "enforce_mandates":
-            self.mandate_memory = 1.0
-            self._log_decision(
-                "irgc",
-                action,
-                "strait",
-                "warnings issued",
-                "The IRGC enforces its routing mandates in the Strait: warnings and harassment of ships on the TSS branch.",
-            )
-        elif action == "strike_vessel":
-            self.mandate_memory = 1.0
-            candidates = exposed_slots[detected]
-            if len(candidates) == 0:
-                self._log_decision(
-                    "irgc",
-                    action,
-                    "strait",
-                    "no target",
-                    "The IRGC hunts for a ship outside the corridor but finds none in reach.",
-                )
-                return
-            weapon = self.spec.weapons[irgc.anti_ship_weapon]
-            hit_p = weapon.reliability * self.strike_capacity()
-            if self.round <= self.escort_until:
-                hit_p *= 1.0 - self.spec.actors.centcom.escort_protection
-            attacked, hits = shipping.interdict(
-                len(candidates), 1.0, irgc.vessel_strikes_per_round, hit_p, self.rng
-            )
-            self.tally.vessels_attacked += len(attacked)
-            # Anti-ship shots are not part of the air-defence cost-exchange (no interceptor fired).
-            self.tally.shipping_strike_spend += len(attacked) * weapon.unit_cost_usd
-            struck = candidates[attacked[hits]]
-            self._strike_vessels(struck)
-            self.shipping_attack_memory += len(attacked)
-            self.us_unanswered += 1.0 * len(attacked)
-            for slot, hit in zip(candidates[attacked], hits, strict=True):
-                agent = self.fleet.agents[slot]
-                name = f"vessel {agent.unique_id}" if agent is not None else "a vessel"
-                outcome = "hit" if hit else "missed"
-                self._log_decision(
-                    "irgc",
-                    action,
-                    name,
-                    outcome,
-                    f"The IRGC fires a {weapon.name} at {name}, running the TSS branch outside the mandated corridor: {outcome}.",
-                    phase=1,
-                )
-        elif action == "mine_lanes":
-            self.mines += 1.0 * self.strike_capacity()
-            self.shipping_attack_memory += 1.0
-            self.us_unanswered += 1.0
-            self._log_decision(
-                "irgc",
-                action,
-                "sea lanes",
-                f"mine density {self.mines:.2f}",
-                "The IRGC lays mines in the shipping lanes.",
-            )
-        elif action == "salvo_hosts":
-            view = self.views["irgc"]
-            discount = self.intel.discounts(view)
-            candidates = self.intel.salvo_targets(discount, len(self.intel.base_targets))
-            targets = [
-                f
-                for f in candidates
-                if self.theatre.in_reach(irgc.ballistic_weapon, f.node, self.capacity)
-                or self.theatre.in_reach(irgc.drone_weapon, f.node, self.capacity)
-            ][: irgc.salvo_targets]
-            if not targets:
-                self._log_decision(
-                    "irgc",
-                    action,
-                    "host states",
-                    "no launcher in reach",
-                    "The IRGC orders salvos at host-state bases but has no launcher left in reach.",
-                )
-                return
-            for target in targets:
-                self._salvo(target.node, irgc.salvo_per_target, action, decision)
-            self.sovereignty *= ANSWERED_LEFT
-            self.host_strike_memory += 1.0
-            self.us_unanswered += 2.0
-        elif action == "strike_energy":
-            target = next(
-                (
-                    f
-                    for f in self.intel.energy_targets
-                    if self.theatre.in_reach(irgc.drone_weapon, f.node, self.capacity)
-                ),
-                None,
-            )
-            if target is None:
-                self._log_decision(
-                    "irgc",
-                    action,
-                    "energy",
-                    "no launcher in reach",
-                    "The IRGC orders strikes on Gulf energy assets but has no launcher in reach.",
-                )
-                return
-            self._salvo(target.node, irgc.energy_salvo, action, decision)
-            self.sovereignty *= ANSWERED_LEFT
-            self.host_strike_memory += 1.0
-            self.us_unanswered += 2.0
-        elif action == "strike_us_navy":
-            self._strike_navy(decision)
-            self.sovereignty *= ANSWERED_LEFT
-            self.us_unanswered += 3.0
-        else:
-            self._log_decision("irgc", action, "-", "done", f"The IRGC {ACTIONS[action].label}.")
-
-    def _salvo(self, node_id: str, salvo, action: str, decision: Decision) -> None:
-        """Fire the IRGC's raid at one defended site and book every consequence."""
-        scenario = self.spec
-        node = scenario.node(node_id)
-        missile_scale = max(self.missile_capacity(), 0.0)
-        drone_scale = self.drone_capacity()
-        groups = []
-        for group in salvo_groups(scenario, salvo):
-            scale = drone_scale if group.kind == "drone" else missile_scale
-            count = int(round(group.count * scale))
-            if count:
-                groups.append(
-                    RaidGroup(group.weapon, group.kind, count, group.reliability, group.unit_cost)
-                )
-        if not groups:
-            return
-        self._book_raid(node, groups, self._raid(node_id, groups), action, decision)
-
-    def _raid(self, node_id: str, groups: list[RaidGroup]):
-        """Resolve a raid against a site's live magazines and write the magazines back."""
-        if node_id not in self.magazine_slices:
-            return resolve_raid(groups, [], self.rng)
-        magazines = self.magazine[self.magazine_slices[node_id]]  # a view into the global array
-        slots = layer_slots(self.spec, node_id)
-        outcome = resolve_raid(groups, site_layers(self.spec, node_id, magazines), self.rng)
-        magazines[slots] = outcome.magazines
-        return outcome
-
-    def _book_raid(self, node, groups, outcome, action, decision) -> None:
-        adjudication = self.spec.adjudication
-        tally = self.tally
-        for kind, count in outcome.launched_by_kind(groups).items():
-            tally.launched[kind] += count
-        for kind, count in outcome.intercepted_by_kind(groups).items():
-            tally.intercepted[kind] += count
-        leaked = int(outcome.leaked.sum())
-        intercepted = int(outcome.intercepted.sum())
-        tally.leakers += leaked
-        tally.interceptor_spend += outcome.interceptor_cost
-        tally.attacker_spend += outcome.attacker_cost
-        damage_per = np.array([self.spec.weapons[g.weapon].damage for g in groups])
-        damage = strikes.leaker_damage(
-            outcome.leaked, damage_per, node.hardening
-        ) * effective_value(self.spec, node.id)
-        deaths = strikes.leaker_casualties(leaked, node.population_exposure, adjudication, self.rng)
-        debris_harm, fire = strikes.debris_effects(
-            intercepted, node.population_exposure, node.energy_proximity, adjudication, self.rng
-        )
-        if node.kind == NodeKind.ENERGY and leaked:
-            fire = fire or strikes.energy_fire(leaked, adjudication, self.rng)
-        casualties = deaths + debris_harm
-        tally.casualties += casualties
-        tally.host_strikes += 1
-        host = self.host_states.get(node.host or "")
-        economic = damage * adjudication.economic_loss_per_damage
-        if host is not None:
-            host.damage_recent += damage
-            host.casualties_recent += casualties
-            host.interceptor_spend_round += outcome.interceptor_cost
-            host.damage_total += damage
-            tally.host_damage += damage
-            if fire:
-                host.force_majeure_until = max(
-                    host.force_majeure_until, self.round + adjudication.force_majeure_rounds - 1
-                )
-        self.totals["economic_loss_usd"] += economic
-        fire_text = " Debris starts a fire; operators declare force majeure." if fire else ""
-        self._log_decision(
-            "irgc",
-            action,
-            node.id,
-            f"{intercepted} intercepted, {leaked} leaked, {casualties} casualties",
-            f"The IRGC fires {int(outcome.launched.sum())} missiles and drones at {node.name}: "
-            f"{intercepted} intercepted, {leaked} get through, damage {damage:.1f}, "
-            f"{casualties} casualties.{fire_text}",
-            phase=3,
-        )
-
-    def _strike_navy(self, decision: Decision) -> None:
-        irgc = self.spec.actors.irgc
-        targets = [
-            n.id
-            for n in self.spec.nodes
-            if n.kind == NodeKind.AFLOAT
-            or (n.c2 and self.spec.levers.c2_posture.value == "fixed_littoral")
-        ]
-        targets = [
-            t for t in targets if self.theatre.in_reach(irgc.anti_ship_weapon, t, self.capacity)
-        ]
-        if not targets:
-            self._log_decision(
-                "irgc",
-                "strike_us_navy",
-                "US Navy",
-                "no target in reach",
-                "The IRGC looks for US warships to strike but none is within anti-ship reach.",
-            )
-            return
-        node = self.spec.node(targets[0])
-        weapon = self.spec.weapons[irgc.anti_ship_weapon]
-        groups = [
-            RaidGroup(
-                irgc.anti_ship_weapon,
-                weapon.kind.value,
-                4,
-                weapon.reliability,
-                weapon.unit_cost_usd,
-            )
-        ]
-        groups += salvo_groups(self.spec, irgc.energy_salvo)
-        self._book_raid(node, groups, self._raid(node.id, groups), "strike_us_navy", decision)
-
-    def _strike_vessels(self, slots: np.ndarray, by_mine: bool = False) -> None:
-        if len(slots) == 0:
-            return
-        params = self.spec.shipping
-        loss = float(self.fleet.value[slots].sum() * params.strike_loss_fraction)
-        if by_mine:
-            self.tally.mine_hits += len(slots)
-        else:
-            self.tally.vessels_struck += len(slots)
-        self.tally.shipping_loss += loss
-        self.tally.casualties += int(
-            self.rng.binomial(params.crew * len(slots), CREW_CASUALTY_SHARE)
-        )
-        self.fleet.depart(slots)
-
-    def _centcom_acts(self, action: str, capacity_before: np.ndarray) -> None:
-        centcom = self.spec.actors.centcom
-        if action == "escort":
-            self.escort_until = self.round + ESCORT_ROUNDS
-        elif action == "attribute_and_warn":
-            self.us_unanswered *= 0.8
-        if action in ("limited_strikes", "expanded_strikes", "regime_campaign"):
-            usable = self.views["centcom"].usable_basing
-            if action == "limited_strikes":
-                roles, count, per_target = (
-                    LIMITED_PACKAGE_ROLES,
-                    centcom.limited_package_targets,
-                    centcom.weapons_per_target,
-                )
-            elif action == "expanded_strikes":
-                roles, count, per_target = (
-                    tuple(SiteRole),
-                    centcom.expanded_package_targets,
-                    centcom.weapons_per_target,
-                )
-            else:
-                roles, count, per_target = (
-                    tuple(SiteRole),
-                    len(self.theatre.iran_sites),
-                    2 * centcom.weapons_per_target,
-                )
-            count = max(1, int(round(count * usable)))
-            eligible = [i for i, role in enumerate(self.theatre.site_roles) if role in roles]
-            # Planners hit what still stands, most valuable first.
-            eligible.sort(key=lambda i: (-capacity_before[i] * self.site_value[i], i))
-            targets = np.array(eligible[:count], dtype=np.int64)
-            weapon = self.spec.weapons[centcom.strike_weapon]
-            self.capacity, hits = strikes.strike_sites(
-                self.capacity,
-                targets,
-                per_target,
-                weapon.reliability,
-                self.site_hardening,
-                centcom.damage_per_hit,
-                self.rng,
-            )
-            spend = len(targets) * per_target * weapon.unit_cost_usd
-            self.tally.us_strike_spend += spend
-            self.tally.sites_struck += len(targets)
-            self.sovereignty += {
-                "limited_strikes": 1.0,
-                "expanded_strikes": 1.5,
-                "regime_campaign": 3.0,
-            }[action]
-            self.us_strike_memory += 1.0
-            self.us_unanswered *= ANSWERED_LEFT
-            names = ", ".join(self.spec.node(self.theatre.iran_sites[i]).name for i in targets[:4])
-            more = f" and {len(targets) - 4} more" if len(targets) > 4 else ""
-            self._log_decision(
-                "centcom",
-                action,
-                f"{len(targets)} Iranian sites",
-                f"{int(hits.sum())} hits; surveillance now {self.surveillance():.2f}",
-                f"CENTCOM strikes {len(targets)} targets on Iranian soil ({names}{more}) with "
-                f"{len(targets) * per_target} {weapon.name}s: {int(hits.sum())} hits.",
-                phase=2,
-            )
-        else:
-            self._log_decision("centcom", action, "-", "done", f"CENTCOM {ACTIONS[action].label}.")
-        self.relief_offered = action == "hold_and_negotiate"
-
-    def _host_acts(self, host_id: str, action: str) -> None:
-        state = self.host_states[host_id]
-        params = self.hosts[host_id].params
-        if action == "request_interceptors":
-            slot = self.request_slots[host_id]
-            if slot is not None:
-                node_id, index = slot
-                flat = self.magazine_slices[node_id].start + index
-                self.magazine[flat] += params.interceptor_request_size
-                self.magazine_cap[flat] += params.interceptor_request_size
-                system = self.spec.interceptors[self.spec.node(node_id).defences[index].system]
-                state.defence_spend += params.interceptor_request_size * system.unit_cost_usd
-        elif action == "restrict_basing":
-            state.restricted_until = self.round + HOST_ACTION_ROUNDS
-        elif action == "press_restraint":
-            self.restraint_pressure += 0.5
-        elif action == "open_channel":
-            state.open_channel_until = self.round + HOST_ACTION_ROUNDS
-        if action != "stay_quiet":
-            self._log_decision(
-                host_id, action, "-", "done", f"{params.name} {ACTIONS[action].label}."
-            )
 
     def _move_vessels(self) -> None:
         params = self.spec.shipping
@@ -778,10 +438,10 @@ class GulfModel(mesa.Model):
         hits = shipping.mine_hits(len(moving), self.mines, self.rng)
         if hits:
             struck = self.rng.choice(moving, size=hits, replace=False)
-            self._strike_vessels(struck, by_mine=True)
+            effects.strike_vessels(self, struck, by_mine=True)
             self.shipping_attack_memory += hits
             self.us_unanswered += hits
-            self._log(
+            self.log(
                 "irgc",
                 "mine_lanes",
                 f"{hits} vessels",
@@ -837,7 +497,7 @@ class GulfModel(mesa.Model):
                 state.tolerance, state.restricted_until >= self.round, params
             )
             if state.restricted and not was:
-                self._log(
+                self.log(
                     host_id,
                     "restrict_basing",
                     "US forces",
@@ -868,7 +528,7 @@ class GulfModel(mesa.Model):
             self.mou, self.calm_rounds, self.ledgers.pressure, self.channel, self.spec.mou
         )
         if self.mou != before:
-            self._log(
+            self.log(
                 "diplomacy",
                 "mou",
                 "MOU",
@@ -893,7 +553,7 @@ class GulfModel(mesa.Model):
                 if halted
                 else "violations have faded"
             )
-            self._log(
+            self.log(
                 "irgc",
                 "halt_channel" if halted else "reopen_channel",
                 "Swiss channel",
@@ -907,7 +567,7 @@ class GulfModel(mesa.Model):
             DEFIANCE_MEMORY * self.defiance + self.tally.defiant_detected / DEFIANCE_UNIT_VESSELS
         )
         if chosen["irgc"] == "strike_vessel" and self.tally.vessels_attacked:
-            self.defiance *= ANSWERED_LEFT
+            self.defiance *= effects.ANSWERED_LEFT
         elif chosen["irgc"] in ("enforce_mandates", "mine_lanes"):
             self.defiance *= 0.7
         self.sovereignty *= SOVEREIGNTY_MEMORY
@@ -944,7 +604,7 @@ class GulfModel(mesa.Model):
 
     # --- logging helpers ------------------------------------------------------------------
 
-    def _log(
+    def log(
         self, actor, action, target, outcome, sentence, phase=None, breakdown=None, probability=None
     ):
         if phase is not None and phase not in self.phase_firsts:
@@ -964,15 +624,13 @@ class GulfModel(mesa.Model):
             )
         )
 
-    def _log_decision(
-        self, actor, action, target, outcome, sentence, phase=None, decision_key=None
-    ):
+    def log_decision(self, actor, action, target, outcome, sentence, phase=None, decision_key=None):
         decision = self.decisions.get(decision_key or actor)
         breakdown = decision.breakdown(action) if decision and action in decision.options else {}
         probability = (
             decision.probability(action) if decision and action in decision.options else None
         )
-        self._log(actor, action, target, outcome, sentence, phase, breakdown, probability)
+        self.log(actor, action, target, outcome, sentence, phase, breakdown, probability)
 
     # --- summary helpers ------------------------------------------------------------------
 

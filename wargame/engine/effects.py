@@ -1,0 +1,377 @@
+"""What the chosen actions do to the world: interdiction of ships, mines, IRGC salvos at host
+states and energy sites, CENTCOM strike packages on Iranian soil, and the hosts' own measures.
+
+Each function takes the model and books every consequence: state changes, the round's tally and
+one event per outcome with the decision's cost breakdown. The probabilistic core of each outcome
+is a pure rule in `rules/` (defence, strikes, shipping); this module wires those rules to the
+model's state.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from wargame.config.ladder import ACTIONS
+from wargame.config.schema import Node, NodeKind, Salvo, SiteRole
+from wargame.engine.intel import (
+    LIMITED_PACKAGE_ROLES,
+    effective_value,
+    layer_slots,
+    salvo_groups,
+    site_layers,
+)
+from wargame.engine.rules import shipping, strikes
+from wargame.engine.rules.defence import RaidGroup, RaidOutcome, resolve_raid
+
+if TYPE_CHECKING:
+    from wargame.engine.model import GulfModel
+
+# What an answer leaves of the grievance it answers.
+ANSWERED_LEFT = 0.2
+ESCORT_ROUNDS = 5
+HOST_ACTION_ROUNDS = 5  # how long a restriction or a host's own channel lasts
+CREW_CASUALTY_SHARE = 0.05  # share of crew killed when a ship is hit
+# Sovereignty violations each US package writes into the IRGC's grievance.
+SOVEREIGNTY_PER_PACKAGE = {"limited_strikes": 1.0, "expanded_strikes": 1.5, "regime_campaign": 3.0}
+
+
+def irgc_acts(
+    model: GulfModel, action: str, exposed_slots: np.ndarray, detected: np.ndarray
+) -> None:
+    """Carry out the IRGC's action of the round (ships in reach: `exposed_slots`, seen: `detected`)."""
+    irgc = model.spec.actors.irgc
+    if action == "enforce_mandates":
+        model.mandate_memory = 1.0
+        model.log_decision(
+            "irgc",
+            action,
+            "strait",
+            "warnings issued",
+            "The IRGC enforces its routing mandates in the Strait: warnings and harassment of ships on the TSS branch.",
+        )
+    elif action == "strike_vessel":
+        model.mandate_memory = 1.0
+        candidates = exposed_slots[detected]
+        if len(candidates) == 0:
+            model.log_decision(
+                "irgc",
+                action,
+                "strait",
+                "no target",
+                "The IRGC hunts for a ship outside the corridor but finds none in reach.",
+            )
+            return
+        weapon = model.spec.weapons[irgc.anti_ship_weapon]
+        hit_p = weapon.reliability * model.strike_capacity()
+        if model.round <= model.escort_until:
+            hit_p *= 1.0 - model.spec.actors.centcom.escort_protection
+        attacked, hits = shipping.interdict(
+            len(candidates), 1.0, irgc.vessel_strikes_per_round, hit_p, model.rng
+        )
+        model.tally.vessels_attacked += len(attacked)
+        # Anti-ship shots are not part of the air-defence cost-exchange (no interceptor fired).
+        model.tally.shipping_strike_spend += len(attacked) * weapon.unit_cost_usd
+        struck = candidates[attacked[hits]]
+        strike_vessels(model, struck)
+        model.shipping_attack_memory += len(attacked)
+        model.us_unanswered += 1.0 * len(attacked)
+        for slot, hit in zip(candidates[attacked], hits, strict=True):
+            agent = model.fleet.agents[slot]
+            name = f"vessel {agent.unique_id}" if agent is not None else "a vessel"
+            outcome = "hit" if hit else "missed"
+            model.log_decision(
+                "irgc",
+                action,
+                name,
+                outcome,
+                f"The IRGC fires a {weapon.name} at {name}, running the TSS branch outside the mandated corridor: {outcome}.",
+                phase=1,
+            )
+    elif action == "mine_lanes":
+        model.mines += 1.0 * model.strike_capacity()
+        model.shipping_attack_memory += 1.0
+        model.us_unanswered += 1.0
+        model.log_decision(
+            "irgc",
+            action,
+            "sea lanes",
+            f"mine density {model.mines:.2f}",
+            "The IRGC lays mines in the shipping lanes.",
+        )
+    elif action == "salvo_hosts":
+        view = model.views["irgc"]
+        discount = model.intel.discounts(view)
+        candidates = model.intel.salvo_targets(discount, len(model.intel.base_targets))
+        targets = [
+            f
+            for f in candidates
+            if model.theatre.in_reach(irgc.ballistic_weapon, f.node, model.capacity)
+            or model.theatre.in_reach(irgc.drone_weapon, f.node, model.capacity)
+        ][: irgc.salvo_targets]
+        if not targets:
+            model.log_decision(
+                "irgc",
+                action,
+                "host states",
+                "no launcher in reach",
+                "The IRGC orders salvos at host-state bases but has no launcher left in reach.",
+            )
+            return
+        for target in targets:
+            fire_salvo(model, target.node, irgc.salvo_per_target, action)
+        model.sovereignty *= ANSWERED_LEFT
+        model.host_strike_memory += 1.0
+        model.us_unanswered += 2.0
+    elif action == "strike_energy":
+        target = next(
+            (
+                f
+                for f in model.intel.energy_targets
+                if model.theatre.in_reach(irgc.drone_weapon, f.node, model.capacity)
+            ),
+            None,
+        )
+        if target is None:
+            model.log_decision(
+                "irgc",
+                action,
+                "energy",
+                "no launcher in reach",
+                "The IRGC orders strikes on Gulf energy assets but has no launcher in reach.",
+            )
+            return
+        fire_salvo(model, target.node, irgc.energy_salvo, action)
+        model.sovereignty *= ANSWERED_LEFT
+        model.host_strike_memory += 1.0
+        model.us_unanswered += 2.0
+    elif action == "strike_us_navy":
+        strike_navy(model)
+        model.sovereignty *= ANSWERED_LEFT
+        model.us_unanswered += 3.0
+    else:
+        model.log_decision("irgc", action, "-", "done", f"The IRGC {ACTIONS[action].label}.")
+
+
+def fire_salvo(model: GulfModel, node_id: str, salvo: Salvo, action: str) -> None:
+    """Fire the IRGC's raid at one defended site and book every consequence."""
+    scenario = model.spec
+    node = scenario.node(node_id)
+    missile_scale = max(model.missile_capacity(), 0.0)
+    drone_scale = model.drone_capacity()
+    groups = []
+    for group in salvo_groups(scenario, salvo):
+        scale = drone_scale if group.kind == "drone" else missile_scale
+        count = int(round(group.count * scale))
+        if count:
+            groups.append(
+                RaidGroup(group.weapon, group.kind, count, group.reliability, group.unit_cost)
+            )
+    if not groups:
+        return
+    book_raid(model, node, groups, raid(model, node_id, groups), action)
+
+
+def raid(model: GulfModel, node_id: str, groups: list[RaidGroup]):
+    """Resolve a raid against a site's live magazines and write the magazines back."""
+    if node_id not in model.magazine_slices:
+        return resolve_raid(groups, [], model.rng)
+    magazines = model.magazine[model.magazine_slices[node_id]]  # a view into the global array
+    slots = layer_slots(model.spec, node_id)
+    outcome = resolve_raid(groups, site_layers(model.spec, node_id, magazines), model.rng)
+    magazines[slots] = outcome.magazines
+    return outcome
+
+
+def book_raid(
+    model: GulfModel, node: Node, groups: list[RaidGroup], outcome: RaidOutcome, action: str
+) -> None:
+    """Book a resolved raid: interceptions, leakers, spend, damage, casualties, debris and fires."""
+    adjudication = model.spec.adjudication
+    tally = model.tally
+    for kind, count in outcome.launched_by_kind(groups).items():
+        tally.launched[kind] += count
+    for kind, count in outcome.intercepted_by_kind(groups).items():
+        tally.intercepted[kind] += count
+    leaked = int(outcome.leaked.sum())
+    intercepted = int(outcome.intercepted.sum())
+    tally.leakers += leaked
+    tally.interceptor_spend += outcome.interceptor_cost
+    tally.attacker_spend += outcome.attacker_cost
+    damage_per = np.array([model.spec.weapons[g.weapon].damage for g in groups])
+    damage = strikes.leaker_damage(outcome.leaked, damage_per, node.hardening) * effective_value(
+        model.spec, node.id
+    )
+    deaths = strikes.leaker_casualties(leaked, node.population_exposure, adjudication, model.rng)
+    debris_harm, fire = strikes.debris_effects(
+        intercepted, node.population_exposure, node.energy_proximity, adjudication, model.rng
+    )
+    if node.kind == NodeKind.ENERGY and leaked:
+        fire = fire or strikes.energy_fire(leaked, adjudication, model.rng)
+    casualties = deaths + debris_harm
+    tally.casualties += casualties
+    tally.host_strikes += 1
+    host = model.host_states.get(node.host or "")
+    economic = damage * adjudication.economic_loss_per_damage
+    if host is not None:
+        host.damage_recent += damage
+        host.casualties_recent += casualties
+        host.interceptor_spend_round += outcome.interceptor_cost
+        host.damage_total += damage
+        tally.host_damage += damage
+        if fire:
+            host.force_majeure_until = max(
+                host.force_majeure_until, model.round + adjudication.force_majeure_rounds - 1
+            )
+    model.totals["economic_loss_usd"] += economic
+    fire_text = " Debris starts a fire; operators declare force majeure." if fire else ""
+    model.log_decision(
+        "irgc",
+        action,
+        node.id,
+        f"{intercepted} intercepted, {leaked} leaked, {casualties} casualties",
+        f"The IRGC fires {int(outcome.launched.sum())} missiles and drones at {node.name}: "
+        f"{intercepted} intercepted, {leaked} get through, damage {damage:.1f}, "
+        f"{casualties} casualties.{fire_text}",
+        phase=3,
+    )
+
+
+def strike_navy(model: GulfModel) -> None:
+    """Anti-ship missiles and drones at US warships: afloat command if in reach, else the fleet
+    at its fixed littoral headquarters (only while C2 stays there)."""
+    irgc = model.spec.actors.irgc
+    targets = [
+        n.id
+        for n in model.spec.nodes
+        if n.kind == NodeKind.AFLOAT
+        or (n.c2 and model.spec.levers.c2_posture.value == "fixed_littoral")
+    ]
+    targets = [
+        t for t in targets if model.theatre.in_reach(irgc.anti_ship_weapon, t, model.capacity)
+    ]
+    if not targets:
+        model.log_decision(
+            "irgc",
+            "strike_us_navy",
+            "US Navy",
+            "no target in reach",
+            "The IRGC looks for US warships to strike but none is within anti-ship reach.",
+        )
+        return
+    node = model.spec.node(targets[0])
+    weapon = model.spec.weapons[irgc.anti_ship_weapon]
+    groups = [
+        RaidGroup(
+            irgc.anti_ship_weapon,
+            weapon.kind.value,
+            4,
+            weapon.reliability,
+            weapon.unit_cost_usd,
+        )
+    ]
+    groups += salvo_groups(model.spec, irgc.energy_salvo)
+    book_raid(model, node, groups, raid(model, node.id, groups), "strike_us_navy")
+
+
+def strike_vessels(model: GulfModel, slots: np.ndarray, by_mine: bool = False) -> None:
+    """Ships hit by a missile or a mine: their loss, crew casualties, and they leave the theatre."""
+    if len(slots) == 0:
+        return
+    params = model.spec.shipping
+    loss = float(model.fleet.value[slots].sum() * params.strike_loss_fraction)
+    if by_mine:
+        model.tally.mine_hits += len(slots)
+    else:
+        model.tally.vessels_struck += len(slots)
+    model.tally.shipping_loss += loss
+    model.tally.casualties += int(model.rng.binomial(params.crew * len(slots), CREW_CASUALTY_SHARE))
+    model.fleet.depart(slots)
+
+
+def centcom_acts(model: GulfModel, action: str, capacity_before: np.ndarray) -> None:
+    """Carry out CENTCOM's action; strike planners aim by capacity at the start of the round."""
+    centcom = model.spec.actors.centcom
+    if action == "escort":
+        model.escort_until = model.round + ESCORT_ROUNDS
+    elif action == "attribute_and_warn":
+        model.us_unanswered *= 0.8
+    if action in ("limited_strikes", "expanded_strikes", "regime_campaign"):
+        usable = model.views["centcom"].usable_basing
+        if action == "limited_strikes":
+            roles, count, per_target = (
+                LIMITED_PACKAGE_ROLES,
+                centcom.limited_package_targets,
+                centcom.weapons_per_target,
+            )
+        elif action == "expanded_strikes":
+            roles, count, per_target = (
+                tuple(SiteRole),
+                centcom.expanded_package_targets,
+                centcom.weapons_per_target,
+            )
+        else:
+            roles, count, per_target = (
+                tuple(SiteRole),
+                len(model.theatre.iran_sites),
+                2 * centcom.weapons_per_target,
+            )
+        count = max(1, int(round(count * usable)))
+        eligible = [i for i, role in enumerate(model.theatre.site_roles) if role in roles]
+        # Planners hit what still stands, most valuable first.
+        eligible.sort(key=lambda i: (-capacity_before[i] * model.site_value[i], i))
+        targets = np.array(eligible[:count], dtype=np.int64)
+        weapon = model.spec.weapons[centcom.strike_weapon]
+        model.capacity, hits = strikes.strike_sites(
+            model.capacity,
+            targets,
+            per_target,
+            weapon.reliability,
+            model.site_hardening,
+            centcom.damage_per_hit,
+            model.rng,
+        )
+        spend = len(targets) * per_target * weapon.unit_cost_usd
+        model.tally.us_strike_spend += spend
+        model.tally.sites_struck += len(targets)
+        model.sovereignty += SOVEREIGNTY_PER_PACKAGE[action]
+        model.us_strike_memory += 1.0
+        model.us_unanswered *= ANSWERED_LEFT
+        names = ", ".join(model.spec.node(model.theatre.iran_sites[i]).name for i in targets[:4])
+        more = f" and {len(targets) - 4} more" if len(targets) > 4 else ""
+        model.log_decision(
+            "centcom",
+            action,
+            f"{len(targets)} Iranian sites",
+            f"{int(hits.sum())} hits; surveillance now {model.surveillance():.2f}",
+            f"CENTCOM strikes {len(targets)} targets on Iranian soil ({names}{more}) with "
+            f"{len(targets) * per_target} {weapon.name}s: {int(hits.sum())} hits.",
+            phase=2,
+        )
+    else:
+        model.log_decision("centcom", action, "-", "done", f"CENTCOM {ACTIONS[action].label}.")
+    model.relief_offered = action == "hold_and_negotiate"
+
+
+def host_acts(model: GulfModel, host_id: str, action: str) -> None:
+    """Carry out one host's measure: interceptors, basing restrictions, restraint, own channel."""
+    state = model.host_states[host_id]
+    params = model.hosts[host_id].params
+    if action == "request_interceptors":
+        slot = model.request_slots[host_id]
+        if slot is not None:
+            node_id, index = slot
+            flat = model.magazine_slices[node_id].start + index
+            model.magazine[flat] += params.interceptor_request_size
+            model.magazine_cap[flat] += params.interceptor_request_size
+            system = model.spec.interceptors[model.spec.node(node_id).defences[index].system]
+            state.defence_spend += params.interceptor_request_size * system.unit_cost_usd
+    elif action == "restrict_basing":
+        state.restricted_until = model.round + HOST_ACTION_ROUNDS
+    elif action == "press_restraint":
+        model.restraint_pressure += 0.5
+    elif action == "open_channel":
+        state.open_channel_until = model.round + HOST_ACTION_ROUNDS
+    if action != "stay_quiet":
+        model.log_decision(host_id, action, "-", "done", f"{params.name} {ACTIONS[action].label}.")
