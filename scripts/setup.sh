@@ -44,8 +44,11 @@ if [ ! -x .venv/bin/python ] || ! good_python .venv/bin/python >/dev/null; then
   echo "setup.sh: creating .venv with $python ($("$python" --version))"
   rm -rf .venv
   "$python" -m venv .venv
-  .venv/bin/python -m pip install --quiet --upgrade pip
+  .venv/bin/python -m pip install --quiet --upgrade pip 2> >(grep -v "^WARNING: Location '.*' is ignored" >&2)
 fi
 
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".${extras}"
+# Some machines configure extra local package folders that do not exist; pip warns about each
+# one on every run. The warnings say nothing about this project, so they are filtered out.
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".${extras}" \
+  2> >(grep -v "^WARNING: Location '.*' is ignored" >&2)
 echo "setup.sh: ready ($(.venv/bin/python --version), $(.venv/bin/python -c 'import mesa; print("mesa", mesa.__version__)'))"
