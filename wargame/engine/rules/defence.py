@@ -161,8 +161,8 @@ def _cost_exchange_ratio(interceptor_cost: float, attacker_cost: float) -> float
 
 
 @dataclass(frozen=True, eq=False)
-class RaidOutcome:
-    """One sampled raid. Per-group arrays follow the order of the input groups.
+class RaidTotals:
+    """What a raid did, per group (input order) and per layer (firing order).
 
     ``eq=False`` because element-wise array comparison has no single truth value.
     """
@@ -182,50 +182,32 @@ class RaidOutcome:
         """Interceptor spend per dollar of attacking weapons launched."""
         return _cost_exchange_ratio(self.interceptor_cost, self.attacker_cost)
 
-    def intercepted_by_kind(self, groups: Sequence[RaidGroup]) -> dict[str, int]:
+    def intercepted_by_kind(self, groups: Sequence[RaidGroup]) -> dict:
         """Intercepts summed per threat kind (every kind present, 0 by default)."""
         return _sum_by_kind(self.intercepted, groups)
 
-    def leaked_by_kind(self, groups: Sequence[RaidGroup]) -> dict[str, int]:
+    def leaked_by_kind(self, groups: Sequence[RaidGroup]) -> dict:
         """Leakers summed per threat kind (every kind present, 0 by default)."""
         return _sum_by_kind(self.leaked, groups)
 
-    def launched_by_kind(self, groups: Sequence[RaidGroup]) -> dict[str, int]:
+    def launched_by_kind(self, groups: Sequence[RaidGroup]) -> dict:
         """Launches summed per threat kind (every kind present, 0 by default)."""
         return _sum_by_kind(self.launched, groups)
 
 
 @dataclass(frozen=True, eq=False)
-class ExpectedRaid:
-    """Closed-form expectation of a raid; same fields as ``RaidOutcome`` but floats.
+class RaidOutcome(RaidTotals):
+    """One sampled raid: whole numbers of threats and interceptors."""
+
+
+@dataclass(frozen=True, eq=False)
+class ExpectedRaid(RaidTotals):
+    """Closed-form expectation of a raid: the same fields as ``RaidOutcome``, as floats.
 
     This is a mean-field forecast: saturation is applied to expected counts, so it is
     exact when no layer saturates or when the engaged numbers are deterministic, and
     an approximation of E[min(...)] otherwise.
     """
-
-    launched: np.ndarray
-    failed: np.ndarray
-    intercepted: np.ndarray
-    leaked: np.ndarray
-    shots: np.ndarray
-    kills_by_layer: np.ndarray
-    magazines: np.ndarray
-    interceptor_cost: float
-    attacker_cost: float
-
-    @property
-    def cost_exchange_ratio(self) -> float:
-        """Expected interceptor spend per dollar of attacking weapons launched."""
-        return _cost_exchange_ratio(self.interceptor_cost, self.attacker_cost)
-
-    def intercepted_by_kind(self, groups: Sequence[RaidGroup]) -> dict[str, float]:
-        """Expected intercepts summed per threat kind."""
-        return _sum_by_kind(self.intercepted, groups)
-
-    def leaked_by_kind(self, groups: Sequence[RaidGroup]) -> dict[str, float]:
-        """Expected leakers summed per threat kind."""
-        return _sum_by_kind(self.leaked, groups)
 
 
 # --------------------------------------------------------------------------- closed forms
