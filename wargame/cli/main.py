@@ -12,6 +12,7 @@ from pathlib import Path
 
 from wargame.config.loader import ScenarioError, load_scenario, scenario_files
 from wargame.engine.theatre import Theatre, TheatreError
+from wargame.experiments.errors import StoreError, SweepStoppedError
 from wargame.experiments.outputs import FORMATS, OutputError, check_output_folder, write_run
 
 DEFAULT_SCENARIO = Path(__file__).resolve().parents[2] / "configs" / "scenarios" / "gulf_2026.yaml"
@@ -68,6 +69,23 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", choices=FORMATS, default="parquet", help="metrics file format"
     )
     simulate.add_argument("--quiet", action="store_true", help="print only the summary")
+    sweep = commands.add_parser(
+        "sweep", help="run an experiment file: many seeded runs, results as Parquet"
+    )
+    sweep.add_argument("experiment", help="experiment YAML file (see configs/sweeps/)")
+    sweep.add_argument(
+        "--workers",
+        type=positive_int("--workers", 1, 512),
+        default=None,
+        help="worker processes (default: the file's execution.workers, else one per core; 1 = no pool)",
+    )
+    sweep.add_argument(
+        "--fresh", action="store_true", help="discard results already in the output folder"
+    )
+    sweep.add_argument(
+        "--csv", action="store_true", help="also export runs.csv (and timeseries.csv)"
+    )
+    sweep.add_argument("--quiet", action="store_true", help="no progress line")
     validate = commands.add_parser("validate", help="check scenario files or folders")
     validate.add_argument("paths", nargs="+", help="files or folders of YAML scenarios")
     return parser
@@ -89,6 +107,47 @@ def simulate(args: argparse.Namespace) -> int:
     if args.out:
         written = write_run(result, args.out, args.format)
         print(f"\nwrote {', '.join(str(path) for path in written)}")
+    return 0
+
+
+def sweep(args: argparse.Namespace) -> int:
+    from wargame.config.loader import load_experiment
+    from wargame.experiments.store import ResultStore
+    from wargame.experiments.sweep import (
+        InProcessExecutor,
+        local_pool,
+        plan_sweep,
+        print_progress,
+        run_sweep,
+    )
+
+    loaded = load_experiment(args.experiment)
+    plan = plan_sweep(loaded, args.workers)
+    experiment = loaded.experiment
+    engine = "in this process" if plan.workers == 1 else f"{plan.workers} local worker processes"
+    print(
+        f"sweep {experiment.name}: {len(plan.design)} points x {experiment.replicates} replicates = "
+        f"{plan.total_runs:,} runs of {experiment.rounds} rounds, {engine}, "
+        f"{plan.runs_per_task} runs a task; results in {loaded.output}"
+    )
+    make_executor = InProcessExecutor if plan.workers == 1 else (lambda: local_pool(plan.workers))
+    report = run_sweep(
+        plan, make_executor, fresh=args.fresh, progress=None if args.quiet else print_progress
+    )
+    if not args.quiet:
+        print(file=sys.stderr)
+    print(
+        f"done: {report.ran:,} runs now ({report.failed:,} failed), {report.already_done:,} already stored, "
+        f"{report.seconds:.1f} s, {report.rate:.1f} runs/s"
+        + (f"; worker pool rebuilt {report.pool_rebuilds}x" if report.pool_rebuilds else "")
+    )
+    if args.csv:
+        store = ResultStore(loaded.output)
+        store.read_runs().to_csv(loaded.output / "runs.csv", index=False)
+        series = store.read_timeseries()
+        if not series.empty:
+            series.to_csv(loaded.output / "timeseries.csv", index=False)
+        print(f"wrote {loaded.output / 'runs.csv'}")
     return 0
 
 
@@ -122,16 +181,24 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "simulate":
             return simulate(args)
+        if args.command == "sweep":
+            return sweep(args)
         return validate(args)
-    except (ScenarioError, OutputError) as error:
+    except (ScenarioError, OutputError, StoreError) as error:
         print(str(error), file=sys.stderr)
         return EXIT_BAD_INPUT
     except TheatreError as error:
         # Problems only the built theatre can see (e.g. a route with no sea-lane path).
         print(f"{getattr(args, 'scenario', 'scenario')}: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except SweepStoppedError as error:
+        print(f"sweep stopped: {error}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print(
+            "\ninterrupted: finished runs are stored; run the same command again to resume",
+            file=sys.stderr,
+        )
         return 130
     except BrokenPipeError:
         # The reader went away (e.g. `| head`): stop quietly, as Unix tools do.

@@ -7,12 +7,15 @@ expected, so the CLI can print them and exit 2 instead of showing a traceback.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from wargame.config.experiment import Experiment
+from wargame.config.overrides import PathError, get_path, set_path
 from wargame.config.schema import Scenario
 
 SCENARIO_SUFFIXES = (".yaml", ".yml")
@@ -200,3 +203,79 @@ def scenario_files(paths: Iterable[str | Path]) -> list[Path]:
         else:
             found.append(path)
     return found
+
+
+# --- experiment files ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoadedExperiment:
+    """An experiment file, checked against its base scenario, ready to plan."""
+
+    experiment: Experiment
+    path: Path
+    text: str  # the file as written, kept in the results manifest
+    base_path: Path
+    base_data: dict  # the base scenario with every default filled in (JSON types)
+    output: Path
+
+
+def load_experiment(path: str | Path) -> LoadedExperiment:
+    """Load an experiment file and check every parameter against its base scenario.
+
+    Every problem is found before any run starts: a bad path, a value the scenario rejects, an
+    unreadable base scenario.
+    """
+    path = Path(path)
+    source = str(path)
+    experiment = validate_data(read_yaml(path), Experiment, source)
+    base_path = (path.parent / experiment.base_scenario).resolve()
+    try:
+        base = load_scenario(base_path)
+    except ScenarioError as error:
+        raise ScenarioError(
+            source,
+            [
+                f"base_scenario: cannot use {experiment.base_scenario!r}: {p}"
+                for p in error.problems
+            ],
+        ) from None
+    base_data = base.model_dump(mode="json")
+    problems = []
+    for parameter, spec in experiment.parameters.items():
+        field = f"parameters.{parameter}"
+        try:
+            get_path(base_data, parameter)
+        except PathError:
+            problems.append(
+                f"{field}: unknown parameter: the base scenario has no field {parameter!r}"
+            )
+            continue
+        for value in candidate_values(spec):
+            try:
+                Scenario.model_validate(set_path(base_data, parameter, value))
+            except ValidationError as error:
+                details = "; ".join(describe_validation_error(error))
+                problems.append(
+                    f"{field}: value {value!r} is not valid in the scenario ({details})"
+                )
+                break
+    if problems:
+        raise ScenarioError(source, problems)
+    return LoadedExperiment(
+        experiment=experiment,
+        path=path,
+        text=path.read_text(encoding="utf-8"),
+        base_path=base_path,
+        base_data=base_data,
+        output=(path.parent / experiment.output).resolve(),
+    )
+
+
+def candidate_values(spec) -> list:
+    """The values of a parameter worth checking up front: every level, or a range's two ends."""
+    if isinstance(spec, tuple):
+        return list(spec)
+    if spec.type == "categorical":
+        return list(spec.values)
+    return [spec.low, spec.high]

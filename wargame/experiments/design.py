@@ -1,0 +1,119 @@
+"""From an experiment to its design table and its runs.
+
+The design table has one row per point (the parameter values to run). Samplers come from
+`scipy.stats.qmc` (Latin hypercube) and SALib (Sobol, Morris), never hand-written: each draws in
+the unit cube, and each parameter maps its unit column to its own values (reals scaled, integers
+and categories by equal-width bins). Runs are (point, replicate) pairs; each gets its seed from
+`numpy.random.SeedSequence(root_seed).spawn(...)` in a fixed order and an id hashed from the
+point, the replicate and the seed, so results never depend on worker count, order or engine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.stats import qmc
+
+from wargame.config.experiment import Categorical, DesignKind, Experiment, IntRange, RealRange
+
+SEED_MASK = (1 << 63) - 1  # run seeds are non-negative 63-bit integers
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    run_id: str
+    point: int
+    replicate: int
+    seed: int
+    parameters: dict[str, Any]
+
+
+def design_table(experiment: Experiment) -> pd.DataFrame:
+    """One row per point: a `point` column, then one column per parameter (its path)."""
+    names = list(experiment.parameters)
+    if experiment.design.kind == DesignKind.GRID:
+        rows = list(itertools.product(*experiment.parameters.values()))
+    else:
+        unit = unit_sample(experiment)
+        rows = [
+            tuple(
+                from_unit(experiment.parameters[name], u)
+                for name, u in zip(names, row, strict=True)
+            )
+            for row in unit
+        ]
+    table = pd.DataFrame(rows, columns=names)
+    table.insert(0, "point", np.arange(len(table), dtype=np.int64))
+    return table
+
+
+def salib_problem(experiment: Experiment) -> dict:
+    """SALib's problem description: every parameter on [0, 1], mapped afterwards."""
+    names = list(experiment.parameters)
+    return {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
+
+
+def unit_sample(experiment: Experiment) -> np.ndarray:
+    design = experiment.design
+    dimensions = len(experiment.parameters)
+    if design.kind == DesignKind.LATIN_HYPERCUBE:
+        return qmc.LatinHypercube(d=dimensions, seed=np.random.default_rng(design.seed)).random(
+            design.samples
+        )
+    from SALib.sample import morris, sobol  # imported here: only sensitivity designs need SALib
+
+    problem = salib_problem(experiment)
+    if design.kind == DesignKind.SOBOL:
+        # First-order and total indices only: N * (D + 2) points.
+        return sobol.sample(problem, design.samples, calc_second_order=False, seed=design.seed)
+    return morris.sample(problem, design.samples, num_levels=design.levels, seed=design.seed)
+
+
+def from_unit(spec, u: float) -> Any:
+    """Map a unit-interval draw to a parameter value."""
+    u = min(max(float(u), 0.0), np.nextafter(1.0, 0.0))
+    if isinstance(spec, RealRange):
+        return spec.low + u * (spec.high - spec.low)
+    if isinstance(spec, IntRange):
+        return spec.low + int(u * (spec.high - spec.low + 1))
+    values = spec.values if isinstance(spec, Categorical) else spec
+    return values[int(u * len(values))]
+
+
+def run_seeds(root_seed: int, count: int) -> np.ndarray:
+    children = np.random.SeedSequence(root_seed).spawn(count)
+    return np.array(
+        [int(c.generate_state(1, np.uint64)[0]) & SEED_MASK for c in children], dtype=np.int64
+    )
+
+
+def run_id(parameters: dict[str, Any], replicate: int, seed: int) -> str:
+    canonical = json.dumps(
+        {"p": parameters, "r": replicate, "s": seed}, sort_keys=True, default=str
+    )
+    return hashlib.blake2b(canonical.encode(), digest_size=8).hexdigest()
+
+
+def iter_runs(experiment: Experiment, table: pd.DataFrame) -> Iterator[RunSpec]:
+    """Every run of the experiment, point-major, built lazily (a design may hold millions)."""
+    replicates = experiment.replicates
+    names = [c for c in table.columns if c != "point"]
+    seeds = run_seeds(experiment.root_seed, len(table) * replicates)
+    for row in table.itertuples(index=False):
+        point = int(row[0])
+        parameters = {name: plain(value) for name, value in zip(names, row[1:], strict=True)}
+        for replicate in range(replicates):
+            seed = int(seeds[point * replicates + replicate])
+            yield RunSpec(run_id(parameters, replicate, seed), point, replicate, seed, parameters)
+
+
+def plain(value: Any) -> Any:
+    """numpy scalars to Python ones, so parameters pickle and hash the same everywhere."""
+    return value.item() if isinstance(value, np.generic) else value

@@ -1,0 +1,282 @@
+"""Running a sweep: plan it, then feed its tasks to a `concurrent.futures` executor.
+
+One runner serves every engine: an in-process executor (workers = 1), a local process pool of
+warm workers, or a Dask cluster's executor (`Client.get_executor()`); they differ only in the
+executor handed in. The runner keeps a bounded number of tasks in flight (never the whole design
+in memory), writes finished runs to the results folder as they come, rebuilds a local pool whose
+worker died and resubmits what it lost, and skips the runs an earlier, interrupted sweep stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from itertools import islice
+
+from wargame.config.loader import LoadedExperiment, ScenarioError
+from wargame.engine.metrics import MODEL_REPORTERS
+from wargame.experiments.design import RunSpec, design_table, iter_runs
+from wargame.experiments.errors import SweepStoppedError
+from wargame.experiments.single_run import OUTCOMES
+from wargame.experiments.store import ResultStore, git_commit, package_versions
+from wargame.experiments.worker import Task, TaskResult, run_task
+
+PART_SECONDS = 10.0  # a part closes after this long even if it holds fewer rows than asked
+
+
+@dataclass
+class SweepReport:
+    planned: int
+    already_done: int
+    ran: int = 0
+    failed: int = 0
+    pool_rebuilds: int = 0
+    seconds: float = 0.0
+    lost_tasks: int = 0
+    output: str = ""
+
+    @property
+    def rate(self) -> float:
+        return self.ran / self.seconds if self.seconds else 0.0
+
+
+@dataclass
+class Plan:
+    loaded: LoadedExperiment
+    design: object  # pandas DataFrame
+    fingerprint: str
+    total_runs: int
+    runs_per_task: int
+    max_in_flight: int
+    workers: int
+    base_key: int = field(default=0)
+
+
+class InProcessExecutor(Executor):
+    """Runs each task at once in this process: the serial engine behind the same interface."""
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as error:  # noqa: BLE001  (handed to the caller like any executor)
+            future.set_exception(error)
+        return future
+
+
+def check_outcomes(loaded: LoadedExperiment) -> None:
+    """Outcome and metric names are the engine's; check them before any run starts."""
+    experiment = loaded.experiment
+    problems = [
+        f"outcomes[{i}]: unknown outcome {name!r}; expected one of {sorted(OUTCOMES)}"
+        for i, name in enumerate(experiment.outcomes)
+        if name not in OUTCOMES
+    ]
+    if experiment.timeseries is not None:
+        problems += [
+            f"timeseries.metrics[{i}]: unknown metric {name!r}; expected one of {sorted(MODEL_REPORTERS)}"
+            for i, name in enumerate(experiment.timeseries.metrics)
+            if name not in MODEL_REPORTERS or name == "round"
+        ]
+    if problems:
+        raise ScenarioError(str(loaded.path), problems)
+
+
+def plan_sweep(loaded: LoadedExperiment, workers: int | None = None) -> Plan:
+    check_outcomes(loaded)
+    experiment = loaded.experiment
+    table = design_table(experiment)
+    total = len(table) * experiment.replicates
+    execution = experiment.execution
+    workers = workers if workers is not None else execution.workers
+    workers = workers or os.cpu_count() or 1
+    # Enough tasks to keep every worker busy and balance the tail, few enough to amortise
+    # shipping a task (the base scenario travels with it).
+    runs_per_task = execution.runs_per_task or max(1, min(50, total // (workers * 8) or 1))
+    max_in_flight = execution.max_in_flight or 4 * workers
+    identity = {
+        "experiment": experiment.model_dump(mode="json", exclude={"execution", "output"}),
+        "base": loaded.base_data,
+    }
+    fingerprint = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:16]
+    return Plan(
+        loaded,
+        table,
+        fingerprint,
+        total,
+        runs_per_task,
+        max_in_flight,
+        workers,
+        base_key=int(fingerprint, 16),
+    )
+
+
+def local_pool(workers: int) -> ProcessPoolExecutor:
+    """Warm workers: forked from a server that has already imported the engine."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["wargame.experiments.worker"])
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+
+
+def tasks_of(plan: Plan, runs: Iterator[RunSpec]) -> Iterator[Task]:
+    experiment = plan.loaded.experiment
+    timeseries = experiment.timeseries
+    while batch := tuple(islice(runs, plan.runs_per_task)):
+        yield Task(
+            base_key=plan.base_key,
+            base_data=plan.loaded.base_data,
+            runs=batch,
+            rounds=experiment.rounds,
+            outcomes=experiment.outcomes,
+            timeseries_every=timeseries.every if timeseries else None,
+            timeseries_metrics=timeseries.metrics if timeseries else (),
+        )
+
+
+def run_sweep(
+    plan: Plan,
+    make_executor: Callable[[], Executor],
+    fresh: bool = False,
+    progress: Callable[[SweepReport], None] | None = None,
+    rebuild_on_break: bool = True,
+) -> SweepReport:
+    loaded = plan.loaded
+    store = ResultStore(loaded.output)
+    manifest = {
+        "experiment_file": str(loaded.path),
+        "experiment_text": loaded.text,
+        "base_scenario": str(loaded.base_path),
+        "planned_runs": plan.total_runs,
+        "points": len(plan.design),
+        "packages": package_versions(),
+        "git_commit": git_commit(loaded.path.parent),
+    }
+    done = store.open(plan.fingerprint, manifest, plan.design, fresh)
+    report = SweepReport(planned=plan.total_runs, already_done=len(done), output=str(loaded.output))
+    pending_runs = (
+        spec for spec in iter_runs(loaded.experiment, plan.design) if spec.run_id not in done
+    )
+    tasks = tasks_of(plan, pending_runs)
+    on_error = loaded.experiment.execution.on_error
+    retries = loaded.experiment.execution.retries
+    rows_per_part = loaded.experiment.execution.rows_per_part
+    started = time.perf_counter()
+    buffer_rows: list[dict] = []
+    buffer_series: list[dict] = []
+    last_flush = time.perf_counter()
+
+    def flush(force: bool = False) -> None:
+        nonlocal buffer_rows, buffer_series, last_flush
+        due = len(buffer_rows) >= rows_per_part or time.perf_counter() - last_flush >= PART_SECONDS
+        if buffer_rows and (force or due):
+            store.write_part(buffer_rows, buffer_series)
+            buffer_rows, buffer_series = [], []
+            last_flush = time.perf_counter()
+
+    executor = make_executor()
+    in_flight: dict[Future, tuple[Task, int]] = {}
+    resubmit: list[tuple[Task, int]] = []
+    try:
+        while True:
+            while len(in_flight) < plan.max_in_flight:
+                if resubmit:
+                    task, attempt = resubmit.pop()
+                else:
+                    task = next(tasks, None)
+                    attempt = 0
+                    if task is None:
+                        break
+                in_flight[executor.submit(run_task, task)] = (task, attempt)
+            if not in_flight:
+                break
+            finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            broken = False
+            for future in finished:
+                task, attempt = in_flight.pop(future)
+                try:
+                    result: TaskResult = future.result()
+                except BrokenProcessPool:
+                    broken = True
+                    if attempt < retries:
+                        resubmit.append((task, attempt + 1))
+                    else:
+                        report.lost_tasks += 1
+                        result = worker_died(task)
+                        record(result, report, buffer_rows, buffer_series)
+                    continue
+                record(result, report, buffer_rows, buffer_series)
+                if on_error == "stop" and any(r["status"] == "error" for r in result.rows):
+                    flush(force=True)
+                    bad = next(r for r in result.rows if r["status"] == "error")
+                    raise SweepStoppedError(f"run {bad['run_id']} failed: {bad['error']}")
+            if broken and rebuild_on_break:
+                # Every task still in the broken pool is lost with it: take them back.
+                resubmit.extend(in_flight.values())
+                in_flight.clear()
+                executor.shutdown(wait=False, cancel_futures=True)
+                executor = make_executor()
+                report.pool_rebuilds += 1
+            flush()
+            report.seconds = time.perf_counter() - started
+            if progress:
+                progress(report)
+    finally:
+        flush(force=True)
+        report.seconds = time.perf_counter() - started
+        executor.shutdown(wait=False, cancel_futures=True)
+    return report
+
+
+def record(result: TaskResult, report: SweepReport, rows: list, series: list) -> None:
+    rows.extend(result.rows)
+    series.extend(result.timeseries)
+    report.ran += len(result.rows)
+    report.failed += sum(r["status"] != "ok" for r in result.rows)
+
+
+def worker_died(task: Task) -> TaskResult:
+    """A task that kept killing its worker: its runs are recorded as failed, not dropped."""
+    rows = []
+    for spec in task.runs:
+        rows.append(
+            {
+                "run_id": spec.run_id,
+                "point": spec.point,
+                "replicate": spec.replicate,
+                "seed": spec.seed,
+                **{f"param:{k}": v for k, v in spec.parameters.items()},
+                **dict.fromkeys(task.outcomes),
+                "status": "error",
+                "error": "worker process died running this task (after retries)",
+                "duration_s": 0.0,
+            }
+        )
+    return TaskResult(rows=rows)
+
+
+_last_progress = [0.0]
+
+
+def print_progress(report: SweepReport, stream=sys.stderr) -> None:
+    """One progress line, redrawn at most twice a second."""
+    now = time.perf_counter()
+    if now - _last_progress[0] < 0.5 and report.ran < report.planned - report.already_done:
+        return
+    _last_progress[0] = now
+    total = report.planned - report.already_done
+    left = max(0, total - report.ran)
+    eta = left / report.rate if report.rate else float("inf")
+    eta_text = "-" if eta == float("inf") else time.strftime("%H:%M:%S", time.gmtime(eta))
+    stream.write(
+        f"\r  runs {report.ran:,}/{total:,} done, {report.failed:,} failed, "
+        f"{report.rate:,.1f} runs/s, ETA {eta_text}   "
+    )
+    stream.flush()
