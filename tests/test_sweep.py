@@ -1,0 +1,247 @@
+"""Sweeps: the same runs table whatever the engine, nothing lost when a process dies, and a
+restarted sweep that runs only what is missing."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from wargame.config.loader import load_experiment
+from wargame.experiments.design import design_table, iter_runs, run_seeds
+from wargame.experiments.errors import StoreError
+from wargame.experiments.store import ResultStore, read_parts
+from wargame.experiments.sweep import InProcessExecutor, local_pool, plan_sweep, run_sweep
+
+REPO = Path(__file__).resolve().parents[1]
+BASE = REPO / "configs" / "scenarios" / "gulf_2026.yaml"
+VOLATILE = ["duration_s"]  # wall-clock time is the one column allowed to differ
+
+
+def experiment_file(folder: Path, name="mini", **changes) -> Path:
+    data = {
+        "name": name,
+        "base_scenario": str(BASE),
+        "rounds": 15,
+        "replicates": 3,
+        "root_seed": 99,
+        "parameters": {
+            "levers.mou_linkage": ["linked", "insulated"],
+            "levers.doctrine_split": [0.2, 0.9],
+        },
+        "outcomes": [
+            "mou_collapsed_round",
+            "truce_held",
+            "highest_rung",
+            "host_damage",
+            "casualties",
+        ],
+        "timeseries": {"every": 5, "metrics": ["rung", "mou"]},
+        "output": str(folder / f"results-{name}"),
+    }
+    for key, value in changes.items():
+        if key == "execution":  # the one section tests tweak rather than replace
+            data[key] = {**data.get(key, {}), **value}
+        else:
+            data[key] = value
+    path = folder / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def sweep(path: Path, workers: int, **kwargs):
+    plan = plan_sweep(load_experiment(path), workers)
+    make = InProcessExecutor if workers == 1 else (lambda: local_pool(workers))
+    return plan, run_sweep(plan, make, **kwargs)
+
+
+def stored(plan) -> pd.DataFrame:
+    return ResultStore(plan.loaded.output).read_runs()
+
+
+def test_serial_and_two_workers_give_identical_runs(tmp_path):
+    serial_plan, serial = sweep(experiment_file(tmp_path, "serial"), workers=1)
+    pooled_plan, pooled = sweep(
+        experiment_file(tmp_path, "pooled", execution={"runs_per_task": 2}), workers=2
+    )
+    assert serial.ran == pooled.ran == 12 and serial.failed == pooled.failed == 0
+    a, b = stored(serial_plan).drop(columns=VOLATILE), stored(pooled_plan).drop(columns=VOLATILE)
+    pd.testing.assert_frame_equal(a, b)
+    assert a["run_id"].is_unique and len(a) == 12
+    assert set(zip(a["point"], a["replicate"], strict=True)) == {
+        (p, r) for p in range(4) for r in range(3)
+    }
+    series_a = ResultStore(serial_plan.loaded.output).read_timeseries()
+    series_b = ResultStore(pooled_plan.loaded.output).read_timeseries()
+    pd.testing.assert_frame_equal(series_a, series_b)
+    assert sorted(series_a["round"].unique()) == [5, 10, 15]
+
+
+def test_seeds_come_from_seed_sequence_and_ids_do_not_depend_on_batching(tmp_path):
+    loaded = load_experiment(experiment_file(tmp_path))
+    table = design_table(loaded.experiment)
+    runs = list(iter_runs(loaded.experiment, table))
+    expected = [
+        int(child.generate_state(1, np.uint64)[0]) & ((1 << 63) - 1)
+        for child in np.random.SeedSequence(99).spawn(12)
+    ]
+    assert [r.seed for r in runs] == expected == run_seeds(99, 12).tolist()
+    assert len({r.run_id for r in runs}) == 12
+    again = list(iter_runs(loaded.experiment, design_table(loaded.experiment)))
+    assert [r.run_id for r in again] == [r.run_id for r in runs]
+
+
+def test_a_run_that_raises_is_a_row_with_its_error(tmp_path):
+    # Bab el-Mandeb is a valid node with no sea lane: the schema accepts it, the theatre does not.
+    path = experiment_file(
+        tmp_path,
+        parameters={"shipping.routes[0].origin": ["ras_tanura", "bab_el_mandeb"]},
+        replicates=2,
+    )
+    plan, report = sweep(path, workers=2)
+    assert report.ran == 4 and report.failed == 2
+    runs = stored(plan)
+    failed = runs[runs["status"] == "error"]
+    assert set(failed["param:shipping.routes[0].origin"]) == {"bab_el_mandeb"}
+    assert failed["error"].str.contains("TheatreError").all()
+    assert failed["error"].str.contains("shipping.routes[0]", regex=False).all()
+    assert failed["host_damage"].isna().all()
+    assert (runs.loc[runs["status"] == "ok", "error"].isna()).all()
+
+
+def test_on_error_stop_ends_the_sweep(tmp_path):
+    from wargame.experiments.errors import SweepStoppedError
+
+    path = experiment_file(
+        tmp_path,
+        parameters={"shipping.routes[0].origin": ["bab_el_mandeb", "ras_tanura"]},
+        execution={"on_error": "stop", "runs_per_task": 1, "max_in_flight": 1},
+    )
+    with pytest.raises(SweepStoppedError, match="TheatreError"):
+        sweep(path, workers=1)
+
+
+def test_restart_runs_only_the_missing_runs(tmp_path):
+    path = experiment_file(tmp_path, execution={"rows_per_part": 3, "runs_per_task": 1})
+    plan, first = sweep(path, workers=1)
+    parts = sorted((plan.loaded.output / "runs").glob("part-*.parquet"))
+    assert first.ran == 12 and len(parts) >= 2
+    lost = len(pd.read_parquet(parts[1]))
+    parts[1].unlink()
+    _, second = sweep(path, workers=1)
+    assert second.already_done == 12 - lost and second.ran == lost
+    assert len(stored(plan)) == 12
+
+
+def test_a_changed_experiment_is_not_mixed_into_old_results(tmp_path):
+    path = experiment_file(tmp_path)
+    sweep(path, workers=1)
+    changed = experiment_file(tmp_path, replicates=4)
+    with pytest.raises(StoreError, match="different experiment"):
+        sweep(changed, workers=1)
+    plan, report = sweep(changed, workers=1, fresh=True)
+    assert report.already_done == 0 and len(stored(plan)) == 16
+
+
+def test_a_local_worker_killed_mid_sweep_loses_no_runs(tmp_path):
+    path = experiment_file(tmp_path, rounds=30, replicates=6, execution={"runs_per_task": 1})
+    plan = plan_sweep(load_experiment(path), 2)
+    pools = []
+
+    def make():
+        pools.append(local_pool(2))
+        return pools[-1]
+
+    killed = []
+
+    def kill_one_worker(report):
+        if not killed and report.ran >= 2 and pools[-1]._processes:
+            pid = next(iter(pools[-1]._processes))
+            os.kill(pid, signal.SIGKILL)
+            killed.append(pid)
+
+    report = run_sweep(plan, make, progress=kill_one_worker)
+    assert killed, "the test never killed a worker"
+    assert report.pool_rebuilds >= 1
+    runs = stored(plan)
+    assert len(runs) == 24 and (runs["status"] == "ok").all()
+    raw = pd.concat(
+        [pd.read_parquet(p) for p in (plan.loaded.output / "runs").glob("part-*.parquet")]
+    )
+    assert raw["run_id"].is_unique
+
+
+def test_sweep_killed_with_sigkill_and_restarted_ends_with_the_planned_runs(tmp_path):
+    path = experiment_file(
+        tmp_path, rounds=40, replicates=8, execution={"rows_per_part": 2, "runs_per_task": 1}
+    )
+    command = [
+        sys.executable,
+        str(REPO / "run.py"),
+        "sweep",
+        str(path),
+        "--workers",
+        "2",
+        "--quiet",
+    ]
+    runs_dir = Path(load_experiment(path).output) / "runs"
+    process = subprocess.Popen(
+        command,
+        cwd=REPO,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list(runs_dir.glob("part-*.parquet"))) < 3:
+        assert process.poll() is None, "the sweep finished before it could be killed"
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    interrupted = read_parts(runs_dir)
+    assert 0 < len(interrupted) < 32, "kill the sweep mid-way"
+    finished = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert finished.returncode == 0, finished.stderr
+    assert f"{len(interrupted)} already stored" in finished.stdout.replace(",", "")
+    raw = pd.concat([pd.read_parquet(p) for p in runs_dir.glob("part-*.parquet")])
+    assert raw["run_id"].is_unique, "a run was stored twice"
+    planned = {(p, r) for p in range(4) for r in range(8)}
+    assert set(zip(raw["point"], raw["replicate"], strict=True)) == planned
+    assert not list(runs_dir.glob(".*.tmp")), "a half-written part was left behind"
+
+
+@pytest.mark.parametrize(
+    ("kind", "samples", "points"),
+    [("latin_hypercube", 10, 10), ("sobol", 8, 8 * (3 + 2)), ("morris", 5, 5 * (3 + 1))],
+)
+def test_sampled_designs_stay_in_range_and_repeat(tmp_path, kind, samples, points):
+    path = experiment_file(
+        tmp_path,
+        design={"kind": kind, "samples": samples, "seed": 3},
+        parameters={
+            "levers.doctrine_split": {"type": "real", "low": 0.1, "high": 0.9},
+            "actors.centcom.limited_package_targets": {"type": "int", "low": 5, "high": 12},
+            "levers.defence_mix": {
+                "type": "categorical",
+                "values": ["point_defence", "directed_energy_ew"],
+            },
+        },
+    )
+    experiment = load_experiment(path).experiment
+    table = design_table(experiment)
+    assert len(table) == points
+    assert table["levers.doctrine_split"].between(0.1, 0.9).all()
+    targets = table["actors.centcom.limited_package_targets"]
+    assert targets.between(5, 12).all() and (targets == targets.round()).all()
+    assert set(table["levers.defence_mix"]) <= {"point_defence", "directed_energy_ew"}
+    if kind != "morris":  # Morris trajectories may sit on few levels
+        assert table["levers.defence_mix"].nunique() == 2
+    pd.testing.assert_frame_equal(table, design_table(experiment))
