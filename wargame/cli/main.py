@@ -12,6 +12,7 @@ from pathlib import Path
 
 from wargame.config.loader import ScenarioError, load_scenario, scenario_files
 from wargame.engine.theatre import Theatre, TheatreError
+from wargame.experiments.cluster import ClusterError
 from wargame.experiments.errors import StoreError, SweepStoppedError
 from wargame.experiments.outputs import FORMATS, OutputError, check_output_folder, write_run
 
@@ -85,6 +86,15 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument(
         "--csv", action="store_true", help="also export runs.csv (and timeseries.csv)"
     )
+    sweep.add_argument(
+        "--dask",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="local|ADDRESS",
+        help="run on Dask: `local` starts a LocalCluster; an address (or, with no value, "
+        "$DASK_SCHEDULER_ADDRESS) uses an existing cluster",
+    )
     sweep.add_argument("--quiet", action="store_true", help="no progress line")
     validate = commands.add_parser("validate", help="check scenario files or folders")
     validate.add_argument("paths", nargs="+", help="files or folders of YAML scenarios")
@@ -110,6 +120,23 @@ def simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def start(plan, make_executor, engine: str, args: argparse.Namespace):
+    from wargame.experiments.sweep import print_progress, run_sweep
+
+    experiment = plan.loaded.experiment
+    print(
+        f"sweep {experiment.name}: {len(plan.design)} points x {experiment.replicates} replicates = "
+        f"{plan.total_runs:,} runs of {experiment.rounds} rounds on {engine}, "
+        f"{plan.runs_per_task} runs a task; results in {plan.loaded.output}"
+    )
+    report = run_sweep(
+        plan, make_executor, fresh=args.fresh, progress=None if args.quiet else print_progress
+    )
+    if not args.quiet:
+        print(file=sys.stderr)
+    return report
+
+
 def sweep(args: argparse.Namespace) -> int:
     from wargame.config.loader import load_experiment
     from wargame.experiments.store import ResultStore
@@ -117,25 +144,23 @@ def sweep(args: argparse.Namespace) -> int:
         InProcessExecutor,
         local_pool,
         plan_sweep,
-        print_progress,
-        run_sweep,
     )
 
     loaded = load_experiment(args.experiment)
     plan = plan_sweep(loaded, args.workers)
-    experiment = loaded.experiment
-    engine = "in this process" if plan.workers == 1 else f"{plan.workers} local worker processes"
-    print(
-        f"sweep {experiment.name}: {len(plan.design)} points x {experiment.replicates} replicates = "
-        f"{plan.total_runs:,} runs of {experiment.rounds} rounds, {engine}, "
-        f"{plan.runs_per_task} runs a task; results in {loaded.output}"
-    )
-    make_executor = InProcessExecutor if plan.workers == 1 else (lambda: local_pool(plan.workers))
-    report = run_sweep(
-        plan, make_executor, fresh=args.fresh, progress=None if args.quiet else print_progress
-    )
-    if not args.quiet:
-        print(file=sys.stderr)
+    if args.dask is not None:
+        from wargame.experiments.cluster import dask_engine, resolve_address
+
+        with dask_engine(resolve_address(args.dask), plan.workers) as (make_executor, engine):
+            report = start(plan, make_executor, engine, args)
+    else:
+        engine = (
+            "in this process" if plan.workers == 1 else f"{plan.workers} local worker processes"
+        )
+        make_executor = (
+            InProcessExecutor if plan.workers == 1 else (lambda: local_pool(plan.workers))
+        )
+        report = start(plan, make_executor, engine, args)
     print(
         f"done: {report.ran:,} runs now ({report.failed:,} failed), {report.already_done:,} already stored, "
         f"{report.seconds:.1f} s, {report.rate:.1f} runs/s"
@@ -184,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "sweep":
             return sweep(args)
         return validate(args)
-    except (ScenarioError, OutputError, StoreError) as error:
+    except (ScenarioError, OutputError, StoreError, ClusterError) as error:
         print(str(error), file=sys.stderr)
         return EXIT_BAD_INPUT
     except TheatreError as error:

@@ -203,14 +203,15 @@ def run_sweep(
                 task, attempt = in_flight.pop(future)
                 try:
                     result: TaskResult = future.result()
-                except BrokenProcessPool:
-                    broken = True
+                except Exception as error:  # noqa: BLE001  (the engine failed, not a run)
+                    # run_task turns every run's own error into a row, so an exception here
+                    # means the worker died: a broken local pool, or Dask giving up on a task.
+                    broken = broken or isinstance(error, BrokenProcessPool)
                     if attempt < retries:
                         resubmit.append((task, attempt + 1))
                     else:
                         report.lost_tasks += 1
-                        result = worker_died(task)
-                        record(result, report, buffer_rows, buffer_series)
+                        record(worker_died(task, error), report, buffer_rows, buffer_series)
                     continue
                 record(result, report, buffer_rows, buffer_series)
                 if on_error == "stop" and any(r["status"] == "error" for r in result.rows):
@@ -221,7 +222,7 @@ def run_sweep(
                 # Every task still in the broken pool is lost with it: take them back.
                 resubmit.extend(in_flight.values())
                 in_flight.clear()
-                executor.shutdown(wait=False, cancel_futures=True)
+                stop_executor(executor)
                 executor = make_executor()
                 report.pool_rebuilds += 1
             flush()
@@ -231,8 +232,16 @@ def run_sweep(
     finally:
         flush(force=True)
         report.seconds = time.perf_counter() - started
-        executor.shutdown(wait=False, cancel_futures=True)
+        stop_executor(executor)
     return report
+
+
+def stop_executor(executor: Executor) -> None:
+    """Stop without waiting; cancel what has not started where the executor supports it."""
+    try:
+        executor.shutdown(wait=False, cancel_futures=True)
+    except TypeError:  # Dask's ClientExecutor has no cancel_futures
+        executor.shutdown(wait=False)
 
 
 def record(result: TaskResult, report: SweepReport, rows: list, series: list) -> None:
@@ -242,7 +251,7 @@ def record(result: TaskResult, report: SweepReport, rows: list, series: list) ->
     report.failed += sum(r["status"] != "ok" for r in result.rows)
 
 
-def worker_died(task: Task) -> TaskResult:
+def worker_died(task: Task, error: BaseException) -> TaskResult:
     """A task that kept killing its worker: its runs are recorded as failed, not dropped."""
     rows = []
     for spec in task.runs:

@@ -1,0 +1,55 @@
+"""Dask as the sweep engine: the same runs table as serial, and a killed worker loses no runs."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import pandas as pd
+import pytest
+from test_sweep import VOLATILE, experiment_file, stored, sweep
+
+from wargame.config.loader import load_experiment
+from wargame.experiments.sweep import plan_sweep, run_sweep
+
+pytest.importorskip("distributed", reason="the Dask extra is not installed")
+from wargame.experiments.cluster import dask_engine  # noqa: E402
+
+
+def test_dask_local_cluster_gives_the_serial_runs_table(tmp_path):
+    serial_plan, _ = sweep(experiment_file(tmp_path, "serial"), workers=1)
+    plan = plan_sweep(load_experiment(experiment_file(tmp_path, "dask")), 2)
+    with dask_engine("local", 2) as (make_executor, description):
+        report = run_sweep(plan, make_executor)
+    assert "LocalCluster of 2 workers" in description
+    assert report.ran == 12 and report.failed == 0
+    pd.testing.assert_frame_equal(
+        stored(serial_plan).drop(columns=VOLATILE), stored(plan).drop(columns=VOLATILE)
+    )
+
+
+def _pid() -> int:
+    return os.getpid()
+
+
+def test_a_dask_worker_killed_mid_sweep_loses_no_runs(tmp_path):
+    path = experiment_file(
+        tmp_path, rounds=30, replicates=6, execution={"runs_per_task": 1, "max_in_flight": 4}
+    )
+    plan = plan_sweep(load_experiment(path), 2)
+    killed = []
+    with dask_engine("local", 2) as (make_executor, _):
+        executor = make_executor()
+        pids = executor._client.run(_pid)
+
+        def kill_one_worker(report):
+            if not killed and report.ran >= 2:
+                pid = sorted(pids.values())[0]
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
+
+        report = run_sweep(plan, lambda: executor, progress=kill_one_worker)
+    assert killed, "the test never killed a worker"
+    runs = stored(plan)
+    assert len(runs) == 24 and (runs["status"] == "ok").all(), runs[["status", "error"]]
+    assert report.ran == 24
