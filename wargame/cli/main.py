@@ -96,6 +96,10 @@ def build_parser() -> argparse.ArgumentParser:
         "$DASK_SCHEDULER_ADDRESS) uses an existing cluster",
     )
     sweep.add_argument("--quiet", action="store_true", help="no progress line")
+    analyse = commands.add_parser(
+        "analyse", help="tables, plots and a report from a sweep's results folder"
+    )
+    analyse.add_argument("results", help="a results folder written by `run.py sweep`")
     validate = commands.add_parser("validate", help="check scenario files or folders")
     validate.add_argument("paths", nargs="+", help="files or folders of YAML scenarios")
     return parser
@@ -176,6 +180,17 @@ def sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def analyse(args: argparse.Namespace) -> int:
+    from wargame.experiments.report import analyse as analyse_folder
+    from wargame.experiments.report import text_report, write_report
+
+    result = analyse_folder(Path(args.results))
+    print(text_report(result), end="")
+    written = write_report(result)
+    print(f"wrote {', '.join(str(p) for p in written)}")
+    return 0
+
+
 def validate(args: argparse.Namespace) -> int:
     files = scenario_files(args.paths)
     if not files:
@@ -208,6 +223,8 @@ def main(argv: list[str] | None = None) -> int:
             return simulate(args)
         if args.command == "sweep":
             return sweep(args)
+        if args.command == "analyse":
+            return analyse(args)
         return validate(args)
     except (ScenarioError, OutputError, StoreError, ClusterError) as error:
         print(str(error), file=sys.stderr)
