@@ -24,6 +24,7 @@ from wargame.experiments.sweep import InProcessExecutor, local_pool, plan_sweep,
 REPO = Path(__file__).resolve().parents[1]
 BASE = REPO / "configs" / "scenarios" / "gulf_2026.yaml"
 VOLATILE = ["duration_s"]  # wall-clock time is the one column allowed to differ
+LATE_DATES = ["2026-04-01", "9999-12-25"]
 
 
 def experiment_file(folder: Path, name="mini", **changes) -> Path:
@@ -100,21 +101,19 @@ def test_seeds_come_from_seed_sequence_and_ids_do_not_depend_on_batching(tmp_pat
 
 
 def test_a_run_that_raises_is_a_row_with_its_error(tmp_path):
-    # Bab el-Mandeb is a valid node with no sea lane: the schema accepts it, the theatre does not.
-    path = experiment_file(
-        tmp_path,
-        parameters={"shipping.routes[0].origin": ["ras_tanura", "bab_el_mandeb"]},
-        replicates=2,
-    )
+    # A valid start date so late that the calendar runs out mid-run: every check before the
+    # sweep passes, and the run itself raises (OverflowError) part-way through.
+    path = experiment_file(tmp_path, parameters={"clock.start_date": LATE_DATES}, replicates=2)
     plan, report = sweep(path, workers=2)
     assert report.ran == 4 and report.failed == 2
     runs = stored(plan)
     failed = runs[runs["status"] == "error"]
-    assert set(failed["param:shipping.routes[0].origin"]) == {"bab_el_mandeb"}
-    assert failed["error"].str.contains("TheatreError").all()
-    assert failed["error"].str.contains("shipping.routes[0]", regex=False).all()
+    assert set(failed["param:clock.start_date"]) == {"9999-12-25"}
+    assert failed["error"].str.contains("OverflowError").all()
+    assert failed["error"].str.contains("model.py", regex=False).all()
     assert failed["host_damage"].isna().all()
     assert (runs.loc[runs["status"] == "ok", "error"].isna()).all()
+    assert report.ran == len(runs)  # the sweep went on to the end
 
 
 def test_on_error_stop_ends_the_sweep(tmp_path):
@@ -122,10 +121,10 @@ def test_on_error_stop_ends_the_sweep(tmp_path):
 
     path = experiment_file(
         tmp_path,
-        parameters={"shipping.routes[0].origin": ["bab_el_mandeb", "ras_tanura"]},
+        parameters={"clock.start_date": LATE_DATES[::-1]},
         execution={"on_error": "stop", "runs_per_task": 1, "max_in_flight": 1},
     )
-    with pytest.raises(SweepStoppedError, match="TheatreError"):
+    with pytest.raises(SweepStoppedError, match="OverflowError"):
         sweep(path, workers=1)
 
 

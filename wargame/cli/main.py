@@ -143,6 +143,10 @@ def start(plan, make_executor, engine: str, args: argparse.Namespace):
 
 def sweep(args: argparse.Namespace) -> int:
     from wargame.config.loader import load_experiment
+
+    # Read and check the file before importing the runner (pandas, SciPy, Mesa): a bad file
+    # is refused in about a second.
+    loaded = load_experiment(args.experiment)
     from wargame.experiments.store import ResultStore
     from wargame.experiments.sweep import (
         InProcessExecutor,
@@ -150,7 +154,6 @@ def sweep(args: argparse.Namespace) -> int:
         plan_sweep,
     )
 
-    loaded = load_experiment(args.experiment)
     plan = plan_sweep(loaded, args.workers)
     if args.dask is not None:
         from wargame.experiments.cluster import dask_engine, resolve_address

@@ -12,7 +12,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
 PARAMETER_PATH = r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*|\[[0-9]+\])*$"
 
@@ -59,6 +59,15 @@ class Categorical(Strict):
 
 Levels = Annotated[tuple[str | int | float | bool, ...], Field(min_length=1)]
 ParameterSpec = Annotated[RealRange | IntRange | Categorical, Field(discriminator="type")]
+# A list of values or a typed range, told apart by shape, so an error names only the form given.
+ParameterValues = Annotated[
+    Annotated[Levels, Tag("list")] | Annotated[ParameterSpec, Tag("range")],
+    Discriminator(
+        lambda value: (
+            "range" if isinstance(value, dict | RealRange | IntRange | Categorical) else "list"
+        )
+    ),
+]
 
 
 class Design(Strict):
@@ -119,7 +128,7 @@ class Experiment(Strict):
     replicates: Annotated[int, Field(ge=1, le=1_000_000)]
     root_seed: Annotated[int, Field(ge=0)]
     design: Design = Design()
-    parameters: dict[Annotated[str, Field(pattern=PARAMETER_PATH)], Levels | ParameterSpec] = Field(
+    parameters: dict[Annotated[str, Field(pattern=PARAMETER_PATH)], ParameterValues] = Field(
         min_length=1
     )
     outcomes: tuple[str, ...] = Field(min_length=1)
@@ -131,9 +140,13 @@ class Experiment(Strict):
     def _design_fits_parameters(self) -> Experiment:
         ranges = [path for path, spec in self.parameters.items() if not isinstance(spec, tuple)]
         if self.design.kind == DesignKind.GRID and ranges:
+            # One line per parameter, each naming its field (the loader splits on newlines).
             raise ValueError(
-                f"a grid design needs lists of values; {', '.join(ranges)} "
-                "are ranges (use latin_hypercube, sobol or morris, or list the values)"
+                "\n".join(
+                    f"parameters.{path}: a grid design needs a list of values, not a range "
+                    "(use latin_hypercube, sobol or morris, or list the values)"
+                    for path in ranges
+                )
             )
         if len(set(self.outcomes)) != len(self.outcomes):
             raise ValueError("outcomes: each outcome may be listed once")

@@ -92,7 +92,7 @@ def read_yaml(path: Path) -> Any:
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
         raise ScenarioError(source, [f"{where}not valid YAML ({problem})"]) from None
     if data is None:
-        raise ScenarioError(source, ["the file is empty; expected a mapping of scenario fields"])
+        raise ScenarioError(source, ["the file is empty; expected a mapping of fields"])
     return data
 
 
@@ -162,7 +162,12 @@ def describe_validation_error(error: ValidationError) -> list[str]:
         message = item["msg"]
         if message.startswith("Value error, "):
             message = message.removeprefix("Value error, ")
-        if item["type"] == "extra_forbidden":
+        if item["type"] == "string_pattern_mismatch" and path.startswith("parameters."):
+            message = (
+                "not a parameter path (expected lower-case dotted names such as "
+                "levers.mou_linkage or actors.hosts[0].rationality)"
+            )
+        elif item["type"] == "extra_forbidden":
             message = "unknown field (check the spelling; unknown keys are not allowed)"
         elif item["type"] == "missing":
             message = "required field is missing"
@@ -176,7 +181,15 @@ def describe_validation_error(error: ValidationError) -> list[str]:
     return lines
 
 
+# Names pydantic adds to a location for the arms of a union; they mean nothing to a user.
+UNION_ARMS = {"list", "range", "real", "int", "categorical", "[key]"}
+
+
 def format_location(location: Iterable[Any]) -> str:
+    location = list(location)
+    if location[:1] == ["parameters"]:
+        # parameters.<path> is one field: drop the union arms pydantic inserts after it.
+        location = location[:2] + [p for p in location[2:] if p not in UNION_ARMS]
     path = ""
     for part in location:
         if isinstance(part, int):

@@ -21,8 +21,11 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from itertools import islice
 
-from wargame.config.loader import LoadedExperiment, ScenarioError
+from wargame.config.loader import LoadedExperiment, ScenarioError, candidate_values
+from wargame.config.overrides import set_path
+from wargame.config.schema import Scenario
 from wargame.engine.metrics import MODEL_REPORTERS
+from wargame.engine.theatre import Theatre, TheatreError
 from wargame.experiments.design import RunSpec, design_table, iter_runs
 from wargame.experiments.errors import SweepStoppedError
 from wargame.experiments.single_run import OUTCOMES
@@ -90,8 +93,33 @@ def check_outcomes(loaded: LoadedExperiment) -> None:
         raise ScenarioError(str(loaded.path), problems)
 
 
+def check_theatres(loaded: LoadedExperiment) -> None:
+    """Geography only a built theatre can check (a route with no sea path), for the base
+    scenario and every listed value, so such a sweep fails now instead of run by run."""
+    experiment = loaded.experiment
+    try:
+        Theatre(Scenario.model_validate(loaded.base_data))
+    except TheatreError as error:
+        raise ScenarioError(
+            str(loaded.path), [f"base_scenario: cannot use {experiment.base_scenario!r}: {error}"]
+        ) from None
+    problems = []
+    for parameter, spec in experiment.parameters.items():
+        for value in candidate_values(spec):
+            try:
+                Theatre(Scenario.model_validate(set_path(loaded.base_data, parameter, value)))
+            except TheatreError as error:
+                problems.append(
+                    f"parameters.{parameter}: value {value!r} is not valid in the scenario ({error})"
+                )
+                break
+    if problems:
+        raise ScenarioError(str(loaded.path), problems)
+
+
 def plan_sweep(loaded: LoadedExperiment, workers: int | None = None) -> Plan:
     check_outcomes(loaded)
+    check_theatres(loaded)
     experiment = loaded.experiment
     table = design_table(experiment)
     total = len(table) * experiment.replicates
