@@ -105,12 +105,12 @@ def iter_runs(experiment: Experiment, table: pd.DataFrame) -> Iterator[RunSpec]:
     """Every run of the experiment, point-major, built lazily (a design may hold millions)."""
     replicates = experiment.replicates
     names = [c for c in table.columns if c != "point"]
-    seeds = run_seeds(experiment.root_seed, len(table) * replicates)
+    seeds = iter_run_seeds(experiment.root_seed, len(table) * replicates)
     for row in table.itertuples(index=False):
         point = int(row[0])
         parameters = {name: plain(value) for name, value in zip(names, row[1:], strict=True)}
         for replicate in range(replicates):
-            seed = int(seeds[point * replicates + replicate])
+            seed = next(seeds)
             yield RunSpec(run_id(parameters, replicate, seed), point, replicate, seed, parameters)
 
 
