@@ -87,11 +87,18 @@ def from_unit(spec, u: float) -> Any:
     return values[int(u * len(values))]
 
 
+def iter_run_seeds(root_seed: int, count: int, chunk: int = 4096) -> Iterator[int]:
+    """The seeds of runs 0..count-1, spawned a chunk at a time: `spawn` numbers its children
+    from where it left off, so the seeds equal one big `spawn(count)` without holding a
+    million SeedSequence objects at once."""
+    root = np.random.SeedSequence(root_seed)
+    for start in range(0, count, chunk):
+        for child in root.spawn(min(chunk, count - start)):
+            yield int(child.generate_state(1, np.uint64)[0]) & SEED_MASK
+
+
 def run_seeds(root_seed: int, count: int) -> np.ndarray:
-    children = np.random.SeedSequence(root_seed).spawn(count)
-    return np.array(
-        [int(c.generate_state(1, np.uint64)[0]) & SEED_MASK for c in children], dtype=np.int64
-    )
+    return np.fromiter(iter_run_seeds(root_seed, count), dtype=np.int64, count=count)
 
 
 def run_id(parameters: dict[str, Any], replicate: int, seed: int) -> str:
