@@ -21,6 +21,8 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from itertools import islice
 
+import pandas as pd
+
 from wargame.config.loader import LoadedExperiment, ScenarioError, candidate_values
 from wargame.config.overrides import set_path
 from wargame.config.schema import Scenario
@@ -54,7 +56,7 @@ class SweepReport:
 @dataclass
 class Plan:
     loaded: LoadedExperiment
-    design: object  # pandas DataFrame
+    design: pd.DataFrame
     fingerprint: str
     total_runs: int
     runs_per_task: int
@@ -174,7 +176,6 @@ def run_sweep(
     make_executor: Callable[[], Executor],
     fresh: bool = False,
     progress: Callable[[SweepReport], None] | None = None,
-    rebuild_on_break: bool = True,
 ) -> SweepReport:
     loaded = plan.loaded
     store = ResultStore(loaded.output)
@@ -246,7 +247,7 @@ def run_sweep(
                     flush(force=True)
                     bad = next(r for r in result.rows if r["status"] == "error")
                     raise SweepStoppedError(f"run {bad['run_id']} failed: {bad['error']}")
-            if broken and rebuild_on_break:
+            if broken:
                 # Every task still in the broken pool is lost with it: take them back.
                 resubmit.extend(in_flight.values())
                 in_flight.clear()
