@@ -53,3 +53,70 @@ def test_a_dask_worker_killed_mid_sweep_loses_no_runs(tmp_path):
     runs = stored(plan)
     assert len(runs) == 24 and (runs["status"] == "ok").all(), runs[["status", "error"]]
     assert report.ran == 24
+
+
+def test_cli_sweep_on_an_existing_scheduler_by_address(tmp_path):
+    """`run.py sweep FILE --dask tcp://...`: a scheduler and a worker started apart from it."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    from test_sweep import REPO
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    python = sys.executable
+    scheduler = subprocess.Popen(
+        [
+            python,
+            "-m",
+            "distributed.cli.dask_scheduler",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--dashboard-address",
+            ":0",
+            "--no-dashboard",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    worker = None
+    try:
+        time.sleep(1.0)
+        worker = subprocess.Popen(
+            [
+                python,
+                "-m",
+                "distributed.cli.dask_worker",
+                address,
+                "--nworkers",
+                "1",
+                "--nthreads",
+                "1",
+                "--no-dashboard",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        path = experiment_file(tmp_path, "addressed", replicates=2)
+        result = subprocess.run(
+            [python, str(REPO / "run.py"), "sweep", str(path), "--dask", address, "--quiet"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=180,
+            env={**os.environ, "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "30s"},
+        )
+        assert result.returncode == 0, result.stderr
+        assert f"the Dask cluster at {address}" in result.stdout
+        assert "done: 8 runs now (0 failed)" in result.stdout
+    finally:
+        for process in (worker, scheduler):
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=30)
