@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import weakref
 from dataclasses import dataclass, field
 
 import mesa
@@ -114,9 +115,8 @@ class GulfModel(mesa.Model):
         super().__init__(rng=seed)
         self.spec = scenario
         self.seed = seed
-        self.theatre = Theatre(scenario)
+        self.theatre, self.intel = prepared(scenario)
         self.space = Network(self.theatre.graph, random=self.random, layout=self.theatre.layout())
-        self.intel = Intel(scenario, self.theatre)
         cumulative = {}
         for route in self.theatre.routes:
             cumulative[(route.index, False)] = path_km(self.theatre.graph, list(route.comply_path))
@@ -642,6 +642,25 @@ class GulfModel(mesa.Model):
 
     def rung_label(self) -> str:
         return rung_name(self.tally.rung)
+
+
+# Theatre and Intel depend only on the scenario and are never changed by a run, so the many
+# runs of one sweep point share them. Keyed by object identity (a scenario is unhashable),
+# with a weak reference to tell a live scenario from a new one that reuses a dead one's id.
+_PREPARED: dict[int, tuple[weakref.ref, Theatre, Intel]] = {}
+_PREPARED_LIMIT = 64
+
+
+def prepared(scenario: Scenario) -> tuple[Theatre, Intel]:
+    entry = _PREPARED.get(id(scenario))
+    if entry is not None and entry[0]() is scenario:
+        return entry[1], entry[2]
+    theatre = Theatre(scenario)
+    intel = Intel(scenario, theatre)
+    if len(_PREPARED) >= _PREPARED_LIMIT:
+        _PREPARED.clear()
+    _PREPARED[id(scenario)] = (weakref.ref(scenario), theatre, intel)
+    return theatre, intel
 
 
 def build_model(scenario: Scenario, seed: int) -> GulfModel:

@@ -19,7 +19,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import qmc
 
 from wargame.config.experiment import Categorical, DesignKind, Experiment, IntRange, RealRange
 
@@ -64,10 +63,12 @@ def unit_sample(experiment: Experiment) -> np.ndarray:
     design = experiment.design
     dimensions = len(experiment.parameters)
     if design.kind == DesignKind.LATIN_HYPERCUBE:
+        from scipy.stats import qmc  # imported here: grids need neither SciPy nor SALib
+
         return qmc.LatinHypercube(d=dimensions, seed=np.random.default_rng(design.seed)).random(
             design.samples
         )
-    from SALib.sample import morris, sobol  # imported here: only sensitivity designs need SALib
+    from SALib.sample import morris, sobol
 
     problem = salib_problem(experiment)
     if design.kind == DesignKind.SOBOL:

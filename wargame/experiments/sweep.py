@@ -34,6 +34,7 @@ from wargame.experiments.single_run import OUTCOMES
 from wargame.experiments.store import ResultStore, git_commit, package_versions
 from wargame.experiments.worker import Task, TaskResult, run_task
 
+TASK_ROUNDS = 2000  # rounds of model time a task aims for when runs_per_task is not set
 PART_SECONDS = 10.0  # a part closes after this long even if it holds fewer rows than asked
 
 
@@ -128,10 +129,14 @@ def plan_sweep(loaded: LoadedExperiment, workers: int | None = None) -> Plan:
     execution = experiment.execution
     workers = workers if workers is not None else execution.workers
     workers = workers or os.cpu_count() or 1
-    # Enough tasks to keep every worker busy and balance the tail, few enough to amortise
-    # shipping a task (the base scenario travels with it).
-    runs_per_task = execution.runs_per_task or max(1, min(50, total // (workers * 8) or 1))
-    max_in_flight = execution.max_in_flight or 4 * workers
+    # Tasks of a few seconds each (~2,000 rounds): long enough to amortise shipping a task (the
+    # base scenario travels with it), short enough for steady progress, a balanced tail and
+    # little to redo after an interruption; and at least 8 tasks per worker.
+    runs_per_task = execution.runs_per_task or max(
+        1, min(50, TASK_ROUNDS // experiment.rounds, total // (workers * 8))
+    )
+    # In-process runs finish inside `submit`: one at a time, so each is stored as it ends.
+    max_in_flight = execution.max_in_flight or (1 if workers == 1 else 4 * workers)
     identity = {
         "experiment": experiment.model_dump(mode="json", exclude={"execution", "output"}),
         "base": loaded.base_data,
