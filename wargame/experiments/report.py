@@ -110,6 +110,13 @@ def fmt(value, digits: int = 3) -> str:
 
 
 def with_interval(table: pd.DataFrame, name: str) -> pd.Series:
+    if name.endswith("_usd"):  # money reads best in millions
+        return table.apply(
+            lambda r: (
+                f"${r[name] / 1e6:,.0f}M [{r[f'{name}_low'] / 1e6:,.0f}, {r[f'{name}_high'] / 1e6:,.0f}]"
+            ),
+            axis=1,
+        )
     return table.apply(
         lambda r: f"{fmt(r[name])} [{fmt(r[f'{name}_low'])}, {fmt(r[f'{name}_high'])}]", axis=1
     )
@@ -132,9 +139,13 @@ def display_table(result: Analysis) -> pd.DataFrame:
         shown = shown.rename(columns={"median_rounds_to_collapse": "median days to collapse"})
     if "truce_held" in table.columns:
         shown["truce held"] = with_interval(table, "truce_held")
-    for name in ("highest_rung", "host_damage", "interceptor_spend_usd"):
+    for name, label in (
+        ("highest_rung", "highest rung"),
+        ("host_damage", "host damage"),
+        ("interceptor_spend_usd", "interceptor spend"),
+    ):
         if name in table.columns:
-            shown[name.replace("_", " ")] = with_interval(table, name)
+            shown[label] = with_interval(table, name)
     return shown
 
 
@@ -209,7 +220,9 @@ def plots(result: Analysis) -> dict[str, bytes]:
             ylim=(0, 1.02),
             title="Truce survival (Kaplan-Meier, 95% band)",
         )
-        axes.legend(fontsize=7, loc="lower left")
+        axes.legend(
+            fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=1, frameon=False
+        )
         images["survival.png"] = _figure_bytes(figure)
         plt.close(figure)
     table = result.groups
