@@ -1,6 +1,6 @@
-"""The command line: `run.py simulate` runs one seeded game and prints it; `run.py validate`
-checks scenario files. Bad input exits 2 with a message naming the file and field, never a
-traceback.
+"""The command line: `simulate` plays one seeded game and prints it, `sweep` runs an experiment
+file, `analyse` reports on its results, `validate` checks scenario and experiment files. Bad input
+exits 2 with a message naming the file and field, never a traceback.
 """
 
 from __future__ import annotations
@@ -10,7 +10,13 @@ import os
 import sys
 from pathlib import Path
 
-from wargame.config.loader import ScenarioError, load_scenario, scenario_files
+from wargame.config.loader import (
+    ScenarioError,
+    load_experiment,
+    load_scenario,
+    read_yaml,
+    scenario_files,
+)
 from wargame.engine.theatre import Theatre, TheatreError
 from wargame.experiments.cluster import ClusterError
 from wargame.experiments.errors import StoreError, SweepStoppedError
@@ -100,8 +106,12 @@ def build_parser() -> argparse.ArgumentParser:
         "analyse", help="tables, plots and a report from a sweep's results folder"
     )
     analyse.add_argument("results", help="a results folder written by `run.py sweep`")
-    validate = commands.add_parser("validate", help="check scenario files or folders")
-    validate.add_argument("paths", nargs="+", help="files or folders of YAML scenarios")
+    validate = commands.add_parser(
+        "validate", help="check scenario and experiment files or folders"
+    )
+    validate.add_argument(
+        "paths", nargs="+", help="files or folders of YAML scenarios and experiments"
+    )
     return parser
 
 
@@ -142,8 +152,6 @@ def start(plan, make_executor, engine: str, args: argparse.Namespace):
 
 
 def sweep(args: argparse.Namespace) -> int:
-    from wargame.config.loader import load_experiment
-
     # Read and check the file before importing the runner (pandas, SciPy, Mesa): a bad file
     # is refused in about a second.
     loaded = load_experiment(args.experiment)
@@ -195,6 +203,7 @@ def analyse(args: argparse.Namespace) -> int:
 
 
 def validate(args: argparse.Namespace) -> int:
+    """Check scenario and experiment files (an experiment is a file with `base_scenario`)."""
     files = scenario_files(args.paths)
     if not files:
         print(f"validate: no YAML files found in {', '.join(args.paths)}", file=sys.stderr)
@@ -202,20 +211,39 @@ def validate(args: argparse.Namespace) -> int:
     failed = 0
     for path in files:
         try:
-            scenario = load_scenario(path)
-            Theatre(scenario)  # geography only the built theatre can check (routes over sea lanes)
+            print(f"{path}: ok ({check_file(path)})")
         except ScenarioError as error:
             failed += 1
             print(str(error), file=sys.stderr)
         except TheatreError as error:
             failed += 1
             print(f"{path}: {error}", file=sys.stderr)
-        else:
-            print(
-                f"{path}: ok ({scenario.name}: {len(scenario.nodes)} nodes, {len(scenario.edges)} edges)"
-            )
     print(f"{len(files) - failed} of {len(files)} files valid")
     return EXIT_BAD_INPUT if failed else 0
+
+
+def check_file(path: Path) -> str:
+    """Validate one file as what it is; returns a one-line description of it."""
+    if is_experiment(path):
+        from wargame.experiments.sweep import plan_sweep
+
+        plan = plan_sweep(load_experiment(path), workers=1)
+        experiment = plan.loaded.experiment
+        return (
+            f"experiment {experiment.name}: {len(plan.design)} points x {experiment.replicates} "
+            f"replicates = {plan.total_runs:,} runs"
+        )
+    scenario = load_scenario(path)
+    Theatre(scenario)  # geography only the built theatre can check (routes over sea lanes)
+    return f"{scenario.name}: {len(scenario.nodes)} nodes, {len(scenario.edges)} edges"
+
+
+def is_experiment(path: Path) -> bool:
+    try:
+        data = read_yaml(path)
+    except ScenarioError:
+        return False  # let the scenario loader report it
+    return isinstance(data, dict) and "base_scenario" in data
 
 
 def main(argv: list[str] | None = None) -> int:
