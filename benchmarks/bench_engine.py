@@ -50,7 +50,6 @@ import math
 import os
 import platform
 import pstats
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -58,6 +57,7 @@ from pathlib import Path
 
 import mesa
 import numpy as np
+from common import machine_load, print_table  # noqa: E402  (benchmarks/ is on sys.path)
 
 from wargame.config.loader import load_scenario
 from wargame.config.schema import NodeKind, Scenario, SiteRole
@@ -94,58 +94,6 @@ QUICK = {
 
 
 # --- small helpers ----------------------------------------------------------------------------
-
-
-def machine_load() -> str:
-    """The `uptime` line (or the load averages when `uptime` is missing)."""
-    try:
-        out = subprocess.run(["uptime"], capture_output=True, text=True, timeout=5).stdout.strip()
-        if out:
-            return out
-    except (OSError, subprocess.SubprocessError):
-        pass
-    one, five, fifteen = os.getloadavg()
-    return f"load average: {one:.2f}, {five:.2f}, {fifteen:.2f}"
-
-
-def print_table(title: str, headers: list[str], rows: list[list]) -> None:
-    """An aligned plain-text table: text left-aligned, numbers right-aligned."""
-    cells = [[_cell(v) for v in row] for row in rows]
-    widths = [
-        max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)
-    ]
-    numeric = [all(isinstance(row[i], int | float) for row in rows) for i in range(len(headers))]
-
-    def line(values):
-        return "  ".join(
-            v.rjust(w) if num else v.ljust(w)
-            for v, w, num in zip(values, widths, numeric, strict=True)
-        ).rstrip()
-
-    print(f"\n{title}")
-    print(line(headers))
-    print(line(["-" * w for w in widths]))
-    for row in cells:
-        print(line(row))
-
-
-def _cell(value) -> str:
-    if isinstance(value, bool) or value is None:
-        return str(value)
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        if value == 0 or math.isnan(value):
-            return f"{value:.3f}"
-        magnitude = abs(value)
-        if magnitude >= 100:
-            return f"{value:,.0f}"
-        if magnitude >= 10:
-            return f"{value:.1f}"
-        if magnitude >= 1:
-            return f"{value:.2f}"
-        return f"{value:.3f}"
-    return str(value)
 
 
 def exponent(t1: float, t2: float, n1: float, n2: float) -> float:
