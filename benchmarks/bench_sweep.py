@@ -67,7 +67,7 @@ from wargame.experiments.sweep import (
     plan_sweep,
     run_sweep,
 )
-from wargame.experiments.worker import Task, TaskResult
+from wargame.experiments.worker import Task, TaskResult, run_row
 
 try:
     import psutil
@@ -507,11 +507,7 @@ class StubExecutor(Executor):
         for spec in task.runs:
             rows.append(
                 {
-                    "run_id": spec.run_id,
-                    "point": spec.point,
-                    "replicate": spec.replicate,
-                    "seed": spec.seed,
-                    **{f"param:{k}": v for k, v in spec.parameters.items()},
+                    **run_row(spec),
                     "mou_collapsed_round": None if spec.replicate % 3 else 40 + spec.replicate % 50,
                     "truce_held": bool(spec.replicate % 3),
                     "highest_rung": spec.replicate % 7,

@@ -26,28 +26,26 @@ class DesignKind(StrEnum):
     MORRIS = "morris"
 
 
-class RealRange(Strict):
+class Range(Strict):
+    """Shared by the numeric ranges: a range must hold more than one value."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Range:
+        if not self.low < self.high:
+            raise ValueError(f"empty range: low ({self.low}) must be below high ({self.high})")
+        return self
+
+
+class RealRange(Range):
     type: Literal["real"]
     low: float
     high: float
 
-    @model_validator(mode="after")
-    def _ordered(self) -> RealRange:
-        if not self.low < self.high:
-            raise ValueError(f"empty range: low ({self.low}) must be below high ({self.high})")
-        return self
 
-
-class IntRange(Strict):
+class IntRange(Range):
     type: Literal["int"]
     low: int
     high: int
-
-    @model_validator(mode="after")
-    def _ordered(self) -> IntRange:
-        if not self.low < self.high:
-            raise ValueError(f"empty range: low ({self.low}) must be below high ({self.high})")
-        return self
 
 
 class Categorical(Strict):

@@ -175,7 +175,8 @@ def sensitivity(runs: pd.DataFrame, experiment: Experiment, outcomes: list[str])
     from SALib.analyze import morris, sobol
 
     problem = salib_problem(experiment)
-    points = experiment_points(experiment)
+    unit_points = unit_sample(experiment)  # the design's points in the unit cube
+    points = len(unit_points)
     rows = []
     for outcome in outcomes:
         means = point_means(runs, outcome, experiment.rounds).reindex(range(points))
@@ -188,37 +189,19 @@ def sensitivity(runs: pd.DataFrame, experiment: Experiment, outcomes: list[str])
                 result = sobol.analyze(
                     problem, y, calc_second_order=False, seed=experiment.design.seed
                 )
-                for i, name in enumerate(problem["names"]):
-                    rows.append(
-                        {
-                            "outcome": outcome,
-                            "parameter": name,
-                            "S1": result["S1"][i],
-                            "S1_conf": result["S1_conf"][i],
-                            "ST": result["ST"][i],
-                            "ST_conf": result["ST_conf"][i],
-                        }
-                    )
+                keys = ("S1", "S1_conf", "ST", "ST_conf")
             else:
-                x = unit_sample(experiment)
                 result = morris.analyze(
-                    problem, x, y, num_levels=experiment.design.levels, seed=experiment.design.seed
+                    problem,
+                    unit_points,
+                    y,
+                    num_levels=experiment.design.levels,
+                    seed=experiment.design.seed,
                 )
-                for i, name in enumerate(problem["names"]):
-                    rows.append(
-                        {
-                            "outcome": outcome,
-                            "parameter": name,
-                            "mu_star": result["mu_star"][i],
-                            "mu_star_conf": result["mu_star_conf"][i],
-                            "sigma": result["sigma"][i],
-                        }
-                    )
+                keys = ("mu_star", "mu_star_conf", "sigma")
+        for i, name in enumerate(problem["names"]):
+            rows.append({"outcome": outcome, "parameter": name, **{k: result[k][i] for k in keys}})
     return pd.DataFrame(rows)
-
-
-def experiment_points(experiment: Experiment) -> int:
-    return len(unit_sample(experiment))
 
 
 # --- scenario discovery --------------------------------------------------------------------

@@ -32,7 +32,7 @@ from wargame.experiments.design import RunSpec, design_table, iter_runs
 from wargame.experiments.errors import SweepStoppedError
 from wargame.experiments.single_run import OUTCOMES
 from wargame.experiments.store import ResultStore, git_commit, package_versions
-from wargame.experiments.worker import Task, TaskResult, run_task
+from wargame.experiments.worker import Task, TaskResult, run_row, run_task
 
 TASK_ROUNDS = 2000  # rounds of model time a task aims for when runs_per_task is not set
 PART_SECONDS = 10.0  # a part closes after this long even if it holds fewer rows than asked
@@ -287,21 +287,17 @@ def record(result: TaskResult, report: SweepReport, rows: list, series: list) ->
 
 def worker_died(task: Task, error: BaseException) -> TaskResult:
     """A task that kept killing its worker: its runs are recorded as failed, not dropped."""
-    rows = []
-    for spec in task.runs:
-        rows.append(
-            {
-                "run_id": spec.run_id,
-                "point": spec.point,
-                "replicate": spec.replicate,
-                "seed": spec.seed,
-                **{f"param:{k}": v for k, v in spec.parameters.items()},
-                **dict.fromkeys(task.outcomes),
-                "status": "error",
-                "error": "worker process died running this task (after retries)",
-                "duration_s": 0.0,
-            }
-        )
+    message = f"worker died running this task, {type(error).__name__} (after retries)"
+    rows = [
+        {
+            **run_row(spec),
+            **dict.fromkeys(task.outcomes),
+            "status": "error",
+            "error": message,
+            "duration_s": 0.0,
+        }
+        for spec in task.runs
+    ]
     return TaskResult(rows=rows)
 
 

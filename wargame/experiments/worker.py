@@ -50,17 +50,22 @@ def scenario_for(task: Task, parameters: dict[str, Any]) -> Scenario:
     return scenario
 
 
+def run_row(spec: RunSpec) -> dict[str, Any]:
+    """The columns that identify a run in the runs table: id, point, replicate, seed, parameters."""
+    return {
+        "run_id": spec.run_id,
+        "point": spec.point,
+        "replicate": spec.replicate,
+        "seed": spec.seed,
+        **{f"param:{name}": value for name, value in spec.parameters.items()},
+    }
+
+
 def run_task(task: Task) -> TaskResult:
     result = TaskResult(rows=[])
     for spec in task.runs:
         started = time.perf_counter()
-        row: dict[str, Any] = {
-            "run_id": spec.run_id,
-            "point": spec.point,
-            "replicate": spec.replicate,
-            "seed": spec.seed,
-            **{f"param:{name}": value for name, value in spec.parameters.items()},
-        }
+        row = run_row(spec)
         try:
             model = run_model(
                 build_model(scenario_for(task, spec.parameters), spec.seed), task.rounds
