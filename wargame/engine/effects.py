@@ -194,6 +194,10 @@ def book_raid(
         tally.launched[kind] += count
     for kind, count in outcome.intercepted_by_kind(groups).items():
         tally.intercepted[kind] += count
+    for kind, count in outcome.leaked_by_kind(groups).items():
+        tally.leaked[kind] += count
+    for kind, count in outcome.failed_by_kind(groups).items():
+        tally.failed[kind] += count
     leaked = int(outcome.leaked.sum())
     intercepted = int(outcome.intercepted.sum())
     tally.leakers += leaked

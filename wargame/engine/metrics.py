@@ -24,6 +24,8 @@ TOTAL_KEYS = (
     "force_majeure_days",
     *(f"launched_{kind}" for kind in THREAT_KINDS),
     *(f"intercepted_{kind}" for kind in THREAT_KINDS),
+    *(f"leaked_{kind}" for kind in THREAT_KINDS),
+    *(f"failed_{kind}" for kind in THREAT_KINDS),
 )
 
 
@@ -95,8 +97,18 @@ def war_risk_premium(model) -> float:
     return round(model.premium, 6)
 
 
+def launched(model) -> int:
+    """Threats the IRGC fired at defended sites this round, every kind."""
+    return sum(model.tally.launched.values())
+
+
 def leakers(model) -> int:
     return model.tally.leakers
+
+
+def failed_in_flight(model) -> int:
+    """Threats fired this round that failed on their own (reliability), every kind."""
+    return sum(model.tally.failed.values())
 
 
 def iran_surveillance(model) -> float:
@@ -153,8 +165,10 @@ MODEL_REPORTERS = {
     "outside_corridor": outside_corridor,
     "vessels_struck": vessels_struck,
     "war_risk_premium": war_risk_premium,
+    "launched": launched,
     **{f"intercepted_{kind}": _intercepted(kind) for kind in THREAT_KINDS},
     "leakers": leakers,
+    "failed_in_flight": failed_in_flight,
     "iran_surveillance": iran_surveillance,
     "host_tolerance": host_tolerance_mean,
     "hosts_restricting": hosts_restricting,

@@ -84,6 +84,9 @@ class RoundTally:
     host_strikes: int = 0
     launched: dict[str, int] = field(default_factory=lambda: dict.fromkeys(THREAT_KINDS, 0))
     intercepted: dict[str, int] = field(default_factory=lambda: dict.fromkeys(THREAT_KINDS, 0))
+    # launched = intercepted + leaked + failed (in flight), per kind
+    leaked: dict[str, int] = field(default_factory=lambda: dict.fromkeys(THREAT_KINDS, 0))
+    failed: dict[str, int] = field(default_factory=lambda: dict.fromkeys(THREAT_KINDS, 0))
     leakers: int = 0
     interceptor_spend: float = 0.0
     attacker_spend: float = 0.0  # weapons fired into defended sites (the cost-exchange's base)
@@ -600,6 +603,8 @@ class GulfModel(mesa.Model):
         for kind in THREAT_KINDS:
             totals[f"launched_{kind}"] += tally.launched[kind]
             totals[f"intercepted_{kind}"] += tally.intercepted[kind]
+            totals[f"leaked_{kind}"] += tally.leaked[kind]
+            totals[f"failed_{kind}"] += tally.failed[kind]
         self.datacollector.collect(self)
 
     # --- logging helpers ------------------------------------------------------------------

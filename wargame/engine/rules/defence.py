@@ -194,6 +194,10 @@ class RaidTotals:
         """Launches summed per threat kind (every kind present, 0 by default)."""
         return _sum_by_kind(self.launched, groups)
 
+    def failed_by_kind(self, groups: Sequence[RaidGroup]) -> dict:
+        """Threats that failed in flight, summed per kind (every kind present, 0 by default)."""
+        return _sum_by_kind(self.failed, groups)
+
 
 @dataclass(frozen=True, eq=False)
 class RaidOutcome(RaidTotals):
