@@ -5,18 +5,38 @@ e.g. `levers.mou_linkage` or `actors.irgc.weights.regime_risk`), the design that
 (a full grid, a Latin hypercube, Sobol or Morris), how many seeded replicates each point gets,
 what to keep from each run, where the results go and how to execute it. Like scenarios, unknown
 keys are errors; the loader also checks every path against the base scenario before any run.
+
+`design_points` and `planned_runs` count a design without building it (the experiments layer
+reuses them to print plans); an experiment too big to hold or to run is refused here, before
+anything is built.
 """
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import Discriminator, Field, Tag, model_validator
+from pydantic import Discriminator, Field, PlainValidator, Tag, model_validator
 
 from wargame.config.schema import Strict
 
-PARAMETER_PATH = r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*|\[[0-9]+\])*$"
+# Indices without leading zeros, so one field has one spelling and can't be varied twice.
+PARAMETER_PATH = r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*|\[(0|[1-9][0-9]*)\])*$"
+
+# Levels of one listed parameter. Each distinct text value is checked against the scenario at
+# load time (~0.5 ms each), and a numeric axis of more levels is a range in disguise.
+MAX_LEVELS = 1_000
+# Points of a design: the design table is built in memory (a grid via itertools.product, a
+# sampled design as a float array), and a million points is already ~100 MB with a few columns.
+MAX_DESIGN_POINTS = 1_000_000
+# Cells of the design table (points x parameters): bounds its memory when there are many
+# parameters (10 million float cells = 80 MB, several times that as Python objects).
+MAX_DESIGN_CELLS = 10_000_000
+# Runs of a sweep. A 90-round run costs ~0.5 CPU-s (benchmarks/README.md), so 10 million runs
+# are ~60 CPU-days (a day on a 64-core cluster), and analysing their runs table (10 million
+# rows) already takes gigabytes of memory. Beyond that, split the sweep.
+MAX_RUNS = 10_000_000
 
 
 class DesignKind(StrEnum):
@@ -36,24 +56,41 @@ class Range(Strict):
         return self
 
 
+# Range ends are strict: a quoted number or a boolean is an error, not silently coerced.
 class RealRange(Range):
     type: Literal["real"]
-    low: float
-    high: float
+    low: float = Field(strict=True, allow_inf_nan=False)
+    high: float = Field(strict=True, allow_inf_nan=False)
 
 
 class IntRange(Range):
     type: Literal["int"]
-    low: int
-    high: int
+    low: int = Field(strict=True)
+    high: int = Field(strict=True)
+
+
+def _level(value: object) -> object:
+    """One listed value, as YAML gave it: text, a finite number or a boolean. Checked by hand
+    so a bad value gets one message, not one per arm of a union."""
+    if isinstance(value, str | bool | int):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"expected a finite number, got {value}")
+        return value
+    got = {type(None): "null", list: "a list", dict: "a mapping"}.get(type(value), "another type")
+    raise ValueError(f"expected a number, text or true/false, got {got}")
+
+
+Level = Annotated[str | int | float | bool, PlainValidator(_level)]
+Levels = Annotated[tuple[Level, ...], Field(min_length=1, max_length=MAX_LEVELS)]
 
 
 class Categorical(Strict):
     type: Literal["categorical"]
-    values: tuple[str | int | float | bool, ...] = Field(min_length=1)
+    values: Levels
 
 
-Levels = Annotated[tuple[str | int | float | bool, ...], Field(min_length=1)]
 ParameterSpec = Annotated[RealRange | IntRange | Categorical, Field(discriminator="type")]
 # A list of values or a typed range, told apart by shape, so an error names only the form given.
 ParameterValues = Annotated[
@@ -147,3 +184,60 @@ class Experiment(Strict):
         if len(set(self.outcomes)) != len(self.outcomes):
             raise ValueError("outcomes: each outcome may be listed once")
         return self
+
+    @model_validator(mode="after")
+    def _size_is_runnable(self) -> Experiment:
+        problem = size_problem(self)
+        if problem:
+            raise ValueError(problem)
+        return self
+
+
+def design_points(experiment: Experiment) -> int:
+    """Points of the experiment's design, counted without building it: a grid is the product of
+    its list lengths; SALib's Sobol (first-order and total indices, `calc_second_order=False`)
+    takes N x (D + 2) points and Morris N x (D + 1) (D parameters, N samples)."""
+    design = experiment.design
+    dimensions = len(experiment.parameters)
+    if design.kind == DesignKind.GRID:
+        return math.prod(len(spec) for spec in experiment.parameters.values())
+    if design.kind == DesignKind.SOBOL:
+        return design.samples * (dimensions + 2)
+    if design.kind == DesignKind.MORRIS:
+        return design.samples * (dimensions + 1)
+    return design.samples
+
+
+def planned_runs(experiment: Experiment) -> int:
+    """Runs of the experiment: every design point times its replicates."""
+    return design_points(experiment) * experiment.replicates
+
+
+def size_problem(experiment: Experiment) -> str | None:
+    """'field: message' when the design is too big to build or the sweep too big to run."""
+    points = design_points(experiment)
+    design = experiment.design
+    if design.kind == DesignKind.GRID:
+        field = "parameters"
+        how = " x ".join(str(len(spec)) for spec in experiment.parameters.values())
+        count = f"a grid of {how} = {points:,} points"
+        hint = "use fewer levels, or a latin_hypercube design"
+    else:
+        field = "design.samples"
+        count = f"a {design.kind.value} design of {points:,} points"
+        hint = "use fewer samples or fewer parameters"
+    cells = points * len(experiment.parameters)
+    if points > MAX_DESIGN_POINTS or cells > MAX_DESIGN_CELLS:
+        return (
+            f"{field}: {count} ({cells:,} values) is more than a design table can hold "
+            f"(at most {MAX_DESIGN_POINTS:,} points and {MAX_DESIGN_CELLS:,} values); "
+            f"{hint}, or split the sweep into several experiments"
+        )
+    runs = points * experiment.replicates
+    if runs > MAX_RUNS:
+        return (
+            f"replicates: {count} x {experiment.replicates:,} replicates = {runs:,} runs, "
+            f"more than the {MAX_RUNS:,} one sweep may hold; use fewer replicates, {hint}, "
+            "or split the sweep into several experiments"
+        )
+    return None

@@ -1,11 +1,21 @@
-"""Reading scenario files: YAML (safe_load only) to a validated `Scenario`, or a clear error.
+"""Reading scenario and experiment files: YAML (safe_load only) to validated models, or a clear error.
 
 Every failure becomes a `ScenarioError` whose lines name the file, the field path and what was
-expected, so the CLI can print them and exit 2 instead of showing a traceback.
+expected, so the CLI can print them and exit 2 instead of showing a traceback. This module owns:
+
+- reading a file safely: regular files only (a FIFO, a device, a socket or a folder is refused
+  without blocking), at most `MAX_FILE_BYTES`, YAML aliases expanded at most `MAX_ALIAS_NODES`;
+- `extends:` chains, with each problem blamed on the file that supplied the offending value;
+- telling a scenario from an experiment file, so the wrong one gets a one-line hint;
+- checking an experiment's parameters against its base scenario: each value has the type of the
+  field it sets, and every value the runs will use is one the scenario accepts.
 """
 
 from __future__ import annotations
 
+import math
+import os
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,22 +24,205 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from wargame.config.experiment import Experiment
-from wargame.config.overrides import PathError, get_path, set_path
+from wargame.config.experiment import Categorical, Experiment, IntRange, RealRange
+from wargame.config.overrides import PathError, field_kind, get_path, parent_path, set_path
 from wargame.config.schema import Scenario
+from wargame.config.text import printable
 
 SCENARIO_SUFFIXES = (".yaml", ".yml")
+
+# The default scenario is ~75 KB and the largest sensible one a few times that; 4 MiB leaves
+# room for a 50x larger theatre while a mistaken path (a log, a data dump) is refused at once.
+MAX_FILE_BYTES = 4 * 1024 * 1024
+# Nodes that YAML aliases may add to a document beyond those written out. The default scenario
+# has ~3,100 nodes, so this allows ~30 copies of it; a "billion laughs" bomb needs millions.
+MAX_ALIAS_NODES = 100_000
+PATH_LIMIT = 200  # characters of a file name shown in a message
+PROBLEM_LIMIT = 1_000  # characters of one problem line (field, message and quoted values)
+
+
+class ScenarioError(Exception):
+    """A scenario or experiment file that cannot be used.
+
+    `problems` are 'field.path: message' lines and `files[i]` is the file problem i is about
+    (the file named on the command line, or a base it reaches through `extends:` or
+    `base_scenario:`). Everything the user wrote is passed through `printable` here, once, so no
+    control character or megabyte-long name reaches the terminal.
+    """
+
+    def __init__(self, source: Any, problems: list[str], files: list[Any] | None = None):
+        files = [source] * len(problems) if files is None else files
+        self.raw_lines = [
+            (str(file), str(problem)) for file, problem in zip(files, problems, strict=True)
+        ]
+        self.source = printable(source, PATH_LIMIT)
+        self.files = [printable(file, PATH_LIMIT) for file, _ in self.raw_lines]
+        self.problems = [printable(problem, PROBLEM_LIMIT) for _, problem in self.raw_lines]
+        super().__init__(
+            "\n".join(
+                f"{file}: {problem}"
+                for file, problem in zip(self.files, self.problems, strict=True)
+            )
+        )
+
+
+class UnreadableFileError(ScenarioError):
+    """The file itself cannot be read as YAML text (missing, not a regular file, too big):
+    a file that refers to it blames its own `extends:` or `base_scenario:` field."""
+
+
+# --- reading one file ----------------------------------------------------------------------------
+
+FILE_TYPES = {
+    stat.S_IFDIR: "is a folder",
+    stat.S_IFIFO: "is a named pipe (FIFO)",
+    stat.S_IFCHR: "is a character device",
+    stat.S_IFBLK: "is a block device",
+    stat.S_IFSOCK: "is a socket",
+}
+
+
+def read_text(path: Path) -> str:
+    """The text of a regular file of at most MAX_FILE_BYTES, read without ever blocking.
+
+    The path is checked with stat before it is opened (opening a device can have effects), then
+    opened non-blocking and checked again on the descriptor, in case it changed in between.
+    """
+    source = str(path)
+    try:
+        file_kind_problem(source, os.stat(path))
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY)
+    except FileNotFoundError:
+        raise UnreadableFileError(source, ["file not found"]) from None
+    except NotADirectoryError:
+        raise UnreadableFileError(
+            source, ["file not found (a part of the path is not a folder)"]
+        ) from None
+    except PermissionError:
+        raise UnreadableFileError(source, ["cannot read: permission denied"]) from None
+    except (OSError, ValueError) as error:  # ValueError: a NUL character in the path
+        reason = getattr(error, "strerror", None) or str(error)
+        raise UnreadableFileError(source, [f"cannot read: {reason}"]) from None
+    try:
+        file_kind_problem(source, os.fstat(fd))
+        chunks, size = [], 0
+        while size <= MAX_FILE_BYTES:
+            chunk = os.read(fd, MAX_FILE_BYTES + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as error:
+        raise UnreadableFileError(source, [f"cannot read: {error.strerror or error}"]) from None
+    finally:
+        os.close(fd)
+    if size > MAX_FILE_BYTES:
+        raise UnreadableFileError(source, [too_big(size)])
+    data = b"".join(chunks)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise ScenarioError(
+            source,
+            [
+                f"line {line}: not UTF-8 text (byte 0x{data[error.start]:02x}); save the file as UTF-8"
+            ],
+        ) from None
+
+
+def file_kind_problem(source: str, info: os.stat_result) -> None:
+    if stat.S_ISREG(info.st_mode):
+        if info.st_size > MAX_FILE_BYTES:
+            raise UnreadableFileError(source, [too_big(info.st_size)])
+        return
+    what = FILE_TYPES.get(stat.S_IFMT(info.st_mode), "is not a regular file")
+    raise UnreadableFileError(source, [f"{what}, expected a YAML file"])
+
+
+def too_big(size: int) -> str:
+    shown = (
+        f"{size / 2**20:.1f} MiB"
+        if size <= MAX_FILE_BYTES * 4
+        else f"more than {MAX_FILE_BYTES * 4 / 2**20:.0f} MiB"
+    )
+    return (
+        f"the file is {shown}; at most {MAX_FILE_BYTES / 2**20:.0f} MiB is read "
+        "(a scenario is tens of KB: is this the right file?)"
+    )
 
 
 class StrictSafeLoader(
     getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 ):  # C parser when built: ~5x faster
-    """PyYAML's safe loader (no arbitrary objects), stricter in two ways that protect users:
+    """PyYAML's safe loader (no arbitrary objects), stricter in ways that protect users:
 
     - a key given twice in one mapping is an error, not "the last one wins";
     - dates stay text, so pydantic validates them and an impossible date such as 2026-02-30
-      is reported against its field instead of crashing the YAML parser.
+      is reported against its field instead of crashing the YAML parser;
+    - aliases may not expand the document by more than MAX_ALIAS_NODES nodes, and may not
+      refer to themselves: checked on the composed node graph, before anything is built.
     """
+
+    def get_single_data(self) -> Any:
+        node = self.get_single_node()
+        if node is None:
+            return None
+        check_alias_expansion(node)
+        return self.construct_document(node)
+
+
+def check_alias_expansion(root: yaml.Node) -> None:
+    """Refuse a node graph whose expanded tree (aliases copied out) is too big or infinite.
+
+    The expanded size of each node is computed once (memoised by identity), so nine levels of
+    nine aliases cost 81 steps here instead of 9^9 nodes later. Iterative: no recursion limit.
+    """
+    size: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        children = node_children(node)
+        if children_done:
+            on_path.discard(key)
+            size[key] = 1 + sum(size[id(child)] for child in children)
+            continue
+        if key in size:
+            continue
+        if key in on_path:
+            raise alias_error(
+                node, "an alias refers to a node that contains it (an endless structure)"
+            )
+        on_path.add(key)
+        stack.append((node, True))
+        for child in children:
+            if id(child) in on_path:
+                raise alias_error(
+                    child, "an alias refers to a node that contains it (an endless structure)"
+                )
+            if id(child) not in size:
+                stack.append((child, False))
+    added = size[id(root)] - len(size)
+    if added > MAX_ALIAS_NODES:
+        raise alias_error(
+            root,
+            f"aliases expand this document by {added:,} nodes; at most {MAX_ALIAS_NODES:,} "
+            "are allowed (write the values out, or use `extends:` to share a base)",
+        )
+
+
+def node_children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return node.value
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+def alias_error(node: yaml.Node, problem: str) -> yaml.YAMLError:
+    return yaml.composer.ComposerError(None, None, problem, node.start_mark)
 
 
 def _construct_mapping(loader: StrictSafeLoader, node: yaml.MappingNode) -> dict:
@@ -62,26 +255,8 @@ def safe_load(text: str) -> Any:
     return yaml.load(text, Loader=StrictSafeLoader)  # noqa: S506  (a SafeLoader subclass)
 
 
-class ScenarioError(Exception):
-    """A scenario (or other config) file that cannot be used; `problems` are 'path: message' lines."""
-
-    def __init__(self, source: str, problems: list[str]):
-        self.source = source
-        self.problems = problems
-        super().__init__("\n".join(f"{source}: {problem}" for problem in problems))
-
-
-def read_yaml(path: Path) -> Any:
-    """Parse one YAML file with the strict safe loader; I/O and syntax errors become ScenarioError."""
-    source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(source, ["file not found"]) from None
-    except IsADirectoryError:
-        raise ScenarioError(source, ["is a folder, expected a YAML file"]) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ScenarioError(source, [f"cannot read: {error}"]) from None
+def parse_yaml(text: str, source: str) -> Any:
+    """Parse YAML text; syntax errors and empty files become ScenarioError."""
     try:
         data = safe_load(text)
     except yaml.YAMLError as error:
@@ -91,57 +266,192 @@ def read_yaml(path: Path) -> Any:
             where = f"line {mark.line + 1}, column {mark.column + 1}: "
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
         raise ScenarioError(source, [f"{where}not valid YAML ({problem})"]) from None
+    except RecursionError:  # only without libyaml, which stops at 1,000 levels itself
+        raise ScenarioError(source, ["not valid YAML (nested too deeply)"]) from None
     if data is None:
         raise ScenarioError(source, ["the file is empty; expected a mapping of fields"])
     return data
 
 
-def validate_data[M: BaseModel](data: Any, model: type[M], source: str) -> M:
-    """Validate parsed data against a pydantic model, or raise ScenarioError naming each field."""
-    if not isinstance(data, dict):
-        raise ScenarioError(
-            source, [f"expected a mapping of fields at the top level, got {type(data).__name__}"]
-        )
-    try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        raise ScenarioError(source, describe_validation_error(error)) from None
+def read_yaml(path: Path) -> Any:
+    """Read one YAML file safely and parse it with the strict safe loader."""
+    path = Path(path)
+    return parse_yaml(read_text(path), str(path))
 
+
+# --- scenario or experiment? ---------------------------------------------------------------------
 
 EXTENDS_KEY = "extends"
+SCENARIO_KEYS = (set(Scenario.model_fields) | {EXTENDS_KEY}) - set(Experiment.model_fields)
+EXPERIMENT_KEYS = set(Experiment.model_fields) - set(Scenario.model_fields)
+KNOWN_KEYS = SCENARIO_KEYS | set(Experiment.model_fields)
+
+
+def file_kind(data: Any) -> str | None:
+    """'experiment', 'scenario' or None (neither shape), from the top-level keys of a file.
+
+    `base_scenario` exists only in experiments; otherwise a file with scenario sections and
+    no experiment fields is a scenario, and the other way round. Mixed files are neither: they
+    are validated as what the user asked for, and their stray keys reported one by one.
+    """
+    if not isinstance(data, dict):
+        return None
+    keys = set(data)
+    if "base_scenario" in keys:
+        return "experiment"
+    scenario, experiment = bool(keys & SCENARIO_KEYS), bool(keys & EXPERIMENT_KEYS)
+    if scenario != experiment:
+        return "scenario" if scenario else "experiment"
+    return None
+
+
+def is_experiment_file(path: Path) -> bool:
+    """Whether `path` holds an experiment (False for a file that cannot be read: the scenario
+    loader then reports why)."""
+    try:
+        return file_kind(read_yaml(path)) == "experiment"
+    except ScenarioError:
+        return False
+
+
+def wrong_kind(path: Path, data: Any, expected: str) -> str | None:
+    """A one-line hint when a file is the other kind, else None."""
+    kind = file_kind(data)
+    if kind is None and isinstance(data, dict) and data and not set(data) & KNOWN_KEYS:
+        expected_keys = ", ".join(
+            sorted(SCENARIO_KEYS if expected == "scenario" else EXPERIMENT_KEYS)
+        )
+        return (
+            f"none of the {len(data)} top-level keys is a field of a {expected} file "
+            f"(expected {expected_keys}); is this the right file?"
+        )
+    if kind is None or kind == expected:
+        return None
+    if kind == "experiment":
+        return (
+            f"this is an experiment file, not a scenario file; run it with "
+            f"`python run.py sweep {path}` (or check it with `python run.py validate {path}`)"
+        )
+    return (
+        f"this is a scenario file, not an experiment file; play it with "
+        f"`python run.py simulate --scenario {path}`, or sweep it from an experiment file "
+        f"whose `base_scenario:` names it"
+    )
+
+
+# --- scenarios -----------------------------------------------------------------------------------
+
+
+def validate_data[M: BaseModel](data: Any, model: type[M], source: str) -> M:
+    """Validate parsed data against a pydantic model, or raise ScenarioError naming each field."""
+    problems = validation_problems(data, model)
+    if problems:
+        raise ScenarioError(source, problems)
+    return model.model_validate(data)
+
+
+def validation_problems(data: Any, model: type[BaseModel]) -> list[str]:
+    """'field: message' lines for everything wrong with `data` as a `model` (none if valid)."""
+    if not isinstance(data, dict):
+        return [f"expected a mapping of fields at the top level, got {type(data).__name__}"]
+    try:
+        model.model_validate(data)
+    except ValidationError as error:
+        return describe_validation_error(error)
+    return []
+
+
+@dataclass(frozen=True)
+class Layer:
+    """A scenario file's data with its `extends:` base (itself a Layer) merged in."""
+
+    path: Path
+    data: Any
+    base: Layer | None = None
 
 
 def load_scenario(path: str | Path) -> Scenario:
     """Load and validate one scenario file (following `extends:` to its base file)."""
     path = Path(path)
-    return validate_data(read_scenario_data(path), Scenario, str(path))
+    data = read_yaml(path)
+    hint = wrong_kind(path, data, "scenario")
+    if hint:
+        raise ScenarioError(path, [hint])
+    return scenario_from(path, data)
 
 
-def read_scenario_data(path: Path, seen: tuple[Path, ...] = ()) -> Any:
-    """Raw scenario data; a file with `extends: BASE.yaml` is BASE deep-merged with its own keys.
+def scenario_from(path: Path, data: Any, reached_from: str = "") -> Scenario:
+    """The scenario of a file already read: its bases merged in, validated, and each problem
+    blamed on the file that supplied it, with a note of how that file was reached."""
+    layer = scenario_layer(path, data)
+    blamed = blamed_problems(layer)
+    if not blamed:
+        return Scenario.model_validate(layer.data)
+    lines = []
+    for file, problem in blamed:
+        notes = [f"reached by extends: from {path}"] if file != path else []
+        notes += [reached_from] if reached_from else []
+        lines.append(f"{problem} ({', '.join(notes)})" if notes else problem)
+    raise ScenarioError(path, lines, [file for file, _ in blamed])
+
+
+def read_scenario_data(path: Path) -> Any:
+    """Raw scenario data, with its `extends:` bases merged in."""
+    path = Path(path)
+    return scenario_layer(path, read_yaml(path)).data
+
+
+def scenario_layer(path: Path, data: Any, seen: tuple[Path, ...] = ()) -> Layer:
+    """The data of the file at `path`; with `extends: BASE.yaml`, BASE deep-merged with it.
 
     Variants stay a few lines long and follow every change to the base. Mappings merge key by
     key; lists and values replace the base's.
     """
-    data = read_yaml(path)
     if not isinstance(data, dict) or EXTENDS_KEY not in data:
-        return data
+        return Layer(path, data)
+    data = dict(data)
     base_name = data.pop(EXTENDS_KEY)
     if not isinstance(base_name, str) or not base_name.strip():
-        raise ScenarioError(
-            str(path), [f"{EXTENDS_KEY}: expected the path of a base scenario file"]
-        )
+        raise ScenarioError(path, [f"{EXTENDS_KEY}: expected the path of a base scenario file"])
     base_path = (path.parent / base_name).resolve()
-    if base_path in seen or base_path == path.resolve():
-        raise ScenarioError(str(path), [f"{EXTENDS_KEY}: {base_name!r} extends itself in a loop"])
-    if not base_path.is_file():
-        raise ScenarioError(str(path), [f"{EXTENDS_KEY}: base scenario {base_name!r} not found"])
-    base = read_scenario_data(base_path, (*seen, path.resolve()))
-    if not isinstance(base, dict):
+    seen = (*seen, path.resolve())
+    if base_path in seen:
+        raise ScenarioError(path, [f"{EXTENDS_KEY}: {base_name!r} extends itself in a loop"])
+    base_data = read_referenced(path, EXTENDS_KEY, base_name, base_path)
+    if file_kind(base_data) == "experiment":
         raise ScenarioError(
-            str(base_path), ["expected a mapping of scenario fields at the top level"]
+            path, [f"{EXTENDS_KEY}: {base_name!r} is an experiment file; expected a scenario file"]
         )
-    return deep_merge(base, data)
+    base = scenario_layer(base_path, base_data, seen)
+    if not isinstance(base.data, dict):
+        raise ScenarioError(base_path, ["expected a mapping of scenario fields at the top level"])
+    return Layer(path, deep_merge(base.data, data), base)
+
+
+def read_referenced(path: Path, field: str, name: str, target: Path) -> Any:
+    """Read the file `field` of `path` names; a file that can't be read is `field`'s problem."""
+    try:
+        return read_yaml(target)
+    except UnreadableFileError as error:
+        reason = "; ".join(error.problems)
+        if reason == "file not found":
+            reason = f"not found (looked for {target})"
+        raise ScenarioError(path, [f"{field}: {name!r} {reason}"]) from None
+
+
+def blamed_problems(layer: Layer) -> list[tuple[Path, str]]:
+    """(file, problem) for each problem of a scenario, blamed on the file that supplied it.
+
+    A problem the base has on its own, and that the merged scenario still has, is the base's
+    (a typo or a bad value there); anything else is the child's, including a base problem the
+    child changed. A value the child overrides correctly is no problem at all. Validating the
+    base alone is cheap and only happens when the merged scenario has problems.
+    """
+    problems = validation_problems(layer.data, Scenario)
+    if not problems or layer.base is None:
+        return [(layer.path, problem) for problem in problems]
+    inherited = {problem: file for file, problem in blamed_problems(layer.base)}
+    return [(inherited.get(problem, layer.path), problem) for problem in problems]
 
 
 def deep_merge(base: dict, override: dict) -> dict:
@@ -157,7 +467,10 @@ def deep_merge(base: dict, override: dict) -> dict:
 def describe_validation_error(error: ValidationError) -> list[str]:
     """Turn pydantic's errors into 'field.path: what was expected (got ...)' lines."""
     lines = []
-    for item in error.errors(include_url=False):
+    items = error.errors(include_url=False)
+    for item in items:
+        if is_echo(item, items):
+            continue
         path = format_location(item["loc"])
         message = item["msg"]
         if message.startswith("Value error, "):
@@ -165,7 +478,12 @@ def describe_validation_error(error: ValidationError) -> list[str]:
         if item["type"] == "string_pattern_mismatch" and path.startswith("parameters."):
             message = (
                 "not a parameter path (expected lower-case dotted names such as "
-                "levers.mou_linkage or actors.hosts[0].rationality)"
+                "levers.mou_linkage or actors.hosts[0].rationality, indices without leading zeros)"
+            )
+        elif item["type"] == "tuple_type" and path.startswith("parameters."):
+            message = (
+                "expected a list of values (e.g. [0.2, 0.5]) or a range (e.g. {type: real, "
+                f"low: 0.2, high: 0.5}}) (got {short_repr(item['input'])})"
             )
         elif item["type"] == "extra_forbidden":
             message = "unknown field (check the spelling; unknown keys are not allowed)"
@@ -181,8 +499,17 @@ def describe_validation_error(error: ValidationError) -> list[str]:
     return lines
 
 
+def is_echo(item: dict, items: list[dict]) -> bool:
+    """A list 'too short after validation' only because one of its items failed: noise."""
+    loc = tuple(item["loc"])
+    return item["type"] == "too_short" and any(
+        tuple(other["loc"])[: len(loc)] == loc and len(other["loc"]) > len(loc) for other in items
+    )
+
+
 # Names pydantic adds to a location for the arms of a union; they mean nothing to a user.
 UNION_ARMS = {"list", "range", "real", "int", "categorical", "[key]"}
+KEY_LIMIT = 60  # characters of one key shown in a field path (a typo is short; a paste is not)
 
 
 def format_location(location: Iterable[Any]) -> str:
@@ -195,7 +522,8 @@ def format_location(location: Iterable[Any]) -> str:
         if isinstance(part, int):
             path += f"[{part}]"
         else:
-            path += f".{part}" if path else str(part)
+            part = printable(part, KEY_LIMIT)
+            path += f".{part}" if path else part
     return path
 
 
@@ -218,7 +546,7 @@ def scenario_files(paths: Iterable[str | Path]) -> list[Path]:
     return found
 
 
-# --- experiment files ---------------------------------------------------------------------
+# --- experiment files ----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -236,59 +564,238 @@ class LoadedExperiment:
 def load_experiment(path: str | Path) -> LoadedExperiment:
     """Load an experiment file and check every parameter against its base scenario.
 
-    Every problem is found before any run starts: a bad path, a value the scenario rejects, an
-    unreadable base scenario.
+    Every problem is found before any design is built or any run starts: a design too big to
+    run, a bad path, a value of the wrong type or one the scenario rejects, an unreadable or
+    invalid base scenario (blamed on the base file, naming the field).
     """
     path = Path(path)
-    source = str(path)
-    experiment = validate_data(read_yaml(path), Experiment, source)
+    text = read_text(path)
+    data = parse_yaml(text, str(path))
+    hint = wrong_kind(path, data, "experiment")
+    if hint:
+        raise ScenarioError(path, [hint])
+    experiment = validate_data(data, Experiment, str(path))
     base_path = (path.parent / experiment.base_scenario).resolve()
-    try:
-        base = load_scenario(base_path)
-    except ScenarioError as error:
-        raise ScenarioError(
-            source,
-            [
-                f"base_scenario: cannot use {experiment.base_scenario!r}: {p}"
-                for p in error.problems
-            ],
-        ) from None
-    base_data = base.model_dump(mode="json")
-    problems = []
-    for parameter, spec in experiment.parameters.items():
-        field = f"parameters.{parameter}"
-        try:
-            get_path(base_data, parameter)
-        except PathError:
-            problems.append(
-                f"{field}: unknown parameter: the base scenario has no field {parameter!r}"
-            )
-            continue
-        for value in candidate_values(spec):
-            try:
-                Scenario.model_validate(set_path(base_data, parameter, value))
-            except ValidationError as error:
-                details = "; ".join(describe_validation_error(error))
-                problems.append(
-                    f"{field}: value {value!r} is not valid in the scenario ({details})"
-                )
-                break
+    base_data = load_base_scenario(path, experiment.base_scenario, base_path)
+    problems, parameters = check_parameters(experiment, base_data)
     if problems:
-        raise ScenarioError(source, problems)
+        raise ScenarioError(path, problems)
     return LoadedExperiment(
-        experiment=experiment,
+        experiment=experiment.model_copy(update={"parameters": parameters}),
         path=path,
-        text=path.read_text(encoding="utf-8"),
+        text=text,
         base_path=base_path,
         base_data=base_data,
         output=(path.parent / experiment.output).resolve(),
     )
 
 
-def candidate_values(spec) -> list:
-    """The values of a parameter worth checking up front: every level, or a range's two ends."""
-    if isinstance(spec, tuple):
-        return list(spec)
-    if spec.type == "categorical":
-        return list(spec.values)
-    return [spec.low, spec.high]
+def load_base_scenario(path: Path, name: str, base_path: Path) -> dict:
+    """The experiment's base scenario as JSON data. A file that can't be read is the
+    experiment's `base_scenario:` problem; a problem inside it is blamed on the base file."""
+    data = read_referenced(path, "base_scenario", name, base_path)
+    if file_kind(data) == "experiment":
+        raise ScenarioError(
+            path, [f"base_scenario: {name!r} is an experiment file; expected a scenario file"]
+        )
+    return scenario_from(base_path, data, f"the base_scenario of {path}").model_dump(mode="json")
+
+
+# --- experiment parameters -----------------------------------------------------------------------
+
+KIND_NAMES = {
+    "bool": "a true/false field",
+    "int": "an integer field",
+    "float": "a number field",
+    "text": "a text field",
+    "date": "a date field",
+}
+
+
+def check_parameters(experiment: Experiment, base_data: dict) -> tuple[list[str], dict]:
+    """Problems with the experiment's parameters, and the parameters with every value in the
+    type of its field (floats for number fields, so each results column has one type)."""
+    problems: list[str] = []
+    parameters: dict[str, Any] = {}
+    numeric: dict[str, tuple[Any, Any]] = {}  # path -> (low, high), for the pair checks
+    for path, spec in experiment.parameters.items():
+        field = f"parameters.{path}"
+        try:
+            current = get_path(base_data, path)
+        except PathError:
+            problems.append(f"{field}: unknown parameter: the base scenario has no field {path!r}")
+            continue
+        kind = field_kind(Scenario, path) or kind_of_value(current)
+        if kind == "section" or isinstance(current, dict | list):
+            problems.append(section_problem(field, path, current))
+            continue
+        problem, spec = typed_spec(spec, kind)
+        if problem:
+            problems.append(f"{field}: {problem}")
+            continue
+        parameters[path] = spec
+        for value in candidate_values(spec):
+            details = scenario_problems(base_data, {path: value})
+            if details:
+                problems.append(
+                    f"{field}: value {value!r} is not valid in the scenario ({details})"
+                )
+                break
+        else:
+            if kind in ("int", "float"):
+                numeric[path] = tuple(candidate_values(spec))
+    if not problems:
+        problems = pair_problems(base_data, numeric)
+    return problems, parameters
+
+
+def section_problem(field: str, path: str, current: Any) -> str:
+    if isinstance(current, dict) and current:
+        example = f"{path}.{next(iter(current))}"
+        what = f"a section of {len(current)} fields"
+    elif isinstance(current, list) and current:
+        example = f"{path}[0]..."
+        what = f"a list of {len(current)} items"
+    else:
+        example, what = f"a field inside {path}", "a whole section"
+    return f"{field}: points at {what}, not at one value; vary one value, e.g. {example}"
+
+
+def kind_of_value(value: Any) -> str | None:
+    """A field's kind judged from its value in the base, when its annotation says nothing."""
+    for kind, types in (("bool", bool), ("int", int), ("float", float), ("text", str)):
+        if isinstance(value, types):
+            return kind
+    if isinstance(value, dict | list):
+        return "section"
+    return None
+
+
+def typed_spec(spec: Any, kind: str | None) -> tuple[str | None, Any]:
+    """(problem, spec with values in the field's type) for one parameter of a field of `kind`."""
+    if isinstance(spec, RealRange):
+        if kind == "float":
+            return None, spec
+        if kind == "int":
+            low, high = math.ceil(spec.low), math.floor(spec.high)
+            return (
+                f"a real range over an integer field would run fractional values; "
+                f"use {{type: int, low: {low}, high: {high}}}",
+                spec,
+            )
+        return (
+            f"a real range needs a number field, but this is {describe(kind)}; list the values",
+            spec,
+        )
+    if isinstance(spec, IntRange):
+        if kind in ("int", "float"):  # integers only: the results column stays integer
+            return None, spec
+        if kind == "date":
+            return (
+                "a date field can't be sampled from a range; list the dates "
+                "(e.g. [2026-01-01, 2026-03-01])",
+                spec,
+            )
+        return (
+            f"an int range needs a number field, but this is {describe(kind)}; list the values",
+            spec,
+        )
+    values = spec.values if isinstance(spec, Categorical) else spec
+    typed = []
+    for value in values:
+        problem, value = typed_value(value, kind)
+        if problem:
+            return problem, spec
+        typed.append(value)
+    repeated = sorted({repr(v) for v in typed if typed.count(v) > 1})
+    if repeated:
+        return (
+            f"value {repeated[0]} is listed more than once (each level is one design point)",
+            spec,
+        )
+    if isinstance(spec, Categorical):
+        return None, Categorical(type="categorical", values=tuple(typed))
+    return None, tuple(typed)
+
+
+def describe(kind: str | None) -> str:
+    return KIND_NAMES.get(kind, "a field of another type")
+
+
+def typed_value(value: Any, kind: str | None) -> tuple[str | None, Any]:
+    """(problem, value in the field's type): the value the run will set, strictly checked so
+    that no value is coerced by pydantic's lax mode and every column has a single type."""
+    got = f"got {short_repr(value)} ({value_type(value)})"
+    if kind == "bool":
+        return (
+            (None, value) if isinstance(value, bool) else (f"expected true or false, {got}", value)
+        )
+    if kind in ("int", "float"):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            hint = "; write numbers without quotes" if isinstance(value, str) else ""
+            return f"expected a number ({describe(kind)}), {got}{hint}", value
+        if not math.isfinite(value):
+            return f"expected a finite number, {got}", value
+        if kind == "float":
+            return None, float(value)
+        if isinstance(value, float) and not value.is_integer():
+            return f"expected a whole number ({describe(kind)}), {got}", value
+        return None, int(value)
+    if kind in ("text", "date"):
+        if isinstance(value, str):
+            return None, value
+        return f"expected text ({describe(kind)}), {got}", value
+    return None, value  # a field of no known kind: the scenario check below decides
+
+
+def value_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, str):
+        return "text"
+    return "a number" if isinstance(value, int | float) else type(value).__name__
+
+
+def candidate_values(spec: Any) -> list:
+    """The values of a parameter worth checking up front against the scenario: a range's two
+    ends, a numeric list's smallest and largest value (the schema's bounds are intervals), and
+    every distinct value of any other list."""
+    if isinstance(spec, RealRange | IntRange):
+        return [spec.low, spec.high]
+    values = list(spec.values if isinstance(spec, Categorical) else spec)
+    if values and all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+        return sorted({min(values), max(values)})
+    return list(dict.fromkeys(values))
+
+
+def scenario_problems(base_data: dict, overrides: dict[str, Any]) -> str:
+    """'; '-joined problems of the base scenario with `overrides` set (empty when valid)."""
+    data = base_data
+    for path, value in overrides.items():
+        data = set_path(data, path, value)
+    return "; ".join(validation_problems(data, Scenario))
+
+
+def pair_problems(base_data: dict, numeric: dict[str, tuple[Any, Any]]) -> list[str]:
+    """Extreme values that are valid one at a time but not together, e.g. `mou.strained_at`
+    high with `mou.suspended_at` low. The schema's cross-field checks compare fields of one
+    section, so each pair of numeric parameters in one section is tried at its four corners."""
+    problems = []
+    paths = list(numeric)
+    for i, first in enumerate(paths):
+        for second in paths[i + 1 :]:
+            if parent_path(first) != parent_path(second):
+                continue
+            for a in numeric[first]:
+                for b in numeric[second]:
+                    details = scenario_problems(base_data, {first: a, second: b})
+                    if details:
+                        problems.append(
+                            f"parameters.{first}: {first}={a!r} with {second}={b!r} is not "
+                            f"valid in the scenario ({details}); narrow one of the two"
+                        )
+                        break
+                else:
+                    continue
+                break
+    return problems
