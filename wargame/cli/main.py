@@ -17,6 +17,7 @@ from wargame.config.loader import (
     read_yaml,
     scenario_files,
 )
+from wargame.config.text import printable
 from wargame.engine.theatre import Theatre, TheatreError
 from wargame.experiments.cluster import ClusterError
 from wargame.experiments.errors import StoreError, SweepStoppedError
@@ -206,18 +207,19 @@ def validate(args: argparse.Namespace) -> int:
     """Check scenario and experiment files (an experiment is a file with `base_scenario`)."""
     files = scenario_files(args.paths)
     if not files:
-        print(f"validate: no YAML files found in {', '.join(args.paths)}", file=sys.stderr)
+        shown = ", ".join(printable(path) for path in args.paths)
+        print(f"validate: no YAML files found in {shown}", file=sys.stderr)
         return EXIT_BAD_INPUT
     failed = 0
     for path in files:
         try:
-            print(f"{path}: ok ({check_file(path)})")
+            print(f"{printable(path)}: ok ({printable(check_file(path))})")
         except ScenarioError as error:
             failed += 1
             print(str(error), file=sys.stderr)
         except TheatreError as error:
             failed += 1
-            print(f"{path}: {error}", file=sys.stderr)
+            print(f"{printable(path)}: {printable(error, 1_000)}", file=sys.stderr)
     print(f"{len(files) - failed} of {len(files)} files valid")
     return EXIT_BAD_INPUT if failed else 0
 
@@ -239,11 +241,13 @@ def check_file(path: Path) -> str:
 
 
 def is_experiment(path: Path) -> bool:
+    from wargame.config.loader import file_kind  # by its keys: base_scenario, parameters...
+
     try:
         data = read_yaml(path)
     except ScenarioError:
         return False  # let the scenario loader report it
-    return isinstance(data, dict) and "base_scenario" in data
+    return file_kind(data) == "experiment"
 
 
 def main(argv: list[str] | None = None) -> int:
