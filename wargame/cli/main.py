@@ -139,10 +139,13 @@ def start(plan, make_executor, engine: str, args: argparse.Namespace):
     from wargame.experiments.sweep import print_progress, run_sweep
 
     experiment = plan.loaded.experiment
+    points = len(plan.design)
+    checked = "" if plan.points_checked == points else f" (first {plan.points_checked:,} checked)"
     print(
-        f"sweep {experiment.name}: {len(plan.design)} points x {experiment.replicates} replicates = "
-        f"{plan.total_runs:,} runs of {experiment.rounds} rounds on {engine}, "
-        f"{plan.runs_per_task} runs a task; results in {plan.loaded.output}"
+        f"sweep {experiment.name}: {points:,} points{checked} x {experiment.replicates:,} "
+        f"replicates = {plan.total_runs:,} runs of {experiment.rounds} rounds on {engine}, "
+        f"{plan.runs_per_task} runs a task; results in {plan.loaded.output}",
+        flush=True,
     )
     report = run_sweep(
         plan, make_executor, fresh=args.fresh, progress=None if args.quiet else print_progress
@@ -152,11 +155,50 @@ def start(plan, make_executor, engine: str, args: argparse.Namespace):
     return report
 
 
+def sweep_outcome(report, output: Path) -> int:
+    """Say truly how the sweep ended: interrupted (130), nothing succeeded (1), or done (0,
+    with a warning when some runs failed)."""
+    from wargame.config.text import printable
+    from wargame.experiments.store import ResultStore
+
+    if report.interrupted:
+        stored = report.already_done + report.ran
+        print(
+            f"\ninterrupted: {stored:,} of {report.planned:,} runs are stored in {output}; run "
+            f"the same command again to run the other {report.planned - stored:,}",
+            file=sys.stderr,
+        )
+        return 130
+    stored, failed, commonest = ResultStore(output).failures()
+    print(
+        f"done: {report.ran:,} runs now ({report.failed:,} failed), {report.already_done:,} already "
+        f"stored, {report.seconds:.1f} s, {report.rate:.1f} runs/s"
+        + (f"; worker pool rebuilt {report.pool_rebuilds}x" if report.pool_rebuilds else "")
+    )
+    if not failed:
+        return 0
+    errors = "; ".join(f"{n:,} x {printable(error)[:300]}" for error, n in commonest)
+    where = f"the `error` column of {output / 'runs'}"
+    if failed == stored:
+        print(
+            f"sweep failed: none of the {stored:,} runs succeeded. Commonest errors: {errors}. "
+            f"Every run's error is in {where}.",
+            file=sys.stderr,
+        )
+        return 1
+    print(
+        f"warning: {failed:,} of {stored:,} runs failed and have no outcomes. "
+        f"Commonest errors: {errors}. Every run's error is in {where}.",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def sweep(args: argparse.Namespace) -> int:
     # Read and check the file before importing the runner (pandas, SciPy, Mesa): a bad file
     # is refused in about a second.
     loaded = load_experiment(args.experiment)
-    from wargame.experiments.store import ResultStore
+    from wargame.experiments.store import ResultStore, write_atomically
     from wargame.experiments.sweep import (
         InProcessExecutor,
         local_pool,
@@ -177,19 +219,16 @@ def sweep(args: argparse.Namespace) -> int:
             InProcessExecutor if plan.workers == 1 else (lambda: local_pool(plan.workers))
         )
         report = start(plan, make_executor, engine, args)
-    print(
-        f"done: {report.ran:,} runs now ({report.failed:,} failed), {report.already_done:,} already stored, "
-        f"{report.seconds:.1f} s, {report.rate:.1f} runs/s"
-        + (f"; worker pool rebuilt {report.pool_rebuilds}x" if report.pool_rebuilds else "")
-    )
-    if args.csv:
+    status = sweep_outcome(report, loaded.output)
+    if args.csv and status != 130:
         store = ResultStore(loaded.output)
-        store.read_runs().to_csv(loaded.output / "runs.csv", index=False)
-        series = store.read_timeseries()
-        if not series.empty:
-            series.to_csv(loaded.output / "timeseries.csv", index=False)
+        for name, frame in (("runs", store.read_runs()), ("timeseries", store.read_timeseries())):
+            if not frame.empty:
+                write_atomically(
+                    loaded.output / f"{name}.csv", lambda p, f=frame: f.to_csv(p, index=False)
+                )
         print(f"wrote {loaded.output / 'runs.csv'}")
-    return 0
+    return status
 
 
 def analyse(args: argparse.Namespace) -> int:

@@ -111,6 +111,31 @@ OUTCOMES = {
 }
 
 
+# The type of each outcome's value, for the sweep's results schema (any may be missing: a
+# failed run has none, and some are missing by meaning, e.g. mou_collapsed_round when it held).
+OUTCOME_TYPES: dict[str, type] = {
+    "mou_collapsed_round": int,
+    "truce_held": bool,
+    "mou_final": str,
+    "highest_rung": int,
+    "loop_in_order": bool,
+    "first_interdiction_round": int,
+    "first_centcom_strike_round": int,
+    "first_host_strike_round": int,
+    "host_damage": float,
+    "economic_loss_usd": float,
+    "casualties": int,
+    "force_majeure_days": float,
+    "leakers": int,
+    "interceptor_spend_usd": float,
+    "attacker_spend_usd": float,
+    "cost_exchange": float,
+    "us_strike_spend_usd": float,
+    "vessels_struck": int,
+    "transits": int,
+    "shipping_loss_usd": float,
+}
+
 def outcome_values(summary: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
     derived = {
         "truce_held": summary["mou_collapsed_round"] is None,

@@ -1,4 +1,4 @@
-"""A sweep's results folder: Parquet parts written atomically as runs finish, and a manifest.
+"""A sweep's results folder: Parquet parts of one explicit schema, written atomically, and a manifest.
 
     results/<name>/
       manifest.json        the experiment file, its fingerprint, package versions, git commit
@@ -6,9 +6,17 @@
       runs/part-*.parquet  one row per finished run (zstd)
       timeseries/part-*.parquet   optional per-round rows
 
-A part is written to a hidden temporary file and renamed into place, so a sweep killed at any
-moment leaves only whole parts. Restarting reads the run ids already stored and runs the rest;
-a folder that holds a different experiment is refused rather than mixed.
+Every kill leaves a folder that a rerun resumes, and a folder that plain `pd.read_parquet` reads
+correctly:
+
+- The folder appears whole: it is built (manifest, design, subfolders) under a hidden name beside
+  its final place and renamed into place. `--fresh` builds the new folder the same way and swaps.
+- A part is written to a hidden `.tmp` file and renamed. Parquet readers skip hidden files.
+- A runs part marks its runs done, so the timeseries part of the same stamp is completed hidden
+  (`.ready`) before the runs part appears and made visible after it: a visible timeseries row
+  always has its run. Opening the folder again finishes or removes what a kill interrupted.
+- Every part has the schema the runner passes in, so types never depend on which rows (or how
+  many) a part happened to hold.
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
 import subprocess
 import time
 import uuid
@@ -40,6 +49,14 @@ PACKAGES = (
     "distributed",
     "gulf-wargame",
 )
+MANIFEST = "manifest.json"
+DESIGN = "design.parquet"
+READY = ".ready"  # a complete timeseries part waiting for its runs part
+BUILDING = ".building-"  # a results folder under construction, beside its final place
+DISCARDED = ".discarded-"  # a results folder replaced by --fresh, being deleted
+# Test-only: seconds write_part sleeps between its timeseries and runs writes, so a kill test
+# can land in that window on purpose.
+SLOW_PART_ENV = "WARGAME_TEST_SLOW_PART_S"
 
 
 def package_versions() -> dict[str, str | None]:
@@ -77,19 +94,70 @@ def write_atomically(path: Path, write) -> None:
         temporary.unlink(missing_ok=True)
 
 
+def output_problem(folder: Path) -> str | None:
+    """Why `folder` cannot hold results (None when it can), found without creating anything
+    but a probe folder that is removed at once."""
+    if folder.is_symlink() and not folder.exists():
+        return f"{folder} is a broken symbolic link; expected a folder"
+    if folder.exists():
+        if not folder.is_dir():
+            kind = "a regular file" if folder.is_file() else "not a regular file or folder"
+            return f"{folder} exists and is {kind}; expected a folder for the results"
+        if not (folder / MANIFEST).exists() and any(folder.iterdir()):
+            return (
+                f"{folder} exists, is not empty and is not a results folder; expected a new or "
+                "empty folder, or one an earlier sweep wrote"
+            )
+        probe_in = folder
+    else:
+        probe_in = folder.parent
+        while not probe_in.exists() and probe_in != probe_in.parent:
+            probe_in = probe_in.parent
+        if not probe_in.is_dir():
+            return f"{probe_in} is a file, so {folder} cannot be created; expected a folder path"
+    try:
+        probe = probe_in / f".wargame-probe-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        probe.mkdir()
+        probe.rmdir()
+    except OSError as error:
+        return (
+            f"cannot create {folder}: {probe_in} is not writable ({error.strerror}); "
+            "expected a folder you can write to"
+        )
+    return None
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class ResultStore:
-    def __init__(self, folder: Path):
+    def __init__(
+        self,
+        folder: Path,
+        runs_schema: pa.Schema | None = None,
+        timeseries_schema: pa.Schema | None = None,
+    ):
         self.folder = folder
         self.runs_dir = folder / "runs"
         self.timeseries_dir = folder / "timeseries"
+        self.runs_schema = runs_schema
+        self.timeseries_schema = timeseries_schema
 
     # --- opening --------------------------------------------------------------------------
 
     def open(
         self, fingerprint: str, manifest: dict[str, Any], design: pd.DataFrame, fresh: bool
     ) -> set[str]:
-        """Create or reopen the folder; returns the run ids already stored."""
-        manifest_path = self.folder / "manifest.json"
+        """Create, replace (fresh) or reopen the folder; returns the run ids already stored."""
+        self._remove_stale_siblings()
+        manifest_path = self.folder / MANIFEST
         if manifest_path.exists():
             try:
                 existing = json.loads(manifest_path.read_text(encoding="utf-8"))
@@ -97,39 +165,88 @@ class ResultStore:
                 raise StoreError(
                     f"{manifest_path}: unreadable manifest ({error}); move the folder away"
                 ) from None
-            if existing.get("fingerprint") != fingerprint and not fresh:
+            if fresh:
+                self._create(fingerprint, manifest, design, replace=True)
+                return set()
+            if existing.get("fingerprint") != fingerprint:
                 raise StoreError(
                     f"{self.folder}: holds results of a different experiment (or a changed one); "
                     "choose another output folder, or pass --fresh to replace them"
                 )
-            if fresh:
-                self._clear()
-        elif self.folder.exists() and any(self.folder.iterdir()) and not fresh:
-            raise StoreError(f"{self.folder}: exists, is not empty and is not a results folder")
+            self._repair()
+            return self.stored_run_ids()
+        problem = output_problem(self.folder)
+        if problem:
+            raise StoreError(problem)
+        self._create(fingerprint, manifest, design, replace=False)
+        return set()
+
+    def _create(
+        self, fingerprint: str, manifest: dict[str, Any], design: pd.DataFrame, replace: bool
+    ) -> None:
+        """Build the whole folder under a hidden name beside it, then rename it into place
+        (onto nothing or an empty folder), so a kill leaves either nothing or a results folder."""
+        parent = self.folder.parent
+        building = parent / f".{self.folder.name}{BUILDING}{os.getpid()}-{uuid.uuid4().hex[:8]}"
         try:
-            self.runs_dir.mkdir(parents=True, exist_ok=True)
-            self.timeseries_dir.mkdir(exist_ok=True)
-        except OSError as error:
-            raise StoreError(
-                f"{self.folder}: cannot create the results folder ({error.strerror})"
-            ) from None
-        if not manifest_path.exists() or fresh:
-            write_atomically(
-                self.folder / "design.parquet", lambda p: design.to_parquet(p, index=False)
-            )
+            parent.mkdir(parents=True, exist_ok=True)
+            (building / "runs").mkdir(parents=True)
+            (building / "timeseries").mkdir()
+            design.to_parquet(building / DESIGN, index=False)
             manifest = {
                 **manifest,
                 "fingerprint": fingerprint,
                 "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             }
-            write_atomically(
-                manifest_path, lambda p: p.write_text(json.dumps(manifest, indent=2, default=str))
+            (building / MANIFEST).write_text(
+                json.dumps(manifest, indent=2, default=str), encoding="utf-8"
             )
-        return self.stored_run_ids()
+            if replace:
+                discarded = parent / f".{self.folder.name}{DISCARDED}{uuid.uuid4().hex[:8]}"
+                os.rename(self.folder, discarded)
+                os.rename(building, self.folder)
+                shutil.rmtree(discarded, ignore_errors=True)
+            else:
+                os.rename(building, self.folder)
+        except OSError as error:
+            shutil.rmtree(building, ignore_errors=True)
+            raise StoreError(
+                f"{self.folder}: cannot create the results folder ({error.strerror or error})"
+            ) from None
 
-    def _clear(self) -> None:
-        for folder in (self.runs_dir, self.timeseries_dir):
-            for part in folder.glob("*.parquet"):
+    def _remove_stale_siblings(self) -> None:
+        """Folders a killed sweep was building or discarding beside this one."""
+        parent = self.folder.parent
+        if not parent.is_dir():
+            return
+        for path in parent.glob(f".{self.folder.name}.*-*"):
+            tail = path.name.removeprefix(f".{self.folder.name}")
+            if tail.startswith(DISCARDED):
+                shutil.rmtree(path, ignore_errors=True)
+            elif tail.startswith(BUILDING):
+                pid = tail.removeprefix(BUILDING).split("-")[0]
+                if pid.isdigit() and not pid_alive(int(pid)):
+                    shutil.rmtree(path, ignore_errors=True)
+
+    def _repair(self) -> None:
+        """Finish or undo what a kill interrupted: temporary files go; a complete timeseries part
+        whose runs part exists is made visible; one without its runs part is removed."""
+        self.runs_dir.mkdir(exist_ok=True)
+        self.timeseries_dir.mkdir(exist_ok=True)
+        for folder in (self.folder, self.runs_dir, self.timeseries_dir):
+            for temporary in folder.glob(".*.tmp"):
+                temporary.unlink(missing_ok=True)
+        done = {p.name for p in self.runs_dir.glob("part-*.parquet")}
+        for ready in self.timeseries_dir.glob(f".part-*.parquet{READY}"):
+            name = ready.name.removeprefix(".").removesuffix(READY)
+            if name in done:
+                os.replace(ready, self.timeseries_dir / name)
+            else:
+                ready.unlink()
+        # A visible timeseries part without its runs part (a runs part deleted by hand, or a
+        # folder from before the ready step): its runs will run again, so its rows must go.
+        for part in self.timeseries_dir.glob("part-*.parquet"):
+            if part.name not in done:
                 part.unlink()
 
     def stored_run_ids(self) -> set[str]:
@@ -141,20 +258,25 @@ class ResultStore:
     # --- writing --------------------------------------------------------------------------
 
     def write_part(self, rows: list[dict[str, Any]], timeseries: list[dict[str, Any]]) -> None:
-        """Timeseries first: a runs row is the mark that a run is done, so it is written last."""
-        stamp = f"{time.time_ns():020d}-{uuid.uuid4().hex[:8]}"
+        """Timeseries completed hidden, then the runs part (the mark that its runs are done),
+        then the timeseries made visible: no reader ever sees a timeseries row without its run."""
+        if not rows:
+            return
+        name = f"part-{time.time_ns():020d}-{uuid.uuid4().hex[:8]}.parquet"
+        ready = None
         if timeseries:
-            table = pa.Table.from_pylist(timeseries)
-            write_atomically(
-                self.timeseries_dir / f"part-{stamp}.parquet",
-                lambda p: pq.write_table(table, p, compression="zstd"),
-            )
-        if rows:
-            table = pa.Table.from_pylist(rows)
-            write_atomically(
-                self.runs_dir / f"part-{stamp}.parquet",
-                lambda p: pq.write_table(table, p, compression="zstd"),
-            )
+            ready = self.timeseries_dir / f".{name}{READY}"
+            write_atomically(ready, lambda p: self._write(timeseries, self.timeseries_schema, p))
+            if os.environ.get(SLOW_PART_ENV):
+                time.sleep(float(os.environ[SLOW_PART_ENV]))
+        write_atomically(self.runs_dir / name, lambda p: self._write(rows, self.runs_schema, p))
+        if ready is not None:
+            os.replace(ready, self.timeseries_dir / name)
+
+    @staticmethod
+    def _write(rows: list[dict[str, Any]], schema: pa.Schema | None, path: Path) -> None:
+        table = pa.Table.from_pylist(rows, schema=schema)
+        pq.write_table(table, path, compression="zstd")
 
     # --- reading --------------------------------------------------------------------------
 
@@ -164,15 +286,31 @@ class ResultStore:
     def read_timeseries(self) -> pd.DataFrame:
         return read_parts(self.timeseries_dir)
 
+    def failures(self) -> tuple[int, int, list[tuple[str, int]]]:
+        """(runs stored, runs failed, the commonest errors with their counts)."""
+        parts = sorted(self.runs_dir.glob("part-*.parquet"))
+        if not parts:
+            return 0, 0, []
+        table = pa.concat_tables(
+            [pq.read_table(p, columns=["run_id", "status", "error"]) for p in parts]
+        )
+        frame = table.to_pandas().drop_duplicates(subset=["run_id"])
+        failed = frame.loc[frame["status"] != "ok", "error"].fillna("unknown error")
+        return len(frame), len(failed), list(failed.value_counts().head(3).items())
+
 
 def read_parts(folder: Path) -> pd.DataFrame:
+    """All parts as one frame, in a stable order. Read as one Arrow table so every column has
+    one dtype whatever the parts held; booleans with gaps (a failed run) stay booleans."""
     parts = sorted(folder.glob("part-*.parquet"))
     if not parts:
         return pd.DataFrame()
-    frame = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
+    # Folders from before the one-schema rule may differ part to part: promote those.
+    table = pa.concat_tables([pq.read_table(p) for p in parts], promote_options="permissive")
+    frame = table.to_pandas(types_mapper={pa.bool_(): pd.BooleanDtype()}.get)
     if "round" in frame.columns:
         frame = frame.drop_duplicates(subset=["run_id", "round"], keep="first")
         return frame.sort_values(["run_id", "round"], kind="stable").reset_index(drop=True)
-    # A run redone after a crash between two writes keeps its first row only.
+    # A run stored twice (never expected) keeps its first row only.
     frame = frame.drop_duplicates(subset=["run_id"], keep="first")
     return frame.sort_values(["point", "replicate"], kind="stable").reset_index(drop=True)

@@ -15,6 +15,7 @@ import multiprocessing
 import os
 import sys
 import time
+import typing
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -22,20 +23,36 @@ from dataclasses import dataclass, field
 from itertools import islice
 
 import pandas as pd
+import pyarrow as pa
+from pydantic import ValidationError
 
-from wargame.config.loader import LoadedExperiment, ScenarioError, candidate_values
-from wargame.config.overrides import set_path
+from wargame.config.loader import (
+    LoadedExperiment,
+    ScenarioError,
+    candidate_values,
+    describe_validation_error,
+)
+from wargame.config.overrides import apply_overrides, get_path, set_path
 from wargame.config.schema import Scenario
 from wargame.engine.metrics import MODEL_REPORTERS
 from wargame.engine.theatre import Theatre, TheatreError
-from wargame.experiments.design import RunSpec, design_table, iter_runs
+from wargame.experiments.design import RunSpec, design_table, iter_runs, plain
 from wargame.experiments.errors import SweepStoppedError
-from wargame.experiments.single_run import OUTCOMES
-from wargame.experiments.store import ResultStore, git_commit, package_versions
-from wargame.experiments.worker import Task, TaskResult, run_row, run_task
+from wargame.experiments.single_run import OUTCOME_TYPES, OUTCOMES
+from wargame.experiments.store import ResultStore, git_commit, output_problem, package_versions
+from wargame.experiments.worker import Task, TaskResult, ignore_interrupts, run_row, run_task
 
 TASK_ROUNDS = 2000  # rounds of model time a task aims for when runs_per_task is not set
 PART_SECONDS = 10.0  # a part closes after this long even if it holds fewer rows than asked
+# Every design point is validated as a whole scenario before the first run, up to this many
+# points (~0.3 ms each on a 2-core laptop, so at most ~7 s); bigger designs check their first
+# POINT_CHECK_LIMIT points. Joint geography (theatres, ~5 ms each) is built for at most
+# THEATRE_CHECK_LIMIT distinct combinations.
+POINT_CHECK_LIMIT = 20_000
+THEATRE_CHECK_LIMIT = 500
+# Scenario sections the theatre (routes over sea lanes, weapon reach) is built from.
+GEOGRAPHY = ("nodes", "edges", "weapons", "shipping", "actors.irgc.anti_ship_weapon")
+ARROW_TYPES = {bool: pa.bool_(), int: pa.int64(), float: pa.float64(), str: pa.string()}
 
 
 @dataclass
@@ -48,6 +65,7 @@ class SweepReport:
     seconds: float = 0.0
     lost_tasks: int = 0
     output: str = ""
+    interrupted: bool = False
 
     @property
     def rate(self) -> float:
@@ -64,6 +82,9 @@ class Plan:
     max_in_flight: int
     workers: int
     base_key: int = field(default=0)
+    runs_schema: pa.Schema | None = None
+    timeseries_schema: pa.Schema | None = None
+    points_checked: int = 0
 
 
 class InProcessExecutor(Executor):
@@ -120,11 +141,140 @@ def check_theatres(loaded: LoadedExperiment) -> None:
         raise ScenarioError(str(loaded.path), problems)
 
 
+def check_output(loaded: LoadedExperiment) -> None:
+    """The results folder must be creatable (or resumable) before anything runs."""
+    problem = output_problem(loaded.output)
+    if problem:
+        raise ScenarioError(
+            str(loaded.path),
+            [f"output: {loaded.experiment.output!r} (relative to this file): {problem}"],
+        )
+
+
+def parameter_types(loaded: LoadedExperiment) -> dict[str, type]:
+    """Each parameter's value type: its scenario field's (the base value's type), or, where the
+    base leaves the field empty, the type of the values the experiment gives."""
+    types = {}
+    for name, spec in loaded.experiment.parameters.items():
+        base = get_path(loaded.base_data, name)
+        kind = type(base) if base is not None else type(candidate_values(spec)[0])
+        if kind not in ARROW_TYPES:
+            raise ScenarioError(
+                str(loaded.path),
+                [
+                    f"parameters.{name}: the scenario field holds a {kind.__name__}; a sweep "
+                    "varies single values (a number, a true/false or a text)"
+                ],
+            )
+        types[name] = kind
+    return types
+
+
+def fits(value, kind: type) -> bool:
+    """Can the value be stored in a column of this type without changing it?"""
+    if isinstance(value, bool) or kind is bool:
+        return isinstance(value, bool) and kind is bool
+    if kind is float:
+        return isinstance(value, int | float)
+    if kind is int:
+        return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+    return isinstance(value, kind)
+
+
+def check_parameter_types(loaded: LoadedExperiment, design: pd.DataFrame, types: dict) -> None:
+    problems = []
+    for name, kind in types.items():
+        bad = next((v for v in map(plain, design[name].unique()) if not fits(v, kind)), None)
+        if bad is not None:
+            problems.append(
+                f"parameters.{name}: value {bad!r} is a {type(bad).__name__}, but the scenario "
+                f"field is a {kind.__name__}; expected {kind.__name__} values"
+            )
+    if problems:
+        raise ScenarioError(str(loaded.path), problems)
+
+
+def check_points(loaded: LoadedExperiment, design: pd.DataFrame) -> int:
+    """Validate each design point as a whole scenario, so values that are fine alone but break a
+    rule together (mou.strained_at above mou.suspended_at) are refused before any run.
+    Returns how many points were checked."""
+    names = [c for c in design.columns if c != "point"]
+    geography = [n for n in names if n.startswith(GEOGRAPHY)]
+    theatres: set[tuple] = set()
+    checked = design.head(POINT_CHECK_LIMIT)
+    for row in checked.itertuples(index=False):
+        values = {name: plain(v) for name, v in zip(names, row[1:], strict=True)}
+        try:
+            scenario = Scenario.model_validate(apply_overrides(loaded.base_data, values))
+            key = tuple(values[n] for n in geography)
+            if geography and key not in theatres and len(theatres) < THEATRE_CHECK_LIMIT:
+                theatres.add(key)
+                Theatre(scenario)
+        except ValidationError as error:
+            reason = "; ".join(describe_validation_error(error))
+        except TheatreError as error:
+            reason = str(error)
+        else:
+            continue
+        raise ScenarioError(
+            str(loaded.path),
+            [
+                f"parameters: design point {row[0]} ({point_text(values)}) is not a valid "
+                f"scenario: {reason}; expected values that are valid together"
+            ],
+        )
+    return len(checked)
+
+
+def point_text(values: dict) -> str:
+    return ", ".join(f"{name}={value!r}" for name, value in values.items())
+
+
+def result_schemas(
+    loaded: LoadedExperiment, types: dict[str, type]
+) -> tuple[pa.Schema, pa.Schema | None]:
+    """The one schema of every runs part and every timeseries part, from the experiment."""
+    experiment = loaded.experiment
+    runs = pa.schema(
+        [
+            ("run_id", pa.string()),
+            ("point", pa.int64()),
+            ("replicate", pa.int64()),
+            ("seed", pa.int64()),
+            *((f"param:{name}", ARROW_TYPES[kind]) for name, kind in types.items()),
+            *((name, ARROW_TYPES[OUTCOME_TYPES[name]]) for name in experiment.outcomes),
+            ("status", pa.string()),
+            ("error", pa.string()),
+            ("duration_s", pa.float64()),
+        ]
+    )
+    if experiment.timeseries is None:
+        return runs, None
+    series = pa.schema(
+        [
+            ("run_id", pa.string()),
+            ("round", pa.int64()),
+            *((name, ARROW_TYPES[metric_type(name)]) for name in experiment.timeseries.metrics),
+        ]
+    )
+    return runs, series
+
+
+def metric_type(name: str) -> type:
+    """A per-round metric's type, as its reporter declares it."""
+    return typing.get_type_hints(MODEL_REPORTERS[name])["return"]
+
+
 def plan_sweep(loaded: LoadedExperiment, workers: int | None = None) -> Plan:
     check_outcomes(loaded)
+    check_output(loaded)
     check_theatres(loaded)
     experiment = loaded.experiment
+    types = parameter_types(loaded)
     table = design_table(experiment)
+    check_parameter_types(loaded, table, types)
+    points_checked = check_points(loaded, table)
+    runs_schema, timeseries_schema = result_schemas(loaded, types)
     total = len(table) * experiment.replicates
     execution = experiment.execution
     workers = workers if workers is not None else execution.workers
@@ -151,6 +301,9 @@ def plan_sweep(loaded: LoadedExperiment, workers: int | None = None) -> Plan:
         max_in_flight,
         workers,
         base_key=int(fingerprint, 16),
+        runs_schema=runs_schema,
+        timeseries_schema=timeseries_schema,
+        points_checked=points_checked,
     )
 
 
@@ -158,7 +311,9 @@ def local_pool(workers: int) -> ProcessPoolExecutor:
     """Warm workers: forked from a server that has already imported the engine."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["wargame.experiments.worker"])
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=ignore_interrupts
+    )
 
 
 def tasks_of(plan: Plan, runs: Iterator[RunSpec]) -> Iterator[Task]:
@@ -183,7 +338,7 @@ def run_sweep(
     progress: Callable[[SweepReport], None] | None = None,
 ) -> SweepReport:
     loaded = plan.loaded
-    store = ResultStore(loaded.output)
+    store = ResultStore(loaded.output, plan.runs_schema, plan.timeseries_schema)
     manifest = {
         "experiment_file": str(loaded.path),
         "experiment_text": loaded.text,
@@ -263,6 +418,11 @@ def run_sweep(
             report.seconds = time.perf_counter() - started
             if progress:
                 progress(report)
+    except KeyboardInterrupt:
+        # Stop the workers first (their runs are lost, and redone on resume), then store
+        # what finished: Ctrl-C answers in well under a second.
+        report.interrupted = True
+        stop_executor(executor, kill=True)
     finally:
         flush(force=True)
         report.seconds = time.perf_counter() - started
@@ -270,8 +430,12 @@ def run_sweep(
     return report
 
 
-def stop_executor(executor: Executor) -> None:
-    """Stop without waiting; cancel what has not started where the executor supports it."""
+def stop_executor(executor: Executor, kill: bool = False) -> None:
+    """Stop without waiting; cancel what has not started where the executor supports it.
+    `kill` also ends a local pool's busy workers instead of letting their tasks finish."""
+    if kill:
+        for process in list((getattr(executor, "_processes", None) or {}).values()):
+            process.kill()
     try:
         executor.shutdown(wait=False, cancel_futures=True)
     except TypeError:  # Dask's ClientExecutor has no cancel_futures
@@ -313,9 +477,17 @@ def print_progress(report: SweepReport, stream=sys.stderr) -> None:
     total = report.planned - report.already_done
     left = max(0, total - report.ran)
     eta = left / report.rate if report.rate else float("inf")
-    eta_text = "-" if eta == float("inf") else time.strftime("%H:%M:%S", time.gmtime(eta))
+    eta_text = "-" if eta == float("inf") else duration_text(eta)
     stream.write(
         f"\r  runs {report.ran:,}/{total:,} done, {report.failed:,} failed, "
         f"{report.rate:,.1f} runs/s, ETA {eta_text}   "
     )
     stream.flush()
+
+
+def duration_text(seconds: float) -> str:
+    """`04:12:00`, or `3 d 04:12:00` once it is days (never wrapping at 24 h)."""
+    days, rest = divmod(round(seconds), 86_400)
+    hours, rest = divmod(rest, 3600)
+    clock = f"{hours:02d}:{rest // 60:02d}:{rest % 60:02d}"
+    return f"{days:,} d {clock}" if days else clock

@@ -7,6 +7,7 @@ raises becomes a row with its error; only a dead worker loses a task, and the ru
 
 from __future__ import annotations
 
+import signal
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -37,6 +38,12 @@ class Task:
 class TaskResult:
     rows: list[dict[str, Any]]
     timeseries: list[dict[str, Any]] = field(default_factory=list)
+
+
+def ignore_interrupts() -> None:
+    """A pool worker's initializer: Ctrl-C is for the runner, which stops the workers itself
+    (a worker that caught it would hand a KeyboardInterrupt back as a task's result)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def scenario_for(task: Task, parameters: dict[str, Any]) -> Scenario:
