@@ -5,31 +5,62 @@ start together once per module and the tests read their results.
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import re
+import signal
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from wargame.cli.main import build_parser, main
+
 REPO = Path(__file__).resolve().parents[1]
 RUN = str(REPO / "run.py")
+DEFAULT_SCENARIO = REPO / "configs" / "scenarios" / "gulf_2026.yaml"
 TIMEOUT = 180
 
-HEADER_COLUMNS = ("rnd", "date", "rung", "MOU", "channel", "BM", "UAV", "leak", "CX")
+# The right-hand numeric columns of the table, in order (the left ones hold text with spaces).
+NUMERIC_COLUMNS = (
+    "transits",
+    "struck",
+    "fired",
+    "iBM",
+    "iCM",
+    "iUAV",
+    "iAShM",
+    "leaked",
+    "failed",
+    "CX",
+)
+INTERCEPTION_COLUMNS = {"iBM": "ballistic", "iCM": "cruise", "iUAV": "drone", "iAShM": "anti_ship"}
+HEADER_COLUMNS = ("rnd", "date", "rung", "MOU", "channel", "IRGC", "CENTCOM", *NUMERIC_COLUMNS)
+KIND_LABELS = {
+    "ballistic": "ballistic",
+    "cruise": "cruise",
+    "drone": "drone",
+    "anti-ship": "anti_ship",
+}
+THREAT_LINE = re.compile(
+    r"^\s+([a-z-]+):\s+(\d+) launched = (\d+) intercepted \+ (\d+) leaked \+ (\d+) failed in flight"
+)
 SUMMARY_LABELS = (
     "MOU:",
     "highest rung:",
     "phase sequence:",
-    "interceptions:",
+    "leakers:",
     "interceptor spend:",
     "attacker spend:",
     "host tolerance:",
     "force majeure days:",
     "casualties:",
+    "shipping:",
 )
 METRIC_COLUMNS = (
     "round",
@@ -40,7 +71,10 @@ METRIC_COLUMNS = (
     "transits",
     "intercepted_ballistic",
     "intercepted_drone",
+    "launched",
     "leakers",
+    "failed_in_flight",
+    "vessels_struck",
     "cost_exchange",
 )
 EVENT_KEYS = {"round", "actor", "action", "target", "outcome", "sentence", "breakdown"}
@@ -56,19 +90,37 @@ class Ran:
     out: Path | None
 
 
+def forced_salvos(folder: Path) -> Path:
+    """The baseline with IRGC salvos on host states scripted every third round: threats are
+    launched, intercepted, leak and fail in flight whatever the seed's stream does."""
+    injects = "".join(
+        f"  - {{round: {r}, kind: action, actor: irgc, action: salvo_hosts}}\n"
+        for r in range(3, 40, 3)
+    )
+    path = folder / "forced_salvos.yaml"
+    path.write_text(
+        f"extends: {json.dumps(str(DEFAULT_SCENARIO))}\nname: forced salvos\ninjects:\n{injects}",
+        encoding="utf-8",
+    )
+    return path
+
+
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory) -> dict[str, Ran]:
     """Every CLI invocation the tests need, started in parallel."""
     base = tmp_path_factory.mktemp("cli")
+    forced = str(forced_salvos(base))
     plans: dict[str, tuple[list[str], Path | None]] = {
         "seed3": (["simulate", "--rounds", "12", "--seed", "3"], base / "seed3"),
         "seed3_again": (["simulate", "--rounds", "12", "--seed", "3"], base / "seed3_again"),
-        # Seed 1 escalates to host-state salvos within 40 rounds (non-zero summary numbers);
-        # the same run checks --format csv and --quiet.
+        # Scripted salvos give non-zero threat and spend numbers by construction; the same
+        # run checks --format csv and --quiet.
         "seed1_csv_quiet": (
-            ["simulate", "--rounds", "40", "--seed", "1", "--format", "csv", "--quiet"],
+            ["simulate", "--scenario", forced, "--rounds", "40", "--seed", "1"]
+            + ["--format", "csv", "--quiet"],
             base / "seed1",
         ),
+        "seed4": (["simulate", "--rounds", "12", "--seed", "4", "--quiet"], base / "seed4"),
         "validate": (["validate", "configs/"], None),
     }
     procs = {}
@@ -99,6 +151,28 @@ def ok(run: Ran) -> Ran:
 
 def table_rows(stdout: str) -> list[re.Match]:
     return [m for line in stdout.splitlines() if (m := ROW.match(line))]
+
+
+def table_numbers(stdout: str) -> list[dict[str, float]]:
+    """The numeric columns of every table row, by header name."""
+    header = next(line for line in stdout.splitlines() if line.split()[:1] == ["rnd"])
+    assert tuple(header.split()[-len(NUMERIC_COLUMNS) :]) == NUMERIC_COLUMNS, header
+    return [
+        dict(
+            zip(NUMERIC_COLUMNS, map(float, m.string.split()[-len(NUMERIC_COLUMNS) :]), strict=True)
+        )
+        for m in table_rows(stdout)
+    ]
+
+
+def threat_lines(stdout: str) -> dict[str, tuple[int, int, int, int]]:
+    """Summary threat lines: kind -> (launched, intercepted, leaked, failed in flight)."""
+    found = {}
+    for line in stdout.splitlines():
+        if match := THREAT_LINE.match(line):
+            found[KIND_LABELS[match.group(1)]] = tuple(int(g) for g in match.groups()[1:])
+    assert set(found) == set(KIND_LABELS.values()), f"threat lines missing:\n{stdout}"
+    return found
 
 
 def summary_lines(stdout: str) -> dict[str, str]:
@@ -159,14 +233,14 @@ def test_summary_numbers_equal_summary_json(runs, name):
     sequence = lines["phase sequence:"]
     assert sequence == (" -> ".join(summary["phase_sequence"]) or "none")
 
-    pairs = dict(
-        (kind, (int(a), int(b)))
-        for kind, a, b in re.findall(r"(BM|CM|UAV|AShM) (\d+)/(\d+)", lines["interceptions:"])
-    )
-    short = {"BM": "ballistic", "CM": "cruise", "UAV": "drone", "AShM": "anti_ship"}
-    assert set(pairs) == set(short)
-    for label, kind in short.items():
-        assert pairs[label] == (summary["intercepted"][kind], summary["launched"][kind])
+    for kind, printed in threat_lines(run.stdout).items():
+        assert printed == (
+            summary["launched"][kind],
+            summary["intercepted"][kind],
+            summary["leaked"][kind],
+            summary["failed_in_flight"][kind],
+        ), kind
+    assert lines["leakers:"].split()[0] == str(summary["leakers"])
 
     for label, key in (
         ("interceptor spend:", "interceptor_spend_usd"),
@@ -189,9 +263,9 @@ def test_summary_numbers_equal_summary_json(runs, name):
     assert int(lines["casualties:"]) == summary["casualties"]
 
 
-def test_escalating_seed_shows_non_zero_spend(runs):
-    # Guards the comparison above from passing on all-zero summaries only (seed 1 reaches
-    # host-state salvos within its 40 rounds).
+def test_scripted_salvos_show_non_zero_spend(runs):
+    # Guards the comparison above from passing on all-zero summaries only (the scenario
+    # scripts a salvo on host states every third round).
     summary = json.loads((ok(runs["seed1_csv_quiet"]).out / "summary.json").read_text())
     assert summary["interceptor_spend_usd"] > 0 and summary["attacker_spend_usd"] > 0
     assert sum(summary["launched"].values()) > 0
@@ -214,8 +288,9 @@ def test_out_writes_parquet_metrics_events_and_summary(runs):
     assert metrics["round"].tolist() == list(range(1, 13))
     assert metrics["date"].iloc[0] == "2026-04-01" and metrics["date"].iloc[-1] == "2026-04-12"
     # The printed table shows the same transits as the file.
-    printed = [int(line.split()[-7]) for line in run.stdout.splitlines() if ROW.match(line)]
-    assert printed == metrics["transits"].tolist()
+    printed = table_numbers(run.stdout)
+    assert [row["transits"] for row in printed] == metrics["transits"].tolist()
+    assert [row["struck"] for row in printed] == metrics["vessels_struck"].tolist()
 
     lines = (run.out / "events.jsonl").read_text().splitlines()
     assert lines, "no events logged in 12 rounds"
@@ -267,12 +342,13 @@ def test_same_seed_gives_identical_stdout_and_files(runs):
 
 
 def test_different_seed_gives_different_output(runs):
-    seed3, seed1 = ok(runs["seed3"]), ok(runs["seed1_csv_quiet"])
-    assert summary_lines(seed3.stdout) != summary_lines(seed1.stdout)
+    # ~100 Poisson arrivals a day: twelve equal days in two streams would take a broken seed.
+    seed3, seed4 = ok(runs["seed3"]), ok(runs["seed4"])
     metrics3 = pd.read_parquet(seed3.out / "metrics.parquet")
-    metrics1 = pd.read_csv(seed1.out / "metrics.csv")
-    assert metrics3["transits"].tolist() != metrics1["transits"].tolist()[:12]  # same 12 days
-    assert (seed3.out / "events.jsonl").read_bytes() != (seed1.out / "events.jsonl").read_bytes()
+    metrics4 = pd.read_parquet(seed4.out / "metrics.parquet")
+    assert metrics3["transits"].tolist() != metrics4["transits"].tolist()
+    assert summary_lines(seed3.stdout)["shipping:"] != summary_lines(seed4.stdout)["shipping:"]
+    assert (seed3.out / "events.jsonl").read_bytes() != (seed4.out / "events.jsonl").read_bytes()
 
 
 # --- validate --------------------------------------------------------------------------------
@@ -303,3 +379,298 @@ def test_readme_documents_the_commands():
         assert command in text, f"README.md does not document `{command}`"
     for option in ("--seed", "--rounds", "--out"):
         assert option in text, f"README.md does not mention {option}"
+
+
+# --- simulate: the numbers add up ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3, 4])
+def test_launched_is_intercepted_plus_leaked_plus_failed_in_table_and_summary(
+    tmp_path, capsys, seed
+):
+    scenario = forced_salvos(tmp_path)
+    assert (
+        main(["simulate", "--scenario", str(scenario), "--rounds", "40", "--seed", str(seed)]) == 0
+    )
+    stdout = capsys.readouterr().out
+    rows = table_numbers(stdout)
+    assert len(rows) == 40
+    for row in rows:
+        intercepted = sum(row[column] for column in INTERCEPTION_COLUMNS)
+        assert row["fired"] == intercepted + row["leaked"] + row["failed"], row
+    threats = threat_lines(stdout)
+    for kind, (launched, intercepted, leaked, failed) in threats.items():
+        assert launched == intercepted + leaked + failed, (kind, threats[kind])
+    # The table's column totals are the summary's totals.
+    total = {column: sum(row[column] for row in rows) for column in NUMERIC_COLUMNS}
+    assert total["fired"] == sum(t[0] for t in threats.values())
+    for column, kind in INTERCEPTION_COLUMNS.items():
+        assert total[column] == threats[kind][1], column
+    assert total["leaked"] == sum(t[2] for t in threats.values())
+    assert total["failed"] == sum(t[3] for t in threats.values())
+    lines = summary_lines(stdout)
+    assert total["leaked"] == int(lines["leakers:"].split()[0])
+    shipping = re.match(r"(\d+) transits, (\d+) vessels struck", lines["shipping:"])
+    assert (total["transits"], total["struck"]) == tuple(map(int, shipping.groups()))
+    # Thirteen scripted salvos of dozens of threats: some leak and some fail in flight, so the
+    # identity above is not met by zeros alone.
+    assert total["fired"] > 0 and total["leaked"] > 0 and total["failed"] > 0
+
+
+def test_summary_escapes_control_characters_in_the_scenario_name():
+    from wargame.cli.report import summary_text
+
+    summary = json.loads(
+        json.dumps(
+            {
+                "seed": 0,
+                "rounds": 1,
+                "mou_collapsed_round": None,
+                "mou_final": "IN_FORCE",
+                "highest_rung": 0,
+                "highest_rung_name": "truce holding",
+                "phase_sequence": [],
+                **{
+                    key: dict.fromkeys(KIND_LABELS.values(), 0)
+                    for key in ("launched", "intercepted", "leaked", "failed_in_flight")
+                },
+                "interception_rate": dict.fromkeys(KIND_LABELS.values()),
+                "leakers": 0,
+                "interceptor_spend_usd": 0.0,
+                "attacker_spend_usd": 0.0,
+                "cost_exchange": None,
+                "us_strike_spend_usd": 0.0,
+                "host_damage": 0.0,
+                "economic_loss_usd": 0.0,
+                "host_tolerance": {},
+                "hosts_restricting": [],
+                "force_majeure_days": 0.0,
+                "casualties": 0,
+                "transits": 0,
+                "vessels_struck": 0,
+                "shipping_loss_usd": 0.0,
+            }
+        )
+    )
+    text = summary_text(summary, "evil\x1b[2J\u202ename\n" + "x" * 5000)
+    assert "\x1b" not in text and "\u202e" not in text
+    assert "evil\\x1b[2J\\u202ename\\x0a" in text
+    assert len(text.splitlines()[0]) < 400
+
+
+# --- --help and the README -------------------------------------------------------------------
+
+
+def subcommands() -> dict[str, argparse.ArgumentParser]:
+    parser = build_parser()
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(action.choices)
+
+
+@pytest.mark.parametrize("command", sorted(subcommands()))
+def test_help_shows_every_default(command):
+    sub = subcommands()[command]
+    text = " ".join(sub.format_help().split())
+    for action in sub._actions:
+        if action.default in (None, argparse.SUPPRESS) or action.default is False:
+            continue
+        shown = f"(default: {action.default})" in text
+        explained = "default" in (action.help or "")
+        assert shown or explained, f"{command} {action.option_strings}: default not in --help"
+    if command == "simulate":
+        for expected in ("(default: 0)", "(default: parquet)", "configs/scenarios/gulf_2026.yaml"):
+            assert expected in text, expected
+
+
+def test_readme_quick_start_seed_is_the_default_or_says_so():
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    quick_start = text.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    command = next(line for line in quick_start.splitlines() if "run.py simulate" in line)
+    default = subcommands()["simulate"].get_default("seed")
+    seed = re.search(r"--seed (\d+)", command)
+    played = int(seed.group(1)) if seed else default
+    assert f"seed {played}" in quick_start, "the quick start should name the seed it plays"
+    if played != default:
+        assert f"default seed is {default}" in quick_start
+
+
+# --- output paths ----------------------------------------------------------------------------
+
+
+def bad_out_cases(base: Path) -> dict[str, tuple[str, str]]:
+    """name -> (--out value, text the message must contain)."""
+    (base / "a_file").write_text("not a folder")
+    (base / "foreign").mkdir()
+    (base / "foreign" / "notes.txt").write_text("mine")
+    cases = {
+        "empty": ("", "empty"),
+        "dev_null": ("/dev/null", "/dev/null: exists and is not a folder"),
+        "existing_file": (str(base / "a_file"), "exists and is not a folder"),
+        "parent_is_a_file": (str(base / "a_file" / "sub"), "is a file, not a folder"),
+        "under_proc": ("/proc/no_such_dir/out", "/proc/no_such_dir/out: cannot write there"),
+        "under_sys": ("/sys/wargame_out", "cannot write there"),
+        "foreign_files": (str(base / "foreign"), "notes.txt"),
+        "control_characters": (str(base / "a_file" / "x\x1b[2Jy"), "x\\x1b[2Jy"),
+    }
+    if os.geteuid() != 0:  # root writes through permission bits
+        (base / "read_only").mkdir(mode=0o555)
+        cases["read_only_parent"] = (str(base / "read_only" / "out"), "cannot write there")
+    return cases
+
+
+def test_unusable_out_paths_exit_2_before_the_run(tmp_path):
+    cases = bad_out_cases(tmp_path)
+    procs = {
+        name: subprocess.Popen(
+            [sys.executable, RUN, "simulate", "--rounds", "30", "--out", out],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name, (out, _) in cases.items()
+    }
+    for name, proc in procs.items():
+        started = time.monotonic()
+        stdout, stderr = proc.communicate(timeout=TIMEOUT)
+        expected = cases[name][1]
+        assert proc.returncode == 2, f"{name}: exit {proc.returncode}\n{stderr}"
+        assert "Traceback" not in stderr, f"{name}:\n{stderr}"
+        assert expected in stderr, f"{name}: {expected!r} not in {stderr!r}"
+        assert "\x1b" not in stderr
+        assert "Summary" not in stdout, f"{name}: refused only after the run"
+        assert time.monotonic() - started < 30
+    assert (tmp_path / "foreign").exists() and not (tmp_path / "read_only" / "out").exists()
+    assert sorted(p.name for p in (tmp_path / "foreign").iterdir()) == ["notes.txt"]
+
+
+def folder_names(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+@pytest.mark.parametrize(("first", "second"), [("csv", "parquet"), ("parquet", "csv")])
+def test_rewriting_a_folder_in_another_format_leaves_only_the_new_run(
+    tmp_path, capsys, first, second
+):
+    out = tmp_path / "run"
+    (out / ".writing-killed").mkdir(parents=True)  # left by a write that was SIGKILLed
+    (out / ".writing-killed" / "metrics.csv").write_text("half")
+    args = ["simulate", "--rounds", "3", "--quiet", "--out", str(out)]
+    assert main([*args, "--seed", "1", "--format", first]) == 0
+    assert folder_names(out) == sorted(["events.jsonl", "summary.json", f"metrics.{first}"])
+    assert main([*args, "--seed", "2", "--format", second]) == 0
+    capsys.readouterr()
+    assert folder_names(out) == sorted(["events.jsonl", "summary.json", f"metrics.{second}"])
+    assert json.loads((out / "summary.json").read_text())["seed"] == 2
+
+
+def test_a_move_cut_short_leaves_no_summary_beside_other_files(tmp_path, capsys, monkeypatch):
+    from wargame.experiments import outputs
+
+    out = tmp_path / "run"
+    args = ["simulate", "--rounds", "3", "--quiet", "--out", str(out)]
+    assert main([*args, "--seed", "1"]) == 0
+    moves = []
+    real_replace = os.replace
+
+    def failing_second_move(source, target):
+        moves.append(Path(target).name)
+        if len(moves) == 2:
+            raise OSError(28, "No space left on device")
+        real_replace(source, target)
+
+    monkeypatch.setattr(outputs.os, "replace", failing_second_move)
+    assert main([*args, "--seed", "2", "--format", "csv"]) == 2
+    assert "No space left on device" in capsys.readouterr().err
+    # The folder no longer claims to hold a complete run, and nothing staged is left behind.
+    assert "summary.json" not in folder_names(out)
+    assert not any(name.startswith(".") for name in folder_names(out))
+    monkeypatch.undo()
+    assert main([*args, "--seed", "3"]) == 0
+    assert folder_names(out) == ["events.jsonl", "metrics.parquet", "summary.json"]
+
+
+def test_a_failed_write_removes_the_folder_it_created(tmp_path, capsys, monkeypatch):
+    from wargame.experiments import outputs
+
+    def no_space(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(outputs, "stage_files", no_space)
+    out = tmp_path / "new" / "deeper"
+    assert main(["simulate", "--rounds", "2", "--quiet", "--out", str(out)]) == 2
+    assert "cannot write results" in capsys.readouterr().err
+    assert folder_names(tmp_path) == []
+
+
+# --- interruption and the terminal -----------------------------------------------------------
+
+
+def wait_until_running(proc: subprocess.Popen, deadline: float = 60.0) -> None:
+    """Wait until `simulate` is inside its run (pandas loaded), not still importing."""
+    start = time.monotonic()
+    while time.monotonic() - start < deadline:
+        assert proc.poll() is None, "simulate ended before it could be interrupted"
+        maps = Path(f"/proc/{proc.pid}/maps").read_text()
+        if "pandas/_libs" in maps:
+            time.sleep(1.0)
+            return
+        time.sleep(0.1)
+    raise AssertionError("simulate never started its run")
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="needs Linux /proc")
+def test_ctrl_c_during_simulate_says_nothing_was_written(tmp_path):
+    out = tmp_path / "run"
+    assert main(["simulate", "--rounds", "2", "--quiet", "--out", str(out)]) == 0
+    before = {name: (out / name).read_bytes() for name in folder_names(out)}
+    proc = subprocess.Popen(
+        [sys.executable, RUN, "simulate", "--rounds", "100000", "--out", str(out)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_until_running(proc)
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, stderr
+    assert "interrupted: nothing was written" in stderr
+    assert "resume" not in stderr and "Traceback" not in stderr
+    assert {name: (out / name).read_bytes() for name in folder_names(out)} == before
+
+
+def test_output_errors_on_stdout_give_a_message_not_a_traceback(tmp_path):
+    args = [sys.executable, RUN, "simulate", "--rounds", "3"]
+    with open("/dev/full", "w") as full:
+        ran = subprocess.run(args, cwd=REPO, stdout=full, stderr=subprocess.PIPE, text=True)
+    assert ran.returncode == 1 and "Traceback" not in ran.stderr
+    assert "cannot write to standard output" in ran.stderr
+    # A reader that goes away (`| head -1`) ends the command quietly.
+    proc = subprocess.Popen(args, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.readline()
+    proc.stdout.close()
+    assert proc.wait(timeout=TIMEOUT) == 0
+    assert b"Traceback" not in proc.stderr.read()
+    proc.stderr.close()
+    # Started with stdout closed.
+    ran = subprocess.run(
+        args, cwd=REPO, stderr=subprocess.PIPE, text=True, preexec_fn=lambda: os.close(1)
+    )
+    assert ran.returncode == 0 and "Traceback" not in ran.stderr
+
+
+def test_undecodable_bytes_in_out_are_shown_escaped(tmp_path):
+    out = os.fsencode(tmp_path) + b"/run\xff\x1b"
+    ran = subprocess.run(
+        [sys.executable, RUN, "simulate", "--rounds", "2", "--quiet", "--out", out],
+        cwd=REPO,
+        capture_output=True,
+    )
+    assert ran.returncode == 0, ran.stderr
+    last = ran.stdout.decode("utf-8").splitlines()[-1]
+    assert last.startswith("wrote ") and "run\\udcff\\x1b/summary.json" in last
+    assert os.path.isfile(out + b"/summary.json")

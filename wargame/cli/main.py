@@ -6,6 +6,8 @@ exits 2 with a message naming the file and field, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
 import os
 import sys
 from pathlib import Path
@@ -48,16 +50,30 @@ def positive_int(name: str, low: int = 1, high: int = 100_000):
     return parse
 
 
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """`--help` shows every option's default, unless its help text already says it."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        # `is`, not `in`: a default of 0 (the seed) must still be shown.
+        if action.default is None or action.default is False or "default" in (action.help or ""):
+            return action.help
+        return super()._get_help_string(action)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="run.py",
         description="Gulf Escalation Wargame: an agent-based US-Iran escalation cycle.",
+        formatter_class=HelpFormatter,
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    simulate = commands.add_parser(
-        "simulate", help="run one seeded game and print it round by round"
+    add_parser = functools.partial(commands.add_parser, formatter_class=HelpFormatter)
+    simulate = add_parser("simulate", help="run one seeded game and print it round by round")
+    simulate.add_argument(
+        "--scenario",
+        default=str(DEFAULT_SCENARIO),
+        help="scenario YAML file (default: configs/scenarios/gulf_2026.yaml, the baseline)",
     )
-    simulate.add_argument("--scenario", default=str(DEFAULT_SCENARIO), help="scenario YAML file")
     simulate.add_argument(
         "--rounds",
         type=positive_int("--rounds"),
@@ -71,15 +87,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="random seed; the same seed gives the same run",
     )
     simulate.add_argument(
-        "--out", default=None, help="folder for metrics, events.jsonl and summary.json"
+        "--out",
+        default=None,
+        help="folder for metrics, events.jsonl and summary.json, checked before the run: "
+        "new, empty, or written by an earlier --out (default: write no files)",
     )
     simulate.add_argument(
         "--format", choices=FORMATS, default="parquet", help="metrics file format"
     )
     simulate.add_argument("--quiet", action="store_true", help="print only the summary")
-    sweep = commands.add_parser(
-        "sweep", help="run an experiment file: many seeded runs, results as Parquet"
-    )
+    sweep = add_parser("sweep", help="run an experiment file: many seeded runs, results as Parquet")
     sweep.add_argument("experiment", help="experiment YAML file (see configs/sweeps/)")
     sweep.add_argument(
         "--workers",
@@ -103,13 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
         "$DASK_SCHEDULER_ADDRESS) uses an existing cluster",
     )
     sweep.add_argument("--quiet", action="store_true", help="no progress line")
-    analyse = commands.add_parser(
-        "analyse", help="tables, plots and a report from a sweep's results folder"
-    )
+    analyse = add_parser("analyse", help="tables, plots and a report from a sweep's results folder")
     analyse.add_argument("results", help="a results folder written by `run.py sweep`")
-    validate = commands.add_parser(
-        "validate", help="check scenario and experiment files or folders"
-    )
+    validate = add_parser("validate", help="check scenario and experiment files or folders")
     validate.add_argument(
         "paths", nargs="+", help="files or folders of YAML scenarios and experiments"
     )
@@ -121,7 +134,7 @@ def simulate(args: argparse.Namespace) -> int:
     from wargame.cli.report import round_table, summary_text
     from wargame.experiments.single_run import run_once
 
-    if args.out:
+    if args.out is not None:  # `--out ""` is refused, not taken as "no files"
         check_output_folder(args.out)
     scenario = load_scenario(args.scenario)
     result = run_once(scenario, args.seed, args.rounds)
@@ -129,9 +142,9 @@ def simulate(args: argparse.Namespace) -> int:
         print(round_table(result.metrics))
         print()
     print(summary_text(result.summary, scenario.name))
-    if args.out:
-        written = write_run(result, args.out, args.format)
-        print(f"\nwrote {', '.join(str(path) for path in written)}")
+    if args.out is not None:
+        args.written = write_run(result, args.out, args.format)
+        print(f"\nwrote {', '.join(printable(path) for path in args.written)}")
     return 0
 
 
@@ -289,8 +302,58 @@ def is_experiment(path: Path) -> bool:
     return file_kind(data) == "experiment"
 
 
+def interrupted_message(args: argparse.Namespace) -> str:
+    """What is true after Ctrl-C, which depends on the command."""
+    if args.command == "simulate":
+        written = getattr(args, "written", None)
+        if written:
+            return f"interrupted after writing {printable(written[0].parent)}"
+        return "interrupted: nothing was written" + (
+            f" ({printable(args.out)} is as it was)" if args.out else ""
+        )
+    if args.command == "sweep":
+        return "interrupted: finished runs are stored; run the same command again to resume"
+    return "interrupted"
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    for stream in (sys.stdout, sys.stderr):
+        # Text that cannot be encoded (undecodable bytes from arguments, an ASCII-only
+        # terminal) is shown escaped rather than raising UnicodeEncodeError mid-run.
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+    try:
+        status = run_command(build_parser(), argv)
+        if sys.stdout is not None:  # None when started with stdout closed
+            sys.stdout.flush()  # report a full stdout here, not at interpreter exit
+        return status
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`): stop quietly, as Unix tools do.
+        silence_stdout()
+        return 0
+    except OSError as error:
+        # Writing to stdout failed (a full disk behind a redirect, a closed descriptor), or a
+        # file operation nobody expected did: one line, not a traceback.
+        if error.filename is None:
+            silence_stdout()
+            print(
+                f"run.py: cannot write to standard output ({error.strerror or error})",
+                file=sys.stderr,
+            )
+        else:
+            print(
+                f"run.py: {printable(error.filename)}: {error.strerror or error}", file=sys.stderr
+            )
+        return 1
+
+
+def silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def run_command(parser: argparse.ArgumentParser, argv: list[str] | None) -> int:
     args = parser.parse_args(argv)  # argparse itself exits 2 with a usage message
     try:
         if args.command == "simulate":
@@ -311,12 +374,5 @@ def main(argv: list[str] | None = None) -> int:
         print(f"sweep stopped: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print(
-            "\ninterrupted: finished runs are stored; run the same command again to resume",
-            file=sys.stderr,
-        )
+        print(f"\n{interrupted_message(args)}", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        # The reader went away (e.g. `| head`): stop quietly, as Unix tools do.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0

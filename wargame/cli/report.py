@@ -1,14 +1,25 @@
 """Text the CLI prints: the round-by-round table and the end-of-run summary.
 
-Every number comes from the run's own metrics and summary; nothing is recomputed here.
+Every number comes from the run's own metrics and summary; nothing is recomputed here. The
+threat counts are laid out so they visibly add up: every threat fired at a defended site is
+intercepted, leaks through, or fails in flight on its own.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
+from wargame.config.text import printable
+
+KIND_NAMES = {
+    "ballistic": "ballistic",
+    "cruise": "cruise",
+    "drone": "drone",
+    "anti_ship": "anti-ship",
+}
 SHORT_KIND = {"ballistic": "BM", "cruise": "CM", "drone": "UAV", "anti_ship": "AShM"}
 SHORT_ACTION = {
     "comply": "comply",
@@ -26,6 +37,43 @@ SHORT_ACTION = {
     "expanded_strikes": "expanded",
     "regime_campaign": "regime",
 }
+IDENTITY = "launched = intercepted + leaked + failed in flight"
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str
+    metric: str  # the metrics column it shows
+    width: int
+    group: str = ""  # label printed above a run of columns sharing it
+    style: str = ""  # format spec after the width, e.g. ".1f"; text columns are left-aligned
+
+
+COLUMNS = (
+    Column("rnd", "round", 4),
+    Column("date", "date", 10),
+    Column("rung", "rung", 34),
+    Column("MOU", "mou", 9),
+    Column("channel", "channel", 7),
+    Column("IRGC", "irgc_action", 11),
+    Column("CENTCOM", "centcom_action", 9),
+    Column("transits", "transits", 8, "ships"),
+    Column("struck", "vessels_struck", 6, "ships"),
+    Column("fired", "launched", 5),
+    *(
+        Column(f"i{short}", f"intercepted_{kind}", max(4, len(short) + 1), "interceptions")
+        for kind, short in SHORT_KIND.items()
+    ),
+    Column("leaked", "leakers", 6),
+    Column("failed", "failed_in_flight", 6),
+    Column("CX", "cost_exchange", 6, style=".1f"),
+)
+TEXT_COLUMNS = {"date", "rung", "mou", "channel", "irgc_action", "centcom_action"}
+LEGEND = (
+    "fired = iBM + iCM + iUAV + iAShM (interceptions by type: ballistic, cruise, drone, "
+    "anti-ship) + leaked + failed (in flight);\n"
+    "struck = ships hit by missiles or mines; CX = interceptor $ per attacker $ so far"
+)
 
 
 def money(usd: float | None) -> str:
@@ -37,23 +85,56 @@ def money(usd: float | None) -> str:
     return f"${usd:.0f}"
 
 
+def group_line() -> str:
+    """Labels over runs of columns that belong together ("ships", "interceptions" ...)."""
+    cells, index = [], 0
+    while index < len(COLUMNS):
+        group, width, end = COLUMNS[index].group, 0, index
+        while end < len(COLUMNS) and COLUMNS[end].group == group:
+            width += COLUMNS[end].width + 1
+            end += 1
+        label = group if len(group) <= width - 1 else group[: width - 1]
+        cells.append(f"{label:^{width - 1}}" + " " if group else " " * width)
+        index = end
+    return "".join(cells).rstrip()
+
+
+def cell(column: Column, value: Any) -> str:
+    if column.metric in TEXT_COLUMNS:
+        return f"{value:<{column.width}}"
+    return f"{value:>{column.width}{column.style}}"
+
+
 def round_table(metrics: pd.DataFrame) -> str:
-    header = (
-        f"{'rnd':>4} {'date':<10} {'rung':<36} {'MOU':<9} {'channel':<7} {'IRGC':<11} "
-        f"{'CENTCOM':<9} {'trans':>5} {'BM':>3} {'CM':>3} {'UAV':>3} {'AShM':>4} "
-        f"{'leak':>4} {'CX':>6}"
+    header = " ".join(
+        f"{c.title:<{c.width}}" if c.metric in TEXT_COLUMNS else f"{c.title:>{c.width}}"
+        for c in COLUMNS
     )
-    lines = [header, "-" * len(header)]
-    for row in metrics.itertuples(index=False):
-        rung = f"{row.rung} {row.rung_name}"
-        lines.append(
-            f"{row.round:>4} {row.date:<10} {rung:<36} {row.mou:<9} {row.channel:<7} "
-            f"{SHORT_ACTION.get(row.irgc_action, row.irgc_action):<11} "
-            f"{SHORT_ACTION.get(row.centcom_action, row.centcom_action):<9} {row.transits:>5} "
-            f"{row.intercepted_ballistic:>3} {row.intercepted_cruise:>3} {row.intercepted_drone:>3} "
-            f"{row.intercepted_anti_ship:>4} {row.leakers:>4} {row.cost_exchange:>6.1f}"
-        )
+    lines = [group_line(), header, "-" * len(header)]
+    for row in metrics.to_dict("records"):
+        shown = {
+            **row,
+            "rung": f"{row['rung']} {row['rung_name']}",
+            "irgc_action": SHORT_ACTION.get(row["irgc_action"], row["irgc_action"]),
+            "centcom_action": SHORT_ACTION.get(row["centcom_action"], row["centcom_action"]),
+        }
+        lines.append(" ".join(cell(c, shown[c.metric]) for c in COLUMNS).rstrip())
+    lines.append(LEGEND)
     return "\n".join(lines)
+
+
+def threat_lines(summary: dict[str, Any]) -> list[str]:
+    """One line per threat kind: launched = intercepted + leaked + failed in flight."""
+    lines = []
+    for kind, name in KIND_NAMES.items():
+        rate = summary["interception_rate"][kind]
+        lines.append(
+            f"    {name + ':':<11} {summary['launched'][kind]} launched = "
+            f"{summary['intercepted'][kind]} intercepted + {summary['leaked'][kind]} leaked + "
+            f"{summary['failed_in_flight'][kind]} failed in flight"
+            + (f" ({rate:.0%} of launched intercepted)" if rate is not None else "")
+        )
+    return lines
 
 
 def summary_text(summary: dict[str, Any], scenario_name: str) -> str:
@@ -63,11 +144,6 @@ def summary_text(summary: dict[str, Any], scenario_name: str) -> str:
         if collapsed
         else f"held ({summary['mou_final'].lower()} at the end)"
     )
-    interceptions = ", ".join(
-        f"{SHORT_KIND[kind]} {summary['intercepted'][kind]}/{summary['launched'][kind]}"
-        + (f" ({rate:.0%})" if (rate := summary["interception_rate"][kind]) is not None else "")
-        for kind in SHORT_KIND
-    )
     tolerance = ", ".join(
         f"{host} {value:.2f}" for host, value in summary["host_tolerance"].items()
     )
@@ -75,12 +151,13 @@ def summary_text(summary: dict[str, Any], scenario_name: str) -> str:
     sequence = " -> ".join(summary["phase_sequence"]) or "none"
     cx = summary["cost_exchange"]
     lines = [
-        f"Summary: {scenario_name}, seed {summary['seed']}, {summary['rounds']} rounds",
+        f"Summary: {printable(scenario_name)}, seed {summary['seed']}, {summary['rounds']} rounds",
         f"  MOU:                 {mou}",
         f"  highest rung:        {summary['highest_rung']} ({summary['highest_rung_name']})",
         f"  phase sequence:      {sequence}",
-        f"  interceptions:       {interceptions}",
-        f"  leakers:             {summary['leakers']}",
+        f"  threats at defended sites ({IDENTITY}):",
+        *threat_lines(summary),
+        f"  leakers:             {summary['leakers']} (all kinds)",
         f"  interceptor spend:   {money(summary['interceptor_spend_usd'])}",
         f"  attacker spend:      {money(summary['attacker_spend_usd'])}",
         f"  cost-exchange:       {'-' if cx is None else f'{cx:.1f} : 1 (defender : attacker)'}",

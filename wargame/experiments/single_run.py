@@ -49,6 +49,9 @@ def summarise(model: GulfModel) -> dict[str, Any]:
     totals = model.totals
     launched = {kind: int(totals[f"launched_{kind}"]) for kind in THREAT_KINDS}
     intercepted = {kind: int(totals[f"intercepted_{kind}"]) for kind in THREAT_KINDS}
+    # Every threat launched is intercepted, leaks through, or fails in flight on its own.
+    leaked = {kind: int(totals[f"leaked_{kind}"]) for kind in THREAT_KINDS}
+    failed = {kind: int(totals[f"failed_{kind}"]) for kind in THREAT_KINDS}
     attacker = totals["attacker_spend_usd"]
     firsts = model.phase_firsts
     return {
@@ -65,6 +68,8 @@ def summarise(model: GulfModel) -> dict[str, Any]:
         "first_host_strike_round": firsts.get(3),
         "launched": launched,
         "intercepted": intercepted,
+        "leaked": leaked,
+        "failed_in_flight": failed,
         "interception_rate": {
             kind: (intercepted[kind] / launched[kind] if launched[kind] else None)
             for kind in THREAT_KINDS
@@ -135,6 +140,7 @@ OUTCOME_TYPES: dict[str, type] = {
     "transits": int,
     "shipping_loss_usd": float,
 }
+
 
 def outcome_values(summary: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
     derived = {
