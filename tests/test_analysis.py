@@ -1,24 +1,49 @@
-"""The analysis figures, checked against small sweeps worked out by hand."""
+"""The analysis figures, checked against small sweeps worked out by hand, and `run.py analyse`
+on the folders a user can hand it: one run, all failed, a constant parameter or outcome, a
+read-only folder, a folder that is not a results folder."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from wargame.cli.main import main
 from wargame.config.experiment import Experiment
 from wargame.experiments import analysis
 from wargame.experiments.design import design_table
-from wargame.experiments.report import analyse, text_report, write_report
+from wargame.experiments.errors import StoreError
+from wargame.experiments.report import (
+    analyse,
+    bars_figure,
+    display_table,
+    html_report,
+    plots,
+    report_folder,
+    sensitivity_figure,
+    survival_figure,
+    text_report,
+    write_report,
+)
 from wargame.experiments.store import ResultStore
 
+ROOT = Path(__file__).resolve().parents[1]
 ROUNDS = 10
 LINKED = [2, 4, 4, None, 6]  # collapse rounds; None = the truce held all 10 rounds
 INSULATED = [None, None, 8, None]
+LINKAGE = "param:levers.mou_linkage"
 
 
 def hand_sweep() -> pd.DataFrame:
@@ -31,7 +56,7 @@ def hand_sweep() -> pd.DataFrame:
                     "point": 0 if setting == "linked" else 1,
                     "replicate": replicate,
                     "seed": replicate,
-                    "param:levers.mou_linkage": setting,
+                    LINKAGE: setting,
                     "mou_collapsed_round": collapse,
                     "host_damage": float(replicate + 1) if setting == "linked" else 0.0,
                     "highest_rung": 5 if collapse else 3,
@@ -53,9 +78,52 @@ def hand_sweep() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def grid_experiment(parameters: dict | None = None, **changes) -> dict:
+    return {
+        "name": "hand",
+        "base_scenario": "x.yaml",
+        "rounds": ROUNDS,
+        "replicates": 5,
+        "root_seed": 1,
+        "parameters": parameters or {"levers.mou_linkage": ["linked", "insulated"]},
+        "outcomes": ["mou_collapsed_round", "host_damage", "highest_rung"],
+        "output": "results",
+        **changes,
+    }
+
+
+def results_folder(folder: Path, experiment: dict, runs: pd.DataFrame) -> Path:
+    """A results folder as a sweep leaves it: manifest, design and one runs part."""
+    store = ResultStore(folder)
+    store.open(
+        "f",
+        {"experiment_text": yaml.safe_dump(experiment)},
+        pd.DataFrame({"point": [0]}),
+        fresh=False,
+    )
+    records = [
+        {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in row.items()}
+        for row in runs.to_dict("records")
+    ]  # as a worker writes them: missing values are None, not NaN
+    if records:
+        store.write_part(records, [])
+    return folder
+
+
+def run_cli(*args: str) -> tuple[int, str, str]:
+    """`run.py ...` in a fresh process, as a user runs it."""
+    done = subprocess.run(
+        [sys.executable, "run.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    return done.returncode, done.stdout, done.stderr
+
+
+# --- survival and the per-setting table ------------------------------------------------------
+
+
 def test_kaplan_meier_matches_the_hand_computation():
     runs = hand_sweep()
-    linked = analysis.ok_runs(runs[runs["param:levers.mou_linkage"] == "linked"])
+    linked = analysis.ok_runs(runs[runs[LINKAGE] == "linked"])
     time, event = analysis.durations(linked, ROUNDS)
     assert time.tolist() == [2, 4, 4, 10, 6] and event.tolist() == [True, True, True, False, True]
     curve = analysis.kaplan_meier(time, event, ROUNDS).set_index("round")
@@ -73,13 +141,19 @@ def test_kaplan_meier_matches_the_hand_computation():
     assert analysis.median_survival(curve.reset_index()) == 4.0
 
 
+def exact_bootstrap_interval(values: list[float]) -> tuple[float, float]:
+    """The 2.5% and 97.5% points of the exact bootstrap distribution of the mean: every one of
+    the n^n equally likely resamples enumerated, no random numbers."""
+    means = [sum(sample) / len(values) for sample in itertools.product(values, repeat=len(values))]
+    return tuple(np.quantile(means, [0.025, 0.975]))
+
+
 def test_group_table_matches_the_hand_computation():
     table = analysis.group_table(hand_sweep(), ROUNDS).set_index("levers.mou_linkage")
     linked, insulated = table.loc["linked"], table.loc["insulated"]
     assert linked["runs"] == 5 and insulated["runs"] == 4  # the failed run is left out
-    assert linked["truce_held"] == pytest.approx(1 / 5) and insulated[
-        "truce_held"
-    ] == pytest.approx(3 / 4)
+    assert linked["truce_held"] == pytest.approx(1 / 5)
+    assert insulated["truce_held"] == pytest.approx(3 / 4)
     # Wilson 95% interval for 3 of 4: 0.301 .. 0.954 (a textbook value).
     assert insulated["truce_held_low"] == pytest.approx(0.3006, abs=1e-3)
     assert insulated["truce_held_high"] == pytest.approx(0.9544, abs=1e-3)
@@ -87,58 +161,206 @@ def test_group_table_matches_the_hand_computation():
     assert insulated["median_rounds_to_collapse"] is None or math.isnan(
         insulated["median_rounds_to_collapse"]
     )
-    # Host damage 1..5: mean 3, sd sqrt(2.5), t(0.975, 4) = 2.7764.
-    half = 2.776445105 * math.sqrt(2.5) / math.sqrt(5)
+    # Host damage 1..5: mean 3; the exact bootstrap interval of 3,125 resamples is 1.8 .. 4.2.
+    # 2,000 random resamples land within a step of the 0.2 grid of it.
+    low, high = exact_bootstrap_interval([1, 2, 3, 4, 5])
+    assert (low, high) == pytest.approx((1.8, 4.2))
     assert linked["host_damage"] == pytest.approx(3.0)
-    assert linked["host_damage_low"] == pytest.approx(3 - half) and linked[
-        "host_damage_high"
-    ] == pytest.approx(3 + half)
+    assert linked["host_damage_low"] == pytest.approx(low, abs=0.21)
+    assert linked["host_damage_high"] == pytest.approx(high, abs=0.21)
     assert linked["highest_rung"] == pytest.approx((4 * 5 + 3) / 5)
+    # Insulated host damage is 0 in every run: the interval is exactly [0, 0].
+    assert (insulated["host_damage_low"], insulated["host_damage_high"]) == (0.0, 0.0)
 
 
-def sobol_experiment() -> Experiment:
-    return Experiment.model_validate(
-        {
-            "name": "s",
-            "base_scenario": "x.yaml",
-            "rounds": 10,
-            "replicates": 2,
-            "root_seed": 1,
-            "design": {"kind": "sobol", "samples": 256, "seed": 4},
-            "parameters": {
-                "levers.doctrine_split": {"type": "real", "low": 0, "high": 1},
-                "lebanon.mean": {"type": "real", "low": 0, "high": 1},
-            },
-            "outcomes": ["host_damage"],
-            "output": "out",
-        }
-    )
+def test_a_skewed_non_negative_outcome_gets_no_negative_bound():
+    # The case the issue quotes: 19 of 25 runs at 0, six large values. A t interval went to -0.06.
+    values = [0.0] * 19 + [1.0, 1.0, 1.0, 1.0, 1.5, 60.0]  # mean 2.62, as in the issue
+    mean, low, high = analysis.mean_interval(values)
+    t_half = 2.0639 * np.std(values, ddof=1) / 5
+    assert mean - t_half < 0  # the old method's bound, for the record
+    assert 0 <= low < mean < high <= max(values)
+    assert analysis.mean_interval(values) == (mean, low, high)  # seeded: same runs, same report
 
 
-def test_sobol_indices_find_the_parameter_that_drives_the_outcome():
-    experiment = sobol_experiment()
-    table = design_table(experiment)
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.one_of(st.just(0.0), st.floats(0, 1e9, allow_nan=False)), min_size=1, max_size=40)
+)
+def test_every_mean_interval_lies_within_the_data(values):
+    mean, low, high = analysis.mean_interval(values)
+    assert min(values) <= low <= high <= max(values)
+    assert low <= mean * (1 + 1e-12) + 1e-300 and mean <= high * (1 + 1e-12) + 1e-300
+
+
+def test_every_interval_of_the_table_lies_within_its_settings_runs():
+    rng = np.random.default_rng(3)
     rows = []
-    for point in table.itertuples(index=False):
-        for replicate in range(2):  # replicates differ by noise that averages out per point
+    for i in range(120):
+        rows.append(
+            {
+                "point": i % 4,
+                "status": "ok",
+                "param:a": i % 2,
+                "param:b": ["x", "y"][i // 2 % 2],
+                "mou_collapsed_round": None,
+                # mostly zero, occasionally large: the shape of host damage and spend
+                "host_damage": float(rng.exponential(30)) if rng.random() < 0.2 else 0.0,
+                "interceptor_spend_usd": float(rng.choice([0, 0, 0, 4e8])),
+            }
+        )
+    runs = pd.DataFrame(rows)
+    table = analysis.group_table(runs, ROUNDS)
+    for _, row in table.iterrows():
+        group = runs[(runs["param:a"] == row["a"]) & (runs["param:b"] == row["b"])]
+        for name in ("host_damage", "interceptor_spend_usd"):
+            assert group[name].min() <= row[f"{name}_low"] <= row[name]
+            assert row[name] <= row[f"{name}_high"] <= group[name].max()
+
+
+# --- constant parameters -----------------------------------------------------------------
+
+
+def with_constant_parameter(runs: pd.DataFrame) -> pd.DataFrame:
+    return runs.assign(**{"param:levers.c2_posture": "fixed_littoral"})
+
+
+def test_a_constant_parameter_defines_no_setting_and_is_stated_once():
+    runs = with_constant_parameter(hand_sweep())
+    assert analysis.varying_parameters(runs) == [LINKAGE]
+    assert analysis.fixed_parameters(analysis.ok_runs(runs)) == {
+        "levers.c2_posture": "fixed_littoral"
+    }
+    table = analysis.group_table(runs, ROUNDS)
+    assert "levers.c2_posture" not in table.columns and len(table) == 2
+
+
+def test_prim_ignores_a_parameter_that_does_not_vary():
+    pytest.importorskip("ema_workbench")
+    runs = with_constant_parameter(prim_runs())
+    box = analysis.discover_boxes(runs)  # raised KeyError: 'levers.c2_posture'
+    assert box is not None
+    assert "levers.c2_posture" not in set(box.limits["parameter"])
+
+
+def test_a_one_value_grid_is_analysed_and_reported(tmp_path):
+    experiment = grid_experiment(
+        {"levers.c2_posture": ["fixed_littoral"], "levers.mou_linkage": ["linked", "insulated"]}
+    )
+    folder = results_folder(tmp_path / "results", experiment, with_constant_parameter(hand_sweep()))
+    result = analyse(folder)
+    text = text_report(result)
+    assert "Held fixed in every analysed run: levers.c2_posture=fixed_littoral" in text
+    assert "levers.c2_posture" not in display_table(result).columns
+    written = {p.name for p in write_report(result)}
+    assert {"survival.png", "host_damage.png", "report.html"} <= written
+
+
+def test_a_single_setting_folder_draws_one_survival_panel(tmp_path):
+    runs = hand_sweep()
+    runs = runs[runs[LINKAGE] == "linked"]  # a partial folder: one of the two values so far
+    folder = results_folder(tmp_path / "results", grid_experiment(), runs)
+    result = analyse(folder)
+    assert result.fixed == {"levers.mou_linkage": "linked"} and not result.curves
+    from matplotlib import pyplot as plt
+
+    figure = survival_figure(result, plt)
+    assert len([a for a in figure.axes if a.get_visible()]) == 1
+    plt.close(figure)
+
+
+# --- labels, order and the survival panels ----------------------------------------------
+
+
+def three_lever_runs() -> pd.DataFrame:
+    rows = []
+    for i, (posture, linkage, mix) in enumerate(
+        itertools.product(["fixed", "afloat"], ["linked", "insulated"], ["point", "laser"])
+    ):
+        for replicate in range(3):
             rows.append(
                 {
-                    "point": point.point,
+                    "run_id": f"{i}-{replicate}",
+                    "point": i,
                     "replicate": replicate,
+                    "seed": replicate,
+                    "param:levers.c2_posture": posture,
+                    "param:levers.mou_linkage": linkage,
+                    "param:levers.defence_mix": mix,
+                    "mou_collapsed_round": None if (i + replicate) % 3 else 3 + i,
+                    "host_damage": float(i * replicate),
+                    "highest_rung": 3,
                     "status": "ok",
-                    "host_damage": 10 * point[1] + (0.01 if replicate else -0.01),
+                    "error": None,
                 }
             )
-    indices = analysis.sensitivity(pd.DataFrame(rows), experiment, ["host_damage"]).set_index(
-        "parameter"
+    return pd.DataFrame(rows)
+
+
+def test_bars_name_their_parameters_in_the_table_order_top_to_bottom(tmp_path):
+    from matplotlib import pyplot as plt
+
+    experiment = grid_experiment(
+        {
+            "levers.c2_posture": ["fixed", "afloat"],
+            "levers.mou_linkage": ["linked", "insulated"],
+            "levers.defence_mix": ["point", "laser"],
+        }
     )
-    assert indices.loc["levers.doctrine_split", "ST"] == pytest.approx(1.0, abs=0.1)
-    assert indices.loc["levers.doctrine_split", "S1"] == pytest.approx(1.0, abs=0.1)
-    assert abs(indices.loc["lebanon.mean", "ST"]) < 0.05
+    result = analyse(results_folder(tmp_path / "results", experiment, three_lever_runs()))
+    table = result.groups
+    names = [c for c in table.columns if c.startswith("levers.")]  # the table's own order
+    assert len(names) == 3
+    expected = [
+        ", ".join(f"{name}={value}" for name, value in zip(names, row, strict=True))
+        for row in table[names].itertuples(index=False)
+    ]
+    figure = bars_figure(result, plt, "host_damage", "Host damage", "host damage")
+    figure.canvas.draw()
+    labels = figure.axes[0].get_yticklabels()
+    top_to_bottom = [t.get_text() for t in sorted(labels, key=lambda t: -t.get_window_extent().y0)]
+    assert top_to_bottom == expected
+    plt.close(figure)
 
 
-def test_prim_finds_the_setting_where_the_truce_holds():
-    pytest.importorskip("ema_workbench")
+def test_survival_has_one_panel_per_setting_with_the_overall_curve_in_grey(tmp_path):
+    from matplotlib import pyplot as plt
+
+    experiment = grid_experiment(
+        {
+            "levers.c2_posture": ["fixed", "afloat"],
+            "levers.mou_linkage": ["linked", "insulated"],
+            "levers.defence_mix": ["point", "laser"],
+        }
+    )
+    result = analyse(results_folder(tmp_path / "results", experiment, three_lever_runs()))
+    figure = survival_figure(result, plt)
+    panels = [a for a in figure.axes if a.get_visible()]
+    assert len(panels) == 8
+    titles = [a.get_title() for a in panels]
+    for (setting, runs, _), title in zip(result.curves, titles, strict=True):
+        for name, value in setting.items():
+            assert f"{name}={value}" in title
+        assert f"({runs} runs)" in title
+    for axes in panels:  # every panel: the grey overall curve and this setting's own
+        assert [line.get_label() for line in axes.get_lines()] == ["all runs", "this setting"]
+    plt.close(figure)
+
+
+# --- median, PRIM words ------------------------------------------------------------------
+
+
+def test_a_median_not_reached_is_not_called_held(tmp_path):
+    result = analyse(results_folder(tmp_path / "results", grid_experiment(), hand_sweep()))
+    column = display_table(result).set_index("levers.mou_linkage")["median days to collapse"]
+    assert column["insulated"] == f"not reached (> {ROUNDS} days)"
+    assert column["linked"] == "4"
+    text = text_report(result)
+    assert "held" not in column.to_string()
+    assert "does not mean every truce held" in text
+
+
+def prim_runs() -> pd.DataFrame:
     rng = np.random.default_rng(0)
     rows = []
     for i in range(400):
@@ -155,7 +377,12 @@ def test_prim_finds_the_setting_where_the_truce_holds():
                 "mou_collapsed_round": None if held else 5,
             }
         )
-    box = analysis.discover_boxes(pd.DataFrame(rows))
+    return pd.DataFrame(rows)
+
+
+def test_prim_finds_the_setting_where_the_truce_holds():
+    pytest.importorskip("ema_workbench")
+    box = analysis.discover_boxes(prim_runs())
     assert box is not None and box.density > 0.9 and box.coverage > 0.8
     limits = dict(zip(box.limits["parameter"], box.limits["limit"], strict=True))
     assert limits["levers.mou_linkage"] == "insulated"
@@ -163,39 +390,283 @@ def test_prim_finds_the_setting_where_the_truce_holds():
     assert 0.4 < high < 0.6
 
 
-def test_analyse_writes_tables_plots_and_one_self_contained_report(tmp_path):
-    folder = tmp_path / "results"
-    store = ResultStore(folder)
-    experiment = {
-        "name": "hand",
-        "base_scenario": "x.yaml",
-        "rounds": ROUNDS,
-        "replicates": 5,
-        "root_seed": 1,
-        "parameters": {"levers.mou_linkage": ["linked", "insulated"]},
-        "outcomes": ["mou_collapsed_round", "host_damage", "highest_rung"],
-        "output": "results",
-    }
-    store.open(
-        "f",
-        {"experiment_text": yaml.safe_dump(experiment)},
-        pd.DataFrame({"point": [0, 1]}),
-        fresh=False,
+def test_the_prim_box_says_what_coverage_density_and_mass_mean_with_counts():
+    pytest.importorskip("ema_workbench")
+    runs = prim_runs()
+    box = analysis.discover_boxes(runs)
+    held = runs["mou_collapsed_round"].isna()
+    in_box = runs["param:levers.mou_linkage"].eq("insulated") & runs[
+        "param:levers.doctrine_split"
+    ].le(
+        float(
+            box.limits.set_index("parameter").loc["levers.doctrine_split", "limit"].split("..")[1]
+        )
     )
-    records = [
-        {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in row.items()}
-        for row in hand_sweep().to_dict("records")
-    ]  # as a worker writes them: missing values are None, not NaN
-    store.write_part(records, [])
+    sentence = box.explanation()
+    assert (
+        f"holds {(held & in_box).sum() / held.sum():.0%} of all runs where the truce held "
+        f"({(held & in_box).sum()} of {held.sum()}: coverage)" in sentence
+    )
+    assert (
+        f"truce held in {box.density:.0%} of runs ({(held & in_box).sum()} of {in_box.sum()}: density)"
+        in sentence
+    )
+    assert f"contains {box.mass:.0%} of all runs ({in_box.sum()} of {len(runs)}: mass)" in sentence
+
+
+# --- sensitivity -------------------------------------------------------------------------
+
+
+def sobol_experiment(kind: str = "sobol") -> Experiment:
+    design = {"kind": kind, "samples": 256 if kind == "sobol" else 20, "seed": 4}
+    return Experiment.model_validate(
+        {
+            "name": "s",
+            "base_scenario": "x.yaml",
+            "rounds": 10,
+            "replicates": 2,
+            "root_seed": 1,
+            "design": design,
+            "parameters": {
+                "levers.doctrine_split": {"type": "real", "low": 0, "high": 1},
+                "lebanon.mean": {"type": "real", "low": 0, "high": 1},
+            },
+            "outcomes": ["host_damage", "casualties"],
+            "output": "out",
+        }
+    )
+
+
+def sampled_runs(experiment: Experiment) -> pd.DataFrame:
+    """host_damage driven by doctrine_split alone; casualties 0 in every run."""
+    rows = []
+    for point in design_table(experiment).itertuples(index=False):
+        for replicate in range(2):  # replicates differ by noise that averages out per point
+            rows.append(
+                {
+                    "run_id": f"{point.point}-{replicate}",
+                    "point": point.point,
+                    "replicate": replicate,
+                    "seed": replicate,
+                    "param:levers.doctrine_split": point[1],
+                    "param:lebanon.mean": point[2],
+                    "status": "ok",
+                    "host_damage": 10 * point[1] + (0.01 if replicate else -0.01),
+                    "casualties": 0,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def test_sobol_indices_find_the_parameter_that_drives_the_outcome():
+    experiment = sobol_experiment()
+    indices = analysis.sensitivity(sampled_runs(experiment), experiment, ["host_damage"]).set_index(
+        "parameter"
+    )
+    assert indices.loc["levers.doctrine_split", "ST"] == pytest.approx(1.0, abs=0.1)
+    assert indices.loc["levers.doctrine_split", "S1"] == pytest.approx(1.0, abs=0.1)
+    assert abs(indices.loc["lebanon.mean", "ST"]) < 0.05
+
+
+@pytest.mark.parametrize("kind", ["sobol", "morris"])
+def test_indices_of_a_constant_outcome_read_undefined_everywhere(tmp_path, kind):
+    experiment = sobol_experiment(kind)
+    indices = analysis.sensitivity(sampled_runs(experiment), experiment, ["casualties"])
+    assert (indices["note"] == analysis.UNDEFINED).all()
+    assert indices.drop(columns=["outcome", "parameter", "note"]).isna().all().all()  # not 0
+    folder = results_folder(
+        tmp_path / "results",
+        json.loads(experiment.model_dump_json()),
+        sampled_runs(experiment),
+    )
     result = analyse(folder)
     text = text_report(result)
-    assert "truce held" in text and "1 runs failed" in text.replace("(1 failed)", "")
+    casualty_lines = [line for line in text.splitlines() if line.lstrip().startswith("casualties")]
+    assert len(casualty_lines) == 2 and all(analysis.UNDEFINED in line for line in casualty_lines)
+    write_report(result)
+    csv = pd.read_csv(folder / "report" / "sensitivity.csv")
+    casualties = csv[csv["outcome"] == "casualties"]
+    assert (casualties["note"] == analysis.UNDEFINED).all()
+    assert analysis.UNDEFINED in (folder / "report" / "report.html").read_text()
+    from matplotlib import pyplot as plt
+
+    figure = sensitivity_figure(result, plt)
+    panel = next(a for a in figure.axes if a.get_title() == "casualties")
+    assert [t.get_text() for t in panel.texts] == [analysis.UNDEFINED]
+    plt.close(figure)
+
+
+@pytest.mark.parametrize(("kind", "measures"), [("sobol", ["S1", "ST"]), ("morris", ["mu_star"])])
+def test_sensitivity_bars_carry_their_confidence(kind, measures, tmp_path):
+    from matplotlib.container import BarContainer
+    from matplotlib import pyplot as plt
+
+    experiment = sobol_experiment(kind)
+    folder = results_folder(
+        tmp_path / "results", json.loads(experiment.model_dump_json()), sampled_runs(experiment)
+    )
+    result = analyse(folder)
+    figure = sensitivity_figure(result, plt)
+    panel = next(a for a in figure.axes if a.get_title() == "host_damage")
+    bars = [c for c in panel.containers if isinstance(c, BarContainer)]
+    assert [b.get_label() for b in bars] == measures
+    indices = result.sensitivity[result.sensitivity["outcome"] == "host_damage"]
+    for bar, measure in zip(bars, measures, strict=True):
+        assert bar.errorbar is not None
+        segments = bar.errorbar.lines[2][0].get_segments()
+        half_widths = [abs(s[1][0] - s[0][0]) / 2 for s in segments]
+        assert half_widths == pytest.approx(indices[f"{measure}_conf"].tolist())
+    plt.close(figure)
+
+
+# --- types of the runs table -----------------------------------------------------------
+
+
+def test_object_typed_outcomes_are_converted_not_dropped():
+    runs = hand_sweep()
+    runs["host_damage"] = (
+        runs["host_damage"].map(lambda v: None if pd.isna(v) else str(v)).astype(object)
+    )
+    runs["mou_collapsed_round"] = runs["mou_collapsed_round"].astype(object)
+    runs["highest_rung"] = ["high"] + runs["highest_rung"].tolist()[1:]  # not numbers
+    frame, problems = analysis.numeric_outcomes(
+        runs, ["host_damage", "mou_collapsed_round", "highest_rung", "casualties"]
+    )
+    assert frame["host_damage"].dtype == float and frame["host_damage"].sum() == 15.0
+    assert set(problems) == {"highest_rung", "casualties"}
+    assert "not numbers" in problems["highest_rung"] and "'high'" in problems["highest_rung"]
+
+
+def test_an_outcome_that_is_not_numbers_is_named_in_the_report(tmp_path):
+    runs = hand_sweep()
+    runs["highest_rung"] = runs["highest_rung"].map(lambda r: f"rung {r}")
+    result = analyse(results_folder(tmp_path / "results", grid_experiment(), runs))
+    text = text_report(result)
+    assert "outcome `highest_rung` cannot be analysed" in text
+    assert "host damage" in display_table(result).columns  # the others are still there
+
+
+# --- the whole command -------------------------------------------------------------------
+
+
+def test_analyse_writes_tables_plots_and_one_self_contained_report(tmp_path):
+    folder = results_folder(tmp_path / "results", grid_experiment(), hand_sweep())
+    result = analyse(folder)
+    text = text_report(result)
+    assert "truce held" in text and "1 run failed and is left out" in text
     assert "linked" in text and "insulated" in text
+    assert "percentile bootstrap" in text
     written = {p.name for p in write_report(result)}
     assert {"survival.png", "host_damage.png", "per_setting.csv", "report.html"} <= written
     report = (folder / "report" / "report.html").read_text()
     assert report.count("data:image/png;base64,") == 2 and "<table" in report
+    assert "percentile bootstrap" in report
     assert "src='http" not in report and 'src="http' not in report  # nothing fetched from outside
     per_setting = pd.read_csv(folder / "report" / "per_setting.csv")
     assert per_setting["runs"].tolist() == [4, 5]
     assert json.loads((folder / "manifest.json").read_text())["fingerprint"] == "f"
+
+
+def test_one_run_is_analysed(tmp_path, capsys):
+    runs = hand_sweep().iloc[[1]]
+    folder = results_folder(tmp_path / "results", grid_experiment(), runs)
+    assert main(["analyse", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "1 run (0 failed)" in out and "2 [2, 2]" in out  # host damage 2, interval collapsed
+    assert (folder / "report" / "survival.png").stat().st_size > 0
+
+
+def test_all_runs_failed_says_so_and_draws_nothing(tmp_path, capsys):
+    runs = hand_sweep().assign(status="error", error="scenario exploded")
+    folder = results_folder(tmp_path / "results", grid_experiment(), runs)
+    assert main(["analyse", str(folder)]) != 0
+    err = capsys.readouterr().err
+    assert (
+        "no successful runs" in err and "all 10 runs failed" in err and "scenario exploded" in err
+    )
+    assert not (folder / "report").exists()
+
+
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        (lambda tmp: tmp / "missing", "no such folder"),
+        (lambda tmp: (tmp / "file.txt").write_text("x") and tmp / "file.txt", "not a folder"),
+        (lambda tmp: (tmp / "plain").mkdir() or tmp / "plain", "not a results folder"),
+        (
+            lambda tmp: (
+                (tmp / "bad").mkdir()
+                or (tmp / "bad" / "manifest.json").write_text("{")
+                and tmp / "bad"
+            ),
+            "unreadable manifest",
+        ),
+        (
+            lambda tmp: results_folder(tmp / "empty", grid_experiment(), pd.DataFrame()),
+            "holds no finished runs yet",
+        ),
+    ],
+    ids=["missing", "a file", "not results", "bad manifest", "empty runs"],
+)
+def test_folders_that_hold_nothing_to_analyse_exit_2_with_a_message(
+    tmp_path, capsys, make, expected
+):
+    folder = make(tmp_path)
+    assert main(["analyse", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert expected in err and str(folder) in err
+
+
+def test_a_report_path_in_the_way_is_refused_before_computing(tmp_path):
+    folder = results_folder(tmp_path / "results", grid_experiment(), hand_sweep())
+    (folder / "report").write_text("not a folder")
+    with pytest.raises(StoreError, match="--report DIR"):
+        report_folder(folder)
+    assert report_folder(folder, tmp_path / "elsewhere" / "r") == tmp_path / "elsewhere" / "r"
+
+
+def read_only_command(folder: Path, *args: str) -> list[str]:
+    """`run.py analyse` on `folder` made read-only: by permissions for an ordinary user; for root
+    (whom permissions do not stop) by a read-only bind mount in a private mount namespace."""
+    command = [sys.executable, "run.py", "analyse", str(folder), *args]
+    if os.geteuid() != 0:
+        folder.chmod(0o555)
+        return command
+    if not shutil.which("unshare"):
+        pytest.skip("running as root without unshare: cannot make a read-only folder")
+    quoted = " ".join(f"'{c}'" for c in command)
+    return [
+        "unshare",
+        "-m",
+        "sh",
+        "-c",
+        f"mount --bind '{folder}' '{folder}' && mount -o remount,ro,bind '{folder}' '{folder}' "
+        f"&& exec {quoted}",
+    ]
+
+
+def test_a_read_only_results_folder_exits_2_and_offers_report_dir(tmp_path):
+    folder = results_folder(tmp_path / "results", grid_experiment(), hand_sweep())
+    try:
+        done = subprocess.run(
+            read_only_command(folder), cwd=ROOT, capture_output=True, text=True, timeout=120
+        )
+        if "mount" in done.stderr and done.returncode != 2:
+            pytest.skip(f"cannot mount read-only here: {done.stderr.strip()}")
+        assert done.returncode == 2, done.stderr
+        assert "Traceback" not in done.stderr
+        assert f"{folder / 'report'}: cannot write the report here" in done.stderr
+        assert "--report DIR" in done.stderr
+        assert "Outcomes per setting" not in done.stdout  # refused before computing
+        elsewhere = tmp_path / "report-elsewhere"
+        done = subprocess.run(
+            read_only_command(folder, "--report", str(elsewhere)),
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        assert (elsewhere / "report.html").is_file() and not (folder / "report").exists()
+    finally:
+        folder.chmod(0o755)

@@ -4,12 +4,17 @@ indices and the parameter boxes in which the truce holds.
 Pure functions of the runs table (and the experiment that made it), so each figure can be
 checked against a small sweep worked out by hand:
 
+- `numeric_outcomes` — each outcome converted to numbers explicitly (booleans count 0/1); an
+  outcome that cannot be is named, never silently dropped.
+- `varying_parameters` — the parameters that take more than one value among the runs. Only
+  these define settings; the others are stated once as held fixed (`fixed_parameters`).
 - `kaplan_meier` — truce survival over rounds. Many runs end with the truce intact, so a run
   that held is *censored* at its last round, not counted as collapsing then.
-- `group_table` — per combination of parameter values: runs, share of truces held (Wilson
-  interval), median rounds to collapse (from the survival curve) and means with t intervals.
+- `group_table` — per setting: runs, share of truces held (Wilson interval), median rounds to
+  collapse (from the survival curve) and means with percentile-bootstrap intervals, which stay
+  within the range of the data (a t interval on 19 zeros and 6 large values goes below zero).
 - `sensitivity` — Sobol (first-order and total) or Morris indices from SALib, on the mean of
-  the replicates at each point.
+  the replicates at each point; undefined when the outcome did not vary.
 - `discover_boxes` — PRIM scenario discovery (EMA Workbench, an optional extra).
 """
 
@@ -17,11 +22,11 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from wargame.config.experiment import DesignKind, Experiment
 from wargame.experiments.design import salib_problem, unit_sample
@@ -39,14 +44,87 @@ MEANS = (
     "vessels_struck",
     "attacker_spend_usd",
 )
+BOOTSTRAP_RESAMPLES = 2000
+BOOTSTRAP_SEED = 20260  # fixed: the same runs give the same report
+BOOTSTRAP_CELLS = 4_000_000  # resampled values drawn at once; bounds memory on large groups
+INTERVAL_METHOD = (
+    f"Means: 95% percentile bootstrap of the mean ({BOOTSTRAP_RESAMPLES:,} resamples, "
+    f"seed {BOOTSTRAP_SEED}); each interval lies within the range of the runs it summarises, "
+    "and with few runs per setting it is narrower than the truth. Share of truces held: "
+    "Wilson score interval. Survival: Kaplan-Meier with Greenwood's log-log 95% band."
+)
+UNDEFINED = "undefined (outcome did not vary)"
 
 
 def parameter_columns(runs: pd.DataFrame) -> list[str]:
     return [c for c in runs.columns if c.startswith(PARAM_PREFIX)]
 
 
+def varying_parameters(runs: pd.DataFrame) -> list[str]:
+    """Parameter columns with more than one value among these runs (a missing value counts)."""
+    return [c for c in parameter_columns(runs) if runs[c].nunique(dropna=False) > 1]
+
+
+def fixed_parameters(runs: pd.DataFrame) -> dict[str, object]:
+    """Parameters that take one value in every run (a one-value grid, or a partial folder)."""
+    if runs.empty:
+        return {}
+    varying = set(varying_parameters(runs))
+    return {
+        c.removeprefix(PARAM_PREFIX): runs[c].iloc[0]
+        for c in parameter_columns(runs)
+        if c not in varying
+    }
+
+
 def ok_runs(runs: pd.DataFrame) -> pd.DataFrame:
     return runs[runs["status"] == "ok"] if "status" in runs.columns else runs
+
+
+def numeric_outcomes(
+    runs: pd.DataFrame, outcomes: list[str]
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The runs with each outcome as float (True/False as 1/0, missing as NaN), and the outcomes
+    that cannot be analysed with the reason. Conversion is by value, not by the column's dtype:
+    a column stored as `object` (e.g. all-null in one Parquet part) is still numbers."""
+    frame = runs.copy()
+    problems: dict[str, str] = {}
+    for name in outcomes:
+        if name not in frame.columns:
+            problems[name] = "not in the runs table"
+            continue
+        column = frame[name].map(lambda v: float(v) if isinstance(v, bool | np.bool_) else v)
+        numbers = pd.to_numeric(column, errors="coerce").astype(float)
+        bad = column.notna() & numbers.isna()
+        if bad.any():
+            example = column[bad].iloc[0]
+            problems[name] = (
+                f"{int(bad.sum())} of {len(column)} values are not numbers (e.g. {example!r})"
+            )
+            frame = frame.drop(columns=name)
+        else:
+            frame[name] = numbers
+    return frame, problems
+
+
+def format_value(value) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def setting_label(setting: dict[str, object], separator: str = ", ") -> str:
+    """`levers.c2_posture=fixed_littoral, levers.mou_linkage=linked`: full names, as the
+    experiment file and the table spell them (a last part alone, like `mean`, can be unclear)."""
+    return separator.join(f"{k}={format_value(v)}" for k, v in setting.items())
+
+
+def settings(runs: pd.DataFrame, by: list[str]) -> Iterator[tuple[dict[str, object], pd.DataFrame]]:
+    """(parameter -> value, runs) per combination of `by`, in sorted order; every run once."""
+    if not by:
+        yield {}, runs
+        return
+    for key, group in runs.groupby(by, sort=True, dropna=False):
+        key = key if isinstance(key, tuple) else (key,)
+        yield {c.removeprefix(PARAM_PREFIX): v for c, v in zip(by, key, strict=True)}, group
 
 
 # --- survival ----------------------------------------------------------------------------
@@ -54,7 +132,7 @@ def ok_runs(runs: pd.DataFrame) -> pd.DataFrame:
 
 def durations(runs: pd.DataFrame, rounds: int) -> tuple[np.ndarray, np.ndarray]:
     """(time, event): the collapse round where the MOU collapsed, else `rounds`, censored."""
-    collapsed = runs["mou_collapsed_round"]
+    collapsed = pd.to_numeric(runs["mou_collapsed_round"], errors="coerce")
     event = collapsed.notna().to_numpy()
     time = np.where(event, collapsed.fillna(0).to_numpy(dtype=float), float(rounds))
     return time, event
@@ -97,9 +175,20 @@ def loglog_interval(survival: float, greenwood: float) -> tuple[float, float]:
 
 
 def median_survival(curve: pd.DataFrame) -> float | None:
-    """First round at which survival falls to 0.5 or below; None if the truce mostly held."""
+    """First round at which survival falls to 0.5 or below; None if not reached by the end."""
     below = curve[curve["survival"] <= 0.5]
     return None if below.empty else float(below["round"].iloc[0])
+
+
+def survival_curves(
+    runs: pd.DataFrame, rounds: int, by: list[str]
+) -> list[tuple[dict[str, object], int, pd.DataFrame]]:
+    """(setting, runs, Kaplan-Meier curve) per setting, in the order of `group_table`."""
+    curves = []
+    for setting, group in settings(runs, by):
+        time, event = durations(group, rounds)
+        curves.append((setting, len(group), kaplan_meier(time, event, rounds)))
+    return curves
 
 
 # --- per-setting table ---------------------------------------------------------------------
@@ -114,30 +203,43 @@ def wilson(successes: int, n: int) -> tuple[float, float]:
     return centre - half, centre + half
 
 
-def mean_interval(values: pd.Series) -> tuple[float, float, float]:
-    """Mean and its 95% t interval (the mean alone when fewer than two values)."""
-    values = values.dropna().astype(float)
-    n = len(values)
+def mean_interval(
+    values, resamples: int = BOOTSTRAP_RESAMPLES, seed: int = BOOTSTRAP_SEED
+) -> tuple[float, float, float]:
+    """Mean and its 95% percentile-bootstrap interval (seeded, so reports are reproducible).
+
+    Every resampled mean lies between the smallest and largest value, so the interval does
+    too: a non-negative outcome never gets a negative bound."""
+    x = pd.to_numeric(pd.Series(values), errors="coerce").dropna().to_numpy(dtype=float)
+    n = len(x)
     if n == 0:
         return (math.nan, math.nan, math.nan)
-    mean = float(values.mean())
-    if n < 2:
+    mean = float(x.mean())
+    low_limit, high_limit = float(x.min()), float(x.max())
+    if n == 1 or low_limit == high_limit:
         return mean, mean, mean
-    half = float(stats.t.ppf(0.975, n - 1) * values.std(ddof=1) / math.sqrt(n))
-    return mean, mean - half, mean + half
+    rng = np.random.default_rng(seed)
+    means = np.empty(resamples)
+    chunk = max(1, BOOTSTRAP_CELLS // n)
+    for start in range(0, resamples, chunk):
+        stop = min(resamples, start + chunk)
+        means[start:stop] = x[rng.integers(0, n, size=(stop - start, n))].mean(axis=1)
+    low, high = np.quantile(means, [0.025, 0.975])
+    # Clipped only against float rounding (a mean of equal values can differ in the last bit).
+    return (
+        mean,
+        float(np.clip(low, low_limit, high_limit)),
+        float(np.clip(high, low_limit, high_limit)),
+    )
 
 
 def group_table(runs: pd.DataFrame, rounds: int, by: list[str] | None = None) -> pd.DataFrame:
+    """One row per setting of `by` (default: the parameters that vary among the good runs)."""
     runs = ok_runs(runs)
-    by = by if by is not None else parameter_columns(runs)
+    by = by if by is not None else varying_parameters(runs)
     rows = []
-    groups = runs.groupby(by, sort=True, dropna=False) if by else [((), runs)]
-    for key, group in groups:
-        key = key if isinstance(key, tuple) else (key,)
-        row = {
-            column.removeprefix(PARAM_PREFIX): value for column, value in zip(by, key, strict=True)
-        }
-        row["runs"] = len(group)
+    for setting, group in settings(runs, by):
+        row = {**setting, "runs": len(group)}
         if "mou_collapsed_round" in group.columns:
             time, event = durations(group, rounds)
             held = int((~event).sum())
@@ -161,14 +263,16 @@ def group_table(runs: pd.DataFrame, rounds: int, by: list[str] | None = None) ->
 
 def point_means(runs: pd.DataFrame, outcome: str, rounds: int) -> pd.Series:
     """Mean of the replicates at each point; a truce that held counts as collapsing after the end."""
-    values = runs[outcome]
+    values = pd.to_numeric(runs[outcome], errors="coerce")
     if outcome == "mou_collapsed_round":
         values = values.fillna(rounds + 1)
     return values.astype(float).groupby(runs["point"]).mean().sort_index()
 
 
 def sensitivity(runs: pd.DataFrame, experiment: Experiment, outcomes: list[str]) -> pd.DataFrame:
-    """SALib indices per outcome and parameter (Sobol S1/ST, or Morris mu*/sigma)."""
+    """SALib indices per outcome and parameter (Sobol S1/ST with their 95% confidence, or Morris
+    mu*/sigma). An outcome whose indices cannot be computed keeps its rows, with empty indices
+    and a `note` saying why (it did not vary, or some points have no value)."""
     kind = experiment.design.kind
     if kind not in (DesignKind.SOBOL, DesignKind.MORRIS):
         return pd.DataFrame()
@@ -177,30 +281,38 @@ def sensitivity(runs: pd.DataFrame, experiment: Experiment, outcomes: list[str])
     problem = salib_problem(experiment)
     unit_points = unit_sample(experiment)  # the design's points in the unit cube
     points = len(unit_points)
+    if kind == DesignKind.SOBOL:
+        keys = ("S1", "S1_conf", "ST", "ST_conf")
+    else:
+        keys = ("mu_star", "mu_star_conf", "sigma")
     rows = []
     for outcome in outcomes:
         means = point_means(runs, outcome, experiment.rounds).reindex(range(points))
-        if means.isna().any():
-            continue  # a point without a single good run: indices would be meaningless
         y = means.to_numpy()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            if kind == DesignKind.SOBOL:
-                result = sobol.analyze(
-                    problem, y, calc_second_order=False, seed=experiment.design.seed
-                )
-                keys = ("S1", "S1_conf", "ST", "ST_conf")
-            else:
-                result = morris.analyze(
-                    problem,
-                    unit_points,
-                    y,
-                    num_levels=experiment.design.levels,
-                    seed=experiment.design.seed,
-                )
-                keys = ("mu_star", "mu_star_conf", "sigma")
+        missing = int(np.isnan(y).sum())
+        note, result = "", None
+        if missing:
+            note = f"not computed: no value at {missing:,} of {points:,} points"
+        elif np.ptp(y) == 0:
+            note = UNDEFINED
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                if kind == DesignKind.SOBOL:
+                    result = sobol.analyze(
+                        problem, y, calc_second_order=False, seed=experiment.design.seed
+                    )
+                else:
+                    result = morris.analyze(
+                        problem,
+                        unit_points,
+                        y,
+                        num_levels=experiment.design.levels,
+                        seed=experiment.design.seed,
+                    )
         for i, name in enumerate(problem["names"]):
-            rows.append({"outcome": outcome, "parameter": name, **{k: result[k][i] for k in keys}})
+            values = {k: float(result[k][i]) if result else math.nan for k in keys}
+            rows.append({"outcome": outcome, "parameter": name, **values, "note": note})
     return pd.DataFrame(rows)
 
 
@@ -213,17 +325,42 @@ class Box:
     coverage: float  # share of all held truces that fall in the box
     density: float  # share of runs in the box where the truce held
     mass: float  # share of all runs in the box
+    runs: int  # runs PRIM looked at
+    held: int  # of which the truce held
+
+    def explanation(self) -> str:
+        """Coverage, density and mass in one plain sentence each, with the counts."""
+        in_box = round(self.mass * self.runs)
+        held_in_box = round(self.coverage * self.held)
+        return (
+            f"The box holds {self.coverage:.0%} of all runs where the truce held "
+            f"({held_in_box:,} of {self.held:,}: coverage). "
+            f"Within it the truce held in {self.density:.0%} of runs "
+            f"({held_in_box:,} of {in_box:,}: density). "
+            f"It contains {self.mass:.0%} of all runs ({in_box:,} of {self.runs:,}: mass)."
+        )
+
+
+def no_box_reason(runs: pd.DataFrame) -> str | None:
+    """Why PRIM cannot look for a box in these runs, or None if it can."""
+    runs = ok_runs(runs)
+    if "mou_collapsed_round" not in runs.columns:
+        return "the experiment did not keep `mou_collapsed_round`"
+    if not varying_parameters(runs):
+        return "no parameter varies among the runs"
+    held = runs["mou_collapsed_round"].isna()
+    if held.all():
+        return "the truce held in every run"
+    if not held.any():
+        return "the truce held in no run"
+    return None
 
 
 def discover_boxes(runs: pd.DataFrame) -> Box | None:
-    """PRIM on the runs: the parameter region in which the truce holds. None when EMA Workbench
-    is not installed, nothing varies, or no truce held."""
+    """PRIM on the runs: the region of the varying parameters in which the truce holds. None
+    when `no_box_reason` gives one, EMA Workbench is not installed, or PRIM finds no box."""
     runs = ok_runs(runs)
-    columns = parameter_columns(runs)
-    if not columns or "mou_collapsed_round" not in runs.columns:
-        return None
-    y = runs["mou_collapsed_round"].isna().to_numpy()
-    if y.all() or not y.any():
+    if no_box_reason(runs) is not None:
         return None
     try:
         with warnings.catch_warnings():
@@ -231,6 +368,8 @@ def discover_boxes(runs: pd.DataFrame) -> Box | None:
             from ema_workbench.analysis import prim
     except ImportError:
         return None
+    columns = varying_parameters(runs)  # PRIM drops constant columns from its box limits
+    y = runs["mou_collapsed_round"].isna().to_numpy()
     x = pd.DataFrame({c.removeprefix(PARAM_PREFIX): runs[c] for c in columns}).reset_index(
         drop=True
     )
@@ -245,6 +384,8 @@ def discover_boxes(runs: pd.DataFrame) -> Box | None:
     limits = box.box_lims[box._cur_box]
     restricted = []
     for name in x.columns:
+        if name not in limits.columns:
+            continue  # PRIM left this parameter unrestricted
         low, high = limits[name].iloc[0], limits[name].iloc[1]
         if isinstance(low, set):
             if low != set(x[name].cat.categories):
@@ -256,4 +397,6 @@ def discover_boxes(runs: pd.DataFrame) -> Box | None:
         float(box.coverage),
         float(box.density),
         float(box.mass),
+        len(y),
+        int(y.sum()),
     )
