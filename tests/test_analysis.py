@@ -29,8 +29,6 @@ from wargame.experiments.report import (
     analyse,
     bars_figure,
     display_table,
-    html_report,
-    plots,
     report_folder,
     sensitivity_figure,
     survival_figure,
@@ -498,8 +496,8 @@ def test_indices_of_a_constant_outcome_read_undefined_everywhere(tmp_path, kind)
 
 @pytest.mark.parametrize(("kind", "measures"), [("sobol", ["S1", "ST"]), ("morris", ["mu_star"])])
 def test_sensitivity_bars_carry_their_confidence(kind, measures, tmp_path):
-    from matplotlib.container import BarContainer
     from matplotlib import pyplot as plt
+    from matplotlib.container import BarContainer
 
     experiment = sobol_experiment(kind)
     folder = results_folder(

@@ -122,6 +122,12 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--quiet", action="store_true", help="no progress line")
     analyse = add_parser("analyse", help="tables, plots and a report from a sweep's results folder")
     analyse.add_argument("results", help="a results folder written by `run.py sweep`")
+    analyse.add_argument(
+        "--report",
+        metavar="DIR",
+        help="folder to write the report into (default: RESULTS/report); use it when the "
+        "results folder is read-only",
+    )
     validate = add_parser("validate", help="check scenario and experiment files or folders")
     validate.add_argument(
         "paths", nargs="+", help="files or folders of YAML scenarios and experiments"
@@ -245,12 +251,18 @@ def sweep(args: argparse.Namespace) -> int:
 
 
 def analyse(args: argparse.Namespace) -> int:
-    from wargame.experiments.report import analyse as analyse_folder
+    from wargame.experiments.report import analyse_runs, load_results, report_folder
     from wargame.experiments.report import text_report, write_report
 
-    result = analyse_folder(Path(args.results))
+    if args.report == "":
+        raise StoreError("--report: empty folder name; give a folder to write the report into")
+    folder = Path(args.results)
+    experiment, runs = load_results(folder)
+    # Checked before computing: a read-only folder is refused at once, not after the work.
+    target = report_folder(folder, Path(args.report) if args.report else None)
+    result = analyse_runs(folder, experiment, runs)
     print(text_report(result), end="")
-    written = write_report(result)
+    written = write_report(result, target)
     print(f"wrote {', '.join(str(p) for p in written)}")
     return 0
 
