@@ -1,7 +1,8 @@
 """Shared fixtures: the repository root, the default scenario, and many-seed summaries.
 
 Many-seed statistical tests run their seeds in two worker processes (the machine has two
-cores); results are cached for the whole session so the loop and lever tests share runs.
+cores); results are cached for the whole session so the loop and lever tests share runs. Such
+tests carry the `slow` marker: `pytest -m "not slow"` is the fast tier, CI runs everything.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from conftest import many_summaries
 
 from wargame.config.schema import Scenario
@@ -12,6 +13,7 @@ def test_baseline_has_no_scripted_injects(scenario):
     assert scenario.injects == ()
 
 
+@pytest.mark.slow
 def test_loop_emerges_over_200_seeds(scenario):
     summaries = many_summaries(scenario)
     with_host_strike = [s for s in summaries if s["first_host_strike_round"] is not None]
@@ -24,6 +26,7 @@ def test_loop_emerges_over_200_seeds(scenario):
     assert len(in_order) > len(with_host_strike) / 2, f"{len(in_order)} of {len(with_host_strike)}"
 
 
+@pytest.mark.slow
 def test_loop_fades_when_tehran_stops_counting_sovereignty(scenario):
     """Ablation: without the sovereignty and host-leverage terms the retaliation phase withers.
 

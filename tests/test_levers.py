@@ -13,6 +13,8 @@ from scipy.stats import mannwhitneyu
 
 from wargame.config.schema import with_levers
 
+pytestmark = pytest.mark.slow  # 200 seeds per lever setting
+
 FLIPS = {
     "c2_posture": "distributed_afloat",
     "mou_linkage": "insulated",

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from scipy.stats import mannwhitneyu
 
 from wargame.config.schema import with_lebanon, with_levers
 from wargame.experiments.single_run import run_once
 
+pytestmark = pytest.mark.slow  # 25 to 60 seeds of 60 rounds per setting
+
 ROUNDS = 60
-QUIET = {"start": 0.05, "mean": 0.05}
-INTENSE = {"start": 0.95, "mean": 0.95}
+# Constant fronts (no noise, no flares): Lebanon is quiet or intense by construction, in every
+# stream, so the tests compare what the linkage does with it, not what a seed happened to draw.
+STILL = {"volatility": 0.0, "flare_probability": 0.0, "flare_size": 0.0}
+QUIET = {"start": 0.05, "mean": 0.05, **STILL}
+INTENSE = {"start": 0.95, "mean": 0.95, **STILL}
 COMPLIANT = ("comply", "posture")
 
 
@@ -29,7 +35,8 @@ def test_insulated_mou_ignores_lebanon(scenario):
         quiet_run = run_once(quiet, seed, ROUNDS)
         intense_run = run_once(intense, seed, ROUNDS)
         # Lebanon itself differs between the two ...
-        assert quiet_run.metrics["lebanon"].mean() < intense_run.metrics["lebanon"].mean() - 0.5
+        assert set(quiet_run.metrics["lebanon"]) == {0.05}
+        assert set(intense_run.metrics["lebanon"]) == {0.95}
         # ... but Iran's every choice, and the MOU, are exactly the same.
         assert (
             quiet_run.metrics["irgc_action"].tolist() == intense_run.metrics["irgc_action"].tolist()

@@ -14,7 +14,7 @@ import pytest
 
 from wargame.config.ladder import CENTCOM_ACTIONS, HOST_ACTIONS, IRGC_ACTIONS
 from wargame.config.loader import load_scenario
-from wargame.config.schema import Scenario
+from wargame.config.schema import Scenario, with_lebanon
 from wargame.engine.fleet import Vessel
 from wargame.engine.model import GulfModel, build_model
 from wargame.engine.observation import IrgcView
@@ -226,15 +226,22 @@ def test_action_inject_forces_a_centcom_strike_in_its_round(scenario: Scenario):
 
 
 def test_lebanon_inject_sets_the_lebanon_metric_in_its_round(scenario: Scenario):
+    # A calm, noiseless front (no volatility, no flares): every value below follows by
+    # construction, whatever the seed's stream.
+    calm = with_lebanon(
+        scenario, start=0.2, mean=0.2, volatility=0.0, flare_probability=0.0, flare_size=0.0
+    )
     inject = {"round": 2, "kind": "lebanon_intensity", "value": 0.93}
-    model = build_model(with_injects(scenario, inject), 6)
-    for _ in range(3):
-        model.step()
-    lebanon = metrics_of(model).set_index("round")["lebanon"]
-    assert lebanon[2] == pytest.approx(0.93)
-    assert lebanon[1] != pytest.approx(0.93)
-    # Round 3 moves on from the injected value, toward the process mean.
-    assert lebanon[3] != pytest.approx(0.93)
+    for seed in (6, 7):
+        model = build_model(with_injects(calm, inject), seed)
+        for _ in range(3):
+            model.step()
+        lebanon = metrics_of(model).set_index("round")["lebanon"]
+        assert lebanon[1] == pytest.approx(0.2)
+        assert lebanon[2] == pytest.approx(0.93)
+        # Round 3 moves on from the injected value, toward the process mean.
+        reversion = calm.lebanon.reversion
+        assert lebanon[3] == pytest.approx(0.93 + reversion * (0.2 - 0.93))
 
 
 # --- memory ----------------------------------------------------------------------------------
@@ -259,6 +266,9 @@ def test_model_is_garbage_collected_after_del(scenario: Scenario):
     [("channel_halt_threshold", 0.0, 1000.0), ("channel_reopen_base", 0.0, 1.0)],
 )
 def test_channel_parameters_change_the_run(scenario: Scenario, field: str, low, high):
+    # By construction, not by the seed: a threshold of 0 halts the channel from round 1 and one
+    # of 1000 never does; with the threshold out of reach, only the inject halts the channel,
+    # and a reopening chance of 1 reopens it the next round while 0 never does.
     injects = (
         {"round": 2, "kind": "action", "actor": "centcom", "action": "limited_strikes"},
         {"round": 3, "kind": "channel", "channel": "halted"},
@@ -266,9 +276,16 @@ def test_channel_parameters_change_the_run(scenario: Scenario, field: str, low, 
     channels = []
     for value in (low, high):
         data = with_injects(scenario, *injects).model_dump()
+        data["mou"]["channel_halt_threshold"] = 1000.0
         data["mou"][field] = value
         model = build_model(Scenario.model_validate(data), 3)
         for _ in range(20):
             model.step()
         channels.append(metrics_of(model)["channel"].tolist())
     assert channels[0] != channels[1]
+    if field == "channel_halt_threshold":
+        assert set(channels[0]) == {"HALTED"}
+        assert channels[1][:3] == ["OPEN", "OPEN", "HALTED"]
+    else:
+        assert channels[0][2:] == ["HALTED"] * 18
+        assert channels[1][2:4] == ["HALTED", "OPEN"]
