@@ -9,25 +9,105 @@ objects; it never sees YAML.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from enum import StrEnum
 from functools import cached_property
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from wargame.config.ladder import MENUS
 
+# --- bounds -----------------------------------------------------------------------------------
+# Every number has a finite range. The upper ends lie far past any sensible scenario; they are
+# there so that whatever `validate` accepts the engine can run: Poisson means stay far below
+# numpy's limit (~9e18), exp() never overflows, int64 magazines never wrap, and USD totals
+# summed over the longest run stay finite. Non-finite floats (.inf, .nan) are refused by the
+# Strict base below, in every field, dict values included.
+
+MAX_ROUNDS = 100_000  # the longest run (clock.rounds, and any --rounds / experiment override)
+MAX_ROUND_HOURS = 24 * 7  # a round is at most a week
+# Dates are computed as start + (round - 1) * round_hours; the latest start leaves room for the
+# longest run of the longest rounds (~1,918 years) before the calendar ends at 9999-12-31.
+LATEST_START_DATE = dt.date(9999, 12, 31) - dt.timedelta(hours=MAX_ROUNDS * MAX_ROUND_HOURS)
+EARLIEST_START_DATE = dt.date(1900, 1, 1)  # assumption: a scenario of modern weapons and shipping
+
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
-NonNegative = Annotated[float, Field(ge=0.0)]
-Positive = Annotated[float, Field(gt=0.0)]
-Count = Annotated[int, Field(ge=0)]
+# Logit lambda: P(i) ~ exp(lambda * U_i). At 1,000 an actor already picks the best option
+# whenever it leads the next by 0.01 utility (a pure maximiser); more changes nothing.
+Rationality = Annotated[float, Field(ge=0.0, le=1_000.0)]
+# Cost weights are relative; the scenario's lie in 0.5-4. At 1,000 one term outweighs another
+# of weight 1 a thousandfold, which is as lopsided as a weight can usefully be.
+Weight = Annotated[float, Field(ge=0.0, le=1_000.0)]
+# Price of one weapon or interceptor round: THAAD costs ~$12.5M; nothing fired costs $1B.
+UnitCostUsd = Annotated[float, Field(ge=0.0, le=1e9)]
+# Sigma of a log-normal report, value * exp(sigma * N(0, 1)): at 3 a one-sigma report is
+# already off twentyfold (reports carry no information past that) and exp() stays finite.
+ObservationNoise = Annotated[float, Field(ge=0.0, le=3.0)]
+# Ledger pressure in severity units (a vessel strike writes 1.5, a regime campaign 8): a
+# threshold of a million is never reached, so it stands for "never".
+LedgerPressure = Annotated[float, Field(ge=0.0, le=1e6)]
+LedgerThreshold = Annotated[float, Field(gt=0.0, le=1e6)]
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 
 
-class Strict(BaseModel):
-    """Base for every scenario section: unknown keys are errors, objects are immutable."""
+def count(high: int, low: int = 0, why: str = ""):
+    """A whole number in [low, high]; `why` says where the upper bound comes from."""
+    return Annotated[int, Field(ge=low, le=high, description=why or None)]
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+
+# --- text -------------------------------------------------------------------------------------
+# Names and notes reach terminals, reports and the UI. Control characters could rewrite a
+# terminal line and bidirectional overrides reorder what a reader sees ("Trojan Source"), so
+# they are refused; lengths are capped so a runaway value cannot bury a message.
+NAME_MAX_CHARS = 200
+TEXT_MAX_CHARS = 10_000
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
+
+
+def _forbidden_character(text: str, allowed: str = "") -> str | None:
+    for ch in text:
+        if ch in allowed:
+            continue
+        if unicodedata.category(ch) == "Cc" or ch in BIDI_CONTROLS:
+            return f"U+{ord(ch):04X}"
+    return None
+
+
+def _check_name(text: str) -> str:
+    bad = _forbidden_character(text)
+    if bad:
+        raise ValueError(f"a name may not hold control characters (found {bad})")
+    if not text.strip():
+        raise ValueError("a name needs at least one visible character")
+    return text
+
+
+def _check_text(text: str) -> str:
+    bad = _forbidden_character(text, allowed="\n\t")
+    if bad:
+        raise ValueError(
+            f"control characters other than newline and tab are not allowed (found {bad})"
+        )
+    return text
+
+
+Name = Annotated[str, Field(min_length=1, max_length=NAME_MAX_CHARS), AfterValidator(_check_name)]
+Text = Annotated[str, Field(max_length=TEXT_MAX_CHARS), AfterValidator(_check_text)]
+
+
+class Strict(BaseModel):
+    """Base for every scenario section: unknown keys are errors, objects are immutable, and
+    no float anywhere (dict values included) may be infinite or NaN."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 # --- enumerations ---------------------------------------------------------------------------
@@ -101,23 +181,35 @@ class DefenceAssignment(Strict):
     """Batteries of one interceptor system defending one site."""
 
     system: Identifier = Field(description="interceptor id from `interceptors`")
-    batteries: Count = 1
-    fire_channels_per_battery: Annotated[int, Field(ge=1)] = 4
-    magazine_per_battery: Count = Field(description="interceptors ready per battery at start")
-    resupply_per_round: NonNegative = Field(
-        0.0, description="interceptors added per round for the whole site, before the lever"
+    batteries: count(1_000, why="assumption: a site fields a handful; 1,000 allows aggregates") = 1
+    fire_channels_per_battery: count(
+        1_000, low=1, why="assumption: a Patriot radar guides ~9 at once; 1,000 allows aggregates"
+    ) = 4
+    magazine_per_battery: count(
+        1_000_000,
+        why="interceptors ready per battery at start; a laser's or jammer's uses are counted "
+        "as a magazine too (the scenario gives 1,000); a million keeps int64 sums far from wrap",
+    )
+    resupply_per_round: Annotated[float, Field(ge=0.0, le=1e6)] = Field(
+        0.0,
+        description="interceptors added per round for the whole site, before the lever; at "
+        "most a million (a full magazine of the largest battery a round)",
     )
 
 
 class Node(Strict):
     id: Identifier
-    name: str = Field(min_length=1)
+    name: Name
     kind: NodeKind
     lat: Annotated[float, Field(ge=-90.0, le=90.0)]
     lon: Annotated[float, Field(ge=-180.0, le=180.0)]
     host: Identifier | None = Field(None, description="state the site is in, e.g. bahrain, iran")
     role: SiteRole | None = Field(None, description="required for iran_site nodes")
-    value: NonNegative = Field(1.0, description="relative worth of the site (damage scales by it)")
+    value: Annotated[float, Field(ge=0.0, le=1_000.0)] = Field(
+        1.0,
+        description="relative worth of the site (damage scales by it); the scenario's run "
+        "1-5, 1,000 leaves room for other scales",
+    )
     hardening: Probability = 0.0
     population_exposure: Probability = Field(
         0.0, description="chance an interception over the site drops debris on people"
@@ -126,7 +218,8 @@ class Node(Strict):
         0.0, description="chance intercept debris lands near an energy asset (fire risk)"
     )
     c2: bool = Field(False, description="hosts fixed US command-and-control functions")
-    defences: tuple[DefenceAssignment, ...] = ()
+    # assumption: a real site fields a few systems; 50 is a generous cap.
+    defences: tuple[DefenceAssignment, ...] = Field((), max_length=50)
 
     @model_validator(mode="after")
     def _role_matches_kind(self) -> Node:
@@ -148,27 +241,33 @@ class Edge(Strict):
 
 
 class Weapon(Strict):
-    name: str = Field(min_length=1)
+    name: Name
     kind: WeaponKind
-    range_km: Positive
-    speed_kmh: Positive
-    unit_cost_usd: NonNegative
+    # Half the Earth's circumference: no two places are farther apart.
+    range_km: Annotated[float, Field(gt=0.0, le=20_040.0)]
+    # Escape velocity is ~40,000 km/h: nothing that flies to a target in the theatre is faster.
+    speed_kmh: Annotated[float, Field(gt=0.0, le=40_000.0)]
+    unit_cost_usd: UnitCostUsd
     reliability: Probability = Field(0.9, description="chance it does not fail on its own")
-    damage: NonNegative = Field(
-        1.0, description="damage units one leaker does to an unhardened site"
+    damage: Annotated[float, Field(ge=0.0, le=100.0)] = Field(
+        1.0,
+        description="damage units one leaker does to an unhardened site; the scenario's "
+        "heaviest warhead does 2.5, 100 is beyond any conventional weapon",
     )
     pk: dict[Identifier, Probability] = Field(
-        default_factory=dict, description="single-shot kill probability by interceptor id"
+        default_factory=dict,
+        max_length=200,
+        description="single-shot kill probability by interceptor id",
     )
 
 
 class Interceptor(Strict):
-    name: str = Field(min_length=1)
-    unit_cost_usd: NonNegative
+    name: Name
+    unit_cost_usd: UnitCostUsd
     detection: Probability = 0.95
     reliability: Probability = 0.9
     doctrine: Doctrine
-    shots_per_threat: Annotated[int, Field(ge=1, le=8)] = 2
+    shots_per_threat: count(8, low=1, why="interceptors fired at one threat") = 2
     requires_mix: DefenceMix | None = Field(
         None, description="only fielded when `levers.defence_mix` has this value"
     )
@@ -180,92 +279,113 @@ class Interceptor(Strict):
 class IrgcWeights(Strict):
     """What the IRGC counts as cost (positive weights; benefits enter as negative costs)."""
 
-    site_damage: NonNegative
-    sovereignty: NonNegative
-    linkage: NonNegative
-    host_leverage: NonNegative
-    economic_friction: NonNegative
-    regime_risk: NonNegative
-    mandate_credibility: NonNegative
+    site_damage: Weight
+    sovereignty: Weight
+    linkage: Weight
+    host_leverage: Weight
+    economic_friction: Weight
+    regime_risk: Weight
+    mandate_credibility: Weight
 
 
 class CentcomWeights(Strict):
-    shipping_disruption: NonNegative
-    us_casualties: NonNegative
-    asset_damage: NonNegative
-    unanswered_violations: NonNegative
-    top_rung_risk: NonNegative
-    interceptor_use: NonNegative
-    diplomatic_progress: NonNegative
+    shipping_disruption: Weight
+    us_casualties: Weight
+    asset_damage: Weight
+    unanswered_violations: Weight
+    top_rung_risk: Weight
+    interceptor_use: Weight
+    diplomatic_progress: Weight
 
 
 class HostWeights(Strict):
-    economic_damage: NonNegative
-    civilian_harm: NonNegative
-    defence_spending: NonNegative
-    hosting_value: NonNegative
+    economic_damage: Weight
+    civilian_harm: Weight
+    defence_spending: Weight
+    hosting_value: Weight
 
 
 class VesselWeights(Strict):
-    expected_loss: NonNegative
-    premium: NonNegative
-    delay: NonNegative
+    expected_loss: Weight
+    premium: Weight
+    delay: Weight
+
+
+# The largest raid on record (Iran on Israel, April 2024) was ~330 drones and missiles; 10,000
+# of one kind at one target is thirty times that.
+SalvoCount = count(10_000, why="weapons of this kind fired at one target")
 
 
 class Salvo(Strict):
     """The mix the IRGC fires at one host-state target."""
 
-    ballistic: Count = 0
-    drone: Count = 0
-    cruise: Count = 0
+    ballistic: SalvoCount = 0
+    drone: SalvoCount = 0
+    cruise: SalvoCount = 0
 
 
 class IrgcParams(Strict):
-    rationality: NonNegative = Field(description="logit lambda; 0 = uniform random")
+    rationality: Rationality = Field(description="logit lambda; 0 = uniform random")
     weights: IrgcWeights
     anti_ship_weapon: Identifier
     drone_weapon: Identifier
     ballistic_weapon: Identifier
     cruise_weapon: Identifier | None = None
-    vessel_strikes_per_round: Annotated[int, Field(ge=1)] = 1
+    vessel_strikes_per_round: count(
+        1_000, low=1, why="assumption: the seed saw one; 1,000 is more ships than are in reach"
+    ) = 1
     salvo_per_target: Salvo
-    salvo_targets: Annotated[int, Field(ge=1)] = 2
+    salvo_targets: count(
+        1_000, low=1, why="host-state targets of one salvo (more than any theatre holds)"
+    ) = 2
     energy_salvo: Salvo
     repair_per_round: Probability = Field(0.03, description="capacity regained per round")
-    observation_noise: NonNegative = Field(0.2, description="relative error of reports it gets")
+    observation_noise: ObservationNoise = Field(
+        0.2, description="relative error of reports it gets"
+    )
 
 
 class CentcomParams(Strict):
-    rationality: NonNegative
+    rationality: Rationality
     weights: CentcomWeights
     strike_weapon: Identifier
-    limited_package_targets: Annotated[int, Field(ge=1)] = 10
-    expanded_package_targets: Annotated[int, Field(ge=1)] = 20
-    weapons_per_target: Annotated[int, Field(ge=1)] = 2
+    limited_package_targets: count(
+        1_000, low=1, why="sites one package strikes (more than any theatre holds)"
+    ) = 10
+    expanded_package_targets: count(
+        1_000, low=1, why="sites one package strikes (more than any theatre holds)"
+    ) = 20
+    weapons_per_target: count(
+        100, low=1, why="assumption: the scenario uses 2; 100 would flatten any site"
+    ) = 2
     damage_per_hit: Probability = Field(0.35, description="capacity one hit removes from a site")
     escort_protection: Probability = Field(
         0.5, description="share of vessel strikes an escort defeats when escorts are up"
     )
-    observation_noise: NonNegative = 0.2
+    observation_noise: ObservationNoise = 0.2
 
 
 class HostParams(Strict):
     id: Identifier
-    name: str = Field(min_length=1)
-    rationality: NonNegative
+    name: Name
+    rationality: Rationality
     weights: HostWeights
     tolerance_start: Probability = 1.0
     restrict_below: Probability = Field(
         0.5, description="tolerance below which basing is restricted"
     )
     tolerance_recovery: Probability = 0.02
-    interceptor_request_size: Count = 8
+    interceptor_request_size: count(
+        1_000,
+        why="assumption: a request is a reload (the scenario asks for 8); 1,000 is more "
+        "than a year of PAC-3 production",
+    ) = 8
 
 
 class Actors(Strict):
     irgc: IrgcParams
     centcom: CentcomParams
-    hosts: tuple[HostParams, ...] = Field(min_length=1)
+    hosts: tuple[HostParams, ...] = Field(min_length=1, max_length=100)  # states on Earth: ~200
 
 
 # --- shipping -------------------------------------------------------------------------------
@@ -274,13 +394,18 @@ class Actors(Strict):
 class ShippingRoute(Strict):
     origin: Identifier
     destination: Identifier
-    share: Positive = Field(description="relative share of arrivals on this route")
+    share: Annotated[float, Field(gt=0.0, le=1e6)] = Field(
+        description="relative share of arrivals on this route (shares are normalised; the "
+        "bound only keeps their sum finite)"
+    )
 
 
 class PremiumModel(Strict):
     calm_rate: Probability = Field(description="war-risk premium, share of hull value per transit")
     peak_rate: Probability
-    attack_sensitivity: NonNegative = Field(description="rate added per attack seen recently")
+    attack_sensitivity: Annotated[float, Field(ge=0.0, le=1.0)] = Field(
+        description="rate added per attack seen recently (a share of hull value, so at most 1)"
+    )
     memory: Probability = Field(0.8, description="per-round decay of attacks remembered")
 
     @model_validator(mode="after")
@@ -291,34 +416,50 @@ class PremiumModel(Strict):
 
 
 class ShippingParams(Strict):
-    arrivals_per_round: NonNegative = Field(description="Poisson mean of vessels entering a round")
-    vessel_value_usd: Positive = Field(description="median hull and cargo value")
-    value_spread: NonNegative = Field(0.5, description="sigma of log value")
-    speed_km_per_round: Positive
-    rationality: NonNegative
+    arrivals_per_round: Annotated[float, Field(ge=0.0, le=10_000.0)] = Field(
+        description="Poisson mean of vessels entering a round; the Strait sees ~100 a day, "
+        "10,000 a round is a hundredfold (each ship is an agent in memory)"
+    )
+    vessel_value_usd: Annotated[float, Field(gt=0.0, le=1e10)] = Field(
+        description="median hull and cargo value; a laden VLCC is ~$0.2B, $10B is no merchant ship"
+    )
+    value_spread: Annotated[float, Field(ge=0.0, le=3.0)] = Field(
+        0.5,
+        description="sigma of log value; at 3 the middle 95% of ships span a factor of 130,000",
+    )
+    speed_km_per_round: Annotated[float, Field(ge=1.0, le=20_000.0)] = Field(
+        description="distance a ship steams in a round: at least 1 km (slower ships pile up "
+        "forever), at most a week at 65 knots"
+    )
+    rationality: Rationality
     weights: VesselWeights
-    routes: tuple[ShippingRoute, ...] = Field(min_length=1)
+    routes: tuple[ShippingRoute, ...] = Field(min_length=1, max_length=1_000)
     premium: PremiumModel
     delay_cost_per_round: Probability = Field(
         0.001, description="share of vessel value a round of delay costs (charter, demurrage)"
     )
     voyage_value: Probability = Field(0.015, description="share of value lost by turning back")
-    corridor_delay_rounds: NonNegative = Field(
-        0.3, description="extra time the mandated corridor costs"
+    corridor_delay_rounds: Annotated[float, Field(ge=0.0, le=100.0)] = Field(
+        0.3,
+        description="extra time the mandated corridor costs (a corridor 100 rounds slower "
+        "than the open lane is no route at all)",
     )
-    max_wait_rounds: Annotated[int, Field(ge=0)] = 3
+    max_wait_rounds: count(1_000, why="rounds a ship may wait before it must choose") = 3
     strike_loss_fraction: Probability = Field(0.3, description="share of value lost when struck")
-    crew: Count = 20
+    crew: count(10_000, why="people aboard; the largest cruise ships carry ~9,000") = 20
 
 
 class Adjudication(Strict):
     """Consequences of hits and of interceptions: casualties, debris, fires, force majeure."""
 
-    casualties_per_leaker: NonNegative = Field(
-        0.3, description="expected deaths per leaker on a fully exposed site"
+    casualties_per_leaker: Annotated[float, Field(ge=0.0, le=1_000.0)] = Field(
+        0.3,
+        description="expected deaths per leaker on a fully exposed site (1,000 is a packed "
+        "stadium)",
     )
-    debris_harm_per_interception: NonNegative = Field(
-        0.02, description="expected civilian casualties per interception over a fully exposed site"
+    debris_harm_per_interception: Annotated[float, Field(ge=0.0, le=1_000.0)] = Field(
+        0.02,
+        description="expected civilian casualties per interception over a fully exposed site",
     )
     fire_per_interception: Probability = Field(
         0.04, description="chance one interception starts a fire at a site next to energy assets"
@@ -326,12 +467,16 @@ class Adjudication(Strict):
     fire_per_energy_hit: Probability = Field(
         0.6, description="chance a leaker on an energy site starts a fire"
     )
-    force_majeure_rounds: Annotated[int, Field(ge=0)] = 5
-    economic_loss_per_damage: NonNegative = Field(
-        50e6, description="USD lost per damage unit at a site of value 1"
+    force_majeure_rounds: count(
+        MAX_ROUNDS, why="rounds a fire keeps operators in force majeure"
+    ) = 5
+    economic_loss_per_damage: Annotated[float, Field(ge=0.0, le=1e11)] = Field(
+        50e6,
+        description="USD lost per damage unit at a site of value 1; $100B is about a year of "
+        "Abqaiq's throughput",
     )
-    economic_loss_per_force_majeure_round: NonNegative = Field(
-        20e6, description="USD lost per round an energy operator is in force majeure"
+    economic_loss_per_force_majeure_round: Annotated[float, Field(ge=0.0, le=1e11)] = Field(
+        20e6, description="USD lost per round an energy operator is in force majeure (<= $100B)"
     )
 
 
@@ -339,13 +484,15 @@ class Adjudication(Strict):
 
 
 class MouParams(Strict):
-    strained_at: Positive = Field(description="ledger pressure at which the MOU is STRAINED")
-    suspended_at: Positive
-    collapsed_at: Positive
+    strained_at: LedgerThreshold = Field(description="ledger pressure at which the MOU is STRAINED")
+    suspended_at: LedgerThreshold
+    collapsed_at: LedgerThreshold
     ledger_decay: Probability = Field(description="share of a ledger kept from round to round")
-    recovery_rounds: Annotated[int, Field(ge=1)] = 5
+    recovery_rounds: count(
+        MAX_ROUNDS, low=1, why="calm rounds per step of recovery (past the longest run: never)"
+    ) = 5
     channel_reopen_base: Probability = Field(description="per-round reopening chance after a halt")
-    channel_halt_threshold: NonNegative = Field(
+    channel_halt_threshold: LedgerPressure = Field(
         description="sovereignty pressure at which the IRGC halts the channel"
     )
 
@@ -362,10 +509,13 @@ class LebanonParams(Strict):
     start: Probability
     mean: Probability
     reversion: Probability
-    volatility: NonNegative
+    # Intensity lives on 0..1: a per-round sigma past 1 only piles the process on its bounds.
+    volatility: Annotated[float, Field(ge=0.0, le=1.0)]
     flare_probability: Probability = 0.0
     flare_size: Probability = 0.0
-    linkage_weight: NonNegative = Field(description="ledger pressure per round at intensity 1")
+    linkage_weight: Annotated[float, Field(ge=0.0, le=1_000.0)] = Field(
+        description="ledger pressure per round at intensity 1 (a US package writes 3-8)"
+    )
 
 
 class Levers(Strict):
@@ -377,28 +527,51 @@ class Levers(Strict):
     doctrine_split: Probability = Field(
         0.5, description="weight of the reciprocity wing in US policy (0 = diplomacy only)"
     )
-    interceptor_resupply: NonNegative = Field(1.0, description="multiplier on every resupply rate")
+    interceptor_resupply: Annotated[float, Field(ge=0.0, le=100.0)] = Field(
+        1.0, description="multiplier on every resupply rate (at most a hundredfold)"
+    )
     c2_relocated_value: Probability = Field(
         0.3, description="share of a C2 site's value left behind once C2 moves afloat"
     )
 
 
 class Clock(Strict):
-    start_date: dt.date
-    round_hours: Annotated[int, Field(ge=1, le=24 * 7)] = 24
-    rounds: Annotated[int, Field(ge=1, le=100_000)] = 90
+    start_date: dt.date = Field(
+        description=f"the date of round 1, from {EARLIEST_START_DATE} to {LATEST_START_DATE} "
+        f"(the latest start leaves room for {MAX_ROUNDS:,} rounds of {MAX_ROUND_HOURS} hours)",
+        json_schema_extra={
+            "formatMinimum": EARLIEST_START_DATE.isoformat(),
+            "formatMaximum": LATEST_START_DATE.isoformat(),
+        },
+    )
+    round_hours: count(MAX_ROUND_HOURS, low=1, why="hours in one round") = 24
+    rounds: count(MAX_ROUNDS, low=1, why="rounds in a run") = 90
+
+    @field_validator("start_date")
+    @classmethod
+    def _date_in_range(cls, start_date: dt.date) -> dt.date:
+        # A validator (not `le=`) so the message can say why.
+        if not EARLIEST_START_DATE <= start_date <= LATEST_START_DATE:
+            raise ValueError(
+                f"start_date must lie between {EARLIEST_START_DATE} and {LATEST_START_DATE}, "
+                f"got {start_date}: dates are start + round x round_hours and must stay "
+                f"before the year 9999 for up to {MAX_ROUNDS:,} rounds of {MAX_ROUND_HOURS} hours"
+            )
+        return start_date
 
 
 class Inject(Strict):
     """A scripted event: set Lebanon's intensity, the channel, or force one actor's action."""
 
-    round: Annotated[int, Field(ge=1)]
+    round: count(MAX_ROUNDS, low=1, why="the round it fires in")
     kind: Literal["lebanon_intensity", "channel", "action"]
-    value: float | None = None
+    value: Probability | None = Field(
+        None, description="lebanon_intensity: the intensity to set, 0..1"
+    )
     channel: Literal["open", "halted"] | None = None
     actor: Identifier | None = None
     action: Identifier | None = None
-    note: str = ""
+    note: Text = ""
 
     @model_validator(mode="after")
     def _fields_for_kind(self) -> Inject:
@@ -410,8 +583,6 @@ class Inject(Strict):
         missing = [name for name in needed if getattr(self, name) is None]
         if missing:
             raise ValueError(f"an inject of kind {self.kind!r} needs {', '.join(missing)}")
-        if self.kind == "lebanon_intensity" and not 0.0 <= float(self.value) <= 1.0:
-            raise ValueError("lebanon_intensity value must be between 0 and 1")
         return self
 
 
@@ -419,20 +590,22 @@ class Inject(Strict):
 
 
 class Scenario(Strict):
-    name: str = Field(min_length=1)
-    description: str = ""
+    name: Name
+    description: Text = ""
     clock: Clock
-    nodes: tuple[Node, ...] = Field(min_length=2)
-    edges: tuple[Edge, ...] = ()
-    weapons: dict[Identifier, Weapon] = Field(min_length=1)
-    interceptors: dict[Identifier, Interceptor] = Field(min_length=1)
+    # List lengths are capped too: the theatre keeps an all-pairs distance matrix (2,000 nodes
+    # = 32 MB) and routes are shortest paths over the edges.
+    nodes: tuple[Node, ...] = Field(min_length=2, max_length=2_000)
+    edges: tuple[Edge, ...] = Field((), max_length=20_000)
+    weapons: dict[Identifier, Weapon] = Field(min_length=1, max_length=200)
+    interceptors: dict[Identifier, Interceptor] = Field(min_length=1, max_length=200)
     actors: Actors
     shipping: ShippingParams
     mou: MouParams
     lebanon: LebanonParams
     adjudication: Adjudication = Adjudication()
     levers: Levers = Levers()
-    injects: tuple[Inject, ...] = ()
+    injects: tuple[Inject, ...] = Field((), max_length=10_000)  # every round scans them
 
     @model_validator(mode="after")
     def _cross_references(self) -> Scenario:

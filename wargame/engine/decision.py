@@ -35,8 +35,10 @@ class Decision:
 def logit_probabilities(utilities: np.ndarray, rationality: float) -> np.ndarray:
     """Quantal-response probabilities; rows of a 2-D array are independent choosers."""
     utilities = np.asarray(utilities, dtype=float)
-    # -inf marks an impossible option: it keeps probability 0 even at lambda = 0.
-    scaled = np.where(np.isneginf(utilities), -np.inf, rationality * utilities)
+    # -inf marks an impossible option: it keeps probability 0 even at lambda = 0. It is scaled
+    # as 0 and put back afterwards, because lambda * -inf is NaN at lambda = 0.
+    possible = ~np.isneginf(utilities)
+    scaled = np.where(possible, rationality * np.where(possible, utilities, 0.0), -np.inf)
     scaled = scaled - scaled.max(axis=-1, keepdims=True)  # stable softmax
     weights = np.exp(scaled)
     return weights / weights.sum(axis=-1, keepdims=True)
