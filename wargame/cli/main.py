@@ -343,6 +343,9 @@ def main(argv: list[str] | None = None) -> int:
         # The reader went away (e.g. `| head`): stop quietly, as Unix tools do.
         silence_stdout()
         return 0
+    except KeyboardInterrupt:  # before a command started (reading arguments)
+        print("\ninterrupted: nothing was done", file=sys.stderr)
+        return 130
     except OSError as error:
         # Writing to stdout failed (a full disk behind a redirect, a closed descriptor), or a
         # file operation nobody expected did: one line, not a traceback.
