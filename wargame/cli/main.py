@@ -251,8 +251,13 @@ def sweep(args: argparse.Namespace) -> int:
 
 
 def analyse(args: argparse.Namespace) -> int:
-    from wargame.experiments.report import analyse_runs, load_results, report_folder
-    from wargame.experiments.report import text_report, write_report
+    from wargame.experiments.report import (
+        analyse_runs,
+        load_results,
+        report_folder,
+        text_report,
+        write_report,
+    )
 
     if args.report == "":
         raise StoreError("--report: empty folder name; give a folder to write the report into")

@@ -50,7 +50,7 @@ BOOTSTRAP_CELLS = 4_000_000  # resampled values drawn at once; bounds memory on 
 INTERVAL_METHOD = (
     f"Means: 95% percentile bootstrap of the mean ({BOOTSTRAP_RESAMPLES:,} resamples, "
     f"seed {BOOTSTRAP_SEED}); each interval lies within the range of the runs it summarises, "
-    "and with few runs per setting it is narrower than the truth. Share of truces held: "
+    "and with few runs per setting it tends to be too narrow. Share of truces held: "
     "Wilson score interval. Survival: Kaplan-Meier with Greenwood's log-log 95% band."
 )
 UNDEFINED = "undefined (outcome did not vary)"
@@ -209,14 +209,17 @@ def mean_interval(
     """Mean and its 95% percentile-bootstrap interval (seeded, so reports are reproducible).
 
     Every resampled mean lies between the smallest and largest value, so the interval does
-    too: a non-negative outcome never gets a negative bound."""
+    too: a non-negative outcome never gets a negative bound. One value has no interval (NaN
+    bounds): [x, x] would read as certainty."""
     x = pd.to_numeric(pd.Series(values), errors="coerce").dropna().to_numpy(dtype=float)
     n = len(x)
     if n == 0:
         return (math.nan, math.nan, math.nan)
     mean = float(x.mean())
     low_limit, high_limit = float(x.min()), float(x.max())
-    if n == 1 or low_limit == high_limit:
+    if n == 1:
+        return mean, math.nan, math.nan
+    if low_limit == high_limit:
         return mean, mean, mean
     rng = np.random.default_rng(seed)
     means = np.empty(resamples)

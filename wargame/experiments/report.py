@@ -27,6 +27,7 @@ from wargame.experiments import analysis
 from wargame.experiments.errors import StoreError
 from wargame.experiments.store import ResultStore, write_atomically
 
+MAX_MANIFEST_BYTES = 16 * 2**20  # a manifest holds one experiment file and some versions
 MAX_PANELS = 16  # survival panels drawn, one per setting; more settings get the overall curve
 SETTING_COLOUR = "#1f5f99"
 BAR_COLOUR = "#b55d3c"
@@ -72,10 +73,17 @@ def load_results(folder: Path) -> tuple[Experiment, pd.DataFrame]:
     if not folder.exists():
         raise StoreError(f"{folder}: no such folder")
     if not folder.is_dir():
-        raise StoreError(f"{folder}: not a folder; give the results folder a sweep wrote")
+        hint = (
+            "; an experiment file is run with `run.py sweep`, then its output folder analysed"
+            if folder.suffix in (".yaml", ".yml")
+            else ""
+        )
+        raise StoreError(f"{folder}: not a folder; give the results folder a sweep wrote{hint}")
     manifest_path = folder / "manifest.json"
     if not manifest_path.is_file():
         raise StoreError(f"{folder}: not a results folder (no manifest.json); run a sweep first")
+    if manifest_path.stat().st_size > MAX_MANIFEST_BYTES:
+        raise StoreError(f"{manifest_path}: too large for a manifest; not a results folder")
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         experiment = validate_data(
@@ -204,15 +212,21 @@ def millions(value: float) -> str:
 
 
 def with_interval(table: pd.DataFrame, name: str) -> pd.Series:
+    if name == "truce_held":
+        show = "{:.0%}".format
+    elif name.endswith("_usd"):  # money reads best in millions
+        show = millions
+    else:
+        show = fmt
+
     def cell(row) -> str:
         value, low, high = row[name], row[f"{name}_low"], row[f"{name}_high"]
         if pd.isna(value):
             return "-"
-        if name == "truce_held":
-            return f"{value:.0%} [{low:.0%}, {high:.0%}]"
-        if name.endswith("_usd"):  # money reads best in millions
-            return f"${millions(value)}M [{millions(low)}, {millions(high)}]"
-        return f"{fmt(value)} [{fmt(low)}, {fmt(high)}]"
+        shown = f"${show(value)}M" if name.endswith("_usd") else show(value)
+        if pd.isna(low):
+            return f"{shown} (1 run: no interval)"
+        return f"{shown} [{show(low)}, {show(high)}]"
 
     return table.apply(cell, axis=1) if len(table) else pd.Series(dtype=str)
 
@@ -352,12 +366,12 @@ def survival_figure(result: Analysis, plt):
     overall = result.overall
     if not result.curves:
         figure, axes = plt.subplots(figsize=(7, 4))
-        _survival_panel(axes, overall, SETTING_COLOUR, f"all {result.analysed:,} runs")
+        _survival_panel(axes, overall, SETTING_COLOUR, plural(result.analysed, "run"))
         axes.set(
             xlabel="round (day)",
             ylabel="share of truces still standing",
             ylim=(0, 1.02),
-            title=f"Truce survival, all {plural(result.analysed, 'run')} (Kaplan-Meier, 95% band)",
+            title=f"Truce survival of {plural(result.analysed, 'run')} (Kaplan-Meier, 95% band)",
         )
         axes.legend(fontsize=8, loc="lower left")
         return figure
