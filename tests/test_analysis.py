@@ -108,14 +108,6 @@ def results_folder(folder: Path, experiment: dict, runs: pd.DataFrame) -> Path:
     return folder
 
 
-def run_cli(*args: str) -> tuple[int, str, str]:
-    """`run.py ...` in a fresh process, as a user runs it."""
-    done = subprocess.run(
-        [sys.executable, "run.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
-    return done.returncode, done.stdout, done.stderr
-
-
 # --- survival and the per-setting table ------------------------------------------------------
 
 
@@ -303,9 +295,9 @@ def three_lever_runs() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def test_bars_name_their_parameters_in_the_table_order_top_to_bottom(tmp_path):
-    from matplotlib import pyplot as plt
-
+@pytest.fixture
+def three_levers(tmp_path):
+    """The analysis of a 2 x 2 x 2 grid, three runs a setting."""
     experiment = grid_experiment(
         {
             "levers.c2_posture": ["fixed", "afloat"],
@@ -313,7 +305,13 @@ def test_bars_name_their_parameters_in_the_table_order_top_to_bottom(tmp_path):
             "levers.defence_mix": ["point", "laser"],
         }
     )
-    result = analyse(results_folder(tmp_path / "results", experiment, three_lever_runs()))
+    return analyse(results_folder(tmp_path / "results", experiment, three_lever_runs()))
+
+
+def test_bars_name_their_parameters_in_the_table_order_top_to_bottom(three_levers):
+    from matplotlib import pyplot as plt
+
+    result = three_levers
     table = result.groups
     names = [c for c in table.columns if c.startswith("levers.")]  # the table's own order
     assert len(names) == 3
@@ -329,17 +327,10 @@ def test_bars_name_their_parameters_in_the_table_order_top_to_bottom(tmp_path):
     plt.close(figure)
 
 
-def test_survival_has_one_panel_per_setting_with_the_overall_curve_in_grey(tmp_path):
+def test_survival_has_one_panel_per_setting_with_the_overall_curve_in_grey(three_levers):
     from matplotlib import pyplot as plt
 
-    experiment = grid_experiment(
-        {
-            "levers.c2_posture": ["fixed", "afloat"],
-            "levers.mou_linkage": ["linked", "insulated"],
-            "levers.defence_mix": ["point", "laser"],
-        }
-    )
-    result = analyse(results_folder(tmp_path / "results", experiment, three_lever_runs()))
+    result = three_levers
     figure = survival_figure(result, plt)
     panels = [a for a in figure.axes if a.get_visible()]
     assert len(panels) == 8
