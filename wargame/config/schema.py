@@ -9,6 +9,7 @@ objects; it never sees YAML.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import unicodedata
 from enum import StrEnum
 from functools import cached_property
@@ -17,6 +18,7 @@ from typing import Annotated, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     field_validator,
@@ -60,7 +62,26 @@ Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 
 def count(high: int, low: int = 0, why: str = ""):
     """A whole number in [low, high]; `why` says where the upper bound comes from."""
-    return Annotated[int, Field(ge=low, le=high, description=why or None)]
+    return Annotated[
+        int,
+        BeforeValidator(_float_in_range(low, high)),
+        Field(ge=low, le=high, description=why or None),
+    ]
+
+
+def _float_in_range(low: int, high: int):
+    """A float far outside [low, high] (1e30) is out of range; pydantic alone would call it
+    an unparsable "input string"."""
+
+    def check(value):
+        if isinstance(value, float) and math.isfinite(value):
+            if value > high:
+                raise ValueError(f"Input should be less than or equal to {high} (got {value:g})")
+            if value < low:
+                raise ValueError(f"Input should be greater than or equal to {low} (got {value:g})")
+        return value
+
+    return check
 
 
 # --- text -------------------------------------------------------------------------------------
@@ -535,8 +556,15 @@ class Levers(Strict):
     )
 
 
+def _not_a_number(value):
+    # pydantic would read 20260401 as seconds since 1970 (a day in August 1970).
+    if isinstance(value, int | float):
+        raise ValueError(f"expected a date written YYYY-MM-DD, got the number {value!r}")
+    return value
+
+
 class Clock(Strict):
-    start_date: dt.date = Field(
+    start_date: Annotated[dt.date, BeforeValidator(_not_a_number)] = Field(
         description=f"the date of round 1, from {EARLIEST_START_DATE} to {LATEST_START_DATE} "
         f"(the latest start leaves room for {MAX_ROUNDS:,} rounds of {MAX_ROUND_HOURS} hours)",
         json_schema_extra={
@@ -674,6 +702,8 @@ def reference_problems(scenario: Scenario):
         for end in ("origin", "destination"):
             if getattr(route, end) not in node_ids:
                 yield f"shipping.routes[{index}].{end}: unknown node {getattr(route, end)!r}"
+        if route.origin == route.destination:
+            yield f"shipping.routes[{index}].destination: a route must lead to another node"
     actor_ids = {"irgc", "centcom", *host_ids}
     for index, inject in enumerate(scenario.injects):
         if inject.kind == "action" and inject.actor not in actor_ids:
