@@ -150,7 +150,8 @@ def simulate(args: argparse.Namespace) -> int:
     print(summary_text(result.summary, scenario.name))
     if args.out is not None:
         args.written = write_run(result, args.out, args.format)
-        print(f"\nwrote {', '.join(printable(path) for path in args.written)}")
+        folder = printable(args.written[0].parent, limit=4096)  # a path in full, escaped
+        print(f"\nwrote {', '.join(path.name for path in args.written)} in {folder}")
     return 0
 
 

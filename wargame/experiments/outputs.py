@@ -43,7 +43,15 @@ def check_output_folder(out_dir: str | Path) -> Path:
     """Fail before a long run, not after it, when the output folder cannot be used."""
     if not str(out_dir).strip():
         raise OutputError("--out: expected a folder path, got an empty one")
-    out_dir = Path(out_dir)
+    try:
+        return _check_folder(Path(out_dir))
+    except OSError as error:  # a name too long, a parent we may not search ...
+        raise OutputError(
+            f"{printable(out_dir)}: cannot use this folder ({error.strerror or error})"
+        ) from None
+
+
+def _check_folder(out_dir: Path) -> Path:
     shown = printable(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise OutputError(f"{shown}: exists and is not a folder; --out needs a folder")
@@ -69,6 +77,10 @@ def check_output_folder(out_dir: str | Path) -> Path:
             f"{shown}: cannot write there (creating a folder in {printable(nearest)} failed: "
             f"{error.strerror or error})"
         ) from None
+    if len(os.fsencode(out_dir.resolve())) + len(STAGING_PREFIX) + 40 > os.pathconf(
+        nearest, "PC_PATH_MAX"
+    ):
+        raise OutputError(f"{shown}: the path is too long for this file system")
     return out_dir
 
 
