@@ -64,8 +64,8 @@ def count(high: int, low: int = 0, why: str = ""):
     """A whole number in [low, high]; `why` says where the upper bound comes from."""
     return Annotated[
         int,
-        BeforeValidator(_float_in_range(low, high)),
         Field(ge=low, le=high, description=why or None),
+        BeforeValidator(_float_in_range(low, high)),  # after Field: the JSON schema keeps the range
     ]
 
 
