@@ -387,6 +387,26 @@ def test_prim_finds_the_setting_where_the_truce_holds():
     assert 0.4 < high < 0.6
 
 
+def test_prim_handles_an_integer_parameter():
+    pytest.importorskip("ema_workbench")
+    rng = np.random.default_rng(0)
+    magazine = rng.integers(0, 10, 200)  # an integer parameter beside a real one
+    split = rng.random(200)
+    held = (magazine >= 6) & (split < 0.5)
+    runs = pd.DataFrame(
+        {
+            "status": "ok",
+            "param:levers.doctrine_split": split,
+            "param:forces.magazine": magazine,
+            "mou_collapsed_round": np.where(held, np.nan, 5.0),
+        }
+    )
+    box = analysis.discover_boxes(runs)  # raised TypeError: Invalid value '5.5' for int64
+    assert box is not None and box.density > 0.9
+    limits = box.limits.set_index("parameter")["limit"]
+    assert 5 <= float(limits["forces.magazine"].split("..")[0]) <= 6
+
+
 def test_the_prim_box_says_what_coverage_density_and_mass_mean_with_counts():
     pytest.importorskip("ema_workbench")
     runs = prim_runs()

@@ -379,6 +379,8 @@ def discover_boxes(runs: pd.DataFrame) -> Box | None:
     for name in x.columns:
         if not pd.api.types.is_numeric_dtype(x[name]) or pd.api.types.is_bool_dtype(x[name]):
             x[name] = pd.Categorical(x[name].astype(str))
+        else:  # PRIM moves integer limits by fractions, which an int64 column refuses
+            x[name] = x[name].astype(float)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         box = prim.Prim(x, y).find_box()
