@@ -16,7 +16,9 @@ document that is not a mapping. Each starts with header comments:
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import resource
 import subprocess
 import sys
 import time
@@ -44,6 +46,7 @@ FIXTURE_DIR = ROOT / "tests" / "fixtures" / "bad_experiments"
 SWEEPS = ROOT / "configs" / "sweeps"
 DEFAULT = ROOT / "configs" / "scenarios" / "gulf_2026.yaml"
 CLI_TIMEOUT_S = 120
+MEMORY_CAP = 3 * 2**30  # bytes of address space a check may add (see memory_cap)
 
 DELETE = object()  # a change that removes the key
 IRGC = [
@@ -513,11 +516,23 @@ def test_case_ids_are_unique():
     assert len({case.id for case in CASES}) == len(CASES)
 
 
+@contextlib.contextmanager
+def memory_cap(extra: int = MEMORY_CAP):
+    """Let this process grow by at most `extra` bytes of address space (a MemoryError beyond)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    in_use = int(Path("/proc/self/statm").read_text().split()[0]) * resource.getpagesize()
+    resource.setrlimit(resource.RLIMIT_AS, (in_use + extra, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
 def test_each_case_is_refused_with_exactly_its_problem(case: Case, case_files, bases):
     path = case_files[case.id]
     started = time.perf_counter()
-    with pytest.raises(ScenarioError) as caught:
+    with memory_cap(), pytest.raises(ScenarioError) as caught:
         plan_sweep(load_experiment(path), workers=1)
     elapsed = time.perf_counter() - started
     error = caught.value
@@ -640,9 +655,19 @@ def test_a_file_not_in_utf8_is_refused_naming_the_line(tmp_path):
 # --- through run.py ------------------------------------------------------------------------------
 
 
+# run.py with a cap on its memory: if counting before building ever broke, a 10^12-point grid
+# must fail this test with a MemoryError, not take the shared machine down.
+LIMITED_RUN = f"""
+import resource, runpy, sys
+resource.setrlimit(resource.RLIMIT_AS, ({MEMORY_CAP}, {MEMORY_CAP}))
+sys.argv = ["run.py", *sys.argv[1:]]
+runpy.run_path("run.py", run_name="__main__")
+"""
+
+
 def run_py(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "run.py", *args],
+        [sys.executable, "-c", LIMITED_RUN, *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
