@@ -38,6 +38,7 @@ from wargame.config.experiment import (
     planned_runs,
 )
 from wargame.config.loader import ScenarioError, load_experiment, read_yaml
+from wargame.config.schema import CentcomWeights, IrgcWeights
 from wargame.experiments.design import design_table
 from wargame.experiments.sweep import plan_sweep
 
@@ -49,25 +50,11 @@ CLI_TIMEOUT_S = 120
 MEMORY_CAP = 3 * 2**30  # bytes of address space a check may add (see memory_cap)
 
 DELETE = object()  # a change that removes the key
-IRGC = [
-    "site_damage",
-    "sovereignty",
-    "linkage",
-    "host_leverage",
-    "economic_friction",
-    "regime_risk",
-    "mandate_credibility",
-]
-CENTCOM = [
-    "shipping_disruption",
-    "us_casualties",
-    "asset_damage",
-    "unanswered_violations",
-    "top_rung_risk",
-]
-TWELVE_WEIGHTS = [f"actors.irgc.weights.{w}" for w in IRGC] + [
-    f"actors.centcom.weights.{w}" for w in CENTCOM
-]
+# Twelve numeric fields to vary at once, from the schema (so a renamed weight can't break it).
+TWELVE_WEIGHTS = [
+    *(f"actors.irgc.weights.{name}" for name in IrgcWeights.model_fields),
+    *(f"actors.centcom.weights.{name}" for name in CentcomWeights.model_fields),
+][:12]
 LHS = {"kind": "latin_hypercube", "samples": 4}
 
 
@@ -338,7 +325,7 @@ CASES = [
     # --- designs too big to build or to run (counted, never built)
     Case(
         "grid_of_10_to_the_12",
-        params(*((path, list(range(1, 11))) for path in TWELVE_WEIGHTS[:12])),
+        params(*((path, list(range(1, 11))) for path in TWELVE_WEIGHTS)),
         "parameters",
         "= 1,000,000,000,000 points",
     ),

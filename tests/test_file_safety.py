@@ -347,23 +347,28 @@ def test_extends_to_a_folder_says_folder(tmp_path):
 # --- the wrong kind of file ----------------------------------------------------------------------
 
 
-def test_an_experiment_given_as_a_scenario_gets_one_line():
+@pytest.mark.parametrize(
+    ("load", "path", "hint"),
+    [
+        (
+            load_scenario,
+            SWEEP,
+            "this is an experiment file, not a scenario file; run it with `python run.py sweep ",
+        ),
+        (
+            load_experiment,
+            DEFAULT,
+            "this is a scenario file, not an experiment file; play it "
+            "with `python run.py simulate --scenario ",
+        ),
+    ],
+    ids=["experiment_as_scenario", "scenario_as_experiment"],
+)
+def test_the_wrong_kind_of_file_gets_one_line(load, path, hint):
     with pytest.raises(ScenarioError) as caught:
-        load_scenario(SWEEP)
+        load(path)
     assert len(caught.value.problems) == 1
-    assert caught.value.problems[0].startswith(
-        "this is an experiment file, not a scenario file; run it with `python run.py sweep "
-    )
-
-
-def test_a_scenario_given_as_an_experiment_gets_one_line():
-    with pytest.raises(ScenarioError) as caught:
-        load_experiment(DEFAULT)
-    assert len(caught.value.problems) == 1
-    assert caught.value.problems[0].startswith(
-        "this is a scenario file, not an experiment file; play it with "
-        "`python run.py simulate --scenario "
-    )
+    assert caught.value.problems[0].startswith(hint)
 
 
 def test_extends_naming_an_experiment_is_refused(tmp_path):

@@ -301,15 +301,6 @@ def file_kind(data: Any) -> str | None:
     return None
 
 
-def is_experiment_file(path: Path) -> bool:
-    """Whether `path` holds an experiment (False for a file that cannot be read: the scenario
-    loader then reports why)."""
-    try:
-        return file_kind(read_yaml(path)) == "experiment"
-    except ScenarioError:
-        return False
-
-
 def wrong_kind(path: Path, data: Any, expected: str) -> str | None:
     """A one-line hint when a file is the other kind, else None."""
     kind = file_kind(data)
@@ -389,12 +380,6 @@ def scenario_from(path: Path, data: Any, reached_from: str = "") -> Scenario:
         notes += [reached_from] if reached_from else []
         lines.append(f"{problem} ({', '.join(notes)})" if notes else problem)
     raise ScenarioError(path, lines, [file for file, _ in blamed])
-
-
-def read_scenario_data(path: Path) -> Any:
-    """Raw scenario data, with its `extends:` bases merged in."""
-    path = Path(path)
-    return scenario_layer(path, read_yaml(path)).data
 
 
 def scenario_layer(path: Path, data: Any, seen: tuple[Path, ...] = ()) -> Layer:
