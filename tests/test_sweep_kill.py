@@ -1,0 +1,134 @@
+"""A 2-worker `run.py sweep` killed with SIGKILL ten times, at seeded random moments, then run to
+the end: exactly the planned runs, the serial runs table, no temporary files, and no timeseries row
+without its run, read as a user would (plain `pd.read_parquet` of the folder).
+
+What the kills exercise: the first lands while the results folder is being built or the moment it
+appears; the others at a random moment (0-0.8 s) after that process stored its first part, while
+parts are written one run at a time, with a test-only
+pause (WARGAME_TEST_SLOW_PART_S) between a part's timeseries write and its runs write so that
+some kills land in that window. The test records where each kill landed and asserts that the
+window was hit at least once.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from test_sweep import REPO, VOLATILE, experiment_file, stored, sweep
+
+from wargame.experiments.store import SLOW_PART_ENV
+
+pytestmark = pytest.mark.slow
+
+KILLS = 10
+ROUNDS, REPLICATES = 40, 30  # 4 points x 30 = 120 runs, so ten kills all land mid-sweep
+
+
+def leftovers(folder: Path) -> list[str]:
+    """Hidden files anywhere under the folder, and building/discarded folders beside it."""
+    inside = [str(p) for p in folder.rglob(".*")]
+    beside = [str(p) for p in folder.parent.glob(f".{folder.name}.*")]
+    return inside + beside
+
+
+def parts(folder: Path) -> int:
+    return len(list((folder / "runs").glob("part-*"))) if folder.exists() else 0
+
+
+def wait_for(process: subprocess.Popen, condition, landed: list) -> None:
+    deadline = time.monotonic() + 60
+    while not condition():
+        assert process.poll() is None, f"the sweep ended before it was killed ({landed})"
+        assert time.monotonic() < deadline, "the sweep never got there"
+        time.sleep(0.001)
+
+
+def plain(folder: Path, name: str) -> pd.DataFrame:
+    return pd.read_parquet(folder / name) if list((folder / name).glob("part-*")) else None
+
+
+def test_ten_sigkills_then_a_rerun_give_the_serial_results(tmp_path):
+    serial_plan, _ = sweep(
+        experiment_file(tmp_path, "serial", rounds=ROUNDS, replicates=REPLICATES), workers=1
+    )
+    path = experiment_file(
+        tmp_path,
+        "killed",
+        rounds=ROUNDS,
+        replicates=REPLICATES,
+        execution={"runs_per_task": 1, "rows_per_part": 1},
+    )
+    folder = tmp_path / "results-killed"
+    command = [sys.executable, str(REPO / "run.py"), "sweep", str(path), "--workers", "2"]
+    environment = {**os.environ, SLOW_PART_ENV: "0.05"}
+    rng = random.Random(20260601)
+    landed = []
+    for kill in range(KILLS):
+        process = subprocess.Popen(
+            [*command, "--quiet"],
+            cwd=REPO,
+            env=environment,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        if kill == 0:  # while the folder is built, or the instant it appears
+            wait_for(
+                process,
+                lambda: folder.exists() or list(tmp_path.glob(".results-*.build*")),
+                landed,
+            )
+        else:  # once this process writes parts (start-up takes seconds on a busy machine)
+            before = parts(folder)
+            wait_for(process, lambda before=before: parts(folder) > before, landed)
+            time.sleep(rng.uniform(0.0, 0.8))
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        # Every kill leaves nothing, or a folder the rerun resumes (never a bare folder).
+        assert not folder.exists() or (folder / "manifest.json").exists()
+        hidden = leftovers(folder) if folder.exists() else []
+        landed.append(
+            "before the folder"
+            if not folder.exists()
+            else "mid part write"
+            if any(".ready" in h or h.endswith(".tmp") for h in hidden)
+            else "between parts"
+        )
+        runs, series = plain(folder, "runs"), plain(folder, "timeseries")
+        if series is not None:  # a visible timeseries row always has its run
+            assert set(series["run_id"]) <= set(runs["run_id"])
+    assert "mid part write" in landed, landed
+
+    finished = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert finished.returncode == 0, finished.stderr
+
+    expected = stored(serial_plan).drop(columns=VOLATILE)
+    runs = pd.read_parquet(folder / "runs")
+    assert runs["run_id"].is_unique and len(runs) == len(expected) == 4 * REPLICATES
+    got = runs.sort_values(["point", "replicate"]).reset_index(drop=True).drop(columns=VOLATILE)
+    pd.testing.assert_frame_equal(got, stored_as_plain(serial_plan).drop(columns=VOLATILE))
+    series = pd.read_parquet(folder / "timeseries")
+    assert not series.duplicated(["run_id", "round"]).any(), "duplicate timeseries rows"
+    assert set(series["run_id"]) == set(runs["run_id"]), "orphan or missing timeseries rows"
+    serial_series = pd.read_parquet(serial_plan.loaded.output / "timeseries")
+    key = ["run_id", "round"]
+    pd.testing.assert_frame_equal(
+        series.sort_values(key).reset_index(drop=True),
+        serial_series.sort_values(key).reset_index(drop=True),
+    )
+    assert not leftovers(folder), leftovers(folder)
+    print("kills landed:", landed)
+
+
+def stored_as_plain(plan) -> pd.DataFrame:
+    """The serial folder read the same plain way."""
+    runs = pd.read_parquet(plan.loaded.output / "runs")
+    return runs.sort_values(["point", "replicate"]).reset_index(drop=True)
