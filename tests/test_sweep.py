@@ -12,14 +12,26 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from wargame.config.loader import load_experiment
+from wargame.cli.main import main
+from wargame.config.loader import ScenarioError, load_experiment
+from wargame.engine.metrics import MODEL_REPORTERS
 from wargame.experiments.design import design_table, iter_runs, run_seeds
 from wargame.experiments.errors import StoreError
+from wargame.experiments.single_run import OUTCOME_TYPES, OUTCOMES
 from wargame.experiments.store import ResultStore, read_parts
-from wargame.experiments.sweep import InProcessExecutor, local_pool, plan_sweep, run_sweep
+from wargame.experiments.sweep import (
+    InProcessExecutor,
+    check_points,
+    duration_text,
+    local_pool,
+    plan_sweep,
+    run_sweep,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 BASE = REPO / "configs" / "scenarios" / "gulf_2026.yaml"
@@ -255,3 +267,180 @@ def test_sampled_designs_stay_in_range_and_repeat(tmp_path, kind, samples, point
     if kind != "morris":  # Morris trajectories may sit on few levels
         assert table["levers.defence_mix"].nunique() == 2
     pd.testing.assert_frame_equal(table, design_table(experiment))
+
+
+# --- the results table's types, folder safety, failures and interruption -------------------
+
+
+def test_every_outcome_has_a_type():
+    assert set(OUTCOME_TYPES) == set(OUTCOMES)
+
+
+def test_every_part_has_one_schema_whatever_its_rows_or_size(tmp_path):
+    every = {"outcomes": sorted(OUTCOME_TYPES), "rounds": 12, "replicates": 4}
+    metrics = sorted(m for m in MODEL_REPORTERS if m != "round")
+    one = experiment_file(
+        tmp_path,
+        "one",
+        **every,
+        timeseries={"every": 4, "metrics": metrics},
+        execution={"rows_per_part": 1, "runs_per_task": 1},
+    )
+    many = experiment_file(
+        tmp_path,
+        "many",
+        **every,
+        timeseries={"every": 4, "metrics": metrics},
+        execution={"rows_per_part": 1000},
+    )
+    plan_one, _ = sweep(one, workers=1)
+    plan_many, _ = sweep(many, workers=1)
+    parts = sorted((plan_one.loaded.output / "runs").glob("part-*.parquet"))
+    assert len(parts) == 16
+    schemas = {pq.read_schema(p) for p in parts}
+    assert len(schemas) == 1, "parts differ in schema"
+    # Some part holds only nulls in a nullable outcome (a truce that held), typed all the same.
+    nulls = [pq.read_table(p).column("mou_collapsed_round").null_count for p in parts]
+    assert 1 in nulls and 0 in nulls
+    assert schemas.pop().field("mou_collapsed_round").type == pa.int64()
+    a, b = stored(plan_one).drop(columns=VOLATILE), stored(plan_many).drop(columns=VOLATILE)
+    pd.testing.assert_frame_equal(a, b)
+    objects = [c for c in a.columns if pd.api.types.is_object_dtype(a[c])]
+    assert not objects, f"object columns: {objects}"
+    arrow = {bool: pa.bool_(), int: pa.int64(), float: pa.float64(), str: pa.string()}
+    schema = pq.read_schema(parts[0])
+    for name, kind in OUTCOME_TYPES.items():
+        assert schema.field(name).type == arrow[kind], name
+    plain_one = pd.read_parquet(plan_one.loaded.output / "runs")
+    plain_many = pd.read_parquet(plan_many.loaded.output / "runs")
+    assert plain_one.dtypes.to_dict() == plain_many.dtypes.to_dict()
+    series = {pq.read_schema(p) for p in (plan_one.loaded.output / "timeseries").glob("part-*")}
+    assert len(series) == 1
+    pd.testing.assert_frame_equal(
+        ResultStore(plan_one.loaded.output).read_timeseries(),
+        ResultStore(plan_many.loaded.output).read_timeseries(),
+    )
+
+
+@pytest.mark.parametrize(
+    ("output", "expected"),
+    [
+        ("/dev/null", "not a regular file or folder"),
+        ("afile.txt", "is a regular file"),
+        ("/proc/wargame-results", "is not writable"),
+        ("afile.txt/results", "is a file"),
+        (".", "is not empty and is not a results folder"),
+    ],
+)
+def test_a_bad_output_path_is_refused_before_any_run(tmp_path, capsys, output, expected):
+    (tmp_path / "afile.txt").write_text("keep me")
+    path = experiment_file(tmp_path, output=output)
+    before = sorted(tmp_path.rglob("*"))
+    for command in (["sweep", str(path), "--workers", "1"], ["validate", str(path)]):
+        assert main(command) == 2
+        error = capsys.readouterr().err
+        assert f"{path}: output: {output!r} (relative to this file)" in error
+        assert expected in error and "expected" in error
+    assert sorted(tmp_path.rglob("*")) == before, "something was written"
+
+
+def test_output_is_relative_to_the_experiment_file(tmp_path, monkeypatch):
+    path = experiment_file(tmp_path, output="out/here", replicates=1)
+    monkeypatch.chdir("/")
+    assert main(["sweep", str(path), "--workers", "1", "--quiet"]) == 0
+    assert (tmp_path / "out" / "here" / "manifest.json").exists()
+
+
+def test_design_points_invalid_together_are_refused_with_their_values(tmp_path):
+    loaded = load_experiment(
+        experiment_file(
+            tmp_path, parameters={"mou.strained_at": [1.0, 2.5], "mou.suspended_at": [3.0, 4.0]}
+        )
+    )
+    design = design_table(loaded.experiment)
+    assert check_points(loaded, design) == 4
+    design.loc[3, "mou.suspended_at"] = 2.0  # fine alone, not with strained_at 2.5
+    with pytest.raises(ScenarioError) as caught:
+        check_points(loaded, design)
+    message = str(caught.value)
+    assert "design point 3 (mou.strained_at=2.5, mou.suspended_at=2.0)" in message
+    assert "strained_at < suspended_at" in message
+
+
+def test_a_sweep_where_every_run_failed_exits_non_zero(tmp_path, capsys, monkeypatch):
+    path = experiment_file(tmp_path, parameters={"levers.doctrine_split": [0.9]}, replicates=2)
+    fail_runs_at(monkeypatch, 0.9)
+    assert main(["sweep", str(path), "--workers", "1", "--quiet"]) == 1
+    error = capsys.readouterr().err
+    assert "none of the 2 runs succeeded" in error and "OverflowError" in error
+    assert "`error` column of" in error and "runs" in error
+    assert main(["sweep", str(path), "--workers", "1", "--quiet"]) == 1  # nor on a rerun
+
+
+def test_partial_failures_are_reported(tmp_path, capsys, monkeypatch):
+    path = experiment_file(tmp_path, replicates=1)
+    fail_runs_at(monkeypatch, 0.9)
+    assert main(["sweep", str(path), "--workers", "1", "--quiet"]) == 0
+    error = capsys.readouterr().err
+    assert "warning: 2 of 4 runs failed" in error and "2 x OverflowError" in error
+
+
+def test_fresh_replaces_the_folder_whole(tmp_path):
+    path = experiment_file(tmp_path, replicates=1)
+    plan, _ = sweep(path, workers=1)
+    folder = plan.loaded.output
+    (folder / "runs" / ".part-x.parquet.tmp").write_text("half")
+    (folder / "report.html").write_text("old report")
+    stale = tmp_path / f".{folder.name}.building-999999999-dead"
+    stale.mkdir()
+    _, report = sweep(experiment_file(tmp_path, replicates=2), workers=1, fresh=True)
+    assert report.already_done == 0 and len(stored(plan)) == 8
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "design.parquet",
+        "manifest.json",
+        "runs",
+        "timeseries",
+    ]
+    assert not list(folder.rglob(".*")) and not stale.exists()
+
+
+def test_an_existing_empty_folder_becomes_the_results_folder(tmp_path):
+    (tmp_path / "results-mini").mkdir()
+    plan, report = sweep(experiment_file(tmp_path, replicates=1), workers=1)
+    assert report.ran == 4 and len(stored(plan)) == 4
+
+
+def test_eta_shows_days():
+    assert duration_text(3 * 86_400 + 4 * 3600 + 12 * 60) == "3 d 04:12:00"
+    assert duration_text(59.6) == "00:01:00"
+    assert duration_text(3.7e12 / 10) == "4,282,407 d 09:46:40"
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_a_two_worker_sweep_within_a_second(tmp_path):
+    path = experiment_file(
+        tmp_path, rounds=200, replicates=200, execution={"runs_per_task": 20, "rows_per_part": 1}
+    )
+    runs_dir = tmp_path / "results-mini" / "runs"
+    process = subprocess.Popen(
+        [sys.executable, str(REPO / "run.py"), "sweep", str(path), "--workers", "2", "--quiet"],
+        cwd=REPO,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while len(list(runs_dir.glob("part-*"))) < 2:
+        assert process.poll() is None and time.monotonic() < deadline
+        time.sleep(0.02)
+    started = time.monotonic()
+    os.killpg(process.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole process group
+    _, error = process.communicate(timeout=30)
+    seconds = time.monotonic() - started
+    assert process.returncode == 130, error
+    stored_now = len(read_parts(runs_dir))
+    assert f"interrupted: {stored_now} of 800 runs are stored" in error.replace(",", "")
+    assert "run the same command again" in error and "Traceback" not in error
+    print(f"Ctrl-C: stopped in {seconds:.2f} s")
+    assert seconds < 1.5, f"took {seconds:.2f} s to stop"
