@@ -121,7 +121,13 @@ def runs(tmp_path_factory) -> dict[str, Ran]:
             base / "seed1",
         ),
         "seed4": (["simulate", "--rounds", "12", "--seed", "4", "--quiet"], base / "seed4"),
+        # Bytes that are not UTF-8 (and an escape) in an argument: shown escaped.
+        "undecodable_out": (
+            ["simulate", "--rounds", "2", "--quiet"],
+            base / os.fsdecode(b"run\xff\x1b"),
+        ),
         "validate": (["validate", "configs/"], None),
+        "out_parent_is_a_file": (["simulate"], Path(RUN) / "sub"),
     }
     procs = {}
     for name, (args, out) in plans.items():
@@ -556,18 +562,10 @@ def test_unusable_out_paths_exit_2_before_the_run(tmp_path, capsys, monkeypatch,
     assert not (tmp_path / "read_only" / "out").exists()
 
 
-def test_an_unusable_out_path_from_the_command_line_gives_no_traceback(tmp_path):
-    (tmp_path / "a_file").write_text("not a folder")
-    for out in ("", str(tmp_path / "a_file" / "sub")):
-        ran = subprocess.run(
-            [sys.executable, RUN, "simulate", "--out", out],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            timeout=TIMEOUT,
-        )
-        assert ran.returncode == 2 and "Traceback" not in ran.stderr, ran.stderr
-        assert ran.stdout == "" and ran.stderr.strip()
+def test_an_unusable_out_path_from_the_command_line_gives_no_traceback(runs):
+    run = runs["out_parent_is_a_file"]
+    assert run.returncode == 2 and "Traceback" not in run.stderr, run.stderr
+    assert run.stdout == "" and "is a file, not a folder" in run.stderr
 
 
 def folder_names(folder: Path) -> list[str]:
@@ -671,35 +669,33 @@ def test_ctrl_c_during_simulate_says_nothing_was_written(tmp_path):
     assert {name: (out / name).read_bytes() for name in folder_names(out)} == before
 
 
-def test_output_errors_on_stdout_give_a_message_not_a_traceback(tmp_path):
+def test_output_errors_on_stdout_give_a_message_not_a_traceback():
     args = [sys.executable, RUN, "simulate", "--rounds", "3"]
-    with open("/dev/full", "w") as full:
-        ran = subprocess.run(args, cwd=REPO, stdout=full, stderr=subprocess.PIPE, text=True)
-    assert ran.returncode == 1 and "Traceback" not in ran.stderr
-    assert "cannot write to standard output" in ran.stderr
+    pipe = subprocess.PIPE
+    with open("/dev/full", "w") as full:  # the three start together: each costs its imports
+        to_full = subprocess.Popen(args, cwd=REPO, stdout=full, stderr=pipe, text=True)
+    to_closed = subprocess.Popen(
+        args, cwd=REPO, stderr=pipe, text=True, preexec_fn=lambda: os.close(1)
+    )
+    to_reader = subprocess.Popen(args, cwd=REPO, stdout=pipe, stderr=pipe, text=True)
     # A reader that goes away (`| head -1`) ends the command quietly.
-    proc = subprocess.Popen(args, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    proc.stdout.readline()
-    proc.stdout.close()
-    assert proc.wait(timeout=TIMEOUT) == 0
-    assert b"Traceback" not in proc.stderr.read()
-    proc.stderr.close()
+    to_reader.stdout.readline()
+    to_reader.stdout.close()
+    assert to_reader.wait(timeout=TIMEOUT) == 0
+    assert "Traceback" not in to_reader.stderr.read()
+    to_reader.stderr.close()
+    # A full disk behind stdout: one line and exit 1.
+    stderr = to_full.communicate(timeout=TIMEOUT)[1]
+    assert to_full.returncode == 1 and "Traceback" not in stderr
+    assert "cannot write to standard output" in stderr
     # Started with stdout closed.
-    ran = subprocess.run(
-        args, cwd=REPO, stderr=subprocess.PIPE, text=True, preexec_fn=lambda: os.close(1)
-    )
-    assert ran.returncode == 0 and "Traceback" not in ran.stderr
+    stderr = to_closed.communicate(timeout=TIMEOUT)[1]
+    assert to_closed.returncode == 0 and "Traceback" not in stderr
 
 
-def test_undecodable_bytes_in_out_are_shown_escaped(tmp_path):
-    out = os.fsencode(tmp_path) + b"/run\xff\x1b"
-    ran = subprocess.run(
-        [sys.executable, RUN, "simulate", "--rounds", "2", "--quiet", "--out", out],
-        cwd=REPO,
-        capture_output=True,
-    )
-    assert ran.returncode == 0, ran.stderr
-    last = ran.stdout.decode("utf-8").splitlines()[-1]
+def test_undecodable_bytes_in_out_are_shown_escaped(runs):
+    run = ok(runs["undecodable_out"])
+    last = run.stdout.splitlines()[-1]
     assert last.startswith("wrote ") and last.endswith("/run\\udcff\\x1b"), last
     assert "summary.json" in last
-    assert os.path.isfile(out + b"/summary.json")
+    assert (run.out / "summary.json").is_file()
