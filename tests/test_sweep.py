@@ -201,6 +201,7 @@ def test_a_local_worker_killed_mid_sweep_loses_no_runs(tmp_path):
     assert raw["run_id"].is_unique
 
 
+@pytest.mark.slow  # several seconds of process start-up; CI runs it
 def test_sweep_killed_with_sigkill_and_restarted_ends_with_the_planned_runs(tmp_path):
     path = experiment_file(
         tmp_path, rounds=40, replicates=8, execution={"rows_per_part": 2, "runs_per_task": 1}

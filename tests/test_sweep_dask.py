@@ -32,6 +32,7 @@ def _pid() -> int:
     return os.getpid()
 
 
+@pytest.mark.slow  # several seconds of process start-up; CI runs it
 def test_a_dask_worker_killed_mid_sweep_loses_no_runs(tmp_path):
     path = experiment_file(
         tmp_path, rounds=30, replicates=6, execution={"runs_per_task": 1, "max_in_flight": 4}
@@ -55,6 +56,7 @@ def test_a_dask_worker_killed_mid_sweep_loses_no_runs(tmp_path):
     assert report.ran == 24
 
 
+@pytest.mark.slow  # several seconds of process start-up; CI runs it
 def test_cli_sweep_on_an_existing_scheduler_by_address(tmp_path):
     """`run.py sweep FILE --dask tcp://...`: a scheduler and a worker started apart from it."""
     import socket

@@ -215,8 +215,9 @@ def mean_interval(
     n = len(x)
     if n == 0:
         return (math.nan, math.nan, math.nan)
-    mean = float(x.mean())
     low_limit, high_limit = float(x.min()), float(x.max())
+    # Clipped only against float rounding: the mean of [1.6, 1.6, 1.6] is 1.6000000000000003.
+    mean = min(max(float(x.mean()), low_limit), high_limit)
     if n == 1:
         return mean, math.nan, math.nan
     if low_limit == high_limit:
@@ -228,7 +229,7 @@ def mean_interval(
         stop = min(resamples, start + chunk)
         means[start:stop] = x[rng.integers(0, n, size=(stop - start, n))].mean(axis=1)
     low, high = np.quantile(means, [0.025, 0.975])
-    # Clipped only against float rounding (a mean of equal values can differ in the last bit).
+    # Clipped for the same reason.
     return (
         mean,
         float(np.clip(low, low_limit, high_limit)),
