@@ -163,6 +163,18 @@ CASES = [
         "points at a section of",
     ),
     Case("whole_list", params(("nodes", [1, 2])), "parameters.nodes", "points at a list of"),
+    Case(
+        "run_length_swept",
+        params(("clock.rounds", [30, 60])),
+        "parameters.clock.rounds",
+        "experiment's own `rounds`",
+    ),
+    Case(
+        "yaml_reads_1e5_as_text",
+        params(("shipping.arrivals_per_round", ["1e5"])),
+        "parameters.shipping.arrivals_per_round",
+        "YAML reads 1e5 as text",
+    ),
     # --- values the scenario refuses
     Case(
         "doctrine_split_1_5",

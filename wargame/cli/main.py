@@ -233,7 +233,9 @@ def sweep(args: argparse.Namespace) -> int:
             report = start(plan, make_executor, engine, args)
     else:
         engine = (
-            "in this process" if plan.workers == 1 else f"{plan.workers} local worker processes"
+            "one process (this one)"
+            if plan.workers == 1
+            else f"{plan.workers} local worker processes"
         )
         make_executor = (
             InProcessExecutor if plan.workers == 1 else (lambda: local_pool(plan.workers))

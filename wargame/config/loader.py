@@ -606,6 +606,9 @@ def check_parameters(experiment: Experiment, base_data: dict) -> tuple[list[str]
         except PathError:
             problems.append(f"{field}: unknown parameter: the base scenario has no field {path!r}")
             continue
+        if path in FIXED_BY_EXPERIMENT:
+            problems.append(f"{field}: {FIXED_BY_EXPERIMENT[path]}")
+            continue
         kind = field_kind(Scenario, path) or kind_of_value(current)
         if kind == "section" or isinstance(current, dict | list):
             problems.append(section_problem(field, path, current))
@@ -628,6 +631,22 @@ def check_parameters(experiment: Experiment, base_data: dict) -> tuple[list[str]
     if not problems:
         problems = pair_problems(base_data, numeric)
     return problems, parameters
+
+
+# Scenario fields a sweep sets itself: varying them would change nothing and mislead.
+FIXED_BY_EXPERIMENT = {
+    "clock.rounds": "the experiment's own `rounds` sets how long every run lasts; "
+    "to compare run lengths, keep the longer one and read a time series or the collapse round",
+}
+
+
+def looks_like_exponent(text: str) -> bool:
+    """A number in exponent form that YAML 1.1 left as text, e.g. 1e5."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return "e" in text.lower()
 
 
 def section_problem(field: str, path: str, current: Any) -> str:
@@ -714,6 +733,12 @@ def typed_value(value: Any, kind: str | None) -> tuple[str | None, Any]:
     if kind in ("int", "float"):
         if isinstance(value, bool) or not isinstance(value, int | float):
             hint = "; write numbers without quotes" if isinstance(value, str) else ""
+            if isinstance(value, str) and looks_like_exponent(value):
+                # YAML 1.1 reads 1e5 or 1.0e5 as text even unquoted: it wants 1.0e+5.
+                hint = (
+                    f"; YAML reads {value} as text: write it with a dot and a signed "
+                    "exponent (e.g. 1.0e+5) or in full"
+                )
             return f"expected a number ({describe(kind)}), {got}{hint}", value
         if not math.isfinite(value):
             return f"expected a finite number, {got}", value
