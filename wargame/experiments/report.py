@@ -403,8 +403,13 @@ def survival_figure(result: Analysis, plt):
     figure.suptitle(
         "Truce survival per setting (Kaplan-Meier, 95% band); grey: all runs", fontsize=11
     )
-    figure.tight_layout()
+    leave_room_for_title(figure)
     return figure
+
+
+def leave_room_for_title(figure) -> None:
+    """tight_layout ignores the suptitle: keep half an inch above the panels for it."""
+    figure.tight_layout(rect=(0, 0, 1, 1 - 0.5 / figure.get_figheight()))
 
 
 def bars_figure(result: Analysis, plt, name: str, title: str, unit: str):
@@ -478,7 +483,7 @@ def sensitivity_figure(result: Analysis, plt):
         axes.set_visible(False)
     kind = "Sobol S1 and ST" if sobol else "Morris mu* (outcome units)"
     figure.suptitle(f"Sensitivity: {kind}, with 95% confidence bars", fontsize=11)
-    figure.tight_layout()
+    leave_room_for_title(figure)
     return figure
 
 
