@@ -25,7 +25,13 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from wargame.config.experiment import Categorical, Experiment, IntRange, RealRange
-from wargame.config.overrides import PathError, field_kind, get_path, parent_path, set_path
+from wargame.config.overrides import (
+    PathError,
+    apply_overrides,
+    field_kind,
+    get_path,
+    parent_path,
+)
 from wargame.config.schema import Scenario
 from wargame.config.text import printable
 
@@ -331,21 +337,25 @@ def wrong_kind(path: Path, data: Any, expected: str) -> str | None:
 
 def validate_data[M: BaseModel](data: Any, model: type[M], source: str) -> M:
     """Validate parsed data against a pydantic model, or raise ScenarioError naming each field."""
-    problems = validation_problems(data, model)
-    if problems:
+    valid, problems = validated(data, model)
+    if valid is None:
         raise ScenarioError(source, problems)
-    return model.model_validate(data)
+    return valid
+
+
+def validated[M: BaseModel](data: Any, model: type[M]) -> tuple[M | None, list[str]]:
+    """(the model, []) when `data` is a valid `model`, else (None, 'field: message' lines)."""
+    if not isinstance(data, dict):
+        return None, [f"expected a mapping of fields at the top level, got {type(data).__name__}"]
+    try:
+        return model.model_validate(data), []
+    except ValidationError as error:
+        return None, describe_validation_error(error)
 
 
 def validation_problems(data: Any, model: type[BaseModel]) -> list[str]:
     """'field: message' lines for everything wrong with `data` as a `model` (none if valid)."""
-    if not isinstance(data, dict):
-        return [f"expected a mapping of fields at the top level, got {type(data).__name__}"]
-    try:
-        model.model_validate(data)
-    except ValidationError as error:
-        return describe_validation_error(error)
-    return []
+    return validated(data, model)[1]
 
 
 @dataclass(frozen=True)
@@ -371,9 +381,10 @@ def scenario_from(path: Path, data: Any, reached_from: str = "") -> Scenario:
     """The scenario of a file already read: its bases merged in, validated, and each problem
     blamed on the file that supplied it, with a note of how that file was reached."""
     layer = scenario_layer(path, data)
-    blamed = blamed_problems(layer)
-    if not blamed:
-        return Scenario.model_validate(layer.data)
+    scenario, problems = validated(layer.data, Scenario)
+    if scenario is not None:
+        return scenario
+    blamed = blamed_problems(layer, problems)
     lines = []
     for file, problem in blamed:
         notes = [f"reached by extends: from {path}"] if file != path else []
@@ -420,15 +431,17 @@ def read_referenced(path: Path, field: str, name: str, target: Path) -> Any:
         raise ScenarioError(path, [f"{field}: {name!r} {reason}"]) from None
 
 
-def blamed_problems(layer: Layer) -> list[tuple[Path, str]]:
+def blamed_problems(layer: Layer, problems: list[str] | None = None) -> list[tuple[Path, str]]:
     """(file, problem) for each problem of a scenario, blamed on the file that supplied it.
 
     A problem the base has on its own, and that the merged scenario still has, is the base's
     (a typo or a bad value there); anything else is the child's, including a base problem the
     child changed. A value the child overrides correctly is no problem at all. Validating the
-    base alone is cheap and only happens when the merged scenario has problems.
+    base alone is cheap and only happens when the merged scenario has problems (`problems`,
+    when the caller has them already).
     """
-    problems = validation_problems(layer.data, Scenario)
+    if problems is None:
+        problems = validation_problems(layer.data, Scenario)
     if not problems or layer.base is None:
         return [(layer.path, problem) for problem in problems]
     inherited = {problem: file for file, problem in blamed_problems(layer.base)}
@@ -776,10 +789,7 @@ def candidate_values(spec: Any) -> list:
 
 def scenario_problems(base_data: dict, overrides: dict[str, Any]) -> str:
     """'; '-joined problems of the base scenario with `overrides` set (empty when valid)."""
-    data = base_data
-    for path, value in overrides.items():
-        data = set_path(data, path, value)
-    return "; ".join(validation_problems(data, Scenario))
+    return "; ".join(validation_problems(apply_overrides(base_data, overrides), Scenario))
 
 
 def pair_problems(base_data: dict, numeric: dict[str, tuple[Any, Any]]) -> list[str]:
