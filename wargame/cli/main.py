@@ -13,10 +13,11 @@ import sys
 from pathlib import Path
 
 from wargame.config.loader import (
+    LoadedExperiment,
     ScenarioError,
     load_experiment,
+    load_file,
     load_scenario,
-    read_yaml,
     scenario_files,
 )
 from wargame.config.text import printable
@@ -297,29 +298,20 @@ def validate(args: argparse.Namespace) -> int:
 
 
 def check_file(path: Path) -> str:
-    """Validate one file as what it is; returns a one-line description of it."""
-    if is_experiment(path):
+    """Validate one file as what it is (an experiment or a scenario, by its keys); returns a
+    one-line description of it."""
+    loaded = load_file(path)
+    if isinstance(loaded, LoadedExperiment):
         from wargame.experiments.sweep import plan_sweep
 
-        plan = plan_sweep(load_experiment(path), workers=1)
-        experiment = plan.loaded.experiment
+        plan = plan_sweep(loaded, workers=1)
+        experiment = loaded.experiment
         return (
             f"experiment {experiment.name}: {len(plan.design)} points x {experiment.replicates} "
             f"replicates = {plan.total_runs:,} runs"
         )
-    scenario = load_scenario(path)
-    Theatre(scenario)  # geography only the built theatre can check (routes over sea lanes)
-    return f"{scenario.name}: {len(scenario.nodes)} nodes, {len(scenario.edges)} edges"
-
-
-def is_experiment(path: Path) -> bool:
-    from wargame.config.loader import file_kind  # by its keys: base_scenario, parameters...
-
-    try:
-        data = read_yaml(path)
-    except ScenarioError:
-        return False  # let the scenario loader report it
-    return file_kind(data) == "experiment"
+    Theatre(loaded)  # geography only the built theatre can check (routes over sea lanes)
+    return f"{loaded.name}: {len(loaded.nodes)} nodes, {len(loaded.edges)} edges"
 
 
 def interrupted_message(args: argparse.Namespace) -> str:

@@ -370,7 +370,21 @@ class Layer:
 def load_scenario(path: str | Path) -> Scenario:
     """Load and validate one scenario file (following `extends:` to its base file)."""
     path = Path(path)
-    data = read_yaml(path)
+    return scenario_file(path, read_yaml(path))
+
+
+def load_file(path: str | Path) -> Scenario | LoadedExperiment:
+    """A scenario or an experiment file, whichever its keys say it is, read once."""
+    path = Path(path)
+    text = read_text(path)
+    data = parse_yaml(text, str(path))
+    if file_kind(data) == "experiment":
+        return experiment_file(path, text, data)
+    return scenario_file(path, data)
+
+
+def scenario_file(path: Path, data: Any) -> Scenario:
+    """The scenario of the file at `path`, already read; an experiment file gets a hint."""
     hint = wrong_kind(path, data, "scenario")
     if hint:
         raise ScenarioError(path, [hint])
@@ -564,7 +578,11 @@ def load_experiment(path: str | Path) -> LoadedExperiment:
     """
     path = Path(path)
     text = read_text(path)
-    data = parse_yaml(text, str(path))
+    return experiment_file(path, text, parse_yaml(text, str(path)))
+
+
+def experiment_file(path: Path, text: str, data: Any) -> LoadedExperiment:
+    """`load_experiment` of a file already read (`text`) and parsed (`data`)."""
     hint = wrong_kind(path, data, "experiment")
     if hint:
         raise ScenarioError(path, [hint])
