@@ -20,6 +20,7 @@ from wargame.config.loader import (
     load_scenario,
     scenario_files,
 )
+from wargame.config.schema import MAX_ROUNDS
 from wargame.config.text import printable
 from wargame.engine.theatre import Theatre, TheatreError
 from wargame.experiments.cluster import ClusterError
@@ -34,7 +35,7 @@ class UsageError(Exception):
     pass
 
 
-def positive_int(name: str, low: int = 1, high: int = 100_000):
+def positive_int(name: str, low: int, high: int):
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -77,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     simulate.add_argument(
         "--rounds",
-        type=positive_int("--rounds"),
+        type=positive_int("--rounds", 1, MAX_ROUNDS),
         default=None,
         help="rounds to play (default: the scenario's clock.rounds)",
     )
@@ -179,7 +180,6 @@ def start(plan, make_executor, engine: str, args: argparse.Namespace):
 def sweep_outcome(report, output: Path) -> int:
     """Say truly how the sweep ended: interrupted (130), nothing succeeded (1), or done (0,
     with a warning when some runs failed)."""
-    from wargame.config.text import printable
     from wargame.experiments.store import ResultStore
 
     if report.interrupted:
@@ -198,7 +198,7 @@ def sweep_outcome(report, output: Path) -> int:
     )
     if not failed:
         return 0
-    errors = "; ".join(f"{n:,} x {printable(error)[:300]}" for error, n in commonest)
+    errors = "; ".join(f"{n:,} x {printable(error)}" for error, n in commonest)
     where = f"the `error` column of {output / 'runs'}"
     if failed == stored:
         print(

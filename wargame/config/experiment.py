@@ -19,7 +19,7 @@ from typing import Annotated, Literal
 
 from pydantic import Discriminator, Field, PlainValidator, Tag, model_validator
 
-from wargame.config.schema import Strict
+from wargame.config.schema import MAX_ROUNDS, Strict
 
 # Indices without leading zeros, so one field has one spelling and can't be varied twice.
 PARAMETER_PATH = r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*|\[(0|[1-9][0-9]*)\])*$"
@@ -157,7 +157,7 @@ class Experiment(Strict):
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     description: str = ""
     base_scenario: str = Field(min_length=1, description="scenario file, relative to this file")
-    rounds: Annotated[int, Field(ge=1, le=100_000)]
+    rounds: Annotated[int, Field(ge=1, le=MAX_ROUNDS)]
     replicates: Annotated[int, Field(ge=1, le=1_000_000)]
     root_seed: Annotated[int, Field(ge=0)]
     design: Design = Design()
