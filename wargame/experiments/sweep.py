@@ -157,7 +157,9 @@ def check_output(loaded: LoadedExperiment) -> None:
 
 def parameter_types(loaded: LoadedExperiment) -> dict[str, type]:
     """Each parameter's value type: its scenario field's (the base value's type), or, where the
-    base leaves the field empty, the type of the values the experiment gives."""
+    base leaves the field empty, the type of the values the experiment gives. The loader has
+    already given every value the type of its field (`loader.typed_spec`), so each column's
+    values fit its type."""
     types = {}
     for name, spec in loaded.experiment.parameters.items():
         base = get_path(loaded.base_data, name)
@@ -172,30 +174,6 @@ def parameter_types(loaded: LoadedExperiment) -> dict[str, type]:
             )
         types[name] = kind
     return types
-
-
-def fits(value, kind: type) -> bool:
-    """Can the value be stored in a column of this type without changing it?"""
-    if isinstance(value, bool) or kind is bool:
-        return isinstance(value, bool) and kind is bool
-    if kind is float:
-        return isinstance(value, int | float)
-    if kind is int:
-        return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
-    return isinstance(value, kind)
-
-
-def check_parameter_types(loaded: LoadedExperiment, design: pd.DataFrame, types: dict) -> None:
-    problems = []
-    for name, kind in types.items():
-        bad = next((v for v in map(plain, design[name].unique()) if not fits(v, kind)), None)
-        if bad is not None:
-            problems.append(
-                f"parameters.{name}: value {bad!r} is a {type(bad).__name__}, but the scenario "
-                f"field is a {kind.__name__}; expected {kind.__name__} values"
-            )
-    if problems:
-        raise ScenarioError(str(loaded.path), problems)
 
 
 def check_points(loaded: LoadedExperiment, design: pd.DataFrame) -> int:
@@ -276,7 +254,6 @@ def plan_sweep(loaded: LoadedExperiment, workers: int | None = None) -> Plan:
     experiment = loaded.experiment
     types = parameter_types(loaded)
     table = design_table(experiment)
-    check_parameter_types(loaded, table, types)
     points_checked = check_points(loaded, table)
     runs_schema, timeseries_schema = result_schemas(loaded, types)
     total = len(table) * experiment.replicates
