@@ -39,6 +39,17 @@ class OutputError(Exception):
     """The output folder cannot be used (a file in the way, no permission ...)."""
 
 
+def nearest_existing(path: Path) -> Path:
+    """`path` itself, or its nearest ancestor that exists: where a new folder would be made."""
+    return next((p for p in (path, *path.parents) if p.exists()), Path("."))
+
+
+def probe_folder(folder: Path) -> None:
+    """Create and remove a hidden folder in `folder`, or raise OSError: permission bits,
+    read-only mounts and /proc all answer a real attempt, where guessing from modes does not."""
+    os.rmdir(tempfile.mkdtemp(prefix=".probe-", dir=folder))
+
+
 def check_output_folder(out_dir: str | Path) -> Path:
     """Fail before a long run, not after it, when the output folder cannot be used."""
     if not str(out_dir).strip():
@@ -55,7 +66,7 @@ def _check_folder(out_dir: Path) -> Path:
     shown = printable(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise OutputError(f"{shown}: exists and is not a folder; --out needs a folder")
-    nearest = next((p for p in (out_dir, *out_dir.parents) if p.exists()), Path("."))
+    nearest = nearest_existing(out_dir)
     if not nearest.is_dir():
         raise OutputError(f"{shown}: {printable(nearest)} is a file, not a folder")
     if out_dir.is_dir():
@@ -70,8 +81,8 @@ def _check_folder(out_dir: Path) -> Path:
                 f"{' ...' if len(foreign) > 3 else ''}); --out needs a new or empty folder, or "
                 "one written by an earlier `simulate --out`"
             )
-    try:  # permission bits, read-only mounts and /proc all answer a real attempt
-        os.rmdir(tempfile.mkdtemp(prefix=".probe-", dir=nearest))
+    try:
+        probe_folder(nearest)
     except OSError as error:
         raise OutputError(
             f"{shown}: cannot write there (creating a folder in {printable(nearest)} failed: "

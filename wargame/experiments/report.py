@@ -14,7 +14,6 @@ import importlib.util
 import io
 import json
 import math
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from wargame.config.loader import ScenarioError, safe_load, validate_data
 from wargame.config.text import printable
 from wargame.experiments import analysis
 from wargame.experiments.errors import StoreError
+from wargame.experiments.outputs import probe_folder
 from wargame.experiments.store import ResultStore, write_atomically
 
 MAX_MANIFEST_BYTES = 16 * 2**20  # a manifest holds one experiment file and some versions
@@ -117,8 +117,7 @@ def report_folder(results: Path, report: Path | None = None) -> Path:
         raise StoreError(f"{target}: exists and is not a folder; cannot write the report{hint}")
     try:
         target.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=target, prefix=".write-check-"):
-            pass
+        probe_folder(target)
     except OSError as error:
         reason = error.strerror or str(error)
         raise StoreError(f"{target}: cannot write the report here ({reason}){hint}") from None

@@ -37,6 +37,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from wargame.experiments.errors import StoreError
+from wargame.experiments.outputs import nearest_existing, probe_folder
 
 PACKAGES = (
     "mesa",
@@ -108,17 +109,11 @@ def output_problem(folder: Path) -> str | None:
                 f"{folder} exists, is not empty and is not a results folder; expected a new or "
                 "empty folder, or one an earlier sweep wrote"
             )
-        probe_in = folder
-    else:
-        probe_in = folder.parent
-        while not probe_in.exists() and probe_in != probe_in.parent:
-            probe_in = probe_in.parent
-        if not probe_in.is_dir():
-            return f"{probe_in} is a file, so {folder} cannot be created; expected a folder path"
+    probe_in = nearest_existing(folder)
+    if not probe_in.is_dir():
+        return f"{probe_in} is a file, so {folder} cannot be created; expected a folder path"
     try:
-        probe = probe_in / f".wargame-probe-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        probe.mkdir()
-        probe.rmdir()
+        probe_folder(probe_in)
     except OSError as error:
         return (
             f"cannot create {folder}: {probe_in} is not writable ({error.strerror}); "
