@@ -14,13 +14,8 @@ import pandas as pd
 
 from wargame.config.text import printable
 
-KIND_NAMES = {
-    "ballistic": "ballistic",
-    "cruise": "cruise",
-    "drone": "drone",
-    "anti_ship": "anti-ship",
-}
 SHORT_KIND = {"ballistic": "BM", "cruise": "CM", "drone": "UAV", "anti_ship": "AShM"}
+KIND_NAMES = {kind: kind.replace("_", "-") for kind in SHORT_KIND}
 SHORT_ACTION = {
     "comply": "comply",
     "posture": "posture",
@@ -70,8 +65,8 @@ COLUMNS = (
 )
 TEXT_COLUMNS = {"date", "rung", "mou", "channel", "irgc_action", "centcom_action"}
 LEGEND = (
-    "fired = iBM + iCM + iUAV + iAShM (interceptions by type: ballistic, cruise, drone, "
-    "anti-ship) + leaked + failed (in flight);\n"
+    f"fired = {' + '.join(f'i{short}' for short in SHORT_KIND.values())} (interceptions by "
+    f"type: {', '.join(KIND_NAMES.values())}) + leaked + failed (in flight);\n"
     "struck = ships hit by missiles or mines; CX = interceptor $ per attacker $ so far"
 )
 
