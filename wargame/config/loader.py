@@ -424,10 +424,6 @@ def scenario_layer(path: Path, data: Any, seen: tuple[Path, ...] = ()) -> Layer:
     if base_path in seen:
         raise ScenarioError(path, [f"{EXTENDS_KEY}: {base_name!r} extends itself in a loop"])
     base_data = read_referenced(path, EXTENDS_KEY, base_name, base_path)
-    if file_kind(base_data) == "experiment":
-        raise ScenarioError(
-            path, [f"{EXTENDS_KEY}: {base_name!r} is an experiment file; expected a scenario file"]
-        )
     base = scenario_layer(base_path, base_data, seen)
     if not isinstance(base.data, dict):
         raise ScenarioError(base_path, ["expected a mapping of scenario fields at the top level"])
@@ -435,14 +431,20 @@ def scenario_layer(path: Path, data: Any, seen: tuple[Path, ...] = ()) -> Layer:
 
 
 def read_referenced(path: Path, field: str, name: str, target: Path) -> Any:
-    """Read the file `field` of `path` names; a file that can't be read is `field`'s problem."""
+    """Read the scenario file `field` of `path` names; a file that can't be read, or is an
+    experiment file, is `field`'s problem."""
     try:
-        return read_yaml(target)
+        data = read_yaml(target)
     except UnreadableFileError as error:
         reason = "; ".join(error.problems)
         if reason == "file not found":
             reason = f"not found (looked for {target})"
         raise ScenarioError(path, [f"{field}: {name!r} {reason}"]) from None
+    if file_kind(data) == "experiment":
+        raise ScenarioError(
+            path, [f"{field}: {name!r} is an experiment file; expected a scenario file"]
+        )
+    return data
 
 
 def blamed_problems(layer: Layer, problems: list[str] | None = None) -> list[tuple[Path, str]]:
@@ -606,10 +608,6 @@ def load_base_scenario(path: Path, name: str, base_path: Path) -> dict:
     """The experiment's base scenario as JSON data. A file that can't be read is the
     experiment's `base_scenario:` problem; a problem inside it is blamed on the base file."""
     data = read_referenced(path, "base_scenario", name, base_path)
-    if file_kind(data) == "experiment":
-        raise ScenarioError(
-            path, [f"base_scenario: {name!r} is an experiment file; expected a scenario file"]
-        )
     return scenario_from(base_path, data, f"the base_scenario of {path}").model_dump(mode="json")
 
 
