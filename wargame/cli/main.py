@@ -31,10 +31,6 @@ DEFAULT_SCENARIO = Path(__file__).resolve().parents[2] / "configs" / "scenarios"
 EXIT_BAD_INPUT = 2
 
 
-class UsageError(Exception):
-    pass
-
-
 def positive_int(name: str, low: int, high: int):
     def parse(text: str) -> int:
         try:
@@ -383,7 +379,8 @@ def run_command(parser: argparse.ArgumentParser, argv: list[str] | None) -> int:
         return EXIT_BAD_INPUT
     except TheatreError as error:
         # Problems only the built theatre can see (e.g. a route with no sea-lane path).
-        print(f"{getattr(args, 'scenario', 'scenario')}: {error}", file=sys.stderr)
+        where = getattr(args, "scenario", "scenario")
+        print(f"{printable(where)}: {printable(error, 1_000)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except SweepStoppedError as error:
         print(f"sweep stopped: {error}", file=sys.stderr)
