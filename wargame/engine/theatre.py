@@ -9,12 +9,14 @@ the stretch of each route that lies within anti-ship range of the Iranian coast.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from heapq import heappop, heappush
+from itertools import count
 
 import networkx as nx
 import numpy as np
 
 from wargame.config.schema import EdgeKind, Lane, NodeKind, Scenario, SiteRole, WeaponKind
-from wargame.engine.geo import distance_matrix_km
+from wargame.engine.geo import distance_matrix_km, great_circle_km
 
 # Which Iranian sites can launch which kind of weapon.
 LAUNCH_ROLES = {
@@ -26,6 +28,10 @@ LAUNCH_ROLES = {
 # A site below this capacity no longer launches (it is a ruin until repaired).
 LAUNCH_CAPACITY_FLOOR = 0.1
 HOST_TARGET_KINDS = (NodeKind.US_BASE, NodeKind.PORT, NodeKind.ENERGY, NodeKind.CITY)
+
+
+# A sea-lane network as adjacency lists: node -> [(neighbour, km), ...], in `graph`'s order.
+type Adjacency = dict[str, list[tuple[str, float]]]
 
 
 class TheatreError(ValueError):
@@ -115,21 +121,54 @@ def build_graph(scenario: Scenario) -> nx.Graph:
     graph = nx.Graph(name=scenario.name)
     for node in scenario.nodes:
         graph.add_node(node.id, **node.model_dump(exclude={"id", "defences"}))
-    for edge in scenario.edges:
-        a, b = scenario.node(edge.a), scenario.node(edge.b)
-        length = float(distance_matrix_km(np.array([a.lat, b.lat]), np.array([a.lon, b.lon]))[0, 1])
+    ends = [(scenario.node(edge.a), scenario.node(edge.b)) for edge in scenario.edges]
+    # One vectorised call for every edge: the same formula element by element, without the
+    # per-call overhead that dominated with 20,000 edges.
+    lengths = great_circle_km(
+        np.array([a.lat for a, _ in ends], dtype=float),
+        np.array([a.lon for a, _ in ends], dtype=float),
+        np.array([b.lat for _, b in ends], dtype=float),
+        np.array([b.lon for _, b in ends], dtype=float),
+    ).tolist()
+    for edge, length in zip(scenario.edges, lengths, strict=True):
         graph.add_edge(edge.a, edge.b, kind=edge.kind.value, lane=edge.lane.value, km=length)
     return graph
 
 
-def sea_graph(graph: nx.Graph, avoid: Lane) -> nx.Graph:
-    """The sea-lane network without the lanes of one kind (a vessel's choice of branch)."""
-    keep = [
-        (a, b)
-        for a, b, data in graph.edges(data=True)
-        if data["kind"] == EdgeKind.SEA_LANE.value and data["lane"] != avoid.value
-    ]
-    return graph.edge_subgraph(keep)
+def sea_lanes(scenario: Scenario, graph: nx.Graph, avoid: Lane) -> Adjacency:
+    """The sea-lane network without the lanes of one kind (a vessel's choice of branch), as
+    adjacency lists: node -> [(neighbour, km), ...].
+
+    Built once for all routes, and not as a filtered view of `graph`: a view runs its filters on
+    every neighbour a search looks at, which made the routes of a large theatre take tens of
+    seconds. Edges go in in scenario order, as `build_graph` adds them, so each node lists its
+    neighbours in the order `graph` does, and the search below breaks ties the same way.
+    """
+    sea = nx.Graph()
+    for edge in scenario.edges:
+        data = graph.edges[edge.a, edge.b]
+        if data["kind"] == EdgeKind.SEA_LANE.value and data["lane"] != avoid.value:
+            sea.add_edge(edge.a, edge.b, km=data["km"])
+    return {
+        node: [(other, data["km"]) for other, data in nbrs.items()]
+        for node, nbrs in sea.adj.items()
+    }
+
+
+def exposed_nodes(scenario: Scenario, graph: nx.Graph, theatre: Theatre) -> frozenset[str]:
+    """Nodes of the TSS branch within anti-ship reach of a launch site (with every site working).
+
+    A vessel defies the mandate where it runs the TSS branch; there it can be struck if a launch
+    site reaches it. The same for every route, so found once.
+    """
+    tss_nodes = {
+        node for a, b, lane in graph.edges(data="lane") if lane == Lane.TSS.value for node in (a, b)
+    }
+    weapon_id = scenario.actors.irgc.anti_ship_weapon
+    reach_km = scenario.weapons[weapon_id].range_km
+    return frozenset(
+        node for node in tss_nodes if theatre.nearest_launch_km(weapon_id, node) <= reach_km
+    )
 
 
 def path_km(graph: nx.Graph, path: list[str]) -> np.ndarray:
@@ -139,38 +178,26 @@ def path_km(graph: nx.Graph, path: list[str]) -> np.ndarray:
 
 
 def build_routes(scenario: Scenario, graph: nx.Graph, theatre: Theatre) -> tuple[Route, ...]:
-    comply_graph = sea_graph(graph, avoid=Lane.TSS)
-    outside_graph = sea_graph(graph, avoid=Lane.CORRIDOR)
-    anti_ship = scenario.weapons[scenario.actors.irgc.anti_ship_weapon]
+    """Each route's two shortest paths (mandated corridor, international TSS) and its exposure.
+
+    Everything a route does not own (the two lane graphs, the exposed nodes, the paths of an
+    origin-destination pair already seen) is computed once, so the cost grows with the number of
+    routes times one search, not routes times edges.
+    """
+    branches = (
+        sea_lanes(scenario, graph, avoid=Lane.TSS),
+        sea_lanes(scenario, graph, avoid=Lane.CORRIDOR),
+    )
+    exposed_at = exposed_nodes(scenario, graph, theatre)
+    paths_of: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
     routes = []
     for index, spec in enumerate(scenario.shipping.routes):
-        paths = []
-        for sub in (comply_graph, outside_graph):
-            try:
-                paths.append(nx.shortest_path(sub, spec.origin, spec.destination, weight="km"))
-            except (nx.NetworkXNoPath, nx.NodeNotFound):
-                raise TheatreError(
-                    f"shipping.routes[{index}]: no sea-lane path from {spec.origin!r} to "
-                    f"{spec.destination!r} (both a corridor and a TSS branch are needed)"
-                ) from None
-        comply_path, outside_path = paths
+        pair = (spec.origin, spec.destination)
+        if pair not in paths_of:
+            paths_of[pair] = shortest_paths(branches, index, *pair)
+        comply_path, outside_path = paths_of[pair]
         outside_cum = path_km(graph, outside_path)
-        # A vessel defies the mandate where it runs the TSS branch; there it can be struck if a
-        # launch site reaches it.
-        tss_nodes = {
-            node
-            for a, b, data in graph.edges(data=True)
-            if data["lane"] == Lane.TSS.value
-            for node in (a, b)
-        }
-        exposed = np.array(
-            [
-                node in tss_nodes
-                and theatre.nearest_launch_km(scenario.actors.irgc.anti_ship_weapon, node)
-                <= anti_ship.range_km
-                for node in outside_path
-            ]
-        )
+        exposed = np.array([node in exposed_at for node in outside_path])
         if exposed.any():
             exposed_from, exposed_to = (
                 float(outside_cum[exposed].min()),
@@ -193,3 +220,84 @@ def build_routes(scenario: Scenario, graph: nx.Graph, theatre: Theatre) -> tuple
             )
         )
     return tuple(routes)
+
+
+def shortest_paths(
+    branches: tuple[Adjacency, ...], index: int, origin: str, destination: str
+) -> tuple[list[str], ...]:
+    """The shortest path from origin to destination over each branch's sea lanes."""
+    paths = []
+    for lanes in branches:
+        path = shortest_path_km(lanes, origin, destination)
+        if path is None:
+            raise TheatreError(
+                f"shipping.routes[{index}]: no sea-lane path from {origin!r} to "
+                f"{destination!r} (both a corridor and a TSS branch are needed)"
+            )
+        paths.append(path)
+    return tuple(paths)
+
+
+def shortest_path_km(lanes: Adjacency, source: str, target: str) -> list[str] | None:
+    """The shortest path by km from source to target (None if there is none).
+
+    NetworkX 3's `bidirectional_dijkstra` (what `nx.shortest_path(..., weight=...)` runs), step
+    for step: the same alternation of directions, the same heap order (distance, then order of
+    insertion) and the same sums, so among equally short paths it returns the same one. It works
+    on plain adjacency lists, because NetworkX's per-edge weight lookup was most of the time a
+    large theatre took to build. tests/test_theatre.py checks both agree on graphs full of ties.
+    """
+    if source not in lanes or target not in lanes:
+        return None
+    if source == target:
+        return [source]
+    final: tuple[dict[str, float], dict[str, float]] = ({}, {})
+    seen: tuple[dict[str, float], dict[str, float]] = ({source: 0.0}, {target: 0.0})
+    preds: tuple[dict, dict] = ({source: None}, {target: None})
+    fringe = ([(0.0, 0, source)], [(0.0, 1, target)])
+    order = count(2)
+    best, meet = None, None
+    direction = 1
+    while fringe[0] and fringe[1]:
+        direction = 1 - direction  # forward first, then backward, in turn
+        done, here, there, pred = (
+            final[direction],
+            seen[direction],
+            seen[1 - direction],
+            preds[direction],
+        )
+        dist, _, node = heappop(fringe[direction])
+        if node in done:
+            continue
+        done[node] = dist
+        if node in final[1 - direction]:  # settled from both ends: `meet` is on a shortest path
+            return trace(preds, meet)
+        for other, km in lanes[node]:
+            length = dist + km
+            if other in done:
+                continue
+            if other not in here or length < here[other]:
+                here[other] = length
+                heappush(fringe[direction], (length, next(order), other))
+                pred[other] = node
+                if other in there:
+                    total = length + there[other]
+                    if best is None or best > total:
+                        best, meet = total, other
+    return None
+
+
+def trace(preds: tuple[dict, dict], meet: str) -> list[str]:
+    """The path through `meet`: back to the source by forward predecessors, on to the target by
+    backward ones."""
+    path = []
+    node = meet
+    while node is not None:
+        path.append(node)
+        node = preds[0][node]
+    path.reverse()
+    node = preds[1][meet]
+    while node is not None:
+        path.append(node)
+        node = preds[1][node]
+    return path
