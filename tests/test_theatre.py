@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import networkx as nx
 import numpy as np
 import pytest
 from mesa.discrete_space import Network
@@ -16,7 +17,13 @@ from mesa.discrete_space import Network
 from wargame.config.loader import load_scenario
 from wargame.config.schema import NodeKind, Scenario, SiteRole
 from wargame.engine.model import build_model
-from wargame.engine.theatre import LAUNCH_CAPACITY_FLOOR, Theatre
+from wargame.engine.theatre import (
+    LAUNCH_CAPACITY_FLOOR,
+    Theatre,
+    build_graph,
+    path_km,
+    shortest_path_km,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_SCENARIO = REPO / "configs" / "scenarios" / "gulf_2026.yaml"
@@ -195,6 +202,129 @@ def test_exposed_stretch_is_ordered_and_on_the_outside_path(theatre: Theatre):
         assert 0.0 <= route.exposed_from_km <= route.exposed_to_km <= route.outside_km, route
     # Every default route crosses the Strait within anti-ship range of the Iranian coast.
     assert all(route.exposed_to_km > route.exposed_from_km for route in theatre.routes)
+
+
+# --- routes on larger theatres: the same as NetworkX's shortest paths ------------------------
+
+
+def networkx_routes(theatre: Theatre) -> list[tuple]:
+    """Each route as `nx.shortest_path` over a filtered view of the graph gives it (what the
+    theatre did before its own search), with the exposed stretch found node by node."""
+    graph, scenario = theatre.graph, theatre.scenario
+    weapon_id = scenario.actors.irgc.anti_ship_weapon
+    reach_km = scenario.weapons[weapon_id].range_km
+    tss_nodes = {n for a, b, lane in graph.edges(data="lane") if lane == "tss" for n in (a, b)}
+    views = [
+        graph.edge_subgraph(
+            [
+                (a, b)
+                for a, b, d in graph.edges(data=True)
+                if d["kind"] == "sea_lane" and d["lane"] != avoid
+            ]
+        )
+        for avoid in ("tss", "corridor")
+    ]
+    routes = []
+    for spec in scenario.shipping.routes:
+        comply, outside = (
+            nx.shortest_path(v, spec.origin, spec.destination, weight="km") for v in views
+        )
+        cum = path_km(graph, outside)
+        exposed = [
+            n in tss_nodes and theatre.nearest_launch_km(weapon_id, n) <= reach_km for n in outside
+        ]
+        along = cum[np.array(exposed)]
+        stretch = (float(along.min()), float(along.max())) if len(along) else (0.0, 0.0)
+        routes.append((tuple(comply), tuple(outside), float(path_km(graph, comply)[-1]), *stretch))
+    return routes
+
+
+def twin_theatre(
+    scenario: Scenario, seed: int, sea_nodes: int, edges: int, routes: int
+) -> Scenario:
+    """The default scenario plus random sea lanes among extra sea nodes that come in twins: two
+    nodes at the same place with the same lanes, so many routes have two equally short paths and
+    only the order of the search decides which one it takes."""
+    rng = np.random.default_rng(seed)
+    data = scenario.model_dump(mode="json")
+    places = [(24.5 + rng.uniform(0, 3), 51 + rng.uniform(0, 5)) for _ in range(sea_nodes)]
+    for i, (lat, lon) in enumerate(places):
+        for twin in "ab":
+            data["nodes"].append(
+                {"id": f"w{i}{twin}", "name": f"W{i}{twin}", "kind": "sea", "lat": lat, "lon": lon}
+            )
+    ids = [n.id for n in scenario.nodes if n.kind == NodeKind.SEA] + [
+        f"w{i}" for i in range(sea_nodes)
+    ]
+    lanes = ["tss", "corridor", "open", "open"]  # mostly open, so both branches connect
+    wired: set[frozenset] = set()
+    while len(wired) < edges:
+        a, b = rng.choice(len(ids), 2, replace=False)
+        lane = lanes[int(rng.integers(len(lanes)))]
+        if frozenset((a, b)) in wired:
+            continue
+        wired.add(frozenset((a, b)))
+        pairs = [
+            {"a": end_a, "b": end_b, "kind": "sea_lane", "lane": lane}
+            for end_a in ([ids[a]] if a < len(ids) - sea_nodes else [f"{ids[a]}a", f"{ids[a]}b"])
+            for end_b in ([ids[b]] if b < len(ids) - sea_nodes else [f"{ids[b]}a", f"{ids[b]}b"])
+        ]
+        # In shuffled order, so a node lists twin b before twin a about half the time.
+        data["edges"] += [pairs[i] for i in rng.permutation(len(pairs))]
+    # Routes from the default origins to twins both branches reach (the rest are cut off).
+    graph = build_graph(Scenario.model_validate(data))
+    reach = set(graph)
+    for avoid in ("tss", "corridor"):
+        keep = [
+            (a, b)
+            for a, b, d in graph.edges(data=True)
+            if d["kind"] == "sea_lane" and d["lane"] != avoid
+        ]
+        reach &= nx.node_connected_component(graph.edge_subgraph(keep), "ras_tanura")
+    origins = sorted({r.origin for r in scenario.shipping.routes} & reach)
+    ends = sorted(n for n in reach if n.startswith("w"))
+    data["shipping"]["routes"] += [
+        {"origin": str(rng.choice(origins)), "destination": str(rng.choice(ends)), "share": 1.0}
+        for _ in range(routes)
+    ]
+    return Scenario.model_validate(data)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_routes_on_a_large_theatre_with_ties_are_networkx_shortest_paths(
+    scenario: Scenario, seed: int
+):
+    big = twin_theatre(scenario, seed, sea_nodes=150, edges=900, routes=150)
+    theatre = Theatre(big)
+    got = [
+        (r.comply_path, r.outside_path, r.comply_km, r.exposed_from_km, r.exposed_to_km)
+        for r in theatre.routes
+    ]
+    assert got == networkx_routes(theatre)
+    # The twins make ties: some route goes through a twin that is not the first one listed.
+    assert any(
+        node.endswith("b") and node.startswith("w")
+        for r in theatre.routes
+        for node in r.outside_path
+    )
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_own_search_matches_networkx_bidirectional_dijkstra_on_tied_weights(seed: int):
+    # Small integer lengths: equal sums everywhere, so only the search's order breaks ties.
+    graph = nx.gnm_random_graph(60, 150, seed=seed)
+    rng = np.random.default_rng(seed)
+    for a, b in graph.edges:
+        graph.edges[a, b]["km"] = float(rng.integers(1, 4))
+    graph = nx.relabel_nodes(graph, {n: f"n{n}" for n in graph})
+    lanes = {n: [(m, d["km"]) for m, d in nbrs.items()] for n, nbrs in graph.adj.items()}
+    for a in list(graph)[:20]:
+        for b in graph:
+            try:
+                expected = nx.shortest_path(graph, a, b, weight="km")
+            except nx.NetworkXNoPath:
+                expected = None
+            assert shortest_path_km(lanes, a, b) == expected, (a, b)
 
 
 # --- the Mesa space --------------------------------------------------------------------------
