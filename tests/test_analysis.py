@@ -15,15 +15,23 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from wargame.cli.main import main
-from wargame.config.experiment import Experiment
+from wargame.config.experiment import (
+    STORED_RESULTS,
+    Experiment,
+    design_points,
+    planned_runs,
+)
+from wargame.config.loader import load_experiment
 from wargame.experiments import analysis
-from wargame.experiments.design import design_table
+from wargame.experiments.design import design_table, fingerprint, iter_runs, run_ids_at, run_seed
 from wargame.experiments.errors import StoreError
 from wargame.experiments.report import (
     analyse,
@@ -35,7 +43,9 @@ from wargame.experiments.report import (
     text_report,
     write_report,
 )
+from wargame.experiments.results import load_results
 from wargame.experiments.store import ResultStore
+from wargame.experiments.sweep import plan_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 ROUNDS = 10
@@ -62,11 +72,13 @@ def hand_sweep() -> pd.DataFrame:
                     "error": None,
                 }
             )
-    rows.append(
+    rows.append(  # the fifth insulated replicate, which failed
         {
             **rows[0],
             "run_id": "broken",
-            "replicate": 9,
+            "point": 1,
+            LINKAGE: "insulated",
+            "replicate": 4,
             "status": "error",
             "error": "boom",
             "mou_collapsed_round": None,
@@ -90,19 +102,52 @@ def grid_experiment(parameters: dict | None = None, **changes) -> dict:
     }
 
 
-def results_folder(folder: Path, experiment: dict, runs: pd.DataFrame) -> Path:
-    """A results folder as a sweep leaves it: manifest, design and one runs part."""
+def manifest_of(experiment: dict, **changes) -> dict:
+    """The manifest a sweep writes for `experiment` (its base scenario need not exist)."""
+    valid = Experiment.model_validate(experiment, context=STORED_RESULTS)
+    return {
+        "experiment_file": "/nowhere/experiment.yaml",
+        "experiment_text": yaml.safe_dump(experiment, sort_keys=False),
+        "base_scenario": str(ROOT / "tests" / "no_such_base.yaml"),
+        "planned_runs": planned_runs(valid),
+        "points": design_points(valid),
+        "packages": {},
+        "git_commit": None,
+        **changes,
+    }
+
+
+def with_run_ids(experiment: dict, runs: pd.DataFrame) -> pd.DataFrame:
+    """Each run's id and seed as the sweep gives them from its point and replicate."""
+    valid = Experiment.model_validate(experiment, context=STORED_RESULTS)
+    pairs = list(zip(runs["point"].tolist(), runs["replicate"].tolist(), strict=True))
+    return runs.assign(
+        run_id=run_ids_at(valid, design_table(valid), pairs),
+        seed=[run_seed(valid.root_seed, p * valid.replicates + r) for p, r in pairs],
+    )
+
+
+def as_records(runs: pd.DataFrame) -> list[dict]:
+    """Rows as a worker writes them: missing values are None, not NaN."""
+    return [
+        {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in row.items()}
+        for row in runs.to_dict("records")
+    ]
+
+
+def results_folder(folder: Path, experiment: dict, runs: pd.DataFrame, **manifest) -> Path:
+    """A results folder as a sweep leaves it: manifest, design and one runs part, each run
+    with the id the sweep would give it."""
     store = ResultStore(folder)
     store.open(
-        "f",
-        {"experiment_text": yaml.safe_dump(experiment)},
+        "0123456789abcdef",
+        manifest_of(experiment, **manifest),
         pd.DataFrame({"point": [0]}),
         fresh=False,
     )
-    records = [
-        {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in row.items()}
-        for row in runs.to_dict("records")
-    ]  # as a worker writes them: missing values are None, not NaN
+    if not runs.empty:
+        runs = with_run_ids(experiment, runs)
+    records = as_records(runs)
     if records:
         store.write_part(records, [])
     return folder
@@ -581,7 +626,7 @@ def test_analyse_writes_tables_plots_and_one_self_contained_report(tmp_path):
     assert "src='http" not in report and 'src="http' not in report  # nothing fetched from outside
     per_setting = pd.read_csv(folder / "report" / "per_setting.csv")
     assert per_setting["runs"].tolist() == [4, 5]
-    assert json.loads((folder / "manifest.json").read_text())["fingerprint"] == "f"
+    assert json.loads((folder / "manifest.json").read_text())["fingerprint"] == "0123456789abcdef"
 
 
 def test_one_run_is_analysed(tmp_path, capsys):
@@ -687,3 +732,266 @@ def test_a_read_only_results_folder_exits_2_and_offers_report_dir(tmp_path):
         assert (elsewhere / "report.html").is_file() and not (folder / "report").exists()
     finally:
         folder.chmod(0o755)
+
+
+# --- a results folder is checked against its manifest -------------------------------------
+
+
+def good_manifest(tmp_path) -> tuple[Path, dict]:
+    folder = results_folder(tmp_path / "results", grid_experiment(), hand_sweep())
+    return folder, json.loads((folder / "manifest.json").read_text())
+
+
+def text_cut_at(text: str, fraction: float) -> str:
+    return text[: int(len(text) * fraction)]
+
+
+MANIFEST_DAMAGE = {
+    # every key missing, and every key of a wrong type
+    **{
+        f"missing_{key}": (lambda m, key=key: m.pop(key) and m)
+        for key in manifest_of(grid_experiment())
+    },
+    **{
+        f"{key}_is_{kind}": (lambda m, key=key, value=value: m.update({key: value}) or m)
+        for key in (
+            "experiment_text",
+            "base_scenario",
+            "planned_runs",
+            "points",
+            "packages",
+            "fingerprint",
+            "experiment_file",
+        )
+        for kind, value in (("list", [1]), ("null", None), ("bool", True), ("text", "12"))
+        if kind != "text" or key not in ("base_scenario", "experiment_file")  # "12" is a name
+    },
+    "planned_runs_float": lambda m: m.update(planned_runs=10.0) or m,
+    "planned_runs_wrong": lambda m: m.update(planned_runs=11) or m,
+    "points_wrong": lambda m: m.update(points=3) or m,
+    "fingerprint_not_hex": lambda m: m.update(fingerprint="zz" * 8) or m,
+    "text_not_yaml": lambda m: m.update(experiment_text="name: [broken") or m,
+    "text_a_list": lambda m: m.update(experiment_text="- 1\n- 2\n") or m,
+    "text_a_scenario": lambda m: (
+        m.update(experiment_text=(ROOT / "configs" / "scenarios" / "gulf_2026.yaml").read_text())
+        or m
+    ),
+    "text_bad_field": lambda m: (
+        m.update(experiment_text=m["experiment_text"].replace("rounds: 10", "rounds: -1")) or m
+    ),
+    "text_empty": lambda m: m.update(experiment_text="") or m,
+    "text_huge": lambda m: m.update(experiment_text="x" * (5 * 2**20)) or m,
+    "text_alias_bomb": lambda m: (
+        m.update(
+            experiment_text="a: &a [x,x,x,x,x,x,x,x,x]\n"
+            + "".join(
+                f"{c}: &{c} [{','.join(['*' + p] * 9)}]\n"
+                for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+            )
+        )
+        or m
+    ),
+    "text_other_experiment": lambda m: (
+        m.update(experiment_text=(ROOT / "configs" / "sweeps" / "policy_levers.yaml").read_text())
+        or m
+    ),
+    "text_rounds_edited": lambda m: (
+        m.update(experiment_text=m["experiment_text"].replace("rounds: 10", "rounds: 5")) or m
+    ),
+}
+
+
+@pytest.mark.parametrize("damage", sorted(MANIFEST_DAMAGE), ids=str)
+def test_every_damaged_manifest_exits_2_naming_the_manifest(tmp_path, capsys, damage):
+    folder, manifest = good_manifest(tmp_path)
+    (folder / "manifest.json").write_text(json.dumps(MANIFEST_DAMAGE[damage](manifest)))
+    assert main(["analyse", str(folder)]) == 2  # an uncaught exception fails the test instead
+    err = capsys.readouterr().err
+    assert f"{folder / 'manifest.json'}:" in err and "Traceback" not in err
+    assert not (folder / "report").exists()
+
+
+@pytest.mark.parametrize("cut", [i / 23 for i in range(23)])
+def test_a_manifest_truncated_anywhere_exits_2(tmp_path, capsys, cut):
+    folder, manifest = good_manifest(tmp_path)
+    text = json.dumps(manifest)
+    (folder / "manifest.json").write_text(text_cut_at(text, cut))
+    assert main(["analyse", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert "manifest" in err and str(folder) in err
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("[1, 2", "unreadable manifest"), ("[1, 2]", "expected a JSON object"), ("[" * 100_000, "")],
+    ids=["not json", "a list", "nested deep"],
+)
+def test_a_manifest_that_is_not_an_object_exits_2(tmp_path, capsys, text, expected):
+    folder, _ = good_manifest(tmp_path)
+    (folder / "manifest.json").write_text(text)
+    assert main(["analyse", str(folder)]) == 2
+    assert expected in capsys.readouterr().err
+
+
+def foreign_runs() -> pd.DataFrame:
+    """Runs of the same grid under another root seed: not runs of this experiment."""
+    other = grid_experiment(root_seed=2)
+    return with_run_ids(other, hand_sweep().iloc[:3])
+
+
+def test_runs_copied_in_from_another_sweep_are_left_out_and_named(tmp_path, capsys):
+    folder = results_folder(tmp_path / "results", grid_experiment(), hand_sweep())
+    (own,) = (folder / "runs").glob("part-*.parquet")
+    schema = pq.read_schema(own)  # as a sweep writes every part: one schema
+    ResultStore(folder, runs_schema=schema).write_part(as_records(foreign_runs()), [])
+    (foreign,) = {p.name for p in (folder / "runs").glob("part-*.parquet")} - {own.name}
+    assert main(["analyse", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Analysis of hand: 10 runs (1 failed)")  # not 13
+    assert "3 stored runs are not runs of this experiment" in out and f"runs/{foreign}" in out
+    assert "not runs of this experiment" in (folder / "report" / "report.html").read_text()
+    assert pd.read_csv(folder / "report" / "per_setting.csv")["runs"].sum() == 9
+
+
+def test_a_part_of_other_columns_is_named_when_the_parts_cannot_be_merged(tmp_path, capsys):
+    folder = results_folder(tmp_path / "results", grid_experiment(), hand_sweep())
+    odd = foreign_runs().assign(**{LINKAGE: 1.5})  # a number where this sweep has text
+    ResultStore(folder).write_part(as_records(odd), [])
+    (part,) = [
+        p for p in (folder / "runs").glob("part-*.parquet") if "1.5" in str(pq.read_table(p))
+    ]
+    assert main(["analyse", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert f"runs/{part.name} has other columns than the other parts" in err
+
+
+def test_a_folder_of_another_experiments_runs_is_refused(tmp_path, capsys):
+    folder = results_folder(tmp_path / "results", grid_experiment(), hand_sweep())
+    manifest = json.loads((folder / "manifest.json").read_text())
+    other = grid_experiment({"levers.mou_linkage": ["insulated", "linked"]})  # points swapped
+    manifest["experiment_text"] = yaml.safe_dump(other, sort_keys=False)
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    assert main(["analyse", str(folder)]) == 2
+    assert "none of the 10 stored runs is a run of the experiment" in capsys.readouterr().err
+
+
+def test_run_ids_are_recomputed_as_the_sweep_makes_them():
+    experiment = sobol_experiment("morris")
+    table = design_table(experiment)
+    runs = list(iter_runs(experiment, table))
+    assert run_ids_at(experiment, table, [(r.point, r.replicate) for r in runs]) == [
+        r.run_id for r in runs
+    ]
+
+
+def small_experiment_file(tmp_path) -> Path:
+    data = {
+        **grid_experiment({"levers.doctrine_split": [0, 1]}),  # ints in a number field
+        "base_scenario": str(ROOT / "configs" / "scenarios" / "gulf_2026.yaml"),
+        "replicates": 1,
+        "rounds": 3,
+        "output": str(tmp_path / "swept"),
+        "execution": {"workers": 1},
+    }
+    path = tmp_path / "small.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def test_a_sweeps_folder_checks_out_and_an_edited_base_is_a_warning(tmp_path, capsys):
+    path = small_experiment_file(tmp_path)
+    plan = plan_sweep(load_experiment(path))
+    assert fingerprint(plan.loaded.experiment, plan.loaded.base_data) == plan.fingerprint
+    assert main(["sweep", str(path), "--quiet"]) == 0
+    capsys.readouterr()
+    checked = load_results(tmp_path / "swept")
+    assert not checked.warnings and not checked.notes and len(checked.runs) == 2
+    manifest_path = tmp_path / "swept" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    base = yaml.safe_load(Path(manifest["base_scenario"]).read_text())
+    base["levers"]["doctrine_split"] = 0.3  # the base edited after the sweep
+    edited = tmp_path / "edited_base.yaml"
+    edited.write_text(yaml.safe_dump(base))
+    manifest_path.write_text(json.dumps({**manifest, "base_scenario": str(edited)}))
+    result = analyse(tmp_path / "swept")
+    assert result.analysed == 2 and "do not match the fingerprint" in result.warnings[0]
+    assert "WARNING: the experiment and its base scenario" in text_report(result)
+    (tmp_path / "edited_base.yaml").unlink()  # the base gone: checked by run id only
+    checked = load_results(tmp_path / "swept")
+    assert not checked.warnings and "fingerprint was not checked" in checked.notes[0]
+    assert len(checked.runs) == 2  # still checked by run id, with the types the runs table has
+
+
+def test_an_incomplete_sweep_says_how_much_is_missing(tmp_path):
+    runs = hand_sweep()
+    runs = runs[(runs["point"] == 0) | (runs["replicate"] < 2)]  # killed: 7 of 10 stored
+    folder = results_folder(tmp_path / "results", grid_experiment(), runs)
+    result = analyse(folder)
+    expected = (
+        "INCOMPLETE: 7 of 10 planned runs are stored; the other 3 have not run (run the sweep "
+        "again to finish it"
+    )
+    assert expected in text_report(result)
+    assert "Design points with every replicate stored: 1 of 2 (point 0); 1 more with some" in (
+        text_report(result)
+    )
+    write_report(result)
+    assert expected in (folder / "report" / "report.html").read_text()
+    complete = analyse(results_folder(tmp_path / "all", grid_experiment(), hand_sweep()))
+    assert not complete.warnings and "INCOMPLETE" not in text_report(complete)
+
+
+def test_sensitivity_of_an_incomplete_sweep_is_not_computed(tmp_path):
+    experiment = sobol_experiment()
+    runs = sampled_runs(experiment)
+    runs = runs[runs["point"] < 600]
+    folder = results_folder(tmp_path / "r", json.loads(experiment.model_dump_json()), runs)
+    result = analyse(folder)
+    assert result.sensitivity.drop(columns=["outcome", "parameter", "note"]).isna().all().all()
+    assert result.sensitivity["note"].str.contains("the sweep is incomplete").all()
+    assert any("424 of 1,024 points have not run yet" in n for n in result.notes)
+
+
+@pytest.mark.parametrize(
+    ("design", "expected"),
+    [
+        ({"kind": "sobol", "samples": 1}, "a sobol design of 1 base sample"),
+        ({"kind": "morris", "samples": 1, "levels": 3}, "a morris design of 1 trajector"),
+    ],
+)
+def test_a_stored_design_too_small_gets_no_indices_and_no_raw_warning(
+    tmp_path, recwarn, design, expected
+):
+    experiment = sobol_experiment(design["kind"])
+    experiment = Experiment.model_validate(
+        {**json.loads(experiment.model_dump_json()), "design": design}, context=STORED_RESULTS
+    )
+    folder = results_folder(
+        tmp_path / "r", json.loads(experiment.model_dump_json()), sampled_runs(experiment)
+    )
+    result = analyse(folder)
+    write_report(result)
+    assert not recwarn.list, [str(w.message) for w in recwarn.list]  # none from SALib
+    indices = result.sensitivity
+    assert indices.drop(columns=["outcome", "parameter", "note"]).isna().all().all()
+    assert (indices["note"].str.startswith(f"not computed: {expected}")).all()
+    text = text_report(result)
+    assert "(refused for new sweeps)" in text
+    if design.get("levels") == 3:
+        assert "3 levels, an odd number" in text
+
+
+@pytest.mark.parametrize(
+    ("design", "field", "expected"),
+    [
+        ({"kind": "sobol", "samples": 4}, "design.samples", "at least 8 are needed"),
+        ({"kind": "morris", "samples": 4}, "design.samples", "at least 5 are needed"),
+        ({"kind": "morris", "samples": 5, "levels": 3}, "design.levels", "an even number"),
+    ],
+)
+def test_designs_too_small_or_odd_are_refused_before_a_sweep(design, field, expected):
+    data = {**json.loads(sobol_experiment().model_dump_json()), "design": design}
+    with pytest.raises(ValidationError) as error:
+        Experiment.model_validate(data)
+    assert f"{field}: " in str(error.value) and expected in str(error.value)
+    Experiment.model_validate(data, context=STORED_RESULTS)  # results already made: read

@@ -124,6 +124,34 @@ CASES = [
         "needs `samples`",
     ),
     Case("grid_with_samples", {("design", "samples"): 10}, "design", "takes no `samples`"),
+    # designs too small for an interval, or biased (F3: minimum sizes, even Morris levels)
+    Case(
+        "sobol_one_sample",
+        {("design",): {"kind": "sobol", "samples": 1}, **params(("lebanon.mean", real(0, 1)))},
+        "design.samples",
+        "at least 8 are needed",
+    ),
+    Case(
+        "sobol_four_samples",
+        {("design",): {"kind": "sobol", "samples": 4}, **params(("lebanon.mean", real(0, 1)))},
+        "design.samples",
+        "too few distinct resamples",
+    ),
+    Case(
+        "morris_one_trajectory",
+        {("design",): {"kind": "morris", "samples": 1}, **params(("lebanon.mean", real(0, 1)))},
+        "design.samples",
+        "at least 5 are needed",
+    ),
+    Case(
+        "morris_odd_levels",
+        {
+            ("design",): {"kind": "morris", "samples": 6, "levels": 3},
+            **params(("lebanon.mean", real(0, 1))),
+        },
+        "design.levels",
+        "an even number of levels, got 3",
+    ),
     Case(
         "grid_with_range",
         params(("levers.doctrine_split", real(0, 1))),

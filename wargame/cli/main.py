@@ -262,10 +262,10 @@ def analyse(args: argparse.Namespace) -> int:
     if args.report == "":
         raise StoreError("--report: empty folder name; give a folder to write the report into")
     folder = Path(args.results)
-    experiment, runs = load_results(folder)
+    results = load_results(folder)  # checked against its manifest, or refused
     # Checked before computing: a read-only folder is refused at once, not after the work.
     target = report_folder(folder, Path(args.report) if args.report else None)
-    result = analyse_runs(folder, experiment, runs)
+    result = analyse_runs(results)
     print(text_report(result), end="")
     written = write_report(result, target)
     print(f"wrote {', '.join(str(p) for p in written)}")

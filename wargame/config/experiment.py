@@ -17,7 +17,7 @@ import math
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import Discriminator, Field, PlainValidator, Tag, model_validator
+from pydantic import Discriminator, Field, PlainValidator, Tag, ValidationInfo, model_validator
 
 from wargame.config.schema import MAX_ROUNDS, Strict
 
@@ -37,6 +37,17 @@ MAX_DESIGN_CELLS = 10_000_000
 # are ~60 CPU-days (a day on a 64-core cluster), and analysing their runs table (10 million
 # rows) already takes gigabytes of memory. Beyond that, split the sweep.
 MAX_RUNS = 10_000_000
+# Smallest sampled designs whose sensitivity indices mean something. SALib's 95% intervals are a
+# bootstrap (100 resamples) over the Morris trajectories or the Sobol base samples; n of them
+# give C(2n-1, n) distinct resamples: 35 for 4, 126 for 5. Below 5 the interval mostly repeats
+# itself (1 trajectory: a confidence of 0), so it looks precise and says nothing. Sobol takes
+# powers of two: 8 is the first at or above 5 (and with N = 1 even S1 and ST are nonsense, e.g. 2).
+MIN_MORRIS_TRAJECTORIES = 5
+MIN_SOBOL_SAMPLES = 8
+# Validation context for an experiment read back from a results folder: it already ran, so rules
+# about what may be *started* (minimum sizes, even Morris levels) give notes in the analysis
+# instead of refusing results made before the rules existed.
+STORED_RESULTS = {"stored_results": True}
 
 
 class DesignKind(StrEnum):
@@ -192,6 +203,17 @@ class Experiment(Strict):
             raise ValueError(problem)
         return self
 
+    @model_validator(mode="after")
+    def _design_can_be_analysed(self, info: ValidationInfo) -> Experiment:
+        if (info.context or {}).get("stored_results"):
+            return self
+        problems = [
+            p for p in (too_small_problem(self.design), odd_levels_problem(self.design)) if p
+        ]
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
 
 def design_points(experiment: Experiment) -> int:
     """Points of the experiment's design, counted without building it: a grid is the product of
@@ -241,3 +263,32 @@ def size_problem(experiment: Experiment) -> str | None:
             "or split the sweep into several experiments"
         )
     return None
+
+
+def too_small_problem(design: Design) -> str | None:
+    """'design.samples: ...' when a Sobol or Morris design is too small for its indices'
+    intervals to mean anything (see MIN_MORRIS_TRAJECTORIES)."""
+    if design.kind == DesignKind.SOBOL and design.samples < MIN_SOBOL_SAMPLES:
+        what, minimum = "base samples", MIN_SOBOL_SAMPLES
+    elif design.kind == DesignKind.MORRIS and design.samples < MIN_MORRIS_TRAJECTORIES:
+        what, minimum = "trajectories", MIN_MORRIS_TRAJECTORIES
+    else:
+        return None
+    return (
+        f"design.samples: a {design.kind.value} design of {design.samples} {what} is too small; "
+        f"at least {minimum} are needed: the 95% interval of each index is a bootstrap over "
+        f"the {what}, and fewer than {MIN_MORRIS_TRAJECTORIES} give too few distinct resamples "
+        "for it to mean anything (with 1 it reads 0, which looks exact)"
+    )
+
+
+def odd_levels_problem(design: Design) -> str | None:
+    """'design.levels: ...' for a Morris design on an odd number of levels."""
+    if design.kind != DesignKind.MORRIS or design.levels % 2 == 0:
+        return None
+    return (
+        f"design.levels: Morris needs an even number of levels, got {design.levels}: its step "
+        "is levels / (2 (levels - 1)) of the range, which visits the levels evenly only when "
+        f"their number is even (with {design.levels} the sample is biased); use "
+        f"{design.levels - 1} or {design.levels + 1}"
+    )

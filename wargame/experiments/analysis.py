@@ -14,7 +14,9 @@ checked against a small sweep worked out by hand:
   collapse (from the survival curve) and means with percentile-bootstrap intervals, which stay
   within the range of the data (a t interval on 19 zeros and 6 large values goes below zero).
 - `sensitivity` — Sobol (first-order and total) or Morris indices from SALib, on the mean of
-  the replicates at each point; undefined when the outcome did not vary.
+  the replicates at each point; undefined when the outcome did not vary, not computed when a
+  point has no value or the design is too small for an interval (a folder from before the
+  minimum sizes), and an interval that could not be estimated is said to be so, not shown as 0.
 - `discover_boxes` — PRIM scenario discovery (EMA Workbench, an optional extra).
 """
 
@@ -28,7 +30,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from wargame.config.experiment import DesignKind, Experiment
+from wargame.config.experiment import (
+    DesignKind,
+    Experiment,
+    odd_levels_problem,
+    too_small_problem,
+)
 from wargame.experiments.design import salib_problem, unit_sample
 
 Z95 = 1.959963984540054
@@ -54,6 +61,11 @@ INTERVAL_METHOD = (
     "Wilson score interval. Survival: Kaplan-Meier with Greenwood's log-log 95% band."
 )
 UNDEFINED = "undefined (outcome did not vary)"
+NO_INTERVAL = "interval not estimable from these {what}: the index is shown without one"
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
 
 
 def parameter_columns(runs: pd.DataFrame) -> list[str]:
@@ -276,7 +288,8 @@ def point_means(runs: pd.DataFrame, outcome: str, rounds: int) -> pd.Series:
 def sensitivity(runs: pd.DataFrame, experiment: Experiment, outcomes: list[str]) -> pd.DataFrame:
     """SALib indices per outcome and parameter (Sobol S1/ST with their 95% confidence, or Morris
     mu*/sigma). An outcome whose indices cannot be computed keeps its rows, with empty indices
-    and a `note` saying why (it did not vary, or some points have no value)."""
+    and a `note` saying why (it did not vary, some points have no value, the design is too
+    small); so does an index whose interval could not be estimated."""
     kind = experiment.design.kind
     if kind not in (DesignKind.SOBOL, DesignKind.MORRIS):
         return pd.DataFrame()
@@ -289,6 +302,7 @@ def sensitivity(runs: pd.DataFrame, experiment: Experiment, outcomes: list[str])
         keys = ("S1", "S1_conf", "ST", "ST_conf")
     else:
         keys = ("mu_star", "mu_star_conf", "sigma")
+    too_small = too_small_problem(experiment.design)
     rows = []
     for outcome in outcomes:
         means = point_means(runs, outcome, experiment.rounds).reindex(range(points))
@@ -297,6 +311,8 @@ def sensitivity(runs: pd.DataFrame, experiment: Experiment, outcomes: list[str])
         note, result = "", None
         if missing:
             note = f"not computed: no value at {missing:,} of {points:,} points"
+        elif too_small:
+            note = "not computed: " + too_small.removeprefix("design.samples: ").split(";")[0]
         elif np.ptp(y) == 0:
             note = UNDEFINED
         else:
@@ -316,8 +332,38 @@ def sensitivity(runs: pd.DataFrame, experiment: Experiment, outcomes: list[str])
                     )
         for i, name in enumerate(problem["names"]):
             values = {k: float(result[k][i]) if result else math.nan for k in keys}
-            rows.append({"outcome": outcome, "parameter": name, **values, "note": note})
+            row_note = note or interval_note(values, kind)  # may zero float noise in values
+            rows.append({"outcome": outcome, "parameter": name, **values, "note": row_note})
     return pd.DataFrame(rows)
+
+
+def interval_note(values: dict[str, float], kind: DesignKind) -> str:
+    """A note when an index has an estimate but SALib could not give it an interval."""
+    what = "base samples" if kind == DesignKind.SOBOL else "trajectories"
+    for conf in (k for k in values if k.endswith("_conf")):
+        if math.isnan(values[conf]) and not math.isnan(values[conf.removesuffix("_conf")]):
+            return NO_INTERVAL.format(what=what)
+        if abs(values[conf]) <= 1e-9 * abs(values[conf.removesuffix("_conf")]):
+            values[conf] = 0.0  # float noise (1e-14) of resamples that all agreed
+    return ""
+
+
+def design_notes(experiment: Experiment) -> list[str]:
+    """What a design that validation now refuses (results made before the rule) means for the
+    indices: the sensitivity rows say they are not computed or biased."""
+    notes = []
+    problem = odd_levels_problem(experiment.design)
+    if problem:
+        notes.append(
+            f"this Morris design has {experiment.design.levels} levels, an odd number "
+            "(refused for new sweeps): its sample is biased, so read the indices with care."
+        )
+    if too_small_problem(experiment.design):
+        notes.append(
+            f"no sensitivity indices: {too_small_problem(experiment.design)} (refused for new "
+            "sweeps)."
+        )
+    return notes
 
 
 # --- scenario discovery --------------------------------------------------------------------

@@ -6,6 +6,8 @@ the unit cube, and each parameter maps its unit column to its own values (reals 
 and categories by equal-width bins). Runs are (point, replicate) pairs; each gets its seed from
 `numpy.random.SeedSequence(root_seed).spawn(...)` in a fixed order and an id hashed from the
 point, the replicate and the seed, so results never depend on worker count, order or engine.
+The same functions recompute any one run (`run_at`) and the experiment's `fingerprint`, so an
+analysis can check that a results folder holds the runs its manifest describes.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -71,10 +74,15 @@ def unit_sample(experiment: Experiment) -> np.ndarray:
     from SALib.sample import morris, sobol
 
     problem = salib_problem(experiment)
-    if design.kind == DesignKind.SOBOL:
-        # First-order and total indices only: N * (D + 2) points.
-        return sobol.sample(problem, design.samples, calc_second_order=False, seed=design.seed)
-    return morris.sample(problem, design.samples, num_levels=design.levels, seed=design.seed)
+    # SALib warns (raw, with its file path) about odd Morris levels and about Sobol sizes that
+    # are not powers of two. Validation refuses both before a sweep; an older results folder
+    # that has them gets a note in its analysis instead (`analysis.design_notes`).
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if design.kind == DesignKind.SOBOL:
+            # First-order and total indices only: N * (D + 2) points.
+            return sobol.sample(problem, design.samples, calc_second_order=False, seed=design.seed)
+        return morris.sample(problem, design.samples, num_levels=design.levels, seed=design.seed)
 
 
 def from_unit(spec, u: float) -> Any:
@@ -96,6 +104,13 @@ def iter_run_seeds(root_seed: int, count: int, chunk: int = 4096) -> Iterator[in
     for start in range(0, count, chunk):
         for child in root.spawn(min(chunk, count - start)):
             yield int(child.generate_state(1, np.uint64)[0]) & SEED_MASK
+
+
+def run_seed(root_seed: int, index: int) -> int:
+    """The seed of run `index` alone: the child `spawn` would give it (its spawn key is the
+    index), without spawning the runs before it."""
+    child = np.random.SeedSequence(root_seed, spawn_key=(index,))
+    return int(child.generate_state(1, np.uint64)[0]) & SEED_MASK
 
 
 def run_seeds(root_seed: int, count: int) -> np.ndarray:
@@ -120,6 +135,35 @@ def iter_runs(experiment: Experiment, table: pd.DataFrame) -> Iterator[RunSpec]:
         for replicate in range(replicates):
             seed = next(seeds)
             yield RunSpec(run_id(parameters, replicate, seed), point, replicate, seed, parameters)
+
+
+def run_ids_at(
+    experiment: Experiment, table: pd.DataFrame, runs: list[tuple[int, int]]
+) -> list[str]:
+    """The ids of the runs (point, replicate), exactly as `iter_runs` makes them, without
+    making the runs before them."""
+    # Column by column (`tolist` gives Python scalars of the column's type): a row of a mixed
+    # frame would turn an integer column's 5 into 5.0, and so change the id.
+    columns = {c: table[c].tolist() for c in table.columns if c != "point"}
+    replicates = experiment.replicates
+    return [
+        run_id(
+            {name: plain(values[point]) for name, values in columns.items()},
+            int(replicate),
+            run_seed(experiment.root_seed, int(point) * replicates + int(replicate)),
+        )
+        for point, replicate in runs
+    ]
+
+
+def fingerprint(experiment: Experiment, base_data: dict) -> str:
+    """What makes a sweep's runs what they are: the experiment (its parameters typed by the
+    loader; not where the results go or how they are run) and the base scenario's data."""
+    identity = {
+        "experiment": experiment.model_dump(mode="json", exclude={"execution", "output"}),
+        "base": base_data,
+    }
+    return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def plain(value: Any) -> Any:

@@ -12,7 +12,6 @@ import base64
 import html
 import importlib.util
 import io
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,14 +19,15 @@ from pathlib import Path
 import pandas as pd
 
 from wargame.config.experiment import DesignKind, Experiment
-from wargame.config.loader import ScenarioError, safe_load, validate_data
 from wargame.config.text import printable
 from wargame.experiments import analysis
+from wargame.experiments.analysis import plural
 from wargame.experiments.errors import StoreError
 from wargame.experiments.outputs import probe_folder
-from wargame.experiments.store import ResultStore, write_atomically
+from wargame.experiments.results import Results, load_results
+from wargame.experiments.store import write_atomically
 
-MAX_MANIFEST_BYTES = 16 * 2**20  # a manifest holds one experiment file and some versions
+__all__ = ["Analysis", "analyse", "analyse_runs", "load_results", "text_report", "write_report"]
 MAX_PANELS = 16  # survival panels drawn, one per setting; more settings get the overall curve
 SETTING_COLOUR = "#1f5f99"
 BAR_COLOUR = "#b55d3c"
@@ -54,58 +54,14 @@ class Analysis:
     sensitivity: pd.DataFrame
     box: analysis.Box | None
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # shown first: read before any figure
 
     @property
     def failed(self) -> int:
         return len(self.runs) - self.analysed
 
 
-def plural(count: int, noun: str) -> str:
-    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
-
-
 # --- reading -------------------------------------------------------------------------------
-
-
-def load_results(folder: Path) -> tuple[Experiment, pd.DataFrame]:
-    """The experiment and runs table of a results folder with at least one successful run;
-    anything else is a StoreError saying what the folder is instead."""
-    if not folder.exists():
-        raise StoreError(f"{folder}: no such folder")
-    if not folder.is_dir():
-        hint = (
-            "; an experiment file is run with `run.py sweep`, then its output folder analysed"
-            if folder.suffix in (".yaml", ".yml")
-            else ""
-        )
-        raise StoreError(f"{folder}: not a folder; give the results folder a sweep wrote{hint}")
-    manifest_path = folder / "manifest.json"
-    if not manifest_path.is_file():
-        raise StoreError(f"{folder}: not a results folder (no manifest.json); run a sweep first")
-    if manifest_path.stat().st_size > MAX_MANIFEST_BYTES:
-        raise StoreError(f"{manifest_path}: too large for a manifest; not a results folder")
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        experiment = validate_data(
-            safe_load(manifest["experiment_text"]), Experiment, str(manifest_path)
-        )
-    except (OSError, ValueError, KeyError, TypeError, ScenarioError) as error:
-        raise StoreError(f"{manifest_path}: unreadable manifest ({printable(error)})") from None
-    try:
-        runs = ResultStore(folder).read_runs()
-    except (OSError, ValueError, KeyError) as error:  # pyarrow's errors are ValueErrors
-        raise StoreError(f"{folder / 'runs'}: unreadable runs table ({printable(error)})") from None
-    if runs.empty:
-        raise StoreError(
-            f"{folder}: holds no finished runs yet; run the sweep (the same command resumes it)"
-        )
-    if analysis.ok_runs(runs).empty:
-        errors = runs["error"].dropna() if "error" in runs.columns else pd.Series(dtype=object)
-        first = f" (first error: {printable(errors.iloc[0])})" if len(errors) else ""
-        raise StoreError(
-            f"{folder}: no successful runs to analyse: all {plural(len(runs), 'run')} failed{first}"
-        )
-    return experiment, runs
 
 
 def report_folder(results: Path, report: Path | None = None) -> Path:
@@ -128,13 +84,15 @@ def report_folder(results: Path, report: Path | None = None) -> Path:
 
 
 def analyse(folder: Path) -> Analysis:
-    return analyse_runs(folder, *load_results(folder))
+    return analyse_runs(load_results(folder))
 
 
-def analyse_runs(folder: Path, experiment: Experiment, runs: pd.DataFrame) -> Analysis:
+def analyse_runs(results: Results) -> Analysis:
+    folder, experiment, runs = results.folder, results.experiment, results.runs
     rounds = experiment.rounds
     good, problems = analysis.numeric_outcomes(analysis.ok_runs(runs), experiment.outcomes)
     notes = [f"outcome `{name}` cannot be analysed: {why}." for name, why in problems.items()]
+    notes += results.notes + analysis.design_notes(experiment)
     failed = len(runs) - len(good)
     if failed:
         notes.append(
@@ -160,17 +118,10 @@ def analyse_runs(folder: Path, experiment: Experiment, runs: pd.DataFrame) -> An
     table = analysis.group_table(good, rounds, by=varying)
     usable = [o for o in experiment.outcomes if o in good.columns]
     indices = analysis.sensitivity(good, experiment, usable) if sampled else pd.DataFrame()
-    if not indices.empty:
-        for outcome in indices.loc[
-            indices["note"].str.startswith("not computed"), "outcome"
-        ].unique():
-            notes.append(
-                f"no sensitivity indices for `{outcome}`: they need a value at every design "
-                "point, and some points have none (every run there failed, the folder is "
-                "partial, or the outcome is undefined in those runs, e.g. a ratio with a zero "
-                "denominator)."
-            )
+    notes += sensitivity_notes(results, indices)
     box = analysis.discover_boxes(good)
+    if box is not None and not results.complete:
+        notes.append("the PRIM box is found among the stored runs only (the sweep is incomplete).")
     if box is None:
         reason = analysis.no_box_reason(good)
         if reason is None and importlib.util.find_spec("ema_workbench") is None:
@@ -188,7 +139,39 @@ def analyse_runs(folder: Path, experiment: Experiment, runs: pd.DataFrame) -> An
         indices,
         box,
         notes,
+        list(results.warnings),
     )
+
+
+def sensitivity_notes(results: Results, indices: pd.DataFrame) -> list[str]:
+    """Why indices are missing or partial: an unfinished sweep, or points without a value."""
+    if indices.empty:
+        return []
+    missing = indices["note"].str.startswith("not computed: no value")
+    unrun = results.points - results.points_stored
+    if unrun:
+        indices.loc[missing, "note"] = (
+            f"not computed: the sweep is incomplete ({unrun:,} of {results.points:,} points "
+            "have not run)"
+        )
+        return [
+            "no sensitivity indices: Sobol and Morris indices need every design point, and "
+            f"{unrun:,} of {results.points:,} points have not run yet (the sweep is "
+            "incomplete; run it again to finish)."
+        ]
+    notes = [
+        f"no sensitivity indices for `{outcome}`: they need a value at every design point, and "
+        "some points have none (every run there failed, or the outcome is undefined in those "
+        "runs, e.g. a ratio with a zero denominator)."
+        for outcome in indices.loc[missing, "outcome"].unique()
+    ]
+    computed = indices.drop(columns=["outcome", "parameter", "note"]).notna().any().any()
+    if not results.complete and computed:
+        notes.append(
+            "the sensitivity indices are partial: every point has run, but some not all "
+            f"{results.experiment.replicates} replicates, so their point means rest on fewer runs."
+        )
+    return notes
 
 
 # --- text ----------------------------------------------------------------------------------
@@ -306,6 +289,8 @@ def text_report(result: Analysis) -> str:
         f"{experiment.design.kind.value}",
         "",
     ]
+    if result.warnings:
+        lines += [f"WARNING: {w}" for w in result.warnings] + [""]
     if result.fixed:
         lines += [fixed_text(result), ""]
     lines += [
@@ -447,7 +432,7 @@ def sensitivity_figure(result: Analysis, plt):
         part = indices[indices["outcome"] == outcome].set_index("parameter").reindex(parameters)
         axes.set_title(outcome, fontsize=9)
         note = part["note"].iloc[0]
-        if note:
+        if part[[m for m, _ in measures]].isna().all().all():
             axes.text(
                 0.5,
                 0.5,
@@ -528,6 +513,11 @@ def html_report(result: Analysis, images: dict[str, bytes]) -> str:
         f"<p>{html.escape(experiment.description)}</p>",
         f"<p>{plural(len(result.runs), 'run')}, {result.failed} failed; "
         f"{experiment.rounds} rounds each; design {experiment.design.kind.value}.</p>",
+        *(
+            f"<p style='border:2px solid #b00;padding:6px;background:#fee'><strong>Warning:"
+            f"</strong> {html.escape(w)}</p>"
+            for w in result.warnings
+        ),
     ]
     if result.fixed:
         parts.append(f"<p>{html.escape(fixed_text(result))}</p>")
