@@ -508,6 +508,11 @@ def bad_out_cases(base: Path) -> dict[str, tuple[str, str]]:
     (base / "a_file").write_text("not a folder")
     (base / "foreign").mkdir()
     (base / "foreign" / "notes.txt").write_text("mine")
+    (base / "dangling").symlink_to("nowhere")
+    (base / "loop").symlink_to("loop_back")
+    (base / "loop_back").symlink_to("loop")
+    for name in ("events.jsonl", "summary.json", "metrics.parquet", "metrics.csv"):
+        (base / f"in_the_way_{name}" / name).mkdir(parents=True)
     cases = {
         "empty": ("", "empty"),
         "dev_null": ("/dev/null", "/dev/null: exists and is not a folder"),
@@ -519,6 +524,17 @@ def bad_out_cases(base: Path) -> dict[str, tuple[str, str]]:
         "control_characters": (str(base / "a_file" / "x\x1b[2Jy"), "x\\x1b[2Jy"),
         "name_too_long": (str(base / ("n" * 5000)), "cannot use this folder"),
         "path_too_long": (str(base) + "/abc" * 2000, "cannot use this folder"),
+        "dangling_link": (str(base / "dangling"), "it is a broken symbolic link (to nowhere"),
+        "under_dangling_link": (str(base / "dangling" / "a"), "above it, is a broken symbolic"),
+        "link_loop": (str(base / "loop"), "it is a loop of symbolic links"),
+        "under_link_loop": (str(base / "loop" / "a" / "b"), "above it, is a loop of symbolic"),
+        **{
+            f"folder_named_{name}": (
+                str(base / f"in_the_way_{name}"),
+                f"holds a folder named {name}, where the run writes a file",
+            )
+            for name in ("events.jsonl", "summary.json", "metrics.parquet", "metrics.csv")
+        },
     }
     if os.geteuid() != 0:  # root writes through permission bits
         (base / "read_only").mkdir(mode=0o555)
@@ -540,6 +556,14 @@ def bad_out_cases(base: Path) -> dict[str, tuple[str, str]]:
         "name_too_long",
         "path_too_long",
         "read_only_parent",
+        "dangling_link",
+        "under_dangling_link",
+        "link_loop",
+        "under_link_loop",
+        "folder_named_events.jsonl",
+        "folder_named_summary.json",
+        "folder_named_metrics.parquet",
+        "folder_named_metrics.csv",
     ],
 )
 def test_unusable_out_paths_exit_2_before_the_run(tmp_path, capsys, monkeypatch, name):
@@ -560,6 +584,16 @@ def test_unusable_out_paths_exit_2_before_the_run(tmp_path, capsys, monkeypatch,
     assert "\x1b" not in printed.err and "Summary" not in printed.out
     assert sorted(p.name for p in (tmp_path / "foreign").iterdir()) == ["notes.txt"]
     assert not (tmp_path / "read_only" / "out").exists()
+    assert not (tmp_path / "nowhere").exists(), "a broken link was followed"
+
+
+def test_a_link_to_an_existing_folder_is_used_as_that_folder(tmp_path, capsys):
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to("real")
+    assert main(["simulate", "--rounds", "2", "--quiet", "--out", str(tmp_path / "link")]) == 0
+    capsys.readouterr()
+    assert (tmp_path / "link").is_symlink()
+    assert folder_names(tmp_path / "real") == ["events.jsonl", "metrics.parquet", "summary.json"]
 
 
 def test_an_unusable_out_path_from_the_command_line_gives_no_traceback(runs):
@@ -588,27 +622,33 @@ def test_rewriting_a_folder_in_another_format_leaves_only_the_new_run(
     assert json.loads((out / "summary.json").read_text())["seed"] == 2
 
 
-def test_a_move_cut_short_leaves_no_summary_beside_other_files(tmp_path, capsys, monkeypatch):
+@pytest.mark.parametrize("failing_move", [1, 2, 3, 4, 5, 6])
+def test_a_failed_move_is_undone_and_leaves_the_previous_run(
+    tmp_path, capsys, monkeypatch, failing_move
+):
+    """Whichever move of the swap fails (an old file aside, a new one in), the folder ends as it
+    was, byte for byte, and the error names the folder, not the hidden staging one."""
     from wargame.experiments import outputs
 
     out = tmp_path / "run"
     args = ["simulate", "--rounds", "3", "--quiet", "--out", str(out)]
     assert main([*args, "--seed", "1"]) == 0
+    before = {name: (out / name).read_bytes() for name in folder_names(out)}
     moves = []
     real_replace = os.replace
 
-    def failing_second_move(source, target):
+    def replace(source, target):
         moves.append(Path(target).name)
-        if len(moves) == 2:
-            raise OSError(28, "No space left on device")
+        if len(moves) == failing_move:
+            raise OSError(28, "No space left on device", str(target))
         real_replace(source, target)
 
-    monkeypatch.setattr(outputs.os, "replace", failing_second_move)
+    monkeypatch.setattr(outputs.os, "replace", replace)
     assert main([*args, "--seed", "2", "--format", "csv"]) == 2
-    assert "No space left on device" in capsys.readouterr().err
-    # The folder no longer claims to hold a complete run, and nothing staged is left behind.
-    assert "summary.json" not in folder_names(out)
-    assert not any(name.startswith(".") for name in folder_names(out))
+    error = capsys.readouterr().err
+    assert f"{out}: cannot write results (No space left on device)" in error
+    assert ".writing-" not in error
+    assert {name: (out / name).read_bytes() for name in folder_names(out)} == before
     monkeypatch.undo()
     assert main([*args, "--seed", "3"]) == 0
     assert folder_names(out) == ["events.jsonl", "metrics.parquet", "summary.json"]
@@ -688,9 +728,10 @@ def test_output_errors_on_stdout_give_a_message_not_a_traceback():
     stderr = to_full.communicate(timeout=TIMEOUT)[1]
     assert to_full.returncode == 1 and "Traceback" not in stderr
     assert "cannot write to standard output" in stderr
-    # Started with stdout closed.
+    # Started with stdout closed: refused before the run, whose output would all be lost.
     stderr = to_closed.communicate(timeout=TIMEOUT)[1]
-    assert to_closed.returncode == 0 and "Traceback" not in stderr
+    assert to_closed.returncode == 2 and "Traceback" not in stderr
+    assert "standard output is closed" in stderr
 
 
 def test_undecodable_bytes_in_out_are_shown_escaped(runs):
@@ -699,3 +740,24 @@ def test_undecodable_bytes_in_out_are_shown_escaped(runs):
     assert last.startswith("wrote ") and last.endswith("/run\\udcff\\x1b"), last
     assert "summary.json" in last
     assert (run.out / "summary.json").is_file()
+
+
+@pytest.mark.parametrize(
+    "text", ["\u0663", "\uff13", "3_0", " 3", "3\n", "+3", "0x3", "3.0", "", "\u00b3"]
+)
+@pytest.mark.parametrize("option", ["--seed", "--rounds"])
+def test_numeric_options_take_ascii_digits_only(capsys, option, text):
+    """int() takes Arabic-Indic and full-width digits, '_' and spaces; an option does not."""
+    with pytest.raises(SystemExit) as caught:
+        main(["simulate", option, text])
+    assert caught.value.code == 2
+    error = capsys.readouterr().err
+    assert f"{option} must be a whole number, got {text!r} (digits 0-9 only)" in error
+
+
+def test_numeric_options_still_take_plain_digits():
+    parser = build_parser()
+    args = parser.parse_args(["simulate", "--seed", "0123", "--rounds", "7"])
+    assert (args.seed, args.rounds) == (123, 7)
+    with pytest.raises(SystemExit):
+        parser.parse_args(["sweep", "x.yaml", "--workers", "0"])

@@ -23,7 +23,7 @@ from wargame.engine.metrics import MODEL_REPORTERS
 from wargame.experiments.design import design_table, iter_runs, run_seeds
 from wargame.experiments.errors import StoreError
 from wargame.experiments.single_run import OUTCOME_TYPES, OUTCOMES
-from wargame.experiments.store import ResultStore, read_parts
+from wargame.experiments.store import ResultStore, read_parts, write_atomically, writer_lock
 from wargame.experiments.sweep import (
     InProcessExecutor,
     check_points,
@@ -73,6 +73,19 @@ def sweep(path: Path, workers: int, **kwargs):
     plan = plan_sweep(load_experiment(path), workers)
     make = InProcessExecutor if workers == 1 else (lambda: local_pool(workers))
     return plan, run_sweep(plan, make, **kwargs)
+
+
+def sweep_process(path: Path, workers: int) -> subprocess.Popen:
+    """`run.py sweep` in a process group of its own, so a test can signal all of it."""
+    return subprocess.Popen(
+        [sys.executable, str(REPO / "run.py"), "sweep", str(path), "--workers", str(workers)]
+        + ["--quiet"],
+        cwd=REPO,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def stored(plan) -> pd.DataFrame:
@@ -326,15 +339,24 @@ def test_every_part_has_one_schema_whatever_its_rows_or_size(tmp_path):
 @pytest.mark.parametrize(
     ("output", "expected"),
     [
-        ("/dev/null", "not a regular file or folder"),
-        ("afile.txt", "is a regular file"),
+        ("/dev/null", "not a folder but a device"),
+        ("afile.txt", "not a folder but a regular file"),
         ("/proc/wargame-results", "is not writable"),
         ("afile.txt/results", "is a file"),
         (".", "is not empty and is not a results folder"),
+        ("dangling", "it is a broken symbolic link (to nowhere"),
+        ("dangling/results", "dangling, above it, is a broken symbolic link"),
+        ("loop", "it is a loop of symbolic links"),
+        ("loop/child", "loop, above it, is a loop of symbolic links"),
+        ("link_to_file/results", "is a file"),
     ],
 )
 def test_a_bad_output_path_is_refused_before_any_run(tmp_path, capsys, output, expected):
     (tmp_path / "afile.txt").write_text("keep me")
+    (tmp_path / "dangling").symlink_to("nowhere")
+    (tmp_path / "loop").symlink_to("loop_back")
+    (tmp_path / "loop_back").symlink_to("loop")
+    (tmp_path / "link_to_file").symlink_to("afile.txt")
     path = experiment_file(tmp_path, output=output)
     before = sorted(tmp_path.rglob("*"))
     for command in (["sweep", str(path), "--workers", "1"], ["validate", str(path)]):
@@ -343,6 +365,20 @@ def test_a_bad_output_path_is_refused_before_any_run(tmp_path, capsys, output, e
         assert f"{path}: output: {output!r} (relative to this file)" in error
         assert expected in error and "expected" in error
     assert sorted(tmp_path.rglob("*")) == before, "something was written"
+
+
+def test_a_link_to_an_existing_folder_stands_for_that_folder(tmp_path, capsys):
+    """The other half of the symbolic-link rule: a link to a folder is used as the folder, for
+    a new results folder, a resumed one and a --fresh one, and stays a link."""
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to("real")
+    path = experiment_file(tmp_path, output="link", replicates=1)
+    for args, ran in (([], 4), ([], 0), (["--fresh"], 4)):
+        assert main(["sweep", str(path), "--workers", "1", "--quiet", *args]) == 0
+        assert f"done: {ran} runs now" in capsys.readouterr().out
+        assert (tmp_path / "link").is_symlink() and (tmp_path / "real" / "manifest.json").exists()
+        assert len(pd.read_parquet(tmp_path / "real" / "runs")) == 4
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link", "mini.yaml", "real"]
 
 
 def test_output_is_relative_to_the_experiment_file(tmp_path, monkeypatch):
@@ -423,14 +459,7 @@ def test_ctrl_c_stops_a_two_worker_sweep_within_a_second(tmp_path):
         tmp_path, rounds=200, replicates=200, execution={"runs_per_task": 20, "rows_per_part": 1}
     )
     runs_dir = tmp_path / "results-mini" / "runs"
-    process = subprocess.Popen(
-        [sys.executable, str(REPO / "run.py"), "sweep", str(path), "--workers", "2", "--quiet"],
-        cwd=REPO,
-        start_new_session=True,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = sweep_process(path, workers=2)
     deadline = time.monotonic() + 120
     while len(list(runs_dir.glob("part-*"))) < 2:
         assert process.poll() is None and time.monotonic() < deadline
@@ -445,3 +474,142 @@ def test_ctrl_c_stops_a_two_worker_sweep_within_a_second(tmp_path):
     assert "run the same command again" in error and "Traceback" not in error
     print(f"Ctrl-C: stopped in {seconds:.2f} s")
     assert seconds < 1.5, f"took {seconds:.2f} s to stop"
+
+
+# --- one writer per results folder ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("fresh", [[], ["--fresh"]])
+def test_a_second_sweep_on_a_folder_being_written_stops_at_once(tmp_path, capsys, fresh):
+    """While one sweep holds the folder, another (the same command, or --fresh) exits 2 naming
+    it and touches nothing: no folder created, replaced or repaired, no runs written."""
+    path = experiment_file(tmp_path, replicates=1)
+    folder = tmp_path / "results-mini"
+    with writer_lock(folder):  # as a sweep in another process holds it
+        assert main(["sweep", str(path), "--workers", "1", "--quiet", *fresh]) == 2
+        error = capsys.readouterr().err
+        assert f"another sweep (pid {os.getpid()}) is writing this folder" in error
+        assert not folder.exists()
+    assert main(["sweep", str(path), "--workers", "1", "--quiet"]) == 0
+    manifest = (folder / "manifest.json").read_bytes()
+    (folder / "runs" / ".part-live.parquet.tmp").write_text("a part the holder is writing")
+    with writer_lock(folder):
+        assert main(["sweep", str(path), "--workers", "1", "--quiet", *fresh]) == 2
+    assert (folder / "manifest.json").read_bytes() == manifest
+    assert (folder / "runs" / ".part-live.parquet.tmp").exists(), "the holder's part was removed"
+    assert not (tmp_path / ".results-mini.lock").exists(), "the lock file outlived its sweep"
+
+
+def test_a_link_to_the_folder_shares_its_lock(tmp_path, capsys):
+    (tmp_path / "link").symlink_to("results-mini", target_is_directory=True)
+    path = experiment_file(tmp_path, output="link/", replicates=1)
+    with writer_lock(tmp_path / "results-mini"):
+        (tmp_path / "results-mini").mkdir()
+        assert main(["sweep", str(path), "--workers", "1", "--quiet"]) == 2
+    assert "another sweep" in capsys.readouterr().err
+
+
+def test_concurrent_sweeps_store_each_run_once_and_a_killed_holder_frees_the_folder(
+    tmp_path, capsys
+):
+    """Two real processes: the second is refused while the first writes; the first is then
+    SIGKILLed, which frees the folder at once (no stale lock), and a rerun completes it with
+    exactly the planned runs."""
+    path = experiment_file(
+        tmp_path, rounds=40, replicates=25, execution={"runs_per_task": 1, "rows_per_part": 1}
+    )
+    folder = tmp_path / "results-mini"
+    first = sweep_process(path, workers=1)
+    try:
+        deadline = time.monotonic() + 120
+        while len(list((folder / "runs").glob("part-*"))) < 2:
+            assert first.poll() is None, first.stderr.read()
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        for fresh in ([], ["--fresh"]):
+            assert main(["sweep", str(path), "--workers", "1", "--quiet", *fresh]) == 2
+            assert f"another sweep (pid {first.pid})" in capsys.readouterr().err
+    finally:
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait()
+    assert main(["sweep", str(path), "--workers", "1", "--quiet"]) == 0
+    runs = pd.read_parquet(folder / "runs")
+    assert runs["run_id"].is_unique and len(runs) == 100
+    series = pd.read_parquet(folder / "timeseries")
+    assert not series.duplicated(["run_id", "round"]).any()
+    assert not list(tmp_path.glob(".results-mini*"))
+
+
+# --- --csv and printed paths ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["runs.csv", "timeseries.csv"])
+def test_a_folder_where_csv_goes_is_refused_before_any_run(tmp_path, capsys, name):
+    path = experiment_file(tmp_path, replicates=1)
+    folder = tmp_path / "results-mini"
+    assert main(["sweep", str(path), "--workers", "1", "--quiet"]) == 0
+    (folder / name).mkdir()
+    capsys.readouterr()
+    before = (folder / "manifest.json").read_bytes(), sorted(folder.rglob("*"))
+    assert main(["sweep", str(path), "--workers", "1", "--quiet", "--fresh", "--csv"]) == 2
+    printed = capsys.readouterr()
+    assert f"{folder / name}: exists and is a folder; --csv writes a file there" in printed.err
+    assert f".{name}." not in printed.err and "done:" not in printed.out  # no temporary name
+    assert ((folder / "manifest.json").read_bytes(), sorted(folder.rglob("*"))) == before
+
+
+def test_csv_export_writes_both_tables_and_a_failure_names_the_real_file(tmp_path, capsys):
+    path = experiment_file(tmp_path, replicates=1)
+    folder = tmp_path / "results-mini"
+    assert main(["sweep", str(path), "--workers", "1", "--quiet", "--csv"]) == 0
+    out = capsys.readouterr().out
+    for name in ("runs.csv", "timeseries.csv"):
+        assert f"wrote {folder / name}" in out and (folder / name).is_file()
+    assert len(pd.read_csv(folder / "runs.csv")) == 4
+    target = tmp_path / "in_the_way.csv"
+    target.mkdir()
+    with pytest.raises(OSError) as caught:
+        write_atomically(target, lambda p: p.write_text("x"))
+    assert caught.value.filename == str(target)
+    assert list(tmp_path.glob(".in_the_way*")) == []
+
+
+def test_printed_paths_escape_control_characters(tmp_path, capsys):
+    """An `output:` or `--report` holding escape sequences or newlines reaches the terminal
+    escaped, in the plan line, the done line and analyse's list of written files."""
+    path = experiment_file(tmp_path, output="res\x1b[31mRED\nX", replicates=1, rounds=5)
+    assert main(["sweep", str(path), "--workers", "1", "--quiet", "--csv"]) == 0
+    printed = capsys.readouterr()
+    assert "results in " + str(tmp_path / "res\\x1b[31mRED\\x0aX") in printed.out
+    assert "wrote " + str(tmp_path / "res\\x1b[31mRED\\x0aX" / "runs.csv") in printed.out
+    assert "\x1b" not in printed.out + printed.err
+    report = tmp_path / "rep\x1b[2J\ry"
+    assert main(["analyse", str(tmp_path / "res\x1b[31mRED\nX"), "--report", str(report)]) == 0
+    printed = capsys.readouterr()
+    wrote = next(line for line in printed.out.splitlines() if line.startswith("wrote "))
+    assert str(tmp_path / "rep\\x1b[2J\\x0dy" / "report.html") in wrote, wrote
+    for text in (printed.out, printed.err):
+        assert "\x1b" not in text and "\r" not in text
+
+
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        (lambda p: p.symlink_to("nowhere"), "it is a broken symbolic link"),
+        (lambda p: p.symlink_to(p.name), "it is a loop of symbolic links"),
+    ],
+)
+def test_a_report_folder_that_is_a_bad_link_is_refused_before_computing(
+    tmp_path, capsys, make, expected
+):
+    path = experiment_file(tmp_path, replicates=1, rounds=5)
+    assert main(["sweep", str(path), "--workers", "1", "--quiet"]) == 0
+    capsys.readouterr()
+    folder = tmp_path / "results-mini"
+    for report, args in ((folder / "report", []), (tmp_path / "rep", ["--report"])):
+        make(report)
+        command = ["analyse", str(folder), *args, *([str(report)] if args else [])]
+        assert main(command) == 2
+        printed = capsys.readouterr()
+        assert f"{report}: {expected}" in printed.err and printed.out == ""
+        assert not (tmp_path / "nowhere").exists()

@@ -9,6 +9,7 @@ import argparse
 import contextlib
 import functools
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -25,7 +26,13 @@ from wargame.config.text import printable
 from wargame.engine.theatre import Theatre, TheatreError
 from wargame.experiments.cluster import ClusterError
 from wargame.experiments.errors import StoreError, SweepStoppedError
-from wargame.experiments.outputs import FORMATS, OutputError, check_output_folder, write_run
+from wargame.experiments.outputs import (
+    FORMATS,
+    OutputError,
+    check_output_folder,
+    link_problem,
+    write_run,
+)
 
 DEFAULT_SCENARIO = Path(__file__).resolve().parents[2] / "configs" / "scenarios" / "gulf_2026.yaml"
 EXIT_BAD_INPUT = 2
@@ -33,12 +40,12 @@ EXIT_BAD_INPUT = 2
 
 def positive_int(name: str, low: int, high: int):
     def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
+        # ASCII digits only: int() also takes other scripts' digits ('٣' is 3), '_' and spaces.
+        if not re.fullmatch(r"-?[0-9]+", text):
             raise argparse.ArgumentTypeError(
-                f"{name} must be a whole number, got {text!r}"
-            ) from None
+                f"{name} must be a whole number, got {printable(repr(text))} (digits 0-9 only)"
+            )
+        value = int(text)
         if not low <= value <= high:
             raise argparse.ArgumentTypeError(
                 f"{name} must be between {low} and {high}, got {value}"
@@ -162,7 +169,7 @@ def start(plan, make_executor, engine: str, args: argparse.Namespace):
     print(
         f"sweep {experiment.name}: {points:,} points{checked} x {experiment.replicates:,} "
         f"replicates = {plan.total_runs:,} runs of {experiment.rounds} rounds on {engine}, "
-        f"{plan.runs_per_task} runs a task; results in {plan.loaded.output}",
+        f"{plan.runs_per_task} runs a task; results in {shown_path(plan.loaded.output)}",
         flush=True,
     )
     report = run_sweep(
@@ -173,6 +180,11 @@ def start(plan, make_executor, engine: str, args: argparse.Namespace):
     return report
 
 
+def shown_path(path: object) -> str:
+    """A path the user gave, printed in full but with control characters escaped."""
+    return printable(path, limit=4096)
+
+
 def sweep_outcome(report, output: Path) -> int:
     """Say truly how the sweep ended: interrupted (130), nothing succeeded (1), or done (0,
     with a warning when some runs failed)."""
@@ -181,7 +193,8 @@ def sweep_outcome(report, output: Path) -> int:
     if report.interrupted:
         stored = report.already_done + report.ran
         print(
-            f"\ninterrupted: {stored:,} of {report.planned:,} runs are stored in {output}; run "
+            f"\ninterrupted: {stored:,} of {report.planned:,} runs are stored in "
+            f"{shown_path(output)}; run "
             f"the same command again to run the other {report.planned - stored:,}",
             file=sys.stderr,
         )
@@ -195,7 +208,7 @@ def sweep_outcome(report, output: Path) -> int:
     if not failed:
         return 0
     errors = "; ".join(f"{n:,} x {printable(error)}" for error, n in commonest)
-    where = f"the `error` column of {output / 'runs'}"
+    where = f"the `error` column of {shown_path(output / 'runs')}"
     if failed == stored:
         print(
             f"sweep failed: none of the {stored:,} runs succeeded. Commonest errors: {errors}. "
@@ -223,6 +236,7 @@ def sweep(args: argparse.Namespace) -> int:
     )
 
     plan = plan_sweep(loaded, args.workers)
+    exports = csv_exports(loaded) if args.csv else {}
     if args.dask is not None:
         from wargame.experiments.cluster import dask_engine, resolve_address
 
@@ -239,15 +253,30 @@ def sweep(args: argparse.Namespace) -> int:
         )
         report = start(plan, make_executor, engine, args)
     status = sweep_outcome(report, loaded.output)
-    if args.csv and status != 130:
+    if exports and status != 130:
         store = ResultStore(loaded.output)
-        for name, frame in (("runs", store.read_runs()), ("timeseries", store.read_timeseries())):
+        tables = {"runs": store.read_runs, "timeseries": store.read_timeseries}
+        for name, path in exports.items():
+            frame = tables[name]()
             if not frame.empty:
-                write_atomically(
-                    loaded.output / f"{name}.csv", lambda p, f=frame: f.to_csv(p, index=False)
-                )
-        print(f"wrote {loaded.output / 'runs.csv'}")
+                write_atomically(path, lambda p, f=frame: f.to_csv(p, index=False))
+                print(f"wrote {shown_path(path)}")
     return status
+
+
+def csv_exports(loaded: LoadedExperiment) -> dict[str, Path]:
+    """The CSV files `--csv` writes after the sweep, checked before its first run: a folder in
+    the place of one would fail only after all the work."""
+    names = ["runs", *(["timeseries"] if loaded.experiment.timeseries else [])]
+    exports = {name: loaded.output / f"{name}.csv" for name in names}
+    for path in exports.values():
+        # A file or a link there is fine: the export replaces it (a link, never its target).
+        if path.is_dir() and not path.is_symlink():
+            raise StoreError(
+                f"{shown_path(path)}: exists and is a folder; --csv writes a file there. "
+                "Expected a file or nothing: move the folder away, or drop --csv"
+            )
+    return exports
 
 
 def analyse(args: argparse.Namespace) -> int:
@@ -263,12 +292,17 @@ def analyse(args: argparse.Namespace) -> int:
         raise StoreError("--report: empty folder name; give a folder to write the report into")
     folder = Path(args.results)
     results = load_results(folder)  # checked against its manifest, or refused
-    # Checked before computing: a read-only folder is refused at once, not after the work.
-    target = report_folder(folder, Path(args.report) if args.report else None)
+    requested = Path(args.report) if args.report else None
+    # The rule for symbolic links every output folder follows; then, before computing,
+    # report_folder refuses a file in the way or a read-only folder.
+    problem = link_problem(requested or folder / "report")
+    if problem:
+        raise StoreError(f"report folder: {problem}")
+    target = report_folder(folder, requested)
     result = analyse_runs(results)
     print(text_report(result), end="")
     written = write_report(result, target)
-    print(f"wrote {', '.join(str(p) for p in written)}")
+    print(f"wrote {', '.join(shown_path(p) for p in written)}")
     return 0
 
 
@@ -325,6 +359,14 @@ def interrupted_message(args: argparse.Namespace) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if sys.stdout is None:  # started with stdout closed (`>&-`): every result would be lost
+        if sys.stderr is not None:
+            print(
+                "run.py: standard output is closed, so nothing could be shown; "
+                "redirect it to a file or to /dev/null instead",
+                file=sys.stderr,
+            )
+        return EXIT_BAD_INPUT
     for stream in (sys.stdout, sys.stderr):
         # Text that cannot be encoded (undecodable bytes from arguments, an ASCII-only
         # terminal) is shown escaped rather than raising UnicodeEncodeError mid-run.
@@ -332,8 +374,7 @@ def main(argv: list[str] | None = None) -> int:
             stream.reconfigure(errors="backslashreplace")
     try:
         status = run_command(build_parser(), argv)
-        if sys.stdout is not None:  # None when started with stdout closed
-            sys.stdout.flush()  # report a full stdout here, not at interpreter exit
+        sys.stdout.flush()  # report a full stdout here, not at interpreter exit
         return status
     except BrokenPipeError:
         # The reader went away (e.g. `| head`): stop quietly, as Unix tools do.
@@ -383,7 +424,7 @@ def run_command(parser: argparse.ArgumentParser, argv: list[str] | None) -> int:
         print(f"{printable(where)}: {printable(error, 1_000)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except SweepStoppedError as error:
-        print(f"sweep stopped: {error}", file=sys.stderr)
+        print(f"sweep stopped: {printable(error, 1_000)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"\n{interrupted_message(args)}", file=sys.stderr)

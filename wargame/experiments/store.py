@@ -21,6 +21,8 @@ correctly:
 
 from __future__ import annotations
 
+import fcntl
+import glob
 import json
 import os
 import platform
@@ -28,6 +30,8 @@ import shutil
 import subprocess
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -36,8 +40,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from wargame.config.text import printable
 from wargame.experiments.errors import StoreError
-from wargame.experiments.outputs import nearest_existing, probe_folder
+from wargame.experiments.outputs import folder_problem
 
 PACKAGES = (
     "mesa",
@@ -55,6 +60,7 @@ DESIGN = "design.parquet"
 READY = ".ready"  # a complete timeseries part waiting for its runs part
 BUILDING = ".building-"  # a results folder under construction, beside its final place
 DISCARDED = ".discarded-"  # a results folder replaced by --fresh, being deleted
+LOCK = ".lock"  # beside the results folder, while a sweep writes it
 # Test-only: seconds write_part sleeps between its timeseries and runs writes, so a kill test
 # can land in that window on purpose.
 SLOW_PART_ENV = "WARGAME_TEST_SLOW_PART_S"
@@ -87,10 +93,14 @@ def git_commit(folder: Path) -> str | None:
 
 
 def write_atomically(path: Path, write) -> None:
+    """Write through a hidden temporary file renamed onto `path`. A failure is reported under
+    `path`, the name the user knows, never the temporary one."""
     temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
         write(temporary)
         os.replace(temporary, path)
+    except OSError as error:
+        raise OSError(error.errno, error.strerror, str(path)) from None
     finally:
         temporary.unlink(missing_ok=True)
 
@@ -98,28 +108,70 @@ def write_atomically(path: Path, write) -> None:
 def output_problem(folder: Path) -> str | None:
     """Why `folder` cannot hold results (None when it can), found without creating anything
     but a probe folder that is removed at once."""
-    if folder.is_symlink() and not folder.exists():
-        return f"{folder} is a broken symbolic link; expected a folder"
-    if folder.exists():
-        if not folder.is_dir():
-            kind = "a regular file" if folder.is_file() else "not a regular file or folder"
-            return f"{folder} exists and is {kind}; expected a folder for the results"
-        if not (folder / MANIFEST).exists() and any(folder.iterdir()):
-            return (
-                f"{folder} exists, is not empty and is not a results folder; expected a new or "
-                "empty folder, or one an earlier sweep wrote"
-            )
-    probe_in = nearest_existing(folder)
-    if not probe_in.is_dir():
-        return f"{probe_in} is a file, so {folder} cannot be created; expected a folder path"
+    problem = folder_problem(folder)
+    if problem:
+        return problem
     try:
-        probe_folder(probe_in)
+        foreign = folder.is_dir() and not (folder / MANIFEST).exists() and any(folder.iterdir())
     except OSError as error:
+        return f"{printable(folder)}: cannot use this folder ({error.strerror or error})"
+    if foreign:
         return (
-            f"cannot create {folder}: {probe_in} is not writable ({error.strerror}); "
-            "expected a folder you can write to"
+            f"{printable(folder)} exists, is not empty and is not a results folder; expected a "
+            "new or empty folder, or one an earlier sweep wrote"
         )
     return None
+
+
+@contextmanager
+def writer_lock(folder: Path) -> Iterator[None]:
+    """Hold the one lock that lets a sweep write `folder`, or raise StoreError at once naming the
+    sweep that holds it. The lock is an exclusive `flock` on a hidden file beside the folder,
+    not in it: it must exist before the folder does (a sweep creating it) and outlive `--fresh`
+    swapping the folder, and nothing ends up inside the results, whose subfolders plain
+    `pd.read_parquet` reads. The kernel drops the lock with the process, so a killed sweep
+    never leaves a stale one; the file itself is removed on the way out."""
+    real = Path(os.path.realpath(folder))  # one lock whichever link names the folder
+    path = real.parent / f".{real.name}{LOCK}"
+    try:
+        real.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = locked_file(path, printable(folder))
+        os.ftruncate(descriptor, 0)
+        os.write(descriptor, f"{os.getpid()}\n".encode())
+    except OSError as error:
+        raise StoreError(
+            f"{printable(folder)}: cannot lock the results folder ({printable(path)}: "
+            f"{error.strerror or error}); expected a folder whose parent you can write to"
+        ) from None
+    try:
+        yield
+    finally:
+        path.unlink(missing_ok=True)  # before unlocking: see locked_file
+        os.close(descriptor)
+
+
+def locked_file(path: Path, shown: str) -> int:
+    """An open descriptor of `path`, exclusively locked. A holder removes the file before it
+    unlocks, so a lock won on a file no longer at `path` is worthless: try again."""
+    while True:
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(descriptor, 32, 0).decode(errors="replace").strip()
+            os.close(descriptor)
+            raise StoreError(
+                f"{shown}: another sweep (pid {holder or 'unknown'}) is writing this folder; "
+                "wait for it to finish or stop it, then run this command again"
+            ) from None
+        try:
+            current = os.stat(path)
+        except FileNotFoundError:
+            current = None
+        opened = os.fstat(descriptor)
+        if current and (current.st_dev, current.st_ino) == (opened.st_dev, opened.st_ino):
+            return descriptor
+        os.close(descriptor)
 
 
 def pid_alive(pid: int) -> bool:
@@ -158,14 +210,15 @@ class ResultStore:
                 existing = json.loads(manifest_path.read_text(encoding="utf-8"))
             except (OSError, ValueError) as error:
                 raise StoreError(
-                    f"{manifest_path}: unreadable manifest ({error}); move the folder away"
+                    f"{printable(manifest_path)}: unreadable manifest ({printable(error)}); "
+                    "move the folder away"
                 ) from None
             if fresh:
                 self._create(fingerprint, manifest, design, replace=True)
                 return set()
             if existing.get("fingerprint") != fingerprint:
                 raise StoreError(
-                    f"{self.folder}: holds results of a different experiment (or a changed one); "
+                    f"{printable(self.folder)}: holds results of a different experiment (or a changed one); "
                     "choose another output folder, or pass --fresh to replace them"
                 )
             self._repair()
@@ -181,8 +234,10 @@ class ResultStore:
     ) -> None:
         """Build the whole folder under a hidden name beside it, then rename it into place
         (onto nothing or an empty folder), so a kill leaves either nothing or a results folder."""
-        parent = self.folder.parent
-        building = parent / f".{self.folder.name}{BUILDING}{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        # Through any link to the folder: a rename onto a link would replace the link itself.
+        final = Path(os.path.realpath(self.folder))
+        parent = final.parent
+        building = parent / f".{final.name}{BUILDING}{os.getpid()}-{uuid.uuid4().hex[:8]}"
         try:
             parent.mkdir(parents=True, exist_ok=True)
             (building / "runs").mkdir(parents=True)
@@ -197,25 +252,26 @@ class ResultStore:
                 json.dumps(manifest, indent=2, default=str), encoding="utf-8"
             )
             if replace:
-                discarded = parent / f".{self.folder.name}{DISCARDED}{uuid.uuid4().hex[:8]}"
-                os.rename(self.folder, discarded)
-                os.rename(building, self.folder)
+                discarded = parent / f".{final.name}{DISCARDED}{uuid.uuid4().hex[:8]}"
+                os.rename(final, discarded)
+                os.rename(building, final)
                 shutil.rmtree(discarded, ignore_errors=True)
             else:
-                os.rename(building, self.folder)
+                os.rename(building, final)
         except OSError as error:
             shutil.rmtree(building, ignore_errors=True)
             raise StoreError(
-                f"{self.folder}: cannot create the results folder ({error.strerror or error})"
+                f"{printable(self.folder)}: cannot create the results folder "
+                f"({error.strerror or error})"
             ) from None
 
     def _remove_stale_siblings(self) -> None:
         """Folders a killed sweep was building or discarding beside this one."""
-        parent = self.folder.parent
-        if not parent.is_dir():
+        final = Path(os.path.realpath(self.folder))
+        if not final.parent.is_dir():
             return
-        for path in parent.glob(f".{self.folder.name}.*-*"):
-            tail = path.name.removeprefix(f".{self.folder.name}")
+        for path in final.parent.glob(f".{glob.escape(final.name)}.*-*"):
+            tail = path.name.removeprefix(f".{final.name}")
             if tail.startswith(DISCARDED):
                 shutil.rmtree(path, ignore_errors=True)
             elif tail.startswith(BUILDING):

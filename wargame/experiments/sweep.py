@@ -38,8 +38,15 @@ from wargame.engine.metrics import MODEL_REPORTERS
 from wargame.engine.theatre import Theatre, TheatreError
 from wargame.experiments.design import RunSpec, design_table, iter_runs, plain
 from wargame.experiments.errors import SweepStoppedError
+from wargame.experiments.outputs import link_problem
 from wargame.experiments.single_run import OUTCOME_TYPES, OUTCOMES
-from wargame.experiments.store import ResultStore, git_commit, output_problem, package_versions
+from wargame.experiments.store import (
+    ResultStore,
+    git_commit,
+    output_problem,
+    package_versions,
+    writer_lock,
+)
 from wargame.experiments.worker import Task, TaskResult, ignore_interrupts, run_row, run_task
 
 TASK_ROUNDS = 2000  # rounds of model time a task aims for when runs_per_task is not set
@@ -146,8 +153,11 @@ def check_theatres(loaded: LoadedExperiment) -> None:
 
 
 def check_output(loaded: LoadedExperiment) -> None:
-    """The results folder must be creatable (or resumable) before anything runs."""
-    problem = output_problem(loaded.output)
+    """The results folder must be creatable (or resumable) before anything runs. The symbolic
+    link rule is checked on the path as written: the loader's resolved path has already followed
+    a broken link to its missing target, which would then be created."""
+    written = loaded.path.parent / loaded.experiment.output
+    problem = link_problem(written) or output_problem(loaded.output)
     if problem:
         raise ScenarioError(
             str(loaded.path),
@@ -317,6 +327,19 @@ def run_sweep(
     make_executor: Callable[[], Executor],
     fresh: bool = False,
     progress: Callable[[SweepReport], None] | None = None,
+) -> SweepReport:
+    """Run what the results folder lacks. The folder's writer lock is held from before it is
+    opened (or created, or replaced by `fresh`) until the last part is stored: a second sweep
+    on the same folder stops at once instead of writing the same runs again."""
+    with writer_lock(plan.loaded.output):
+        return run_locked(plan, make_executor, fresh, progress)
+
+
+def run_locked(
+    plan: Plan,
+    make_executor: Callable[[], Executor],
+    fresh: bool,
+    progress: Callable[[SweepReport], None] | None,
 ) -> SweepReport:
     loaded = plan.loaded
     store = ResultStore(loaded.output, plan.runs_schema, plan.timeseries_schema)
