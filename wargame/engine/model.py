@@ -45,7 +45,7 @@ from wargame.engine.rules.diplomacy import (
 )
 from wargame.engine.rules.outside import next_lebanon_intensity
 from wargame.engine.rules.tolerance import basing_restricted, next_tolerance
-from wargame.engine.theatre import Theatre, path_km
+from wargame.engine.theatre import Theatre
 
 log = logging.getLogger(__name__)
 
@@ -120,11 +120,11 @@ class GulfModel(mesa.Model):
         self.seed = seed
         self.theatre, self.intel = prepared(scenario)
         self.space = Network(self.theatre.graph, random=self.random, layout=self.theatre.layout())
-        cumulative = {}
-        for route in self.theatre.routes:
-            cumulative[(route.index, False)] = path_km(self.theatre.graph, list(route.comply_path))
-            cumulative[(route.index, True)] = path_km(self.theatre.graph, list(route.outside_path))
-        self.fleet = Fleet(self.theatre.routes, cumulative)
+        self.fleet = Fleet(self.theatre.routes, self.theatre.path_cumulative_km)
+        # Injects by round (in file order), so a round reads its own, not all 10,000 allowed.
+        self.injects_by_round: dict[int, list] = {}
+        for inject in scenario.injects:
+            self.injects_by_round.setdefault(inject.round, []).append(inject)
         actors = scenario.actors
         self.irgc = Irgc(self, actors.irgc.rationality, actors.irgc.weights.model_dump())
         self.centcom = Centcom(
@@ -229,9 +229,7 @@ class GulfModel(mesa.Model):
     def _outside_processes(self) -> dict[str, str]:
         self.lebanon = next_lebanon_intensity(self.lebanon, self.spec.lebanon, self.rng)
         forced: dict[str, str] = {}
-        for inject in self.spec.injects:
-            if inject.round != self.round:
-                continue
+        for inject in self.injects_by_round.get(self.round, ()):
             if inject.kind == "lebanon_intensity":
                 self.lebanon = float(inject.value)
             elif inject.kind == "channel":

@@ -81,6 +81,13 @@ class Theatre:
         self.route_exposed_to = np.array([r.exposed_to_km for r in self.routes])
         self.route_comply_km = np.array([r.comply_km for r in self.routes])
         self.route_outside_km = np.array([r.outside_km for r in self.routes])
+        # Km at each node of each route's paths, keyed (route index, outside?): read-only, shared
+        # by every model built on this theatre.
+        self.path_cumulative_km = {
+            (route.index, outside): path_km(self.graph, list(path))
+            for route in self.routes
+            for outside, path in ((False, route.comply_path), (True, route.outside_path))
+        }
         self.role_masks = {
             role: np.array([r == role for r in self.site_roles], dtype=bool) for role in SiteRole
         }
