@@ -31,7 +31,7 @@ import numpy as np
 import pytest
 
 from wargame.config.loader import ScenarioError, read_yaml, validate_data
-from wargame.config.schema import MAX_ROUND_HOURS, MAX_ROUNDS, Scenario
+from wargame.config.schema import MAX_ROUND_HOURS, MAX_ROUNDS, Inject, Scenario, inject_target
 from wargame.engine.model import build_model
 from wargame.engine.rules.defence import THREAT_KINDS
 
@@ -209,9 +209,51 @@ def _keep_mou_order(data: dict, moved: str) -> None:
     mou.update(zip(MOU_ORDER, values, strict=True))
 
 
+def _keep_resupply_room(defence: dict) -> None:
+    # Resupply refills up to batteries x magazine_per_battery: with no room it is refused.
+    if defence["batteries"] * defence["magazine_per_battery"] == 0:
+        defence["resupply_per_round"] = 0.0
+
+
+def _inject_key(inject: dict) -> tuple[int, str]:
+    return inject["round"], inject_target(Inject.model_validate(inject))
+
+
+def _drop_conflicting_injects(data: dict) -> None:
+    """Drop the injects that set the same thing in the same round as an earlier one, which
+    the schema refuses as conflicting (only one could take effect)."""
+    taken, kept = set(), []
+    for inject in data["injects"]:
+        if _inject_key(inject) not in taken:
+            taken.add(_inject_key(inject))
+            kept.append(inject)
+    data["injects"] = kept
+
+
+def _move_conflicting_injects(data: dict, keep: int) -> None:
+    """Move the injects that conflict with injects[keep] (the one under test) to the nearest
+    free round, keeping every index in place."""
+    injects = data["injects"]
+    for index, inject in enumerate(injects):
+        step = 1 if inject["round"] < MAX_ROUNDS else -1
+        while index != keep and any(
+            _inject_key(inject) == _inject_key(other) for other in injects[:index] + [injects[keep]]
+        ):
+            inject["round"] += step
+
+
 def adjust_for_rules(data: dict, leaf: Leaf, value: Any) -> None:
     """Move the partners of `leaf` in cross-field rules so that `value` is valid."""
-    if leaf.path[:1] == ("mou",) and leaf.path[1] in MOU_ORDER:
+    if leaf.path[0] == "nodes" and leaf.path[2:3] == ("defences",):
+        if leaf.path[-1] != "resupply_per_round":
+            _keep_resupply_room(get_path(data, leaf.path[:-1]))
+        elif value > 0:  # resupply under test: give it room
+            defence = get_path(data, leaf.path[:-1])
+            defence["batteries"] = max(defence["batteries"], 1)
+            defence["magazine_per_battery"] = max(defence["magazine_per_battery"], 1)
+    elif leaf.path[0] == "injects" and leaf.path[-1] == "round":
+        _move_conflicting_injects(data, keep=leaf.path[1])
+    elif leaf.path[:1] == ("mou",) and leaf.path[1] in MOU_ORDER:
         _keep_mou_order(data, leaf.path[1])
     elif leaf.path == ("shipping", "premium", "calm_rate"):
         premium = data["shipping"]["premium"]
@@ -314,6 +356,10 @@ def _all_at(end: str) -> Scenario:
         _keep_mou_order(data, name)
     premium = data["shipping"]["premium"]
     premium["peak_rate"] = max(premium["peak_rate"], premium["calm_rate"])
+    for node in data["nodes"]:
+        for defence in node.get("defences", []):
+            _keep_resupply_room(defence)
+    _drop_conflicting_injects(data)
     return validate_data(data, Scenario, SOURCE)
 
 

@@ -46,7 +46,7 @@ from wargame.config.loader import (
     read_yaml,
     validate_data,
 )
-from wargame.config.schema import LATEST_START_DATE, Scenario
+from wargame.config.schema import LATEST_START_DATE, RESERVED_ACTOR_IDS, Scenario
 from wargame.engine.model import build_model
 from wargame.engine.theatre import TheatreError
 
@@ -217,11 +217,139 @@ def inject(**fields) -> dict[str, Any]:
     return {"injects": [fields]}
 
 
+NOT_NUMBERS = "are not numbers"
+
+
+def strict_type_cases() -> list[Case]:
+    """Booleans (YAML's true/yes/on) and quoted numbers are not numbers in any numeric field,
+    nor 1/0 a boolean; names made only of invisible characters have no visible one."""
+    cases = []
+    for i, field in enumerate(FLOAT_FIELDS[::3] + INT_FIELDS[::2]):
+        cases.append(one(field, i % 2 == 0, NOT_NUMBERS, id=f"{field}=bool"))
+    for field in (FLOAT_FIELDS[1], INT_FIELDS[1], "levers.doctrine_split", "clock.rounds"):
+        cases.append(one(field, "10", "without quotes", id=f"{field}=quoted"))
+    cases.append(one("nodes[0].c2", 1, "valid boolean", id="c2=1"))
+    cases.append(one("weapons.shahed_136.pk.pac3_mse", True, NOT_NUMBERS, id="pk=bool"))
+    cases.append(one("injects", [LEBANON | {"value": True}], NOT_NUMBERS, id="inject_value=bool"))
+    cases[-1] = Case(cases[-1].id, cases[-1].changes, "injects[0].value", NOT_NUMBERS)
+    for text, label in (
+        ("\u200b", "zero_width_space"),
+        ("\u200b\u200c\u200d\u2060", "zero_width_mix"),
+        ("\ufeff", "byte_order_mark"),
+        ("\u3164", "hangul_filler"),
+        ("\u0301\u0308", "combining_marks_only"),
+        ("\u00a0\u2003", "unicode_spaces"),
+    ):
+        for field in ("name", "actors.hosts[1].name"):
+            cases.append(one(field, text, "visible character", id=f"{field}_{label}"))
+    return cases
+
+
+def actor_id_cases() -> list[Case]:
+    """Host ids share one namespace with every id the engine keys actors by."""
+    return [
+        one(
+            f"actors.hosts[{i}].id", reserved, f"{reserved!r} is reserved", id=f"host_id_{reserved}"
+        )
+        for i, reserved in enumerate(RESERVED_ACTOR_IDS)
+    ]
+
+
+def salvo_weapon_cases() -> list[Case]:
+    """Every salvo count above 0 needs its weapon slot (the optional one: cruise_weapon)."""
+    cases = []
+    salvos = ("salvo_per_target", "energy_salvo")
+    for salvo in salvos:
+        other = salvos[1 - salvos.index(salvo)]
+        cases.append(
+            Case(
+                f"{salvo}_cruise_without_weapon",
+                {
+                    "actors.irgc.cruise_weapon": None,
+                    f"actors.irgc.{other}.cruise": 0,
+                    f"actors.irgc.{salvo}.cruise": 5,
+                },
+                "actors.irgc.cruise_weapon",
+                f"needed because {salvo}.cruise is 5",
+            )
+        )
+    return cases
+
+
+def channel(round_: int, state: str) -> dict[str, Any]:
+    return {"round": round_, "kind": "channel", "channel": state}
+
+
+def action(round_: int, actor: str, act: str) -> dict[str, Any]:
+    return {"round": round_, "kind": "action", "actor": actor, "action": act}
+
+
+INJECT_CONFLICT = "as injects[0] already does; only one can take effect"
+
+
+def inject_cases() -> list[Case]:
+    """Injects that would be ignored: two setting one thing in one round (only the last would
+    take effect), a field the kind does not read; and resupply into a magazine of 0."""
+    conflicts = {
+        "irgc_twice": [action(4, "irgc", "comply"), action(4, "irgc", "posture")],
+        "centcom_twice_same": [action(2, "centcom", "escort"), action(2, "centcom", "escort")],
+        "host_twice": [action(7, "qatar", "press_restraint"), action(7, "qatar", "open_channel")],
+        "channel_twice": [channel(3, "halted"), channel(3, "open")],
+        "lebanon_twice": [LEBANON, LEBANON | {"value": 0.9}],
+    }
+    cases = [
+        Case(f"inject_conflict_{key}", {"injects": pair}, "injects[1]", INJECT_CONFLICT)
+        for key, pair in conflicts.items()
+    ]
+    cases.append(
+        Case(
+            "inject_conflict_later_pair",
+            {
+                "injects": [
+                    action(1, "irgc", "comply"),
+                    action(2, "irgc", "comply"),
+                    action(1, "centcom", "escort"),
+                    action(2, "irgc", "posture"),
+                ]
+            },
+            "injects[3]",
+            "as injects[1] already does",
+        )
+    )
+    unused = {
+        "value_on_action": action(2, "irgc", "comply") | {"value": 0.5},
+        "actor_on_channel": channel(2, "open") | {"actor": "irgc"},
+        "channel_on_lebanon": LEBANON | {"channel": "open"},
+        "action_on_lebanon": LEBANON | {"action": "comply"},
+    }
+    cases += [
+        Case(f"inject_{key}", {"injects": [item]}, "injects[0]", "does not use")
+        for key, item in unused.items()
+    ]
+    for field in ("batteries", "magazine_per_battery"):
+        cases.append(
+            Case(
+                f"resupply_with_{field}_0",
+                {
+                    f"nodes[0].defences[0].{field}": 0,
+                    "nodes[0].defences[0].resupply_per_round": 5.0,
+                },
+                "nodes[0].defences[0]",
+                "none would ever arrive",
+            )
+        )
+    return cases
+
+
 LEBANON = {"round": 3, "kind": "lebanon_intensity", "value": 0.5}
 
 CASES: list[Case] = [
     *number_cases(),
     *text_cases(),
+    *strict_type_cases(),
+    *actor_id_cases(),
+    *salvo_weapon_cases(),
+    *inject_cases(),
     # --- numbers out of range, one per kind of bound
     one("shipping.arrivals_per_round", -100, AT_LEAST),
     one("nodes[0].defences[3].magazine_per_battery", -32, AT_LEAST),
@@ -346,7 +474,7 @@ CASES: list[Case] = [
         "cruise_salvo_without_weapon",
         {"actors.irgc.cruise_weapon": DELETE},
         "actors.irgc.cruise_weapon",
-        "needed because salvo_per_target.cruise > 0",
+        "needed because salvo_per_target.cruise is 2",
     ),
     # --- references to ids that do not exist
     one("edges[0].b", "kuwait_bayy", "unknown node 'kuwait_bayy'", id="dangling_edge"),
@@ -883,3 +1011,106 @@ def test_failed_runs_write_nothing_in_the_repo(cli):
     assert after["fixtures"] == cli.before["fixtures"], "fixture files changed or appeared"
     new_outputs = sorted(set(after["outputs"]) - set(cli.before["outputs"]))
     assert not new_outputs, f"run outputs written into the repo: {new_outputs}"
+
+
+# --- YAML that reads differently from how it looks ------------------------------------------
+# Written as text (a table of values can't say how a number is spelled), each on top of the
+# default scenario through `extends:`: (text, field the one problem names, text it holds).
+MISREAD_YAML = {
+    "octal_rounds": ("clock:\n  rounds: 010\n", "clock.rounds", "octal number (8 here)"),
+    "octal_zero": ("clock:\n  rounds: 00\n", "clock.rounds", "leading zero"),
+    "octal_underscore": ("shipping:\n  crew: 0_22\n", "shipping.crew", "leading zero"),
+    "negative_octal": ("lebanon:\n  start: -012\n", "lebanon.start", "leading zero"),
+    "hex": ("shipping:\n  crew: 0x16\n", "shipping.crew", "hexadecimal number (22 here)"),
+    "binary": ("shipping:\n  crew: 0b10110\n", "shipping.crew", "binary number (22 here)"),
+    "sexagesimal_int": ("clock:\n  rounds: 1:30\n", "clock.rounds", "base-60 number (90 here)"),
+    "sexagesimal_float": (
+        "levers:\n  interceptor_resupply: 1:30.5\n",
+        "levers.interceptor_resupply",
+        "base-60 number (90.5 here)",
+    ),
+    "octal_in_list": (
+        "injects:\n  - {round: 07, kind: channel, channel: open}\n",
+        "injects[0].round",
+        "leading zero",
+    ),
+    "octal_in_dict": (
+        "weapons:\n  tomahawk:\n    pk: {sm6: 01}\n",
+        "weapons.tomahawk.pk.sm6",
+        "leading zero",
+    ),
+    "yes_key_top": ("yes: 1\n", "yes", "YAML reads the key `yes` as the boolean true"),
+    "on_key_nested": (
+        "weapons:\n  tomahawk:\n    pk: {on: 0.5}\n",
+        "weapons.tomahawk.pk.on",
+        "the boolean true",
+    ),
+    "no_key_host": ("levers:\n  no: 0.5\n", "levers.no", "the boolean false"),
+    "number_key": ("lebanon:\n  1: 0.5\n", "lebanon.1", "the number 1"),
+    "null_key": ("lebanon:\n  ~: 0.5\n", "lebanon.~", "null"),
+    "merge_key": (
+        "lebanon:\n  <<: {mean: 0.5, volatility: 0.1}\n",
+        "lebanon.<<",
+        "merge key `<<:` is not supported",
+    ),
+    "merge_key_alias": (
+        "x_shared: &s {mean: 0.5}\nlebanon:\n  <<: *s\n",
+        "lebanon.<<",
+        "use `extends:`",
+    ),
+}
+
+
+def test_numbers_and_keys_that_read_as_written_are_accepted(tmp_path):
+    """The strict readings leave the ordinary spellings alone: 0, -0, +5, 1_000, 0.5, 01.5,
+    1.0e+2 and quoted keys."""
+    path = tmp_path / "fine.yaml"
+    path.write_text(
+        f"extends: {DEFAULT}\n"
+        "clock: {rounds: +12}\n"
+        "shipping: {crew: 1_000}\n"
+        "lebanon: {start: 0.5, flare_probability: -0, mean: 01.5e-1, linkage_weight: 1.0e+2}\n"
+        "weapons:\n  tomahawk:\n    pk: {'sm6': 0.25}\n",
+        encoding="utf-8",
+    )
+    scenario = load_scenario(path)
+    assert scenario.clock.rounds == 12 and scenario.shipping.crew == 1_000
+    assert scenario.lebanon.mean == 0.15 and scenario.lebanon.linkage_weight == 100.0
+    assert scenario.weapons["tomahawk"].pk["sm6"] == 0.25
+
+
+@pytest.mark.parametrize("key", list(MISREAD_YAML))
+def test_yaml_that_reads_otherwise_is_refused_naming_the_field(key: str, tmp_path):
+    text, field, expect = MISREAD_YAML[key]
+    path = tmp_path / f"{key}.yaml"
+    path.write_text(f"extends: {DEFAULT}\n{text}", encoding="utf-8")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    problems = caught.value.problems
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(f"{field}: ") and expect in problems[0], problems
+    assert "line " in problems[0] and str(caught.value).startswith(f"{path}: ")
+
+
+# --- injects after the last round ------------------------------------------------------------
+
+
+def test_injects_after_the_run_are_noted_not_refused(tmp_path, capsys):
+    """An inject past clock.rounds is valid (a run may be longer) but never fires in a shorter
+    run: `simulate` says so before the table, `validate` notes it against clock.rounds."""
+    data = default_data()
+    data["injects"] = [channel(1, "halted"), channel(3, "open"), action(500, "irgc", "comply")]
+    path = tmp_path / "late.yaml"
+    path.write_text(yaml.dump(data, Dumper=DUMPER, sort_keys=False), encoding="utf-8")
+    assert main(["simulate", "--scenario", str(path), "--rounds", "2", "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert "note: 2 of 3 injects fall after round 2, the last of this run" in err, err
+    assert "injects[1] (round 3), injects[2] (round 500)" in err
+    assert main(["validate", str(path)]) == 0
+    captured = capsys.readouterr()
+    assert "1 of 1 files valid" in captured.out
+    assert f"{path}: note: 1 of 3 injects fall after clock.rounds (90): injects[2]" in captured.err
+    data["injects"] = data["injects"][:2]
+    path.write_text(yaml.dump(data, Dumper=DUMPER, sort_keys=False), encoding="utf-8")
+    assert main(["simulate", "--scenario", str(path), "--rounds", "3", "--quiet"]) == 0
+    assert "note:" not in capsys.readouterr().err

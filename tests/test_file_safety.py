@@ -412,3 +412,94 @@ def test_scenario_error_escapes_and_caps_whatever_it_is_given():
     assert "\x1b" not in text and "f\\x1b.yaml" in text
     assert len(text) < 3_000
     assert error.problems[1] == "field: got '\\x1b[31m'"
+
+
+# --- a folder: every *.yaml entry is checked, whatever it is -------------------------------------
+
+
+def test_validate_folder_reports_every_yaml_entry_whatever_it_is(tmp_path, capsys):
+    """Broken links, pipes, link loops and links to folders named *.yaml are each reported as
+    invalid with their reason; a good file beside them and one in a sub-folder are checked."""
+    (tmp_path / "good.yaml").write_text(f"extends: {DEFAULT}\nname: ok\n", encoding="utf-8")
+    (tmp_path / "sub.yaml").mkdir()  # a real folder, even named *.yaml, is descended into
+    (tmp_path / "sub.yaml" / "inner.yml").write_text(f"extends: {DEFAULT}\n", encoding="utf-8")
+    (tmp_path / "notes.txt").write_text("not yaml\n", encoding="utf-8")  # not listed
+    bad = {
+        "broken.yaml": "a broken symbolic link (to /no/such/file, which does not exist)",
+        "fifo.yml": "is a named pipe (FIFO), expected a YAML file",
+        "loop.yaml": "cannot read: Too many levels of symbolic links",
+        "folder_link.yaml": "is a folder, expected a YAML file",
+    }
+    (tmp_path / "broken.yaml").symlink_to("/no/such/file")
+    os.mkfifo(tmp_path / "fifo.yml")
+    (tmp_path / "loop.yaml").symlink_to("loop.yaml")
+    (tmp_path / "folder_link.yaml").symlink_to(tmp_path / "sub.yaml")
+    from wargame.cli.main import main
+
+    assert main(["validate", str(tmp_path)]) == 2
+    out, err = capsys.readouterr()
+    assert "2 of 6 files valid" in out, out
+    assert f"{tmp_path / 'good.yaml'}: ok" in out
+    assert f"{tmp_path / 'sub.yaml' / 'inner.yml'}: ok" in out
+    for name, reason in bad.items():
+        assert f"{tmp_path / name}: {reason}" in err, (name, err)
+    assert "notes.txt" not in out + err
+
+
+# --- paths that can't be paths -------------------------------------------------------------------
+
+
+def test_a_nul_in_a_path_a_file_gives_is_refused_naming_the_field(tmp_path):
+    """`extends:`, `base_scenario:` and `output:` holding a NUL: the field is named, exit 2."""
+    nul = f"{DEFAULT}\0"
+    child = tmp_path / "child.yaml"
+    child.write_text(yaml.safe_dump({"extends": nul}), encoding="utf-8")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(child)
+    assert caught.value.problems == [
+        f"extends: {nul!r} holds a NUL character (\\x00), which no file path can contain"
+    ]
+    for field in ("base_scenario", "output"):
+        experiment = read_yaml(SWEEP) | {
+            "base_scenario": str(DEFAULT),
+            "output": str(tmp_path / "o"),
+        }
+        experiment[field] = f"{experiment[field]}\0x"
+        path = tmp_path / f"{field}.yaml"
+        path.write_text(yaml.safe_dump(experiment), encoding="utf-8")
+        with pytest.raises(ScenarioError) as caught:
+            load_experiment(path)
+        (problem,) = caught.value.problems
+        assert problem.startswith(f"{field}: ") and "NUL character" in problem, problem
+
+
+@pytest.mark.parametrize(
+    ("argv", "named"),
+    [
+        (["simulate", "--scenario", "a\0b.yaml", "--rounds", "1"], "--scenario: "),
+        (["simulate", "--rounds", "1", "--out", "{tmp}/o\0ut"], "--out: "),
+        (["validate", "a\0b.yaml"], "a\\x00b.yaml: cannot read"),
+        (["validate", "{tmp}\0"], "\\x00: cannot read"),
+        (["sweep", "x\0.yaml"], "x\\x00.yaml: cannot read"),
+        (["analyse", "{tmp}/r\0"], "results folder: "),
+        (["analyse", "{tmp}", "--report", "r\0"], "--report: "),
+    ],
+    ids=[
+        "simulate-scenario",
+        "simulate-out",
+        "validate-file",
+        "validate-folder",
+        "sweep",
+        "analyse-folder",
+        "analyse-report",
+    ],
+)
+def test_a_nul_in_a_command_line_path_exits_2_naming_it(argv, named, tmp_path, capsys):
+    """A NUL can't come through exec(), but `main(argv)` is an API: no ValueError traceback."""
+    from wargame.cli.main import main
+
+    argv = [arg.replace("{tmp}", str(tmp_path)) for arg in argv]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert named in err and "NUL character" in err, err
+    assert list(tmp_path.iterdir()) == []

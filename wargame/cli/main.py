@@ -16,12 +16,13 @@ from pathlib import Path
 from wargame.config.loader import (
     LoadedExperiment,
     ScenarioError,
+    check_path_argument,
     load_experiment,
     load_file,
     load_scenario,
     scenario_files,
 )
-from wargame.config.schema import MAX_ROUNDS
+from wargame.config.schema import MAX_ROUNDS, Scenario, late_injects_note
 from wargame.config.text import printable
 from wargame.engine.theatre import Theatre, TheatreError
 from wargame.experiments.cluster import ClusterError
@@ -145,9 +146,14 @@ def simulate(args: argparse.Namespace) -> int:
     from wargame.cli.report import round_table, summary_text
     from wargame.experiments.single_run import run_once
 
+    check_path_argument("--scenario", args.scenario)
     if args.out is not None:  # `--out ""` is refused, not taken as "no files"
+        check_path_argument("--out", args.out)
         check_output_folder(args.out)
     scenario = load_scenario(args.scenario)
+    note = late_injects_note(scenario, args.rounds or scenario.clock.rounds)
+    if note:
+        print(note, file=sys.stderr)
     result = run_once(scenario, args.seed, args.rounds)
     if not args.quiet:
         print(round_table(result.metrics))
@@ -290,6 +296,8 @@ def analyse(args: argparse.Namespace) -> int:
 
     if args.report == "":
         raise StoreError("--report: empty folder name; give a folder to write the report into")
+    check_path_argument("results folder", args.results)  # a NUL would be a ValueError below
+    check_path_argument("--report", args.report or "")
     folder = Path(args.results)
     results = load_results(folder)  # checked against its manifest, or refused
     requested = Path(args.report) if args.report else None
@@ -336,11 +344,19 @@ def check_file(path: Path) -> str:
 
         plan = plan_sweep(loaded, workers=1)
         experiment = loaded.experiment
+        note = late_injects_note(
+            Scenario.model_validate(loaded.base_data), experiment.rounds, "each run of this sweep"
+        )
+        if note:
+            print(f"{printable(path)}: {note}", file=sys.stderr)
         return (
             f"experiment {experiment.name}: {len(plan.design)} points x {experiment.replicates} "
             f"replicates = {plan.total_runs:,} runs"
         )
     Theatre(loaded)  # geography only the built theatre can check (routes over sea lanes)
+    note = late_injects_note(loaded, loaded.clock.rounds, run=None)
+    if note:  # valid (a run may be longer than clock.rounds), but worth knowing
+        print(f"{printable(path)}: {note}", file=sys.stderr)
     return f"{loaded.name}: {len(loaded.nodes)} nodes, {len(loaded.edges)} edges"
 
 

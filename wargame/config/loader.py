@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -99,6 +100,11 @@ def read_text(path: Path) -> str:
         file_kind_problem(source, os.stat(path))
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY)
     except FileNotFoundError:
+        if os.path.islink(path):
+            target = printable(os.readlink(path), PATH_LIMIT)
+            raise UnreadableFileError(
+                source, [f"a broken symbolic link (to {target}, which does not exist)"]
+            ) from None
         raise UnreadableFileError(source, ["file not found"]) from None
     except NotADirectoryError:
         raise UnreadableFileError(
@@ -107,7 +113,10 @@ def read_text(path: Path) -> str:
     except PermissionError:
         raise UnreadableFileError(source, ["cannot read: permission denied"]) from None
     except (OSError, ValueError) as error:  # ValueError: a NUL character in the path
-        reason = getattr(error, "strerror", None) or str(error)
+        problem = path_text_problem(source)
+        reason = (
+            f"the path {problem}" if problem else getattr(error, "strerror", None) or str(error)
+        )
         raise UnreadableFileError(source, [f"cannot read: {reason}"]) from None
     try:
         file_kind_problem(source, os.fstat(fd))
@@ -171,6 +180,7 @@ class StrictSafeLoader(
         if node is None:
             return None
         check_alias_expansion(node)
+        check_scalars(node)
         return self.construct_document(node)
 
 
@@ -213,6 +223,132 @@ def check_alias_expansion(root: yaml.Node) -> None:
             f"aliases expand this document by {added:,} nodes; at most {MAX_ALIAS_NODES:,} "
             "are allowed (write the values out, or use `extends:` to share a base)",
         )
+
+
+class MisreadYamlError(yaml.YAMLError):
+    """Values YAML 1.1 reads differently from how they look: 'field: problem' lines."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+STR_TAG = "tag:yaml.org,2002:str"
+INT_TAG = "tag:yaml.org,2002:int"
+FLOAT_TAG = "tag:yaml.org,2002:float"
+MERGE_TAG = "tag:yaml.org,2002:merge"
+# The one way to write an integer that reads as it looks: decimal, no leading zero.
+PLAIN_INT = re.compile(r"[-+]?(?:0|[1-9][0-9_]*)")
+MAX_MISREAD_SHOWN = 20  # problems listed; a file full of them needs the first few fixed
+
+
+def check_scalars(root: yaml.Node) -> None:
+    """Refuse what YAML 1.1 reads as something else than it looks, naming each field:
+
+    - integers in octal (a leading zero: 010 is 8), hexadecimal, binary or base 60 (1:30 is
+      90), and base-60 floats: a number must be written in decimal;
+    - mapping keys that are not text (yes: is the boolean true, 1: a number, ~: null): every
+      key of a scenario or experiment is a field name or an id;
+    - the merge key `<<:`, which would bypass the duplicate-key check.
+
+    Checked on the composed node graph, each node once (aliases share nodes), before anything
+    is built.
+    """
+    problems: list[str] = []
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, str]] = [(root, "")]
+    while stack:
+        node, path = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for key, value in reversed(node.value):
+                if not isinstance(key, yaml.ScalarNode):
+                    continue  # a list or mapping as a key: the constructor refuses it
+                field = join_field(path, key.value)
+                if key.tag != STR_TAG:
+                    problems.append(f"{field}: {key_problem(key)} (line {key.start_mark.line + 1})")
+                stack.append((value, field))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(
+                (item, f"{path}[{i}]") for i, item in reversed(list(enumerate(node.value)))
+            )
+        elif isinstance(node, yaml.ScalarNode):
+            problem = number_problem(node)
+            if problem:
+                problems.append(
+                    f"{path or '(top level)'}: {problem} (line {node.start_mark.line + 1})"
+                )
+    if problems:
+        more = len(problems) - MAX_MISREAD_SHOWN
+        shown = problems[:MAX_MISREAD_SHOWN]
+        raise MisreadYamlError(shown + ([f"... and {more} more like these"] if more > 0 else []))
+
+
+def join_field(path: str, key: str) -> str:
+    key = printable(key, KEY_LIMIT)
+    return f"{path}.{key}" if path else key
+
+
+def key_problem(key: yaml.ScalarNode) -> str:
+    written = printable(key.value, KEY_LIMIT)
+    if key.tag == MERGE_TAG:
+        return (
+            "the YAML merge key `<<:` is not supported (it would hide duplicate keys); write "
+            "the fields out, or put the shared values in a base scenario and use `extends:`"
+        )
+    read_as = yaml_reading(key.value)
+    return (
+        f"YAML reads the key `{written}` as {read_as}, not as text; every key is a field "
+        f"name or an id: quote it ('{written}') or rename it"
+    )
+
+
+def number_problem(node: yaml.ScalarNode) -> str | None:
+    """Why a number written this way would be misread, or None when it reads as it looks."""
+    text = node.value
+    if node.tag == INT_TAG and not PLAIN_INT.fullmatch(text):
+        value = yaml_value(text)
+        digits = text.lstrip("+-")
+        if ":" in text:
+            form = "digits separated by colons as a base-60 number"
+        elif digits[:2].lower() == "0x":
+            form = "0x... as a hexadecimal number"
+        elif digits[:2].lower() == "0b":
+            form = "0b... as a binary number"
+        else:
+            form = "a whole number with a leading zero as an octal number"
+        return (
+            f"`{printable(text, KEY_LIMIT)}`: YAML reads {form} ({value} here); write the "
+            "number in decimal without leading zeros, or quote it if it is text"
+        )
+    if node.tag == FLOAT_TAG and ":" in text:
+        return (
+            f"`{printable(text, KEY_LIMIT)}`: YAML reads digits separated by colons as a "
+            f"base-60 number ({yaml_value(text)!r} here); write the number in decimal"
+        )
+    return None
+
+
+def yaml_value(text: str) -> Any:
+    """The value YAML 1.1 reads from one plain scalar (None if it can't be read alone)."""
+    try:
+        return yaml.load(text, Loader=yaml.SafeLoader)  # noqa: S506  (one plain scalar)
+    except yaml.YAMLError:
+        return None
+
+
+def yaml_reading(text: str) -> str:
+    """How YAML 1.1 reads a plain scalar, for a message: 'the boolean true', 'the number 8'."""
+    value = yaml_value(text)
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if value is None:
+        return "null (no value)"
+    if isinstance(value, int | float):
+        return f"the number {value!r}"
+    return "a special value"
 
 
 def node_children(node: yaml.Node) -> list[yaml.Node]:
@@ -261,6 +397,8 @@ def parse_yaml(text: str, source: str) -> Any:
     """Parse YAML text; syntax errors and empty files become ScenarioError."""
     try:
         data = safe_load(text)
+    except MisreadYamlError as error:
+        raise ScenarioError(source, error.problems) from None
     except yaml.YAMLError as error:
         where = ""
         mark = getattr(error, "problem_mark", None)
@@ -419,7 +557,7 @@ def scenario_layer(path: Path, data: Any, seen: tuple[Path, ...] = ()) -> Layer:
     base_name = data.pop(EXTENDS_KEY)
     if not isinstance(base_name, str) or not base_name.strip():
         raise ScenarioError(path, [f"{EXTENDS_KEY}: expected the path of a base scenario file"])
-    base_path = (path.parent / base_name).resolve()
+    base_path = resolve_field(path, EXTENDS_KEY, base_name)
     seen = (*seen, path.resolve())
     if base_path in seen:
         raise ScenarioError(path, [f"{EXTENDS_KEY}: {base_name!r} extends itself in a loop"])
@@ -428,6 +566,34 @@ def scenario_layer(path: Path, data: Any, seen: tuple[Path, ...] = ()) -> Layer:
     if not isinstance(base.data, dict):
         raise ScenarioError(base_path, ["expected a mapping of scenario fields at the top level"])
     return Layer(path, deep_merge(base.data, data), base)
+
+
+def path_text_problem(name: str) -> str | None:
+    """Why text can't be a file path at all, or None. Only NUL is impossible on every system
+    (open() and stat() raise ValueError on it); other oddities get the system's own answer."""
+    if "\0" in name:
+        return "holds a NUL character (\\x00), which no file path can contain"
+    return None
+
+
+def resolve_field(path: Path, field: str, name: str) -> Path:
+    """The absolute path `field` of the file `path` names, relative to that file's folder;
+    a path that can't be one is `field`'s problem, not a traceback."""
+    problem = path_text_problem(name)
+    if problem is None:
+        try:
+            return (path.parent / name).resolve()
+        except (OSError, RuntimeError, ValueError) as error:  # RuntimeError: a symlink loop
+            problem = f"is not a usable path ({getattr(error, 'strerror', None) or error})"
+    raise ScenarioError(path, [f"{field}: {name!r} {problem}"])
+
+
+def check_path_argument(option: str, value: str) -> None:
+    """Refuse a command-line path (`--scenario`, `--out` ...) that can't be a path, naming
+    the option, before anything uses it."""
+    problem = path_text_problem(value)
+    if problem:
+        raise ScenarioError(option, [f"{value!r} {problem}"])
 
 
 def read_referenced(path: Path, field: str, name: str, target: Path) -> Any:
@@ -500,13 +666,38 @@ def describe_validation_error(error: ValidationError) -> list[str]:
         elif item["type"] == "missing":
             message = "required field is missing"
         elif "input" in item and item["type"] not in ("value_error", "assertion_error"):
-            message = f"{message} (got {short_repr(item['input'])})"
+            message = f"{message} (got {short_repr(item['input'])}){type_hint(item)}"
         # Cross-reference problems already carry their own paths: split them into lines.
         if not path and item["type"] == "value_error":
             lines.extend(part.strip() for part in message.split("\n"))
         else:
             lines.append(f"{path or '(top level)'}: {message}")
     return lines
+
+
+NUMBER_ERRORS = {"int_type", "float_type", "int_parsing", "float_parsing", "bool_type"}
+
+
+def type_hint(item: dict) -> str:
+    """Why a value of the wrong type was not converted: the schema is strict about types."""
+    value = item["input"]
+    if item["type"] not in NUMBER_ERRORS and item["type"] != "string_type":
+        return ""
+    if isinstance(value, bool):
+        return (
+            "; true/false (and yes/no/on/off, which YAML reads as true/false) are not numbers"
+            if item["type"] != "string_type"
+            else "; YAML reads yes/no/on/off/true/false as a boolean: quote it for text"
+        )
+    if isinstance(value, str) and item["type"] in NUMBER_ERRORS:
+        if looks_like_exponent(value):
+            # YAML 1.1 reads 1e5 or 1.0e5 as text even unquoted: it wants 1.0e+5.
+            return (
+                f"; YAML reads {value} as text: write it with a dot and a signed exponent "
+                "(e.g. 1.0e+5) or in full"
+            )
+        return "; quoted text is not a number: write numbers without quotes"
+    return ""
 
 
 def is_echo(item: dict, items: list[dict]) -> bool:
@@ -543,16 +734,37 @@ def short_repr(value: Any, limit: int = 60) -> str:
 
 
 def scenario_files(paths: Iterable[str | Path]) -> list[Path]:
-    """Expand files and folders (recursively) into the YAML files they hold, in a stable order."""
+    """Expand files and folders (recursively) into the YAML files they hold, in a stable order.
+
+    Every entry of a folder named *.yaml or *.yml is listed, whatever it is (a broken symbolic
+    link, a named pipe, a link loop, a folder reached through a link): reading it then says
+    what is wrong, so nothing a user meant to check is skipped in silence. Real folders are
+    descended into; one that can't be listed is a ScenarioError.
+    """
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found.extend(
-                sorted(p for p in path.rglob("*") if p.suffix in SCENARIO_SUFFIXES and p.is_file())
-            )
+            found.extend(sorted(folder_yaml_files(path)))
         else:
             found.append(path)
+    return found
+
+
+def folder_yaml_files(folder: Path) -> list[Path]:
+    found: list[Path] = []
+
+    def unlisted(error: OSError) -> None:
+        reason = error.strerror or str(error)
+        raise ScenarioError(
+            error.filename, [f"cannot list this folder ({reason}), so its files can't be checked"]
+        )
+
+    for root, dirs, files in os.walk(folder, onerror=unlisted):
+        dirs.sort()
+        # A link to a folder is not followed (it may loop), but one named *.yaml is reported.
+        names = files + [d for d in dirs if os.path.islink(os.path.join(root, d))]
+        found.extend(Path(root, n) for n in names if Path(n).suffix in SCENARIO_SUFFIXES)
     return found
 
 
@@ -589,7 +801,8 @@ def experiment_file(path: Path, text: str, data: Any) -> LoadedExperiment:
     if hint:
         raise ScenarioError(path, [hint])
     experiment = validate_data(data, Experiment, str(path))
-    base_path = (path.parent / experiment.base_scenario).resolve()
+    base_path = resolve_field(path, "base_scenario", experiment.base_scenario)
+    output = resolve_field(path, "output", experiment.output)
     base_data = load_base_scenario(path, experiment.base_scenario, base_path)
     problems, parameters = check_parameters(experiment, base_data)
     if problems:
@@ -600,7 +813,7 @@ def experiment_file(path: Path, text: str, data: Any) -> LoadedExperiment:
         text=text,
         base_path=base_path,
         base_data=base_data,
-        output=(path.parent / experiment.output).resolve(),
+        output=output,
     )
 
 

@@ -24,6 +24,9 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic import (
+    Strict as StrictInput,
+)
 
 from wargame.config.ladder import MENUS
 
@@ -41,22 +44,25 @@ MAX_ROUND_HOURS = 24 * 7  # a round is at most a week
 LATEST_START_DATE = dt.date(9999, 12, 31) - dt.timedelta(hours=MAX_ROUNDS * MAX_ROUND_HOURS)
 EARLIEST_START_DATE = dt.date(1900, 1, 1)  # assumption: a scenario of modern weapons and shipping
 
-Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+# Numbers are strict: true/false (and YAML's yes/no/on/off) are not numbers, and quoted text is
+# not a number either; an integer is accepted where a real number is expected.
+Real = Annotated[float, StrictInput()]
+Probability = Annotated[Real, Field(ge=0.0, le=1.0)]
 # Logit lambda: P(i) ~ exp(lambda * U_i). At 1,000 an actor already picks the best option
 # whenever it leads the next by 0.01 utility (a pure maximiser); more changes nothing.
-Rationality = Annotated[float, Field(ge=0.0, le=1_000.0)]
+Rationality = Annotated[Real, Field(ge=0.0, le=1_000.0)]
 # Cost weights are relative; the scenario's lie in 0.5-4. At 1,000 one term outweighs another
 # of weight 1 a thousandfold, which is as lopsided as a weight can usefully be.
-Weight = Annotated[float, Field(ge=0.0, le=1_000.0)]
+Weight = Annotated[Real, Field(ge=0.0, le=1_000.0)]
 # Price of one weapon or interceptor round: THAAD costs ~$12.5M; nothing fired costs $1B.
-UnitCostUsd = Annotated[float, Field(ge=0.0, le=1e9)]
+UnitCostUsd = Annotated[Real, Field(ge=0.0, le=1e9)]
 # Sigma of a log-normal report, value * exp(sigma * N(0, 1)): at 3 a one-sigma report is
 # already off twentyfold (reports carry no information past that) and exp() stays finite.
-ObservationNoise = Annotated[float, Field(ge=0.0, le=3.0)]
+ObservationNoise = Annotated[Real, Field(ge=0.0, le=3.0)]
 # Ledger pressure in severity units (a vessel strike writes 1.5, a regime campaign 8): a
 # threshold of a million is never reached, so it stands for "never".
-LedgerPressure = Annotated[float, Field(ge=0.0, le=1e6)]
-LedgerThreshold = Annotated[float, Field(gt=0.0, le=1e6)]
+LedgerPressure = Annotated[Real, Field(ge=0.0, le=1e6)]
+LedgerThreshold = Annotated[Real, Field(gt=0.0, le=1e6)]
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 
 
@@ -64,6 +70,7 @@ def count(high: int, low: int = 0, why: str = ""):
     """A whole number in [low, high]; `why` says where the upper bound comes from."""
     return Annotated[
         int,
+        StrictInput(),  # true is not 1, and "10" is text
         Field(ge=low, le=high, description=why or None),
         BeforeValidator(_float_in_range(low, high)),  # after Field: the JSON schema keeps the range
     ]
@@ -74,11 +81,15 @@ def _float_in_range(low: int, high: int):
     an unparsable "input string"."""
 
     def check(value):
-        if isinstance(value, float) and math.isfinite(value):
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError("Input should be a finite number")  # not "a valid integer"
+        if isinstance(value, float):
             if value > high:
                 raise ValueError(f"Input should be less than or equal to {high} (got {value:g})")
             if value < low:
                 raise ValueError(f"Input should be greater than or equal to {low} (got {value:g})")
+            if value.is_integer():  # 24.0 is the whole number 24 (strict mode would refuse it)
+                return int(value)
         return value
 
     return check
@@ -102,12 +113,25 @@ def _forbidden_character(text: str, allowed: str = "") -> str | None:
     return None
 
 
+# Letters Unicode classes as letters or symbols that nonetheless draw nothing.
+BLANK_LOOKALIKES = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def _visible(ch: str) -> bool:
+    # Not a space or separator (Z*), not control or format such as zero-width space (C*), not a
+    # combining mark (M*), which draws only on a character before it.
+    return unicodedata.category(ch)[0] not in "ZCM" and ch not in BLANK_LOOKALIKES
+
+
 def _check_name(text: str) -> str:
     bad = _forbidden_character(text)
     if bad:
         raise ValueError(f"a name may not hold control characters (found {bad})")
-    if not text.strip():
-        raise ValueError("a name needs at least one visible character")
+    if not any(_visible(ch) for ch in text):
+        raise ValueError(
+            "a name needs at least one visible character (spaces, zero-width and other "
+            "invisible characters do not count)"
+        )
     return text
 
 
@@ -211,22 +235,34 @@ class DefenceAssignment(Strict):
         why="interceptors ready per battery at start; a laser's or jammer's uses are counted "
         "as a magazine too (the scenario gives 1,000); a million keeps int64 sums far from wrap",
     )
-    resupply_per_round: Annotated[float, Field(ge=0.0, le=1e6)] = Field(
+    resupply_per_round: Annotated[Real, Field(ge=0.0, le=1e6)] = Field(
         0.0,
         description="interceptors added per round for the whole site, before the lever; at "
         "most a million (a full magazine of the largest battery a round)",
     )
+
+    @model_validator(mode="after")
+    def _resupply_has_room(self) -> DefenceAssignment:
+        # Resupply refills up to the starting magazine (batteries x magazine_per_battery):
+        # with none, the configured resupply would never add an interceptor.
+        if self.resupply_per_round > 0 and self.batteries * self.magazine_per_battery == 0:
+            raise ValueError(
+                f"resupply_per_round is {self.resupply_per_round:g} but the site holds at most "
+                f"batteries x magazine_per_battery = 0 interceptors (resupply only refills up "
+                "to that), so none would ever arrive; set both above 0, or resupply to 0"
+            )
+        return self
 
 
 class Node(Strict):
     id: Identifier
     name: Name
     kind: NodeKind
-    lat: Annotated[float, Field(ge=-90.0, le=90.0)]
-    lon: Annotated[float, Field(ge=-180.0, le=180.0)]
+    lat: Annotated[Real, Field(ge=-90.0, le=90.0)]
+    lon: Annotated[Real, Field(ge=-180.0, le=180.0)]
     host: Identifier | None = Field(None, description="state the site is in, e.g. bahrain, iran")
     role: SiteRole | None = Field(None, description="required for iran_site nodes")
-    value: Annotated[float, Field(ge=0.0, le=1_000.0)] = Field(
+    value: Annotated[Real, Field(ge=0.0, le=1_000.0)] = Field(
         1.0,
         description="relative worth of the site (damage scales by it); the scenario's run "
         "1-5, 1,000 leaves room for other scales",
@@ -238,7 +274,9 @@ class Node(Strict):
     energy_proximity: Probability = Field(
         0.0, description="chance intercept debris lands near an energy asset (fire risk)"
     )
-    c2: bool = Field(False, description="hosts fixed US command-and-control functions")
+    c2: Annotated[bool, StrictInput()] = Field(
+        False, description="hosts fixed US command-and-control functions"
+    )
     # assumption: a real site fields a few systems; 50 is a generous cap.
     defences: tuple[DefenceAssignment, ...] = Field((), max_length=50)
 
@@ -265,12 +303,12 @@ class Weapon(Strict):
     name: Name
     kind: WeaponKind
     # Half the Earth's circumference: no two places are farther apart.
-    range_km: Annotated[float, Field(gt=0.0, le=20_040.0)]
+    range_km: Annotated[Real, Field(gt=0.0, le=20_040.0)]
     # Escape velocity is ~40,000 km/h: nothing that flies to a target in the theatre is faster.
-    speed_kmh: Annotated[float, Field(gt=0.0, le=40_000.0)]
+    speed_kmh: Annotated[Real, Field(gt=0.0, le=40_000.0)]
     unit_cost_usd: UnitCostUsd
     reliability: Probability = Field(0.9, description="chance it does not fail on its own")
-    damage: Annotated[float, Field(ge=0.0, le=100.0)] = Field(
+    damage: Annotated[Real, Field(ge=0.0, le=100.0)] = Field(
         1.0,
         description="damage units one leaker does to an unhardened site; the scenario's "
         "heaviest warhead does 2.5, 100 is beyond any conventional weapon",
@@ -415,7 +453,7 @@ class Actors(Strict):
 class ShippingRoute(Strict):
     origin: Identifier
     destination: Identifier
-    share: Annotated[float, Field(gt=0.0, le=1e6)] = Field(
+    share: Annotated[Real, Field(gt=0.0, le=1e6)] = Field(
         description="relative share of arrivals on this route (shares are normalised; the "
         "bound only keeps their sum finite)"
     )
@@ -424,7 +462,7 @@ class ShippingRoute(Strict):
 class PremiumModel(Strict):
     calm_rate: Probability = Field(description="war-risk premium, share of hull value per transit")
     peak_rate: Probability
-    attack_sensitivity: Annotated[float, Field(ge=0.0, le=1.0)] = Field(
+    attack_sensitivity: Annotated[Real, Field(ge=0.0, le=1.0)] = Field(
         description="rate added per attack seen recently (a share of hull value, so at most 1)"
     )
     memory: Probability = Field(0.8, description="per-round decay of attacks remembered")
@@ -437,18 +475,18 @@ class PremiumModel(Strict):
 
 
 class ShippingParams(Strict):
-    arrivals_per_round: Annotated[float, Field(ge=0.0, le=10_000.0)] = Field(
+    arrivals_per_round: Annotated[Real, Field(ge=0.0, le=10_000.0)] = Field(
         description="Poisson mean of vessels entering a round; the Strait sees ~100 a day, "
         "10,000 a round is a hundredfold (each ship is an agent in memory)"
     )
-    vessel_value_usd: Annotated[float, Field(gt=0.0, le=1e10)] = Field(
+    vessel_value_usd: Annotated[Real, Field(gt=0.0, le=1e10)] = Field(
         description="median hull and cargo value; a laden VLCC is ~$0.2B, $10B is no merchant ship"
     )
-    value_spread: Annotated[float, Field(ge=0.0, le=3.0)] = Field(
+    value_spread: Annotated[Real, Field(ge=0.0, le=3.0)] = Field(
         0.5,
         description="sigma of log value; at 3 the middle 95% of ships span a factor of 130,000",
     )
-    speed_km_per_round: Annotated[float, Field(ge=1.0, le=20_000.0)] = Field(
+    speed_km_per_round: Annotated[Real, Field(ge=1.0, le=20_000.0)] = Field(
         description="distance a ship steams in a round: at least 1 km (slower ships pile up "
         "forever), at most a week at 65 knots"
     )
@@ -460,7 +498,7 @@ class ShippingParams(Strict):
         0.001, description="share of vessel value a round of delay costs (charter, demurrage)"
     )
     voyage_value: Probability = Field(0.015, description="share of value lost by turning back")
-    corridor_delay_rounds: Annotated[float, Field(ge=0.0, le=100.0)] = Field(
+    corridor_delay_rounds: Annotated[Real, Field(ge=0.0, le=100.0)] = Field(
         0.3,
         description="extra time the mandated corridor costs (a corridor 100 rounds slower "
         "than the open lane is no route at all)",
@@ -473,12 +511,12 @@ class ShippingParams(Strict):
 class Adjudication(Strict):
     """Consequences of hits and of interceptions: casualties, debris, fires, force majeure."""
 
-    casualties_per_leaker: Annotated[float, Field(ge=0.0, le=1_000.0)] = Field(
+    casualties_per_leaker: Annotated[Real, Field(ge=0.0, le=1_000.0)] = Field(
         0.3,
         description="expected deaths per leaker on a fully exposed site (1,000 is a packed "
         "stadium)",
     )
-    debris_harm_per_interception: Annotated[float, Field(ge=0.0, le=1_000.0)] = Field(
+    debris_harm_per_interception: Annotated[Real, Field(ge=0.0, le=1_000.0)] = Field(
         0.02,
         description="expected civilian casualties per interception over a fully exposed site",
     )
@@ -491,12 +529,12 @@ class Adjudication(Strict):
     force_majeure_rounds: count(
         MAX_ROUNDS, why="rounds a fire keeps operators in force majeure"
     ) = 5
-    economic_loss_per_damage: Annotated[float, Field(ge=0.0, le=1e11)] = Field(
+    economic_loss_per_damage: Annotated[Real, Field(ge=0.0, le=1e11)] = Field(
         50e6,
         description="USD lost per damage unit at a site of value 1; $100B is about a year of "
         "Abqaiq's throughput",
     )
-    economic_loss_per_force_majeure_round: Annotated[float, Field(ge=0.0, le=1e11)] = Field(
+    economic_loss_per_force_majeure_round: Annotated[Real, Field(ge=0.0, le=1e11)] = Field(
         20e6, description="USD lost per round an energy operator is in force majeure (<= $100B)"
     )
 
@@ -531,10 +569,10 @@ class LebanonParams(Strict):
     mean: Probability
     reversion: Probability
     # Intensity lives on 0..1: a per-round sigma past 1 only piles the process on its bounds.
-    volatility: Annotated[float, Field(ge=0.0, le=1.0)]
+    volatility: Annotated[Real, Field(ge=0.0, le=1.0)]
     flare_probability: Probability = 0.0
     flare_size: Probability = 0.0
-    linkage_weight: Annotated[float, Field(ge=0.0, le=1_000.0)] = Field(
+    linkage_weight: Annotated[Real, Field(ge=0.0, le=1_000.0)] = Field(
         description="ledger pressure per round at intensity 1 (a US package writes 3-8)"
     )
 
@@ -548,7 +586,7 @@ class Levers(Strict):
     doctrine_split: Probability = Field(
         0.5, description="weight of the reciprocity wing in US policy (0 = diplomacy only)"
     )
-    interceptor_resupply: Annotated[float, Field(ge=0.0, le=100.0)] = Field(
+    interceptor_resupply: Annotated[Real, Field(ge=0.0, le=100.0)] = Field(
         1.0, description="multiplier on every resupply rate (at most a hundredfold)"
     )
     c2_relocated_value: Probability = Field(
@@ -611,6 +649,17 @@ class Inject(Strict):
         missing = [name for name in needed if getattr(self, name) is None]
         if missing:
             raise ValueError(f"an inject of kind {self.kind!r} needs {', '.join(missing)}")
+        # A value the kind does not read would be ignored without a word.
+        unused = [
+            name
+            for name in ("value", "channel", "actor", "action")
+            if name not in needed and getattr(self, name) is not None
+        ]
+        if unused:
+            raise ValueError(
+                f"an inject of kind {self.kind!r} does not use {', '.join(unused)} (it reads "
+                f"only {', '.join(needed)}); remove it, or change the kind"
+            )
         return self
 
 
@@ -690,14 +739,21 @@ def reference_problems(scenario: Scenario):
             yield f"actors.irgc.{field}: unknown weapon {weapon_id!r}"
         elif scenario.weapons[weapon_id].kind != kind:
             yield f"actors.irgc.{field}: weapon {weapon_id!r} is not of kind {kind.value}"
-    if irgc.salvo_per_target.cruise and irgc.cruise_weapon is None:
-        yield "actors.irgc.cruise_weapon: needed because salvo_per_target.cruise > 0"
+    yield from salvo_weapon_problems(irgc)
     if scenario.actors.centcom.strike_weapon not in scenario.weapons:
         yield f"actors.centcom.strike_weapon: unknown weapon {scenario.actors.centcom.strike_weapon!r}"
     host_ids = [host.id for host in scenario.actors.hosts]
     for index, host_id in enumerate(host_ids):
-        if host_ids.index(host_id) != index:
-            yield f"actors.hosts[{index}].id: duplicate host {host_id!r}"
+        if host_id in RESERVED_ACTOR_IDS:
+            yield (
+                f"actors.hosts[{index}].id: {host_id!r} is reserved ({RESERVED_ACTOR_IDS[host_id]}); "
+                f"give the host state another id"
+            )
+        elif host_ids.index(host_id) != index:
+            yield (
+                f"actors.hosts[{index}].id: duplicate host {host_id!r} "
+                f"(first at actors.hosts[{host_ids.index(host_id)}])"
+            )
     for index, route in enumerate(scenario.shipping.routes):
         for end in ("origin", "destination"):
             if getattr(route, end) not in node_ids:
@@ -719,11 +775,88 @@ def reference_problems(scenario: Scenario):
                     f"injects[{index}].action: {inject.action!r} is not an action of "
                     f"{inject.actor}; expected one of {allowed}"
                 )
+    yield from inject_conflicts(scenario.injects)
     kinds = {node.kind for node in scenario.nodes}
     if NodeKind.IRAN_SITE not in kinds:
         yield "nodes: the theatre needs at least one iran_site"
     if NodeKind.US_BASE not in kinds:
         yield "nodes: the theatre needs at least one us_base"
+
+
+# Ids the engine keys its actors by, besides the host states: each round's decisions, the
+# actions injects force (where a channel inject's entry is keyed "channel") and the event
+# log's actor column. A host state with one of these ids would silently replace that entry.
+RESERVED_ACTOR_IDS = {
+    "irgc": "the IRGC actor",
+    "centcom": "the CENTCOM actor",
+    "channel": "the key of a channel inject among the actions injects force",
+    "scenario": "the actor of scripted injects in the event log",
+    "diplomacy": "the actor of MOU changes in the event log",
+}
+# The IRGC's weapon slot that fires each kind of a salvo (`Salvo`'s fields).
+SALVO_WEAPON = {"ballistic": "ballistic_weapon", "drone": "drone_weapon", "cruise": "cruise_weapon"}
+assert set(SALVO_WEAPON) == set(Salvo.model_fields), "every salvo kind needs its weapon slot"
+
+
+def salvo_weapon_problems(irgc: IrgcParams):
+    """A salvo count whose weapon slot is empty would be dropped without a word when fired:
+    each count above 0 needs its weapon. `energy_salvo` also rides along US Navy strikes."""
+    for salvo_field in ("salvo_per_target", "energy_salvo"):
+        salvo = getattr(irgc, salvo_field)
+        for kind, slot in SALVO_WEAPON.items():
+            count = getattr(salvo, kind)
+            if count and getattr(irgc, slot) is None:
+                yield (
+                    f"actors.irgc.{slot}: needed because {salvo_field}.{kind} is {count}; name "
+                    f"a weapon of kind {kind} or set {salvo_field}.{kind} to 0"
+                )
+
+
+def inject_target(inject: Inject) -> str:
+    """What an inject sets: two injects of one round that set the same thing conflict."""
+    if inject.kind == "action":
+        return f"the action of {inject.actor}"
+    return "Lebanon's intensity" if inject.kind == "lebanon_intensity" else "the channel"
+
+
+def inject_conflicts(injects: tuple[Inject, ...]):
+    """Two injects in one round that set the same thing: only the last would take effect."""
+    first: dict[tuple[int, str], int] = {}
+    for index, inject in enumerate(injects):
+        key = (inject.round, inject_target(inject))
+        if key in first:
+            yield (
+                f"injects[{index}]: sets {key[1]} in round {inject.round}, as injects[{first[key]}] "
+                "already does; only one can take effect, so keep one of the two"
+            )
+        else:
+            first[key] = index
+
+
+def late_injects(scenario: Scenario, rounds: int) -> list[int]:
+    """Indices of the injects that fall after the last round of a run of `rounds` rounds and
+    so never fire in it (a run may be shorter or longer than `clock.rounds`)."""
+    return [index for index, inject in enumerate(scenario.injects) if inject.round > rounds]
+
+
+def late_injects_note(scenario: Scenario, rounds: int, run: str | None = "this run") -> str | None:
+    """A one-line note when some injects fall after round `rounds`: the last round of `run`
+    (they never fire in it), or with `run=None` the scenario's own `clock.rounds` (they fire
+    only in a longer run). None when every inject fires."""
+    late = late_injects(scenario, rounds)
+    if not late:
+        return None
+    shown = ", ".join(f"injects[{i}] (round {scenario.injects[i].round})" for i in late[:5])
+    shown += f" and {len(late) - 5} more" if len(late) > 5 else ""
+    count = f"{len(late)} of {len(scenario.injects)} injects"
+    if run is None:
+        return (
+            f"note: {count} fall after clock.rounds ({rounds}): {shown}; they fire only in a "
+            "longer run (simulate --rounds, or an experiment's rounds)"
+        )
+    return (
+        f"note: {count} fall after round {rounds}, the last of {run}, and never fire in it: {shown}"
+    )
 
 
 def with_levers(scenario: Scenario, **changes) -> Scenario:
