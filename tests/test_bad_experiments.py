@@ -89,6 +89,10 @@ CASES = [
     Case("zero_rounds", {("rounds",): 0}, "rounds", "greater than or equal to 1"),
     Case("negative_replicates", {("replicates",): -1}, "replicates", "greater than or equal to 1"),
     Case("negative_root_seed", {("root_seed",): -5}, "root_seed", "greater than or equal to 0"),
+    Case("rounds_true", {("rounds",): True}, "rounds", "are not numbers"),
+    Case(
+        "replicates_quoted", {("replicates",): "12"}, "replicates", "write numbers without quotes"
+    ),
     Case("name_with_space", {("name",): "my sweep"}, "name", "should match pattern"),
     Case("name_with_slash", {("name",): "../escape"}, "name", "should match pattern"),
     Case("unknown_top_level_key", {("seeds",): 5}, "seeds", "unknown field"),

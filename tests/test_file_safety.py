@@ -414,6 +414,21 @@ def test_scenario_error_escapes_and_caps_whatever_it_is_given():
     assert error.problems[1] == "field: got '\\x1b[31m'"
 
 
+def test_thousands_of_problems_print_a_screenful_and_a_count(tmp_path, capsys):
+    lines = ["extends: " + str(DEFAULT), "injects:"]
+    for round_ in range(1, 501):  # 500 pairs of clashing injects: 500 problems
+        for value in (0.5, 0.6):
+            lines.append(f"  - {{round: {round_}, kind: lebanon_intensity, value: {value}}}")
+    path = tmp_path / "clashes.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    assert len(caught.value.problems) == 500  # every problem is kept for callers
+    printed = str(caught.value).splitlines()
+    assert len(printed) == 51 and printed[-1].endswith("... and 450 more problems not shown")
+    assert all(line.startswith(str(path)) for line in printed)
+
+
 # --- a folder: every *.yaml entry is checked, whatever it is -------------------------------------
 
 

@@ -18,6 +18,7 @@ from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import Discriminator, Field, PlainValidator, Tag, ValidationInfo, model_validator
+from pydantic import Strict as StrictInput  # true is not 1 and "10" is text, as in scenarios
 
 from wargame.config.schema import MAX_ROUNDS, Strict
 
@@ -116,13 +117,17 @@ ParameterValues = Annotated[
 
 class Design(Strict):
     kind: DesignKind = DesignKind.GRID
-    samples: Annotated[int, Field(ge=1, le=1_000_000)] | None = Field(
+    samples: Annotated[int, StrictInput(), Field(ge=1, le=1_000_000)] | None = Field(
         None,
         description="points for latin_hypercube; base N (a power of two) for sobol; "
         "trajectories for morris",
     )
-    levels: Annotated[int, Field(ge=2, le=20)] = Field(4, description="grid levels for morris")
-    seed: int = Field(0, ge=0, description="seed of the sampler itself (not of the runs)")
+    levels: Annotated[int, StrictInput(), Field(ge=2, le=20)] = Field(
+        4, description="grid levels for morris"
+    )
+    seed: Annotated[int, StrictInput()] = Field(
+        0, ge=0, description="seed of the sampler itself (not of the runs)"
+    )
 
     @model_validator(mode="after")
     def _samples_where_needed(self) -> Design:
@@ -138,24 +143,24 @@ class Design(Strict):
 
 
 class Timeseries(Strict):
-    every: Annotated[int, Field(ge=1)] = Field(description="keep every k-th round")
+    every: Annotated[int, StrictInput(), Field(ge=1)] = Field(description="keep every k-th round")
     metrics: tuple[str, ...] = Field(min_length=1, description="per-round metric columns to keep")
 
 
 class Execution(Strict):
-    workers: Annotated[int, Field(ge=0, le=512)] = Field(
+    workers: Annotated[int, StrictInput(), Field(ge=0, le=512)] = Field(
         0, description="worker processes; 0 = one per CPU core, 1 = run in this process"
     )
-    runs_per_task: Annotated[int, Field(ge=1, le=10_000)] | None = Field(
+    runs_per_task: Annotated[int, StrictInput(), Field(ge=1, le=10_000)] | None = Field(
         None, description="runs batched into one task (default: chosen from the design size)"
     )
-    max_in_flight: Annotated[int, Field(ge=1, le=100_000)] | None = Field(
+    max_in_flight: Annotated[int, StrictInput(), Field(ge=1, le=100_000)] | None = Field(
         None, description="tasks submitted but not finished at once (default: 4 per worker)"
     )
-    retries: Annotated[int, Field(ge=0, le=10)] = Field(
+    retries: Annotated[int, StrictInput(), Field(ge=0, le=10)] = Field(
         2, description="times a task is resubmitted after its worker died"
     )
-    rows_per_part: Annotated[int, Field(ge=1, le=1_000_000)] = Field(
+    rows_per_part: Annotated[int, StrictInput(), Field(ge=1, le=1_000_000)] = Field(
         2000,
         description="finished runs gathered into one Parquet part (parts also close every 10 s)",
     )
@@ -168,9 +173,9 @@ class Experiment(Strict):
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     description: str = ""
     base_scenario: str = Field(min_length=1, description="scenario file, relative to this file")
-    rounds: Annotated[int, Field(ge=1, le=MAX_ROUNDS)]
-    replicates: Annotated[int, Field(ge=1, le=1_000_000)]
-    root_seed: Annotated[int, Field(ge=0)]
+    rounds: Annotated[int, StrictInput(), Field(ge=1, le=MAX_ROUNDS)]
+    replicates: Annotated[int, StrictInput(), Field(ge=1, le=1_000_000)]
+    root_seed: Annotated[int, StrictInput(), Field(ge=0)]
     design: Design = Design()
     parameters: dict[Annotated[str, Field(pattern=PARAMETER_PATH)], ParameterValues] = Field(
         min_length=1

@@ -46,6 +46,9 @@ MAX_FILE_BYTES = 4 * 1024 * 1024
 MAX_ALIAS_NODES = 100_000
 PATH_LIMIT = 200  # characters of a file name shown in a message
 PROBLEM_LIMIT = 2_000  # characters of one problem line (field, message and quoted values)
+# Problem lines printed for one file: a generated file can have thousands of the same mistake,
+# and the first screenful says what to fix (`problems` keeps them all).
+SHOWN_PROBLEMS = 50
 
 
 class ScenarioError(Exception):
@@ -65,12 +68,16 @@ class ScenarioError(Exception):
         self.source = printable(source, PATH_LIMIT)
         self.files = [printable(file, PATH_LIMIT) for file, _ in self.raw_lines]
         self.problems = [printable(problem, PROBLEM_LIMIT) for _, problem in self.raw_lines]
-        super().__init__(
-            "\n".join(
-                f"{file}: {problem}"
-                for file, problem in zip(self.files, self.problems, strict=True)
+        lines = [
+            f"{file}: {problem}"
+            for file, problem in zip(
+                self.files[:SHOWN_PROBLEMS], self.problems[:SHOWN_PROBLEMS], strict=True
             )
-        )
+        ]
+        if len(self.problems) > SHOWN_PROBLEMS:
+            hidden = len(self.problems) - SHOWN_PROBLEMS
+            lines.append(f"{self.source}: ... and {hidden:,} more problems not shown")
+        super().__init__("\n".join(lines))
 
 
 class UnreadableFileError(ScenarioError):
