@@ -528,6 +528,18 @@ def test_sobol_indices_find_the_parameter_that_drives_the_outcome():
     assert indices.loc["levers.doctrine_split", "ST"] == pytest.approx(1.0, abs=0.1)
     assert indices.loc["levers.doctrine_split", "S1"] == pytest.approx(1.0, abs=0.1)
     assert abs(indices.loc["lebanon.mean", "ST"]) < 0.05
+    assert (indices["note"] == "").all()  # estimates within [0, 1]: no caveat
+
+
+def test_sobol_estimates_far_outside_0_1_are_flagged_as_noise():
+    impossible = {"S1": np.array([0.15, -0.24]), "ST": np.array([2.05, 0.3])}
+    note = analysis.out_of_range_note(impossible)
+    assert "ST = 2.05" in note and "raise design.samples" in note
+    negative = {"S1": np.array([-0.84, 0.1]), "ST": np.array([0.9, 0.3])}
+    assert "S1 = -0.84" in analysis.out_of_range_note(negative)
+    # Sampling noise just past the ends is normal for Sobol estimators: no caveat.
+    noisy = {"S1": np.array([-0.08, 0.5]), "ST": np.array([1.07, 0.6])}
+    assert analysis.out_of_range_note(noisy) == ""
 
 
 @pytest.mark.parametrize("kind", ["sobol", "morris"])

@@ -284,6 +284,12 @@ def too_small_problem(design: Design) -> str | None:
         f"at least {minimum} are needed: the 95% interval of each index is a bootstrap over "
         f"the {what}, and fewer than {MIN_MORRIS_TRAJECTORIES} give too few distinct resamples "
         "for it to mean anything (with 1 it reads 0, which looks exact)"
+        + (
+            f"; Sobol needs a power of two, and {MIN_SOBOL_SAMPLES} is the first at or above "
+            f"{MIN_MORRIS_TRAJECTORIES}"
+            if design.kind == DesignKind.SOBOL
+            else ""
+        )
     )
 
 

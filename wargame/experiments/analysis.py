@@ -61,6 +61,13 @@ INTERVAL_METHOD = (
     "Wilson score interval. Survival: Kaplan-Meier with Greenwood's log-log 95% band."
 )
 UNDEFINED = "undefined (outcome did not vary)"
+# Sobol indices are shares of variance, so they lie in [0, 1]; estimates stray outside by
+# sampling noise, and far outside (ST = 2) only when the sample is too small for the outcome.
+SOBOL_NOISE_MARGIN = 0.1
+OUT_OF_RANGE = (
+    "estimates outside [0, 1] (e.g. {index} = {value:.2f}): too few samples for this outcome; "
+    "read these as noise and raise design.samples"
+)
 NO_INTERVAL = "interval not estimable from these {what}: the index is shown without one"
 
 
@@ -330,11 +337,26 @@ def sensitivity(runs: pd.DataFrame, experiment: Experiment, outcomes: list[str])
                         num_levels=experiment.design.levels,
                         seed=experiment.design.seed,
                     )
+        note = note or (out_of_range_note(result) if kind == DesignKind.SOBOL else "")
         for i, name in enumerate(problem["names"]):
             values = {k: float(result[k][i]) if result else math.nan for k in keys}
             row_note = note or interval_note(values, kind)  # may zero float noise in values
             rows.append({"outcome": outcome, "parameter": name, **values, "note": row_note})
     return pd.DataFrame(rows)
+
+
+def out_of_range_note(result) -> str:
+    """A note for an outcome whose Sobol estimates lie outside [0, 1] beyond sampling noise."""
+    if result is None:
+        return ""
+    worst_index, worst_value = "", 0.5
+    for index in ("S1", "ST"):
+        for value in np.asarray(result[index], dtype=float):
+            if abs(value - 0.5) > abs(worst_value - 0.5):
+                worst_index, worst_value = index, float(value)
+    if abs(worst_value - 0.5) <= 0.5 + SOBOL_NOISE_MARGIN:
+        return ""
+    return OUT_OF_RANGE.format(index=worst_index, value=worst_value)
 
 
 def interval_note(values: dict[str, float], kind: DesignKind) -> str:

@@ -446,6 +446,8 @@ def sensitivity_figure(result: Analysis, plt):
             axes.set_xticks([])
             axes.set_yticks([])
             continue
+        if note:  # computed, but with a caveat the reader must see beside the bars
+            axes.set_title(f"{outcome}\n{note}", fontsize=8, color="firebrick", wrap=True)
         width = 0.8 / len(measures)
         for k, (measure, conf) in enumerate(measures):
             positions = [i + (k - (len(measures) - 1) / 2) * width for i in range(len(parameters))]
