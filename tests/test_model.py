@@ -15,10 +15,14 @@ import pytest
 from wargame.config.ladder import CENTCOM_ACTIONS, HOST_ACTIONS, IRGC_ACTIONS
 from wargame.config.loader import load_scenario
 from wargame.config.schema import Scenario, with_lebanon
+from wargame.engine import effects
 from wargame.engine.fleet import Vessel
+from wargame.engine.geo import great_circle_km
+from wargame.engine.intel import forecast_target
 from wargame.engine.model import GulfModel, build_model
 from wargame.engine.observation import IrgcView
 from wargame.engine.rules.defence import THREAT_KINDS
+from wargame.engine.theatre import LAUNCH_CAPACITY_FLOOR, LAUNCH_ROLES, reachable_mix
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_SCENARIO = REPO / "configs" / "scenarios" / "gulf_2026.yaml"
@@ -289,3 +293,140 @@ def test_channel_parameters_change_the_run(scenario: Scenario, field: str, low, 
     else:
         assert channels[0][2:] == ["HALTED"] * 18
         assert channels[1][2:4] == ["HALTED", "OPEN"]
+
+
+# --- reach of every weapon fired -------------------------------------------------------------
+
+
+def with_short_missiles(scenario: Scenario, *injects: dict) -> Scenario:
+    """The default theatre with the missiles' reach cut (in memory) so that drones reach sites
+    the ballistic and cruise missiles of the same salvo do not: Fateh-313 300 km (no longer NSA
+    Bahrain 308 km, Al Dhafra 471 km), Hoveyzeh 400 km (no longer Al Udeid 431 km); the anti-ship
+    missile 450 km, so a US Navy strike at NSA Bahrain (427 km) carries the energy salvo along."""
+    data = with_injects(scenario, *injects).model_dump()
+    irgc = data["actors"]["irgc"]
+    data["weapons"][irgc["ballistic_weapon"]]["range_km"] = 300.0
+    data["weapons"][irgc["cruise_weapon"]]["range_km"] = 400.0
+    data["weapons"][irgc["anti_ship_weapon"]]["range_km"] = 450.0
+    return Scenario.model_validate(data)
+
+
+def reaches_from_standing_site(model: GulfModel, weapon_id: str, node_id: str) -> bool:
+    """Recomputed here from coordinates: is some standing launch site of this weapon's kind
+    within its range of the node?"""
+    spec = model.spec
+    weapon = spec.weapons[weapon_id]
+    node = spec.node(node_id)
+    for site_id, capacity in zip(model.theatre.iran_sites, model.capacity, strict=True):
+        site = spec.node(site_id)
+        if site.role not in LAUNCH_ROLES[weapon.kind] or capacity < LAUNCH_CAPACITY_FLOOR:
+            continue
+        if float(great_circle_km(site.lat, site.lon, node.lat, node.lon)) <= weapon.range_km:
+            return True
+    return False
+
+
+def test_no_weapon_is_ever_launched_at_a_site_beyond_its_range(scenario: Scenario, monkeypatch):
+    # Every IRGC strike action in turn, forced for 60 rounds; US campaigns in rounds 10-30 and
+    # Bushehr held down in rounds 31-45 knock out launch sites, so reach shrinks mid-run.
+    strikes = ("salvo_hosts", "strike_energy", "strike_us_navy")
+    injects = [
+        {"round": r, "kind": "action", "actor": "irgc", "action": strikes[r % 3]}
+        for r in range(1, 61)
+    ] + [
+        {"round": r, "kind": "action", "actor": "centcom", "action": "regime_campaign"}
+        for r in range(10, 31, 2)
+    ]
+    short = with_short_missiles(scenario, *injects)
+    launches: list[tuple[int, str, str, int, bool]] = []
+    resolve = effects.raid
+
+    def checked_raid(model, node_id, groups):
+        for group in groups:
+            reaches = reaches_from_standing_site(model, group.weapon, node_id)
+            launches.append((model.round, node_id, group.weapon, group.count, reaches))
+        return resolve(model, node_id, groups)
+
+    monkeypatch.setattr(effects, "raid", checked_raid)
+    irgc = short.actors.irgc
+    bushehr = None
+    for seed in range(4):
+        launches.clear()
+        model = build_model(short, seed)
+        bushehr = model.theatre.iran_sites.index("bushehr")
+        for _ in range(60):
+            if 30 <= model.round < 45:
+                model.capacity[bushehr] = 0.0
+            model.step()
+        beyond = [launch for launch in launches if not launch[4]]
+        assert not beyond, f"seed {seed}: launched beyond range: {beyond[:5]}"
+        # Every launch the totals count went through the check.
+        for kind, weapon_id in (
+            ("ballistic", irgc.ballistic_weapon),
+            ("drone", irgc.drone_weapon),
+            ("cruise", irgc.cruise_weapon),
+            ("anti_ship", irgc.anti_ship_weapon),
+        ):
+            seen = sum(count for _, _, weapon, count, _ in launches if weapon == weapon_id)
+            assert model.totals[f"launched_{kind}"] == seen, f"seed {seed}: {kind}"
+        # The case was exercised: drones struck sites the ballistic missile does not reach,
+        # while it still fired where it does, and the navy strike carried its energy salvo.
+        drone_only = {n for _, n, w, _, _ in launches if w == irgc.drone_weapon} - {
+            n for _, n, w, _, _ in launches if w == irgc.ballistic_weapon
+        }
+        assert {"al_dhafra", "nsa_bahrain"} <= drone_only, f"seed {seed}: {drone_only}"
+        assert model.totals["launched_ballistic"] > 0
+        assert model.totals["launched_anti_ship"] > 0
+        assert any(e.action == "strike_us_navy" and e.phase == 3 for e in model.events)
+
+
+def test_forecasts_cover_only_the_reachable_part_of_the_salvo(scenario: Scenario):
+    # What the IRGC chooses by is what it fires: each target's forecast is the forecast of the
+    # part of the salvo that reaches it, and a site none of it reaches is no target.
+    short = with_short_missiles(scenario)
+    data = short.model_dump()
+    data["actors"]["irgc"]["salvo_per_target"] = {"ballistic": 6, "drone": 0, "cruise": 2}
+    data["actors"]["irgc"]["energy_salvo"] = {"ballistic": 2, "drone": 0, "cruise": 0}
+    missiles_only = Scenario.model_validate(data)
+    model = build_model(missiles_only, 0)
+    intel, theatre = model.intel, model.theatre
+    irgc = missiles_only.actors.irgc
+    full = np.ones(len(theatre.iran_sites))
+    reach = theatre.salvo_reach(full)
+    bases, energy = intel.targets(full)
+    assert (bases, energy) == (intel.base_targets, intel.energy_targets)
+    assert {f.node for f in bases} == {
+        n for n in intel.base_sites if theatre.in_reach(irgc.cruise_weapon, n, full)
+    }
+    assert "al_dhafra" in {f.node for f in bases} and "al_udeid" not in {f.node for f in bases}
+    for forecasts, salvo in ((bases, irgc.salvo_per_target), (energy, irgc.energy_salvo)):
+        for f in forecasts:
+            mix = reachable_mix(salvo, f.node, reach)
+            assert f == forecast_target(missiles_only, f.node, mix)
+    # Al Dhafra (471 km): only the cruise missiles reach it, so only they are forecast.
+    dhafra = next(f for f in bases if f.node == "al_dhafra")
+    assert dhafra != forecast_target(missiles_only, "al_dhafra", irgc.salvo_per_target)
+    # Every missile base down: the energy salvo (ballistic only) reaches nothing, so there is
+    # no energy target to forecast and a forced energy strike fires nothing ...
+    missile_bases = [
+        i for i, s in enumerate(theatre.iran_sites) if scenario.node(s).role == "missile_base"
+    ]
+    down = full.copy()
+    down[missile_bases] = 0.0
+    assert intel.targets(down)[1] == ()
+    # ... while the cruise missiles, launched from naval bases too, still reach some bases.
+    cruise_only = intel.targets(down)[0]
+    assert cruise_only and {f.node for f in cruise_only} == {
+        n for n in intel.base_sites if theatre.in_reach(irgc.cruise_weapon, n, down)
+    }
+    for f in cruise_only:
+        cruise = irgc.salvo_per_target.model_copy(update={"ballistic": 0})
+        assert f == forecast_target(missiles_only, f.node, cruise)
+    strike = {"round": 1, "kind": "action", "actor": "irgc", "action": "strike_energy"}
+    model = build_model(with_injects(missiles_only, strike), 0)
+    model.capacity[missile_bases] = 0.0
+    model.step()
+    assert sum(model.totals[f"launched_{kind}"] for kind in THREAT_KINDS) == 0
+    assert [e.outcome for e in model.events if e.action == "strike_energy"] == [
+        "no launcher in reach"
+    ]

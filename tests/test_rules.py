@@ -18,6 +18,7 @@ from wargame.config.schema import (
     LebanonParams,
     MouParams,
     PremiumModel,
+    Salvo,
     Scenario,
     ShippingParams,
     VesselWeights,
@@ -46,6 +47,7 @@ from wargame.engine.rules.shipping import (
 )
 from wargame.engine.rules.strikes import debris_effects, strike_sites
 from wargame.engine.rules.tolerance import basing_restricted, next_tolerance
+from wargame.engine.theatre import reachable_mix, salvo_size
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_SCENARIO = REPO / "configs" / "scenarios" / "gulf_2026.yaml"
@@ -517,3 +519,28 @@ def test_draw_choices_frequencies_match_the_probabilities():
     np.testing.assert_allclose(frequencies, probabilities, atol=0.015)
     never = draw_choices(np.tile([0.5, 0.0, 0.5], (5000, 1)), np.random.default_rng(1))
     assert not (never == 1).any()
+
+
+# --- reachable mix ---------------------------------------------------------------------------
+
+
+def test_reachable_mix_keeps_only_the_kinds_that_reach_the_target():
+    salvo = Salvo(ballistic=6, drone=18, cruise=2)
+    reach = {
+        "near": frozenset({"ballistic", "drone", "cruise"}),
+        "drones_only": frozenset({"drone"}),
+        "no_drones": frozenset({"ballistic", "cruise"}),
+        "out_of_reach": frozenset(),
+    }
+    assert reachable_mix(salvo, "near", reach) == salvo
+    assert reachable_mix(salvo, "drones_only", reach) == Salvo(ballistic=0, drone=18, cruise=0)
+    assert reachable_mix(salvo, "no_drones", reach) == Salvo(ballistic=6, drone=0, cruise=2)
+    # Nothing reaches it (or the table does not know it): nothing is fired, it is no target.
+    for target in ("out_of_reach", "not_in_the_table"):
+        assert reachable_mix(salvo, target, reach) == Salvo()
+        assert salvo_size(reachable_mix(salvo, target, reach)) == 0
+    assert salvo_size(reachable_mix(salvo, "drones_only", reach)) == 18
+    # A kind the salvo does not carry stays at 0 even where it reaches; the input is untouched.
+    assert reachable_mix(Salvo(drone=4), "near", reach) == Salvo(drone=4)
+    assert reachable_mix(Salvo(ballistic=3), "drones_only", reach) == Salvo()
+    assert salvo == Salvo(ballistic=6, drone=18, cruise=2)

@@ -167,6 +167,27 @@ def test_nothing_in_ballistic_reach_when_every_missile_base_is_below_the_floor(
     assert theatre.in_reach(weapon, "nsa_bahrain", capacity)
 
 
+def test_salvo_reach_table_is_in_reach_for_every_node_and_salvo_kind(
+    scenario: Scenario, theatre: Theatre
+):
+    # The table the salvo is cut by (reachable_mix) is the rule of `in_reach`, at full
+    # capacity, with every site down, at the floor and for random patterns of ruined sites.
+    irgc = scenario.actors.irgc
+    weapons = {"ballistic": irgc.ballistic_weapon, "drone": irgc.drone_weapon}
+    weapons["cruise"] = irgc.cruise_weapon
+    rng = np.random.default_rng(4)
+    n = len(theatre.iran_sites)
+    patterns = [np.ones(n), np.zeros(n), np.full(n, LAUNCH_CAPACITY_FLOOR)]
+    patterns += [rng.choice([0.05, 0.5], size=n) for _ in range(6)]
+    for capacity in patterns:
+        table = theatre.salvo_reach(capacity)
+        assert set(table) == set(theatre.node_ids)
+        for node_id in theatre.node_ids:
+            expected = {k for k, w in weapons.items() if theatre.in_reach(w, node_id, capacity)}
+            assert table[node_id] == expected, node_id
+    assert theatre.salvo_reach(np.ones(n))["prince_sultan"] == {"drone", "cruise"}
+
+
 def test_changing_a_weapon_range_changes_reach(scenario: Scenario):
     weapon = scenario.actors.irgc.ballistic_weapon
     longer = Theatre(with_weapon_range(scenario, weapon, 700.0))  # Bushehr-PSAB ~635 km

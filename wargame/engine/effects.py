@@ -24,6 +24,7 @@ from wargame.engine.intel import (
 )
 from wargame.engine.rules import shipping, strikes
 from wargame.engine.rules.defence import RaidGroup, RaidOutcome, resolve_raid
+from wargame.engine.theatre import reachable_mix
 
 if TYPE_CHECKING:
     from wargame.engine.model import GulfModel
@@ -103,13 +104,8 @@ def irgc_acts(
     elif action == "salvo_hosts":
         view = model.views["irgc"]
         discount = model.intel.discounts(view)
-        candidates = model.intel.salvo_targets(discount, len(model.intel.base_targets))
-        targets = [
-            f
-            for f in candidates
-            if model.theatre.in_reach(irgc.ballistic_weapon, f.node, model.capacity)
-            or model.theatre.in_reach(irgc.drone_weapon, f.node, model.capacity)
-        ][: irgc.salvo_targets]
+        # Only sites some of the salvo reaches from the launch sites standing (Intel.targets).
+        targets = model.intel.salvo_targets(discount, irgc.salvo_targets, model.capacity)
         if not targets:
             model.log_decision(
                 "irgc",
@@ -125,15 +121,8 @@ def irgc_acts(
         model.host_strike_memory += 1.0
         model.us_unanswered += 2.0
     elif action == "strike_energy":
-        target = next(
-            (
-                f
-                for f in model.intel.energy_targets
-                if model.theatre.in_reach(irgc.drone_weapon, f.node, model.capacity)
-            ),
-            None,
-        )
-        if target is None:
+        _, energy_targets = model.intel.targets(model.capacity)
+        if not energy_targets:
             model.log_decision(
                 "irgc",
                 action,
@@ -142,7 +131,7 @@ def irgc_acts(
                 "The IRGC orders strikes on Gulf energy assets but has no launcher in reach.",
             )
             return
-        fire_salvo(model, target.node, irgc.energy_salvo, action)
+        fire_salvo(model, energy_targets[0].node, irgc.energy_salvo, action)
         model.sovereignty *= ANSWERED_LEFT
         model.host_strike_memory += 1.0
         model.us_unanswered += 2.0
@@ -155,13 +144,15 @@ def irgc_acts(
 
 
 def fire_salvo(model: GulfModel, node_id: str, salvo: Salvo, action: str) -> None:
-    """Fire the IRGC's raid at one defended site and book every consequence."""
+    """Fire the part of the IRGC's raid that reaches one defended site (from the launch sites
+    standing) and book every consequence."""
     scenario = model.spec
     node = scenario.node(node_id)
     missile_scale = max(model.missile_capacity(), 0.0)
     drone_scale = model.drone_capacity()
+    reach = model.theatre.salvo_reach(model.capacity)
     groups = []
-    for group in salvo_groups(scenario, salvo):
+    for group in salvo_groups(scenario, reachable_mix(salvo, node_id, reach)):
         scale = drone_scale if group.kind == "drone" else missile_scale
         count = int(round(group.count * scale))
         if count:
@@ -275,7 +266,9 @@ def strike_navy(model: GulfModel) -> None:
             weapon.unit_cost_usd,
         )
     ]
-    groups += salvo_groups(model.spec, irgc.energy_salvo)
+    # The energy salvo rides along, the part of it that reaches the ships.
+    reach = model.theatre.salvo_reach(model.capacity)
+    groups += salvo_groups(model.spec, reachable_mix(irgc.energy_salvo, node.id, reach))
     book_raid(model, node, groups, raid(model, node.id, groups), "strike_us_navy")
 
 

@@ -3,7 +3,10 @@ the IRGC's salvo and its target list, and expected-value forecasts built from th
 adjudication formulas (`expected_raid`), which the actors' cost terms read every round.
 
 Planners work from the order of battle at the start (magazines as fielded), not from live
-magazine counts: that is part of their fog of war, and it keeps a decision cheap.
+magazine counts: that is part of their fog of war, and it keeps a decision cheap. The IRGC does
+know which of its own launch sites still stand: its target lists (`Intel.targets`) forecast, for
+each site, the part of the salvo that reaches it from those (`reachable_mix`), which is exactly
+what the raid then fires.
 """
 
 from __future__ import annotations
@@ -15,7 +18,13 @@ import numpy as np
 
 from wargame.config.schema import C2Posture, NodeKind, Salvo, Scenario, SiteRole
 from wargame.engine.rules.defence import Layer, RaidGroup, expected_raid
-from wargame.engine.theatre import Theatre
+from wargame.engine.theatre import (
+    LAUNCH_CAPACITY_FLOOR,
+    REACH_CACHE_LIMIT,
+    Theatre,
+    reachable_mix,
+    salvo_size,
+)
 
 # Scales that bring each forecast to roughly one unit at a typical bad day, so that the
 # scenario's weights compare like with like.
@@ -162,34 +171,21 @@ class Intel:
 
     def __init__(self, scenario: Scenario, theatre: Theatre):
         self.scenario = scenario
+        self.theatre = theatre
         irgc = scenario.actors.irgc
-        full_capacity = np.ones(len(theatre.iran_sites))
-        reachable = [
-            node_id
-            for node_id in theatre.host_targets
-            if scenario.node(node_id).kind == NodeKind.US_BASE
-            and (
-                theatre.in_reach(irgc.ballistic_weapon, node_id, full_capacity)
-                or theatre.in_reach(irgc.drone_weapon, node_id, full_capacity)
-            )
-        ]
-        forecasts = [
-            forecast_target(scenario, node_id, irgc.salvo_per_target) for node_id in reachable
-        ]
-        # The IRGC aims where it expects the most value-weighted damage.
-        self.base_targets = tuple(sorted(forecasts, key=lambda f: (-f.damage, f.node)))
-        energy = [
-            node_id
-            for node_id in theatre.host_targets
-            if scenario.node(node_id).kind == NodeKind.ENERGY
-            and theatre.in_reach(irgc.drone_weapon, node_id, full_capacity)
-        ]
-        self.energy_targets = tuple(
-            sorted(
-                (forecast_target(scenario, node_id, irgc.energy_salvo) for node_id in energy),
-                key=lambda f: (-f.damage, f.node),
-            )
+        self.base_sites = tuple(
+            n for n in theatre.host_targets if scenario.node(n).kind == NodeKind.US_BASE
         )
+        self.energy_sites = tuple(
+            n for n in theatre.host_targets if scenario.node(n).kind == NodeKind.ENERGY
+        )
+        # Forecasts by (site, mix) and target lists by which launch sites stand: pure functions
+        # of those keys, so every run sharing this Intel shares them.
+        self._forecasts: dict[tuple[str, int, int, int], TargetForecast] = {}
+        self._targets: dict[bytes, tuple[tuple[TargetForecast, ...], ...]] = {}
+        # Planners on every side start from the order of battle: every launch site standing.
+        # The IRGC aims where it expects the most value-weighted damage.
+        self.base_targets, self.energy_targets = self.targets(np.ones(len(theatre.iran_sites)))
         top = self.base_targets[: irgc.salvo_targets]
         self.expected_us_damage = sum(f.damage for f in top) / DAMAGE_SCALE
         self.expected_us_casualties = sum(f.casualties for f in top) / CASUALTY_SCALE
@@ -221,6 +217,40 @@ class Intel:
             ),
         )
 
+    def forecast(self, node_id: str, salvo: Salvo) -> TargetForecast:
+        key = (node_id, salvo.ballistic, salvo.drone, salvo.cruise)
+        found = self._forecasts.get(key)
+        if found is None:
+            found = self._forecasts[key] = forecast_target(self.scenario, node_id, salvo)
+        return found
+
+    def targets(
+        self, capacity: np.ndarray
+    ) -> tuple[tuple[TargetForecast, ...], tuple[TargetForecast, ...]]:
+        """The IRGC's US-base and energy targets with the launch sites standing at `capacity`,
+        best first: each forecast for the part of its salvo that reaches the site
+        (`reachable_mix`, the rule the raid is fired by); a site none of it reaches is no target."""
+        key = (capacity >= LAUNCH_CAPACITY_FLOOR).tobytes()
+        found = self._targets.get(key)
+        if found is not None:
+            return found
+        irgc = self.scenario.actors.irgc
+        reach = self.theatre.salvo_reach(capacity)
+
+        def ranked(sites: tuple[str, ...], salvo: Salvo) -> tuple[TargetForecast, ...]:
+            mixes = ((node_id, reachable_mix(salvo, node_id, reach)) for node_id in sites)
+            forecasts = (self.forecast(n, mix) for n, mix in mixes if salvo_size(mix))
+            return tuple(sorted(forecasts, key=lambda f: (-f.damage, f.node)))
+
+        found = (
+            ranked(self.base_sites, irgc.salvo_per_target),
+            ranked(self.energy_sites, irgc.energy_salvo),
+        )
+        if len(self._targets) >= REACH_CACHE_LIMIT:
+            self._targets.clear()
+        self._targets[key] = found
+        return found
+
     def _package_loss(self, theatre: Theatre, targets: int, roles) -> float:
         """Expected share of Iran's total site capacity one US package removes."""
         centcom = self.scenario.actors.centcom
@@ -238,11 +268,13 @@ class Intel:
         struck = min(targets, len(eligible))
         return struck * (1.0 - kept_per_target) / len(theatre.iran_sites) * 2.0
 
-    def salvo_targets(self, discount: dict[str, float], count: int) -> list[TargetForecast]:
-        """Best targets after discounting hosts that opened their own channel or restrict basing."""
-        ranked = sorted(
-            self.base_targets, key=lambda f: (-f.damage * discount.get(f.host, 1.0), f.node)
-        )
+    def salvo_targets(
+        self, discount: dict[str, float], count: int, capacity: np.ndarray
+    ) -> list[TargetForecast]:
+        """Best targets in reach of the sites standing at `capacity`, after discounting hosts
+        that opened their own channel or restrict basing."""
+        base_targets, _ = self.targets(capacity)
+        ranked = sorted(base_targets, key=lambda f: (-f.damage * discount.get(f.host, 1.0), f.node))
         return ranked[:count]
 
     def discounts(self, view) -> dict[str, float]:
@@ -257,14 +289,17 @@ class Intel:
         """Pressure a host-state salvo puts on the hosts, saturating at 1: past a point more
         damage buys Tehran little more leverage, while it still invites retaliation."""
         discount = self.discounts(view)
-        targets = self.salvo_targets(discount, self.scenario.actors.irgc.salvo_targets)
+        targets = self.salvo_targets(
+            discount, self.scenario.actors.irgc.salvo_targets, view.capacity
+        )
         damage = sum(f.damage * discount.get(f.host, 1.0) for f in targets)
         return saturating(damage / DAMAGE_SCALE) * view.strike_capacity
 
     def energy_leverage(self, view) -> float:
-        if not self.energy_targets:
+        _, energy_targets = self.targets(view.capacity)
+        if not energy_targets:
             return 0.0
-        return saturating(self.energy_targets[0].damage / DAMAGE_SCALE) * view.strike_capacity
+        return saturating(energy_targets[0].damage / DAMAGE_SCALE) * view.strike_capacity
 
 
 def saturating(x: float) -> float:

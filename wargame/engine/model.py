@@ -647,7 +647,8 @@ class GulfModel(mesa.Model):
         return rung_name(self.tally.rung)
 
 
-# Theatre and Intel depend only on the scenario and are never changed by a run, so the many
+# Theatre and Intel depend only on the scenario and are never changed by a run (their memo
+# tables of reach and forecasts, keyed by which launch sites stand, only fill), so the many
 # runs of one sweep point share them. Keyed by object identity (a scenario is unhashable),
 # with a weak reference to tell a live scenario from a new one that reuses a dead one's id.
 _PREPARED: dict[int, tuple[weakref.ref, Theatre, Intel]] = {}

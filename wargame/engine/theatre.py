@@ -8,6 +8,7 @@ the stretch of each route that lies within anti-ship range of the Iranian coast.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from heapq import heappop, heappush
 from itertools import count
@@ -15,7 +16,16 @@ from itertools import count
 import networkx as nx
 import numpy as np
 
-from wargame.config.schema import EdgeKind, Lane, NodeKind, Scenario, SiteRole, WeaponKind
+from wargame.config.schema import (
+    SALVO_WEAPON,
+    EdgeKind,
+    Lane,
+    NodeKind,
+    Salvo,
+    Scenario,
+    SiteRole,
+    WeaponKind,
+)
 from wargame.engine.geo import distance_matrix_km, great_circle_km
 
 # Which Iranian sites can launch which kind of weapon.
@@ -29,6 +39,12 @@ LAUNCH_ROLES = {
 LAUNCH_CAPACITY_FLOOR = 0.1
 HOST_TARGET_KINDS = (NodeKind.US_BASE, NodeKind.PORT, NodeKind.ENERGY, NodeKind.CITY)
 
+
+# Which kinds of the IRGC's salvo (`Salvo`'s fields) reach each node from the launch sites still
+# standing: node -> kinds. Built by `Theatre.salvo_reach`, read by `reachable_mix`.
+type ReachTable = Mapping[str, frozenset[str]]
+# Most standing-site patterns one theatre remembers reach tables for (each is one dict per node).
+REACH_CACHE_LIMIT = 256
 
 # A sea-lane network as adjacency lists: node -> [(neighbour, km), ...], in `graph`'s order.
 type Adjacency = dict[str, list[tuple[str, float]]]
@@ -91,6 +107,9 @@ class Theatre:
         self.role_masks = {
             role: np.array([r == role for r in self.site_roles], dtype=bool) for role in SiteRole
         }
+        # Reach tables by which launch sites stand (a pure function of that pattern, so runs
+        # sharing this theatre share them).
+        self._salvo_reach: dict[bytes, ReachTable] = {}
 
     # --- reach -----------------------------------------------------------------------------
 
@@ -108,6 +127,33 @@ class Theatre:
         distances = self.distance_km[self.iran_site_index[able], self.index[target]]
         return bool((distances <= weapon.range_km).any())
 
+    def salvo_reach(self, capacity: np.ndarray) -> ReachTable:
+        """Which kinds of the IRGC's salvo reach each node from the sites standing at `capacity`:
+        the rule of `in_reach`, for every node and kind at once. `reachable_mix` reads it."""
+        standing = capacity >= LAUNCH_CAPACITY_FLOOR
+        key = standing.tobytes()
+        table = self._salvo_reach.get(key)
+        if table is not None:
+            return table
+        irgc = self.scenario.actors.irgc
+        reaches = {}
+        for kind, slot in SALVO_WEAPON.items():
+            weapon_id = getattr(irgc, slot)
+            if weapon_id is None:
+                continue
+            weapon = self.scenario.weapons[weapon_id]
+            able = self.launch_mask(weapon.kind) & standing
+            distances = self.distance_km[self.iran_site_index[able]]
+            reaches[kind] = (distances <= weapon.range_km).any(axis=0)
+        table = {
+            node_id: frozenset(kind for kind, reach in reaches.items() if reach[i])
+            for i, node_id in enumerate(self.node_ids)
+        }
+        if len(self._salvo_reach) >= REACH_CACHE_LIMIT:
+            self._salvo_reach.clear()
+        self._salvo_reach[key] = table
+        return table
+
     def nearest_launch_km(self, weapon_id: str, target: str) -> float:
         weapon = self.scenario.weapons[weapon_id]
         mask = self.launch_mask(weapon.kind)
@@ -121,6 +167,23 @@ class Theatre:
             node_id: (float(lon), float(lat))
             for node_id, lon, lat in zip(self.node_ids, self.lons, self.lats, strict=True)
         }
+
+
+def reachable_mix(salvo: Salvo, target: str, reach: ReachTable) -> Salvo:
+    """The part of a salvo that can reach `target`: each kind whose weapon reaches it (from a
+    launch site still standing, per the reach table) keeps its count, every other kind fires 0.
+
+    The one rule for what the IRGC fires at a target: target selection (a target whose reachable
+    mix is empty is no target), the forecasts the actors choose by, and the adjudication of the
+    raid all take the salvo through this function, so what is forecast is what is fired.
+    """
+    kinds = reach.get(target, frozenset())
+    return salvo.model_copy(update={kind: 0 for kind in SALVO_WEAPON if kind not in kinds})
+
+
+def salvo_size(salvo: Salvo) -> int:
+    """Weapons of every kind in a salvo (0: nothing to fire)."""
+    return sum(getattr(salvo, kind) for kind in SALVO_WEAPON)
 
 
 def build_graph(scenario: Scenario) -> nx.Graph:
