@@ -709,6 +709,31 @@ def test_ctrl_c_during_simulate_says_nothing_was_written(tmp_path):
     assert {name: (out / name).read_bytes() for name in folder_names(out)} == before
 
 
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="needs Linux /proc")
+def test_sigterm_during_simulate_says_so_writes_nothing_and_exits_143(tmp_path):
+    out = tmp_path / "run"
+    assert main(["simulate", "--rounds", "2", "--quiet", "--out", str(out)]) == 0
+    before = {name: (out / name).read_bytes() for name in folder_names(out)}
+    proc = subprocess.Popen(
+        [sys.executable, RUN, "simulate", "--rounds", "100000", "--out", str(out)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_until_running(proc)
+        proc.send_signal(signal.SIGTERM)  # `kill PID`
+        stdout, stderr = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 143, stderr
+    assert "interrupted: nothing was written" in stderr
+    assert "stopped by SIGTERM (exit 143)" in stderr and "Traceback" not in stderr
+    assert {name: (out / name).read_bytes() for name in folder_names(out)} == before
+    assert folder_names(tmp_path) == ["run"]  # no staging folder left beside it
+
+
 def test_output_errors_on_stdout_give_a_message_not_a_traceback():
     args = [sys.executable, RUN, "simulate", "--rounds", "3"]
     pipe = subprocess.PIPE

@@ -613,3 +613,58 @@ def test_a_report_folder_that_is_a_bad_link_is_refused_before_computing(
         printed = capsys.readouterr()
         assert f"{report}: {expected}" in printed.err and printed.out == ""
         assert not (tmp_path / "nowhere").exists()
+
+
+# --- the --dask address ---------------------------------------------------------------------
+
+ACCEPTED = "`local` (a new LocalCluster), tcp://HOST:PORT or tls://HOST:PORT"
+
+
+@pytest.mark.parametrize(
+    ("address", "problem"),
+    [
+        ("nonsense://x", "not an address this accepts"),
+        ("tcp://", "not an address this accepts"),
+        ("tcp://:::", "not an address this accepts"),
+        ("local:", "not an address this accepts"),
+        ("inproc://x", "not an address this accepts"),
+        ("ws://host:8786", "not an address this accepts"),
+        ("127.0.0.1:8786", "not an address this accepts"),
+        ("tcp://host", "not an address this accepts"),
+        ("tcp://host:8786/x", "not an address this accepts"),
+        ("tcp://[::1:8786", "not an address this accepts"),
+        ("tcp://host:0", "port 0 is not between 1 and 65535"),
+        ("tcp://localhost:99999", "port 99999 is not between 1 and 65535"),
+        ("tcp://256.1.1.1:8786", "256.1.1.1 is not an IPv4 address"),
+        ("tls://[1::2::3]:8786", "[1::2::3] is not an IPv6 address"),
+    ],
+)
+def test_a_malformed_dask_address_exits_2_naming_the_accepted_forms(
+    tmp_path, capsys, address, problem
+):
+    path = experiment_file(tmp_path)
+    assert main(["sweep", str(path), "--dask", address, "--quiet"]) == 2
+    printed = capsys.readouterr()
+    assert printed.err.startswith(f"--dask {address!r}: {problem}; expected {ACCEPTED}")
+    assert "$DASK_SCHEDULER_ADDRESS" in printed.err and "Traceback" not in printed.err
+    assert not (tmp_path / "results-mini").exists()  # refused before anything was done
+
+
+def test_dask_scheduler_address_from_the_environment_is_checked_too(tmp_path, capsys, monkeypatch):
+    path = experiment_file(tmp_path)
+    monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", "tcp://")
+    assert main(["sweep", str(path), "--dask", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "--dask with DASK_SCHEDULER_ADDRESS='tcp://': not an address this accepts" in err
+    monkeypatch.delenv("DASK_SCHEDULER_ADDRESS")
+    assert main(["sweep", str(path), "--dask", "--quiet"]) == 2
+    assert capsys.readouterr().err.startswith(f"--dask needs {ACCEPTED}")
+
+
+@pytest.mark.parametrize(
+    "address", ["local", "tcp://127.0.0.1:8786", "tls://sched-1.example.org:1", "tcp://[::1]:65535"]
+)
+def test_well_formed_dask_addresses_are_accepted(address):
+    from wargame.experiments.cluster import resolve_address
+
+    assert resolve_address(address) == address

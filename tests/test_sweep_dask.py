@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from test_sweep import VOLATILE, experiment_file, stored, sweep
 
+from wargame.cli.main import main
 from wargame.config.loader import load_experiment
 from wargame.experiments.sweep import plan_sweep, run_sweep
 
@@ -122,3 +123,43 @@ def test_cli_sweep_on_an_existing_scheduler_by_address(tmp_path):
             if process is not None:
                 process.terminate()
                 process.wait(timeout=30)
+
+
+class OddDaskError(Exception):
+    """Stands for any exception class Dask might raise for a well-formed address."""
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (TypeError("TLS expects a `ssl_context` argument"), "cannot connect over TLS"),
+        (ValueError("unexpected reply"), "cannot use the scheduler (ValueError: unexpected"),
+        (OddDaskError("odd"), "cannot use the scheduler (OddDaskError: odd)"),
+        (OSError("Timed out trying to connect"), "cannot reach the scheduler (Timed out"),
+    ],
+)
+@pytest.mark.parametrize("when", ["connecting", "asking for workers"])
+def test_whatever_dask_raises_on_connecting_is_a_message_and_exit_2(
+    tmp_path, capsys, monkeypatch, error, expected, when
+):
+    import distributed
+
+    closed = []
+
+    class Client:
+        def __init__(self, address, timeout):
+            if when == "connecting":
+                raise error
+
+        def scheduler_info(self):
+            raise error
+
+        def close(self):
+            closed.append(True)
+
+    monkeypatch.setattr(distributed, "Client", Client)
+    path = experiment_file(tmp_path)
+    assert main(["sweep", str(path), "--dask", "tcp://127.0.0.1:8786", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"--dask tcp://127.0.0.1:8786: {expected}") and "Traceback" not in err
+    assert closed == ([] if when == "connecting" else [True])

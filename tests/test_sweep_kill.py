@@ -8,12 +8,18 @@ parts are written one run at a time, with a test-only
 pause (WARGAME_TEST_SLOW_PART_S) between a part's timeseries write and its runs write so that
 some kills land in that window. The test records where each kill landed and asserts that the
 window was hit at least once.
+
+Then the sweep's own pid (not its group) killed: by SIGKILL, every process it started (resource
+tracker, forkserver, workers) is gone within seconds and its stdout and stderr pipes end; by
+SIGTERM, it stores what finished, says so, exits 143, and a rerun completes the serial table.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
+import select
 import signal
 import subprocess
 import sys
@@ -21,10 +27,11 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import psutil
 import pytest
 from test_sweep import REPO, VOLATILE, experiment_file, stored, sweep
 
-from wargame.experiments.store import SLOW_PART_ENV
+from wargame.experiments.store import SLOW_PART_ENV, read_parts
 
 pytestmark = pytest.mark.slow
 
@@ -132,3 +139,108 @@ def stored_as_plain(plan) -> pd.DataFrame:
     """The serial folder read the same plain way."""
     runs = pd.read_parquet(plan.loaded.output / "runs")
     return runs.sort_values(["point", "replicate"]).reset_index(drop=True)
+
+
+# --- the sweep's own pid killed: nothing of its process tree is left -------------------------
+
+
+def started_sweep(path: Path) -> tuple[subprocess.Popen, list[psutil.Process]]:
+    """`run.py sweep` on 2 workers, once it has stored a part: the process and every process it
+    started (resource tracker, forkserver, the two workers)."""
+    process = subprocess.Popen(
+        [sys.executable, str(REPO / "run.py"), "sweep", str(path), "--workers", "2", "--quiet"],
+        cwd=REPO,
+        start_new_session=True,  # only so the test can clean up; the signals go to one pid
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    wait_for(process, lambda: parts(path.parent / f"results-{path.stem}") > 0, [])
+    tree = psutil.Process(process.pid).children(recursive=True)
+    names = " ".join(" ".join(p.cmdline()) for p in tree)
+    assert len(tree) >= 4 and "forkserver" in names and "resource_tracker" in names, names
+    return process, tree
+
+
+def gone(process: psutil.Process) -> bool:
+    try:
+        return process.status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def seconds_until_gone(tree: list[psutil.Process], limit: float) -> float:
+    started = time.monotonic()
+    while not all(gone(p) for p in tree):
+        left = [" ".join(p.cmdline()) for p in tree if not gone(p)]
+        assert time.monotonic() - started < limit, f"still running: {left}"
+        time.sleep(0.02)
+    return time.monotonic() - started
+
+
+def read_to_eof(stream, limit: float) -> bytes:
+    """Everything left in a pipe, failing if its end never comes (some process still holds it)."""
+    data, deadline = b"", time.monotonic() + limit
+    while True:
+        ready, _, _ = select.select([stream], [], [], max(0.0, deadline - time.monotonic()))
+        assert ready, "the pipe never reached its end: a process of the sweep still holds it"
+        chunk = os.read(stream.fileno(), 65536)
+        if not chunk:
+            return data
+        data += chunk
+
+
+def test_kill_9_of_the_sweep_alone_leaves_no_process_and_ends_its_pipes(tmp_path):
+    path = experiment_file(
+        tmp_path, "orphans", rounds=40, replicates=30, execution={"rows_per_part": 1}
+    )
+    process, tree = started_sweep(path)
+    try:
+        os.kill(process.pid, signal.SIGKILL)  # its own pid, not its process group
+        process.wait()
+        seconds = seconds_until_gone(tree, limit=5.0)
+        read_to_eof(process.stdout, limit=5.0)
+        read_to_eof(process.stderr, limit=5.0)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+    print(f"kill -9: every process of the sweep gone {seconds:.2f} s later")
+
+
+def test_sigterm_stores_finished_runs_stops_the_workers_and_exits_143(tmp_path):
+    serial_plan, _ = sweep(experiment_file(tmp_path, "serial", rounds=40, replicates=30), 1)
+    path = experiment_file(
+        tmp_path, "termed", rounds=40, replicates=30, execution={"rows_per_part": 1}
+    )
+    folder = tmp_path / "results-termed"
+    process, tree = started_sweep(path)
+    try:
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)  # `kill PID`
+        _, error = process.communicate(timeout=30)
+        seconds = time.monotonic() - started
+        seconds_until_gone(tree, limit=5.0)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+    error = error.decode()
+    assert process.returncode == 143, error
+    kept = len(read_parts(folder / "runs"))
+    assert 0 < kept < 120
+    assert f"interrupted: {kept} of 120 runs are stored" in error.replace(",", ""), error
+    assert "stopped by SIGTERM (exit 143)" in error and "Traceback" not in error, error
+    assert not leftovers(folder), leftovers(folder)
+    print(f"SIGTERM: stopped in {seconds:.2f} s with {kept} runs stored")
+
+    rerun = subprocess.run(
+        [sys.executable, str(REPO / "run.py"), "sweep", str(path), "--workers", "2", "--quiet"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"{120 - kept} runs now (0 failed), {kept} already stored" in rerun.stdout, rerun.stdout
+    runs = pd.read_parquet(folder / "runs")
+    assert runs["run_id"].is_unique and len(runs) == 120
+    got = runs.sort_values(["point", "replicate"]).reset_index(drop=True).drop(columns=VOLATILE)
+    pd.testing.assert_frame_equal(got, stored_as_plain(serial_plan).drop(columns=VOLATILE))

@@ -10,7 +10,9 @@ import contextlib
 import functools
 import os
 import re
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from wargame.config.loader import (
@@ -25,7 +27,7 @@ from wargame.config.loader import (
 from wargame.config.schema import MAX_ROUNDS, Scenario, late_injects_note
 from wargame.config.text import printable
 from wargame.engine.theatre import Theatre, TheatreError
-from wargame.experiments.cluster import ClusterError
+from wargame.experiments.cluster import ClusterError, resolve_address
 from wargame.experiments.errors import StoreError, SweepStoppedError
 from wargame.experiments.outputs import (
     FORMATS,
@@ -37,6 +39,7 @@ from wargame.experiments.outputs import (
 
 DEFAULT_SCENARIO = Path(__file__).resolve().parents[2] / "configs" / "scenarios" / "gulf_2026.yaml"
 EXIT_BAD_INPUT = 2
+EXIT_TERMINATED = 128 + signal.SIGTERM  # what a shell reports for a process ended by SIGTERM
 
 
 def positive_int(name: str, low: int, high: int):
@@ -232,7 +235,8 @@ def sweep_outcome(report, output: Path) -> int:
 
 def sweep(args: argparse.Namespace) -> int:
     # Read and check the file before importing the runner (pandas, SciPy, Mesa): a bad file
-    # is refused in about a second.
+    # is refused in about a second. A malformed --dask address is refused before that.
+    address = None if args.dask is None else resolve_address(args.dask)
     loaded = load_experiment(args.experiment)
     from wargame.experiments.store import ResultStore, write_atomically
     from wargame.experiments.sweep import (
@@ -243,10 +247,10 @@ def sweep(args: argparse.Namespace) -> int:
 
     plan = plan_sweep(loaded, args.workers)
     exports = csv_exports(loaded) if args.csv else {}
-    if args.dask is not None:
-        from wargame.experiments.cluster import dask_engine, resolve_address
+    if address is not None:
+        from wargame.experiments.cluster import dask_engine
 
-        with dask_engine(resolve_address(args.dask), plan.workers) as (make_executor, engine):
+        with dask_engine(address, plan.workers) as (make_executor, engine):
             report = start(plan, make_executor, engine, args)
     else:
         engine = (
@@ -375,6 +379,31 @@ def interrupted_message(args: argparse.Namespace) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command. SIGTERM (`kill PID`) stops it as Ctrl-C does (a sweep stores its
+    finished runs and stops its workers; simulate writes nothing half-way), says so and exits
+    143 (128 + 15); a second SIGTERM ends the process at once."""
+    terminated: list[int] = []
+
+    def on_sigterm(signum, frame) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        terminated.append(signum)
+        raise KeyboardInterrupt
+
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, on_sigterm)
+    try:
+        status = main_unguarded(argv)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+    if terminated and status == 130:
+        print(f"run.py: stopped by SIGTERM (exit {EXIT_TERMINATED})", file=sys.stderr)
+        return EXIT_TERMINATED
+    return status
+
+
+def main_unguarded(argv: list[str] | None) -> int:
     if sys.stdout is None:  # started with stdout closed (`>&-`): every result would be lost
         if sys.stderr is not None:
             print(

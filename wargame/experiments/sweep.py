@@ -47,7 +47,7 @@ from wargame.experiments.store import (
     package_versions,
     writer_lock,
 )
-from wargame.experiments.worker import Task, TaskResult, ignore_interrupts, run_row, run_task
+from wargame.experiments.worker import Task, TaskResult, run_row, run_task, start_worker
 
 TASK_ROUNDS = 2000  # rounds of model time a task aims for when runs_per_task is not set
 PART_SECONDS = 10.0  # a part closes after this long even if it holds fewer rows than asked
@@ -298,12 +298,28 @@ def plan_sweep(loaded: LoadedExperiment, workers: int | None = None) -> Plan:
     )
 
 
+_lifeline: list = []  # (read end, write end) of this process's pipe to its workers
+
+
+def lifeline():
+    """The read end of a pipe whose write end this process alone holds until it exits; every
+    local worker watches it and exits when it closes (see `worker.start_worker`). A worker's
+    parent is the forkserver, not the sweep, so it cannot watch its parent instead."""
+    if not _lifeline:
+        _lifeline.extend(multiprocessing.get_context("forkserver").Pipe(duplex=False))
+    return _lifeline[0]
+
+
 def local_pool(workers: int) -> ProcessPoolExecutor:
-    """Warm workers: forked from a server that has already imported the engine."""
+    """Warm workers: forked from a server that has already imported the engine. They exit
+    within moments of this process's death, however it dies."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["wargame.experiments.worker"])
     return ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=ignore_interrupts
+        max_workers=workers,
+        mp_context=context,
+        initializer=start_worker,
+        initargs=(lifeline(),),
     )
 
 

@@ -7,7 +7,10 @@ raises becomes a row with its error; only a dead worker loses a task, and the ru
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
+import threading
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -40,10 +43,26 @@ class TaskResult:
     timeseries: list[dict[str, Any]] = field(default_factory=list)
 
 
-def ignore_interrupts() -> None:
-    """A pool worker's initializer: Ctrl-C is for the runner, which stops the workers itself
-    (a worker that caught it would hand a KeyboardInterrupt back as a task's result)."""
+def start_worker(lifeline=None) -> None:
+    """A pool worker's initializer. Ctrl-C is for the runner, which stops the workers itself (a
+    worker that caught it would hand a KeyboardInterrupt back as a task's result). SIGTERM keeps
+    its default: the pool ends the workers of a broken pool with it, and waits for them.
+    `lifeline` is the read end of a pipe whose write end only the runner holds: it reaches
+    end-of-file when the runner dies, however it died (kill -9 included), and the worker then
+    exits at once instead of waiting forever for tasks. The forkserver and the resource tracker
+    exit when the last worker has gone (each worker holds their pipes), so nothing of a killed
+    sweep lingers holding its stdout."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if lifeline is not None:
+        threading.Thread(target=exit_when_closed, args=(lifeline,), daemon=True).start()
+
+
+def exit_when_closed(lifeline) -> None:
+    """Block until the runner's end of the pipe closes, then end this process."""
+    with contextlib.suppress(EOFError, OSError):
+        while True:  # the runner never writes: only end-of-file (or an error) ends this
+            lifeline.recv_bytes()
+    os._exit(1)
 
 
 def scenario_for(task: Task, parameters: dict[str, Any]) -> Scenario:
