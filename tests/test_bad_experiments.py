@@ -108,6 +108,12 @@ CASES = [
         "unknown metric 'escalation'",
     ),
     Case(
+        "timeseries_round_listed",
+        {("timeseries", "metrics", 1): "round"},
+        "timeseries.metrics[1]",
+        "'round' is always kept",
+    ),
+    Case(
         "timeseries_every_0",
         {("timeseries", "every"): 0},
         "timeseries.every",

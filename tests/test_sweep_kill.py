@@ -36,7 +36,8 @@ from wargame.experiments.store import SLOW_PART_ENV, read_parts
 pytestmark = pytest.mark.slow
 
 KILLS = 10
-ROUNDS, REPLICATES = 40, 30  # 4 points x 30 = 120 runs, so ten kills all land mid-sweep
+ROUNDS, REPLICATES = 40, 75  # 4 points x 75 = 300 runs: ten kills land mid-sweep with room to spare
+# (each kill comes within a second of a new part, so a cycle stores a dozen runs at most)
 
 
 def leftovers(folder: Path) -> list[str]:

@@ -116,8 +116,14 @@ def check_outcomes(loaded: LoadedExperiment) -> None:
         if name not in OUTCOMES
     ]
     if experiment.timeseries is not None:
+        kept_metrics = sorted(set(MODEL_REPORTERS) - {"round"})
         problems += [
-            f"timeseries.metrics[{i}]: unknown metric {name!r}; expected one of {sorted(MODEL_REPORTERS)}"
+            f"timeseries.metrics[{i}]: "
+            + (
+                "'round' is always kept; list only the metrics to keep beside it"
+                if name == "round"
+                else f"unknown metric {name!r}; expected one of {kept_metrics}"
+            )
             for i, name in enumerate(experiment.timeseries.metrics)
             if name not in MODEL_REPORTERS or name == "round"
         ]
