@@ -684,7 +684,14 @@ def wait_until_running(proc: subprocess.Popen, deadline: float = 60.0) -> None:
 
 
 @pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="needs Linux /proc")
-def test_ctrl_c_during_simulate_says_nothing_was_written(tmp_path):
+@pytest.mark.parametrize(
+    ("stop", "code", "said"),
+    [
+        (signal.SIGINT, 130, "interrupted: nothing was written"),  # Ctrl-C
+        (signal.SIGTERM, 143, "stopped by SIGTERM (exit 143)"),  # `kill PID`
+    ],
+)
+def test_a_stopped_simulate_says_so_writes_nothing_and_exits(stop, code, said, tmp_path):
     out = tmp_path / "run"
     assert main(["simulate", "--rounds", "2", "--quiet", "--out", str(out)]) == 0
     before = {name: (out / name).read_bytes() for name in folder_names(out)}
@@ -699,37 +706,13 @@ def test_ctrl_c_during_simulate_says_nothing_was_written(tmp_path):
     )
     try:
         wait_until_running(proc)
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(stop)
         stdout, stderr = proc.communicate(timeout=30)
     finally:
         proc.kill()
-    assert proc.returncode == 130, stderr
-    assert "interrupted: nothing was written" in stderr
+    assert proc.returncode == code, stderr
+    assert "interrupted: nothing was written" in stderr and said in stderr
     assert "resume" not in stderr and "Traceback" not in stderr
-    assert {name: (out / name).read_bytes() for name in folder_names(out)} == before
-
-
-@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="needs Linux /proc")
-def test_sigterm_during_simulate_says_so_writes_nothing_and_exits_143(tmp_path):
-    out = tmp_path / "run"
-    assert main(["simulate", "--rounds", "2", "--quiet", "--out", str(out)]) == 0
-    before = {name: (out / name).read_bytes() for name in folder_names(out)}
-    proc = subprocess.Popen(
-        [sys.executable, RUN, "simulate", "--rounds", "100000", "--out", str(out)],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        wait_until_running(proc)
-        proc.send_signal(signal.SIGTERM)  # `kill PID`
-        stdout, stderr = proc.communicate(timeout=30)
-    finally:
-        proc.kill()
-    assert proc.returncode == 143, stderr
-    assert "interrupted: nothing was written" in stderr
-    assert "stopped by SIGTERM (exit 143)" in stderr and "Traceback" not in stderr
     assert {name: (out / name).read_bytes() for name in folder_names(out)} == before
     assert folder_names(tmp_path) == ["run"]  # no staging folder left beside it
 
