@@ -9,8 +9,6 @@ worker died and resubmits what it lost, and skips the runs an earlier, interrupt
 
 from __future__ import annotations
 
-import hashlib
-import json
 import multiprocessing
 import os
 import sys
@@ -37,6 +35,7 @@ from wargame.config.schema import Scenario
 from wargame.engine.metrics import MODEL_REPORTERS
 from wargame.engine.theatre import Theatre, TheatreError
 from wargame.experiments.design import RunSpec, design_table, iter_runs, plain
+from wargame.experiments.design import fingerprint as design_fingerprint
 from wargame.experiments.errors import SweepStoppedError
 from wargame.experiments.outputs import link_problem
 from wargame.experiments.single_run import OUTCOME_TYPES, OUTCOMES
@@ -284,11 +283,7 @@ def plan_sweep(loaded: LoadedExperiment, workers: int | None = None) -> Plan:
     )
     # In-process runs finish inside `submit`: one at a time, so each is stored as it ends.
     max_in_flight = execution.max_in_flight or (1 if workers == 1 else 4 * workers)
-    identity = {
-        "experiment": experiment.model_dump(mode="json", exclude={"execution", "output"}),
-        "base": loaded.base_data,
-    }
-    fingerprint = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:16]
+    fingerprint = design_fingerprint(experiment, loaded.base_data)
     return Plan(
         loaded,
         table,
