@@ -1,0 +1,1 @@
+"""One module per page (route) of the app."""
