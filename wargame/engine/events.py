@@ -25,9 +25,12 @@ class Event:
     phase: int | None = None  # 1 interdiction, 2 CENTCOM strike on Iran, 3 host-state strike
     breakdown: dict[str, float] = field(default_factory=dict)
     probability: float | None = None
+    # The action was a human's order (browser play), not the AI's choice; the breakdown and
+    # probability are still the AI's own forecast of that action, for the "why" panel.
+    by_human: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        record = {
             "round": self.round,
             "date": self.date,
             "actor": self.actor,
@@ -39,3 +42,7 @@ class Event:
             "breakdown": {term: round(value, 6) for term, value in self.breakdown.items()},
             "sentence": self.sentence,
         }
+        # Only when true, so an AI-only run writes the same events file as before.
+        if self.by_human:
+            record["by_human"] = True
+        return record

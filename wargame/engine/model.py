@@ -6,11 +6,18 @@ interdictions, strike packages and salvos; (5) hosts update tolerance and basing
 the MOU and the channel update; (7) metrics and events are recorded. Nothing here schedules the
 escalation loop: it comes out of the actors' cost functions.
 
+Browser play splits a round in two: `begin_round()` runs phases 1-3 and returns every AI
+decision; `command(actor, action)` gives a human order for that round; `step()` resolves phases
+4-7 (beginning the round first if nobody did). A scripted inject beats a human order, which
+beats the AI's choice. The AI still draws its decision for a commanded actor, so the random
+stream, and so an AI-only run, is the same whether a round is begun separately or not.
+
 `build_model(scenario, seed)` is the one way to build a model (CLI, sweeps, tests, UI).
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import logging
 import weakref
@@ -111,6 +118,17 @@ class HostState:
     interceptor_spend_round: float = 0.0  # interceptors fired in its defence this round
 
 
+@dataclass
+class BegunRound:
+    """A round whose phases 1-3 ran: what phases 4-7 need, and the human orders given for it."""
+
+    forced: dict[str, str]  # scripted injects' actions by actor (and "channel")
+    exposed_slots: np.ndarray
+    detected: np.ndarray
+    decisions: dict[str, Decision]
+    orders: dict[str, str] = field(default_factory=dict)
+
+
 class GulfModel(mesa.Model):
     """One run of the Gulf escalation cycle."""
 
@@ -207,10 +225,24 @@ class GulfModel(mesa.Model):
         self.phase_firsts: dict[int, int] = {}
         self.events: list[Event] = []
         self.decisions: dict[str, Decision] = {}
+        # Every round's decisions, all options with their probabilities and weighted terms
+        # (the "why" panel and the advisor read past rounds from here).
+        self.decision_history: dict[int, dict[str, Decision]] = {}
+        # Human orders actually applied (an inject overrides one), by round: what a saved game
+        # must hold to replay.
+        self.human_orders: dict[int, dict[str, str]] = {}
+        self.reseeds: list[tuple[int, int]] = []  # (after round, seed) of every reseed()
+        self._begun: BegunRound | None = None
+        self._applied: dict[str, str] = {}  # the orders of the round being resolved
 
     # --- the round ------------------------------------------------------------------------
 
-    def step(self) -> None:
+    def begin_round(self) -> dict[str, Decision]:
+        """Run phases 1-3 of the next round and return every actor's AI decision."""
+        if self._begun is not None:
+            raise RuntimeError(
+                f"round {self.round} is already begun; call step() to resolve it first"
+            )
         self.round += 1
         self.date = self.spec.clock.start_date + dt.timedelta(
             hours=self.spec.clock.round_hours * (self.round - 1)
@@ -219,11 +251,93 @@ class GulfModel(mesa.Model):
         forced = self._outside_processes()
         exposed_slots, detected = self._vessels_arrive_and_choose()
         irgc_view, centcom_view, host_views = self._observe(int(detected.sum()))
-        decisions = self._decide(irgc_view, centcom_view, host_views, forced)
-        self._adjudicate(decisions, exposed_slots, detected)
-        self._update_hosts(decisions)
-        self._update_diplomacy(decisions, forced)
+        decisions = self._decide(irgc_view, centcom_view, host_views)
+        self._begun = BegunRound(forced, exposed_slots, detected, decisions)
+        return dict(decisions)
+
+    @property
+    def round_begun(self) -> bool:
+        """Whether `begin_round()` ran and `step()` has not yet resolved that round."""
+        return self._begun is not None
+
+    @property
+    def injected_orders(self) -> dict[str, str]:
+        """Actions scripted injects force in the begun round; they beat any human order."""
+        if self._begun is None:
+            return {}
+        return {a: x for a, x in self._begun.forced.items() if a != "channel"}
+
+    def command(self, actor: str, action: str) -> None:
+        """A human order for the begun round; the last order for an actor stands."""
+        begun = self._begun
+        if begun is None:
+            raise RuntimeError("no round is begun: call begin_round() before command()")
+        decision = begun.decisions.get(actor)
+        if decision is None:
+            raise ValueError(
+                f"unknown actor {actor!r}: orders go to one of {', '.join(begun.decisions)}"
+            )
+        if action not in decision.options:
+            raise ValueError(
+                f"{actor} has no action {action!r} in round {self.round}; "
+                f"its options are {', '.join(decision.options)}"
+            )
+        begun.orders[actor] = action
+
+    def step(self) -> None:
+        """Resolve a round (phases 4-7), beginning it first if nobody did.
+
+        Mesa wraps this method (its `steps` and `time` count the resolved rounds), so a begun
+        round is counted when it resolves, not when it begins."""
+        if self._begun is None:
+            self.begin_round()
+        begun = self._begun
+        chosen = {actor: decision.chosen for actor, decision in begun.decisions.items()}
+        # Precedence: scripted inject > human > AI.
+        self._applied = {a: x for a, x in begun.orders.items() if a not in begun.forced}
+        chosen.update(self._applied)
+        for actor, action in begun.forced.items():
+            if actor != "channel":
+                chosen[actor] = action
+        if self._applied:
+            self.human_orders[self.round] = dict(self._applied)
+        self._adjudicate(chosen, begun.exposed_slots, begun.detected)
+        self._update_hosts(chosen)
+        self._update_diplomacy(chosen, begun.forced)
         self._record_round()
+        self._applied = {}
+        self._begun = None
+
+    def reseed(self, seed: int) -> None:
+        """Replace the random streams so this model (often a copy) goes on as a new game that
+        the same seed reproduces. A begun round keeps the decisions it already drew."""
+        if not isinstance(seed, int | np.integer) or isinstance(seed, bool) or seed < 0:
+            raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+        seed = int(seed)
+        # Mesa's own reset: a new Generator, also stored as the state `reset_rng()` returns to.
+        # Agents and rules read `model.rng` at each draw, so they follow it.
+        self.reset_rng(seed)
+        # Seeded in place (not replaced): the space and agent sets hold this very object.
+        # (Mesa's reset_randomizer does the same but warns of its deprecated keyword.)
+        self.random.seed(seed)
+        self._seed = seed
+        self.reseeds.append((self.round, seed))
+
+    def __deepcopy__(self, memo: dict) -> GulfModel:
+        # The scenario, theatre and intel are never changed by a run (the memo tables of the
+        # last two only fill), so a copy shares them, as the runs of one sweep point do.
+        # Past events and decisions are immutable records: a copy gets new lists and dicts
+        # holding the same records. Everything else is copied deeply.
+        for shared in (self.spec, self.theatre, self.intel, *self.events):
+            memo[id(shared)] = shared
+        for decisions in self.decision_history.values():
+            for decision in decisions.values():
+                memo[id(decision)] = decision
+        new = type(self).__new__(type(self))
+        memo[id(self)] = new
+        for name, value in self.__dict__.items():
+            new.__dict__[name] = copy.deepcopy(value, memo)
+        return new
 
     # 1. outside processes and injects
     def _outside_processes(self) -> dict[str, str]:
@@ -393,7 +507,7 @@ class GulfModel(mesa.Model):
         self.views = {"irgc": irgc_view, "centcom": centcom_view, **host_views}
         return irgc_view, centcom_view, host_views
 
-    def _decide(self, irgc_view, centcom_view, host_views, forced) -> dict[str, str]:
+    def _decide(self, irgc_view, centcom_view, host_views) -> dict[str, Decision]:
         decisions: dict[str, Decision] = {
             "irgc": self.irgc.decide_action(irgc_view),
             "centcom": self.centcom.decide_action(centcom_view),
@@ -401,11 +515,8 @@ class GulfModel(mesa.Model):
         for host_id, host in self.hosts.items():
             decisions[host_id] = host.decide_action(host_views[host_id])
         self.decisions = decisions
-        chosen = {actor: decision.chosen for actor, decision in decisions.items()}
-        for actor, action in forced.items():
-            if actor != "channel":
-                chosen[actor] = action
-        return chosen
+        self.decision_history[self.round] = decisions
+        return decisions
 
     # 4. adjudication
     def _adjudicate(
@@ -420,8 +531,13 @@ class GulfModel(mesa.Model):
         capacity_before = self.capacity.copy()
         effects.irgc_acts(self, chosen["irgc"], exposed_slots, detected)
         effects.centcom_acts(self, chosen["centcom"], capacity_before)
-        for host_id in self.hosts:
+        for host_id, host in self.hosts.items():
             effects.host_acts(self, host_id, chosen[host_id])
+            if chosen[host_id] == "stay_quiet" and self._applied.get(host_id) == "stay_quiet":
+                # An AI host that stays quiet is not news; a human's order to is, so it shows.
+                self.log_decision(
+                    host_id, "stay_quiet", "-", "done", f"{host.params.name} stays quiet."
+                )
         self._move_vessels()
         self._resupply()
         repair = self.spec.actors.irgc.repair_per_round
@@ -608,7 +724,16 @@ class GulfModel(mesa.Model):
     # --- logging helpers ------------------------------------------------------------------
 
     def log(
-        self, actor, action, target, outcome, sentence, phase=None, breakdown=None, probability=None
+        self,
+        actor,
+        action,
+        target,
+        outcome,
+        sentence,
+        phase=None,
+        breakdown=None,
+        probability=None,
+        by_human=False,
     ):
         if phase is not None and phase not in self.phase_firsts:
             self.phase_firsts[phase] = self.round
@@ -624,16 +749,19 @@ class GulfModel(mesa.Model):
                 phase,
                 breakdown or {},
                 probability,
+                by_human,
             )
         )
 
     def log_decision(self, actor, action, target, outcome, sentence, phase=None, decision_key=None):
-        decision = self.decisions.get(decision_key or actor)
+        key = decision_key or actor
+        decision = self.decisions.get(key)
         breakdown = decision.breakdown(action) if decision and action in decision.options else {}
         probability = (
             decision.probability(action) if decision and action in decision.options else None
         )
-        self.log(actor, action, target, outcome, sentence, phase, breakdown, probability)
+        by_human = self._applied.get(key) == action
+        self.log(actor, action, target, outcome, sentence, phase, breakdown, probability, by_human)
 
     # --- summary helpers ------------------------------------------------------------------
 
