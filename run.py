@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Entry point: `python run.py simulate ...` and `python run.py validate ...` (see README)."""
+"""Entry point: `python run.py` serves the browser game; `simulate`, `sweep`, `analyse` and
+`validate` are the other commands (see README)."""
 
 import sys
 

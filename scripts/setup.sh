@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Set up the project's virtual environment (.venv) with Python >= 3.12 and the package installed.
 #   bash scripts/setup.sh          # the game and its command line
-#   bash scripts/setup.sh --test   # plus the test tools (pytest, hypothesis, ruff)
+#   bash scripts/setup.sh --test   # plus the test tools (pytest, hypothesis, ruff, playwright)
+#                                  # and Debian's chromium for the browser tests
+# The browser's front end (Solara's JavaScript and CSS) comes from PyPI's solara-assets
+# package, so the app needs no internet once this has run.
 # Safe to run again: it reuses a good .venv and only installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,4 +54,20 @@ fi
 # one on every run. The warnings say nothing about this project, so they are filtered out.
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".${extras}" \
   2> >(grep -v "^WARNING: Location '.*' is ignored" >&2)
+if [ -n "$extras" ] && ! command -v chromium >/dev/null 2>&1; then
+  # Playwright cannot download its own browsers here; the tests drive Debian's chromium.
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "setup.sh: installing Debian's chromium for the browser tests"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1 ||
+      { apt-get update -q >/dev/null 2>&1 &&
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; } || {
+      echo "setup.sh: could not install chromium with apt-get; the browser tests need it" >&2
+      exit 1
+    }
+  else
+    echo "setup.sh: the browser tests need Chromium: install Debian's 'chromium' package" >&2
+    echo "  (as root: apt-get install -y chromium), then run this again." >&2
+    exit 1
+  fi
+fi
 echo "setup.sh: ready ($(.venv/bin/python --version), $(.venv/bin/python -c 'import mesa; print("mesa", mesa.__version__)'))"

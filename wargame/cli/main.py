@@ -1,5 +1,5 @@
-"""The command line: `simulate` plays one seeded game and prints it, `sweep` runs an experiment
-file, `analyse` reports on its results, `validate` checks scenario and experiment files. Bad input
+"""The command line: `play` (the default) serves the browser game, `simulate` plays one seeded
+game and prints it, `sweep` runs an experiment file, `analyse` reports on its results, `validate` checks scenario and experiment files. Bad input
 exits 2 with a message naming the file and field, never a traceback.
 """
 
@@ -15,6 +15,7 @@ import sys
 import threading
 from pathlib import Path
 
+from wargame.cli.play import PlayError, play
 from wargame.config.loader import (
     LoadedExperiment,
     ScenarioError,
@@ -77,6 +78,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True)
     add_parser = functools.partial(commands.add_parser, formatter_class=HelpFormatter)
+    play = add_parser(
+        "play", help="serve the game in a browser (what `run.py` with no command does)"
+    )
+    play.add_argument(
+        "--scenario",
+        default=str(DEFAULT_SCENARIO),
+        help="scenario the game starts with (default: configs/scenarios/gulf_2026.yaml); "
+        "the page can pick any file in configs/scenarios/",
+    )
+    play.add_argument(
+        "--port", type=positive_int("--port", 1, 65535), default=8765, help="port to serve on"
+    )
+    play.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to serve on; 127.0.0.1 keeps the game on this machine, 0.0.0.0 opens it "
+        "to the network (a classroom)",
+    )
     simulate = add_parser("simulate", help="run one seeded game and print it round by round")
     simulate.add_argument(
         "--scenario",
@@ -375,6 +394,8 @@ def interrupted_message(args: argparse.Namespace) -> str:
         )
     if args.command == "sweep":
         return "interrupted: finished runs are stored; run the same command again to resume"
+    if args.command == "play":
+        return "stopped the game server"
     return "interrupted"
 
 
@@ -451,8 +472,16 @@ def silence_stdout() -> None:
 
 
 def run_command(parser: argparse.ArgumentParser, argv: list[str] | None) -> int:
+    if argv is None:
+        argv = sys.argv[1:]
+    # `run.py` alone plays in the browser; options without a command (`run.py --port 9000`)
+    # are play's too.
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
+        argv = ["play", *argv]
     args = parser.parse_args(argv)  # argparse itself exits 2 with a usage message
     try:
+        if args.command == "play":
+            return play(args)
         if args.command == "simulate":
             return simulate(args)
         if args.command == "sweep":
@@ -460,7 +489,7 @@ def run_command(parser: argparse.ArgumentParser, argv: list[str] | None) -> int:
         if args.command == "analyse":
             return analyse(args)
         return validate(args)
-    except (ScenarioError, OutputError, StoreError, ClusterError) as error:
+    except (ScenarioError, OutputError, StoreError, ClusterError, PlayError) as error:
         print(str(error), file=sys.stderr)
         return EXIT_BAD_INPUT
     except TheatreError as error:

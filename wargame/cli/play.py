@@ -1,0 +1,110 @@
+"""`run.py play` (also `run.py` alone): serve the browser game with Solara.
+
+The app runs in a child process started by module name (`wargame.ui.app`), so the command line
+never imports the UI. Everything is checked before the server starts, so a bad scenario, port or
+host gets one clear line instead of a server that dies on its first page. The front end comes
+from the install (solara-assets): the page needs no internet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import ipaddress
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from wargame.config.loader import check_path_argument, load_scenario
+from wargame.config.text import printable
+
+APP_MODULE = "wargame.ui.app"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8765
+# The app reads its starting scenario from here (a child process has no other channel).
+SCENARIO_ENV = "GULF_WARGAME_SCENARIO"
+LOOPBACK_NAMES = {"localhost", "ip6-localhost"}
+
+
+class PlayError(Exception):
+    """An option of `play` that cannot be served on; the message says which and why."""
+
+
+def is_loopback(host: str) -> bool:
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_host(host: str) -> None:
+    if not host or not host.isprintable() or any(c.isspace() for c in host):
+        raise PlayError(f"--host must be a host name or address, got {printable(repr(host))}")
+    try:
+        socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError) as error:
+        raise PlayError(
+            f"--host {printable(host)} is not an address of this machine ({error})"
+        ) from None
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Bind once ourselves, so a busy port is reported before the server starts."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise PlayError(
+                    f"port {port} on {printable(host)} is already in use (another copy of the "
+                    f"game?); stop it or choose another with --port"
+                ) from None
+            raise PlayError(
+                f"cannot serve on {printable(host)}:{port}: {error.strerror or error}"
+            ) from None
+
+
+def server_environment(scenario: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env[SCENARIO_ENV] = str(scenario)
+    env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"  # no calls home from a classroom
+    env.setdefault("SOLARA_THEME_SHOW_BANNER", "False")
+    return env
+
+
+def play(args: argparse.Namespace) -> int:
+    check_path_argument("--scenario", args.scenario)
+    scenario_path = Path(args.scenario).resolve()
+    load_scenario(scenario_path)  # a broken scenario is reported here, not in the browser
+    check_host(args.host)
+    check_port_free(args.host, args.port)
+    shown_host = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"Gulf wargame: open http://{shown_host}:{args.port} in a browser (Ctrl-C stops)")
+    if not is_loopback(args.host):
+        print(
+            f"warning: serving on {printable(args.host)}, so anyone who can reach this machine "
+            "on that address can open the game",
+            file=sys.stderr,
+        )
+    sys.stdout.flush()
+    command = [
+        sys.executable, "-m", "solara", "run", APP_MODULE,
+        "--host", args.host, "--port", str(args.port), "--no-open", "--production",
+    ]  # fmt: skip
+    server = subprocess.Popen(command, env=server_environment(scenario_path))
+    try:
+        return server.wait()
+    except KeyboardInterrupt:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        raise
