@@ -1,12 +1,16 @@
 """Per-round metrics: small reporter functions the model's DataCollector calls once a round.
 
 Every number the CLI table, the summary, the files and the UI show comes from here, never
-recomputed elsewhere.
+recomputed elsewhere. `MODEL_REPORTERS` are the DataCollector's columns; `host_rows` gives the
+per-host numbers, whose hosts depend on the scenario and so cannot be fixed columns.
+
+Every reporter is a module-level function (the generated ones are registered in this module
+under their own names), so a model with its DataCollector pickles to a worker process.
 """
 
 from __future__ import annotations
 
-from wargame.config.ladder import rung_name
+from wargame.config.ladder import ACTIONS, rung_name
 from wargame.engine.rules.defence import THREAT_KINDS
 
 TOTAL_KEYS = (
@@ -43,6 +47,18 @@ def rung(model) -> int:
 
 def rung_label(model) -> str:
     return rung_name(model.tally.rung)
+
+
+def severity(model) -> int:
+    """The round's severity score (Rivera et al. tiers): the higher of the IRGC's and CENTCOM's
+    actions, as the rung is the higher of their rungs."""
+    tally = model.tally
+    return max(ACTIONS[tally.irgc_action].severity, ACTIONS[tally.centcom_action].severity)
+
+
+def doctrine_split(model) -> float:
+    """The weight of the reciprocity wing in Washington (a lever; constant through a run)."""
+    return round(model.spec.levers.doctrine_split, 6)
 
 
 def highest_rung(model) -> int:
@@ -130,12 +146,54 @@ def cost_exchange_so_far(model) -> float:
     return round(model.totals["interceptor_spend_usd"] / attacker, 6) if attacker else 0.0
 
 
+def interceptors_left(model) -> int:
+    """Interceptors left in every magazine of every defended site (US and host)."""
+    return int(model.magazine.sum())
+
+
+def magazine_share(model) -> float:
+    """Interceptors left as a share of the magazines' capacity (requested stock included)."""
+    cap = int(model.magazine_cap.sum())
+    return round(int(model.magazine.sum()) / cap, 6) if cap else 1.0
+
+
+def host_rows(model) -> dict[str, dict]:
+    """This round's numbers for each host, for the UI's per-host lines and the map.
+
+    Called once a round by the UI (not a DataCollector column: the hosts differ by scenario).
+    Each row is JSON-able and names its host and round, so rows of many rounds can be kept as
+    one flat list. Tolerance is a host's secret (see observation.can_see "tolerance").
+    """
+    rows = {}
+    for host_id, state in model.host_states.items():
+        slots = model.host_magazine_slots[host_id]
+        cap = int(model.magazine_cap[slots].sum())
+        left = int(model.magazine[slots].sum())
+        rows[host_id] = {
+            "host": host_id,
+            "round": model.round,
+            "tolerance": round(state.tolerance, 6),
+            "damage_total": round(state.damage_total, 6),
+            "restricted": bool(state.restricted),
+            "force_majeure": state.force_majeure_until >= model.round > 0,
+            "interceptors_left": left,
+            "magazine_share": round(left / cap, 6) if cap else 1.0,
+        }
+    return rows
+
+
+def _generated(name, reporter):
+    # Registered at module level under its own name, so pickle finds it by reference.
+    reporter.__name__ = reporter.__qualname__ = name
+    globals()[name] = reporter
+    return reporter
+
+
 def _intercepted(kind):
     def reporter(model) -> int:
         return model.tally.intercepted[kind]
 
-    reporter.__name__ = f"intercepted_{kind}"
-    return reporter
+    return _generated(f"intercepted_{kind}", reporter)
 
 
 def _total(key):
@@ -143,8 +201,7 @@ def _total(key):
         value = model.totals[key]
         return round(value, 6) if isinstance(value, float) else value
 
-    reporter.__name__ = f"total_{key}"
-    return reporter
+    return _generated(f"total_{key}", reporter)
 
 
 MODEL_REPORTERS = {
@@ -174,4 +231,9 @@ MODEL_REPORTERS = {
     "hosts_restricting": hosts_restricting,
     "cost_exchange": cost_exchange_so_far,
     **{f"total_{key}": _total(key) for key in TOTAL_KEYS},
+    # Added for browser play, after the older columns so their order is unchanged.
+    "interceptors_left": interceptors_left,
+    "magazine_share": magazine_share,
+    "severity": severity,
+    "doctrine_split": doctrine_split,
 }

@@ -225,6 +225,7 @@ class GulfModel(mesa.Model):
         self.phase_firsts: dict[int, int] = {}
         self.events: list[Event] = []
         self.decisions: dict[str, Decision] = {}
+        self.views: dict[str, IrgcView | CentcomView | HostView] = {}  # the latest, by actor
         # Every round's decisions, all options with their probabilities and weighted terms
         # (the "why" panel and the advisor read past rounds from here).
         self.decision_history: dict[int, dict[str, Decision]] = {}

@@ -1,14 +1,31 @@
-"""Fog of war: what each side may see when it decides.
+"""Fog of war: what each side may see, when it decides and when it plays in the browser.
 
-Each side sees its own state exactly and the others' actions as reported, with error. Actors
-decide from these views only, never from the model; the UI's side panels show the same views.
+The one authority on what a side sees. Actors decide from their views (`IrgcView`,
+`CentcomView`, `HostView`), never from the model: each side sees its own state exactly and the
+others' doings as reported, with error. For browser play the same rules say which secrets a
+side may read (`can_see`), which metric columns (`visible_metrics`), what it reads of each event
+(`event_for`) and of each host's numbers (`host_row_for`), and the view it decides from
+(`side_observation`). The "observer" sees everything.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from wargame.engine.rules.defence import THREAT_KINDS
+
+if TYPE_CHECKING:
+    from wargame.config.schema import Scenario
+    from wargame.engine.model import GulfModel
+
+OBSERVER = "observer"
+SIDES_FIXED = ("observer", "centcom", "irgc")
+SECRETS = ("iran_sites", "magazines", "reasons", "tolerance", "ledger", "doctrine")
 
 
 def reported(value: float, noise: float, rng: np.random.Generator) -> float:
@@ -61,3 +78,267 @@ class HostView:
     threat: float  # perceived chance of being struck soon
     restricted: bool
     magazine_share: float  # its own interceptors left, share of the start
+
+
+# --- who may see what -----------------------------------------------------------------------
+
+
+def sides(scenario: Scenario) -> tuple[str, ...]:
+    """Every side a player can take: the fixed three, then the scenario's hosts in file order."""
+    return SIDES_FIXED + tuple(host.id for host in scenario.actors.hosts)
+
+
+def can_see(side: str, secret: str, owner: str | None = None) -> bool:
+    """Whether `side` may read `secret` (of `owner`; None means every owner's at once).
+
+    - "iran_sites": the true capacity of the Iranian sites. Only the IRGC knows its own;
+      CENTCOM has reports with error, the hosts nothing better.
+    - "magazines" (owner "us" or a host id): interceptors left at defended sites. CENTCOM runs
+      the integrated air defence, so it sees every US and host site; a host sees the sites on
+      its soil (its HostView's magazine share); the IRGC none.
+    - "reasons" (owner an actor): a decision's options, probabilities and cost terms.
+    - "tolerance" (owner a host id): a host's willingness to keep hosting, its own secret.
+    - "ledger" (owner "us" or "iran"): each side's count of the other's violations; the US one
+      is CENTCOM's, the Iranian one the IRGC's.
+    - "doctrine": the weight of the reciprocity wing in Washington. CENTCOM knows it; the IRGC
+      reads it with error (its view's `us_resolve`).
+    """
+    if secret not in SECRETS:
+        raise ValueError(f"unknown secret {secret!r}; expected one of {', '.join(SECRETS)}")
+    if side == OBSERVER:
+        return True
+    if secret == "iran_sites":
+        return side == "irgc"
+    if secret == "magazines":
+        return side == "centcom" or (side != "irgc" and owner == side)
+    if secret == "ledger":
+        return (side, owner) in (("centcom", "us"), ("irgc", "iran"))
+    if secret == "doctrine":
+        return side == "centcom"
+    return owner == side  # reasons and tolerance: only their owner
+
+
+# Which secret (and whose) each DataCollector column would reveal; None: public. Every column
+# of metrics.MODEL_REPORTERS is listed (a test checks it); a column not listed is hidden from
+# all but the observer, so a new metric stays hidden until someone decides.
+_PUBLIC = (
+    # The clock, the ladder and what each side did: acts are seen by everyone (strikes, salvos,
+    # mines and escorts are public events), as are the MOU and the Swiss channel.
+    "round",
+    "date",
+    "rung",
+    "rung_name",
+    "highest_rung",
+    "severity",
+    "mou",
+    "channel",
+    "irgc_action",
+    "centcom_action",
+    # Israeli operations in Lebanon are in the news.
+    "lebanon",
+    # Shipping is tracked by AIS and priced by insurers: public.
+    "transits",
+    "vessels_in_area",
+    "outside_corridor",
+    "vessels_struck",
+    "war_risk_premium",
+    # Raids on defended sites are seen from both ends: the attacker counts what it launched,
+    # defenders announce interceptions, leakers and debris land in public. Basing
+    # restrictions are announced.
+    "launched",
+    "leakers",
+    "failed_in_flight",
+    "hosts_restricting",
+)
+_COLUMN_SECRETS: dict[str, tuple[str, str | None] | None] = {
+    **dict.fromkeys(_PUBLIC),
+    # Every threat of each kind launched, intercepted, leaked or failed: public, as above.
+    **{f"intercepted_{kind}": None for kind in THREAT_KINDS},
+    **{
+        f"total_{count}_{kind}": None
+        for count in ("launched", "intercepted", "leaked", "failed")
+        for kind in THREAT_KINDS
+    },
+    # Running totals of public quantities: attacker weapons (launched counts times known
+    # prices), US strike packages, shots at ships, damage and casualties seen on the ground,
+    # ships lost or through, fires and force majeure declared by operators.
+    **dict.fromkeys(
+        (
+            "total_attacker_spend_usd",
+            "total_us_strike_spend_usd",
+            "total_shipping_strike_spend_usd",
+            "total_host_damage",
+            "total_economic_loss_usd",
+            "total_casualties",
+            "total_vessels_struck",
+            "total_transits",
+            "total_shipping_loss_usd",
+            "total_leakers",
+            "total_force_majeure_days",
+        )
+    ),
+    # Interceptors fired count every shot from every magazine (several per threat, misses
+    # included), so the spend, the cost-exchange ratio built on it and the stock left are the
+    # magazines of all sites: CENTCOM's air-defence picture, not a host's or the IRGC's.
+    "total_interceptor_spend_usd": ("magazines", None),
+    "cost_exchange": ("magazines", None),
+    "interceptors_left": ("magazines", None),
+    "magazine_share": ("magazines", None),
+    # The true capacity of Iranian radar and surveillance sites: the IRGC's alone. CENTCOM
+    # decides from a noisy estimate and must not be handed the truth by a chart.
+    "iran_surveillance": ("iran_sites", None),
+    # The mean over every host's tolerance reveals them all: only the observer.
+    "host_tolerance": ("tolerance", None),
+    # Each ledger belongs to the side that keeps it.
+    "us_ledger": ("ledger", "us"),
+    "iran_ledger": ("ledger", "iran"),
+    "doctrine_split": ("doctrine", None),
+}
+
+
+def column_secret(column: str) -> tuple[str, str | None] | None:
+    """The secret a metric column reveals; raises KeyError for a column nobody classified."""
+    return _COLUMN_SECRETS[column]
+
+
+def visible_metrics(side: str, columns: Iterable[str]) -> list[str]:
+    """The DataCollector columns, of `columns` and in their order, that `side` may see."""
+    if side == OBSERVER:
+        return list(columns)
+    visible = []
+    for column in columns:
+        if column not in _COLUMN_SECRETS:
+            continue  # nobody decided: hidden
+        secret = _COLUMN_SECRETS[column]
+        if secret is None or can_see(side, *secret):
+            visible.append(column)
+    return visible
+
+
+def magazine_owner(scenario: Scenario, node_id: str) -> str:
+    """Whose magazine a defended site's is, for `can_see(side, "magazines", owner)`: the host
+    it stands in, else "us" (the afloat command)."""
+    host = scenario.node(node_id).host
+    return host if host in {h.id for h in scenario.actors.hosts} else "us"
+
+
+def host_row_for(side: str, row: Mapping[str, Any]) -> dict[str, Any]:
+    """One row of `metrics.host_rows` as `side` may see it: damage, restriction and force
+    majeure are public; tolerance is the host's own; its magazines are its and CENTCOM's."""
+    host = row["host"]
+    shown = dict(row)
+    if not can_see(side, "tolerance", owner=host):
+        shown.pop("tolerance", None)
+    if not can_see(side, "magazines", owner=host):
+        shown.pop("interceptors_left", None)
+        shown.pop("magazine_share", None)
+    return shown
+
+
+# --- events ---------------------------------------------------------------------------------
+
+# Outcomes of IRGC orders that came to nothing (nobody in reach): nothing happened that
+# others could see, and the reason (no launcher, no ship seen) tells of its capacities.
+_CAME_TO_NOTHING = frozenset({"no target", "no launcher in reach", "no target in reach"})
+_SURVEILLANCE_AFTER = re.compile(r"; surveillance now [-0-9.]+")
+_TOLERANCE_NOTE = re.compile(r" \(tolerance [-0-9.]+\)")
+_LEDGER_NOTE = re.compile(r" \(US ledger (?P<us>[-0-9.]+), Iranian ledger (?P<iran>[-0-9.]+)\)")
+_TRAILING_REASON = re.compile(r" \([^()]*\)(?=\.$)")
+
+
+def event_for(side: str, event: Mapping[str, Any]) -> dict[str, Any] | None:
+    """An `Event.to_dict()` as `side` may read it, or None for an event it would not see.
+
+    A decision's breakdown and probability (and whether a human ordered it) stay only on that
+    actor's own events. Sentences quoting a hidden number lose it: true Iranian capacities
+    (CENTCOM's strike results, mine density), a host's tolerance when it restricts basing,
+    the ledgers when the MOU changes, and the IRGC's reason for halting or reopening the
+    channel (its own grievance count).
+    """
+    shown = dict(event)
+    if side == OBSERVER:
+        return shown
+    actor = event.get("actor")
+    if actor != side:
+        for key in ("breakdown", "probability", "by_human"):
+            shown.pop(key, None)
+    action = event.get("action")
+    outcome = str(event.get("outcome", ""))
+    sentence = str(event.get("sentence", ""))
+    if actor == "irgc" and outcome in _CAME_TO_NOTHING and not can_see(side, "reasons", "irgc"):
+        return None
+    if not can_see(side, "iran_sites"):
+        if actor == "irgc" and action == "mine_lanes" and outcome.startswith("mine density"):
+            shown["outcome"] = "mines laid"
+        if actor == "centcom":
+            shown["outcome"] = _SURVEILLANCE_AFTER.sub("", outcome)
+    if action == "restrict_basing" and not can_see(side, "tolerance", owner=actor):
+        shown["sentence"] = _TOLERANCE_NOTE.sub("", sentence)
+    if actor == "diplomacy" and action == "mou":
+        shown["sentence"] = _LEDGER_NOTE.sub(lambda match: _ledger_note(side, match), sentence)
+    if action in ("halt_channel", "reopen_channel") and not can_see(side, "reasons", actor):
+        shown["sentence"] = _TRAILING_REASON.sub("", sentence)
+    return shown
+
+
+def _ledger_note(side: str, match: re.Match) -> str:
+    parts = [
+        f"{name} ledger {match[owner]}"
+        for owner, name in (("us", "US"), ("iran", "Iranian"))
+        if can_see(side, "ledger", owner)
+    ]
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+# --- the view a side decides from -----------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    """A view's value as compact JSON: floats to 6 decimals, sets sorted, numpy to Python."""
+    if isinstance(value, bool | str) or value is None:
+        return value
+    if isinstance(value, frozenset | set):
+        return sorted(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return round(float(value), 6)
+    raise TypeError(f"no JSON form for {type(value).__name__}")
+
+
+def _view_dict(view, model: GulfModel) -> dict[str, Any]:
+    record = {}
+    for item in fields(view):
+        value = getattr(view, item.name)
+        if item.name == "capacity":  # the IRGC's own sites, by id
+            value = {
+                site: round(float(c), 6)
+                for site, c in zip(model.theatre.iran_sites, value, strict=True)
+            }
+        else:
+            value = _plain(value)
+        record[item.name] = value
+    return record
+
+
+def side_observation(model: GulfModel, side: str) -> dict[str, Any]:
+    """The JSON-able view `side` decides from: the begun round's, else the last round's ({}
+    before round 1). CENTCOM gets its reports with their error, never the true Iranian
+    capacities; a host its own view; the observer every actor's view and the true site
+    capacities now."""
+    known = sides(model.spec)
+    if side not in known:
+        raise ValueError(f"unknown side {side!r}; expected one of {', '.join(known)}")
+    views = model.views
+    if not views:
+        return {}
+    if side != OBSERVER:
+        return _view_dict(views[side], model)
+    return {
+        "round": model.round,
+        "views": {actor: _view_dict(view, model) for actor, view in views.items()},
+        "iran_sites": {
+            site: round(float(c), 6)
+            for site, c in zip(model.theatre.iran_sites, model.capacity, strict=True)
+        },
+    }
