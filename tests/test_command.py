@@ -9,6 +9,8 @@ of a model is independent and `reseed()` makes it a new, reproducible game.
 from __future__ import annotations
 
 import copy
+import json
+import pickle
 import random
 
 import numpy as np
@@ -16,8 +18,10 @@ import pandas as pd
 import pytest
 from conftest import REPO
 
+from wargame.config.ladder import POSTURING, VIOLENT
 from wargame.config.loader import load_scenario
 from wargame.config.schema import Scenario
+from wargame.engine import metrics
 from wargame.engine.model import build_model
 
 SCENARIOS = REPO / "configs" / "scenarios"
@@ -308,3 +312,66 @@ def test_reseed_gives_reproducible_continuations_that_differ_by_seed(scenario):
     assert fresh.space.random is fresh.random  # the space draws from the reseeded stream
     with pytest.raises(ValueError, match="non-negative integer"):
         fresh.reseed(-1)
+
+
+# --- what the browser reads each round -------------------------------------------------------
+
+
+def test_magazine_columns_count_the_interceptors_a_salvo_used(scenario):
+    start = sum(
+        d.magazine_per_battery * d.batteries for node in scenario.nodes for d in node.defences
+    )
+    model = build_model(scenario, 8)
+    model.begin_round()
+    model.command("irgc", "salvo_hosts")
+    for host in model.hosts:  # no host asks for more interceptors this round
+        model.command(host, "stay_quiet")
+    model.step()
+    row = frame(model).iloc[0]
+    assert row["intercepted_ballistic"] + row["intercepted_cruise"] + row["intercepted_drone"] > 0
+    assert row["interceptors_left"] < start
+    assert row["magazine_share"] == pytest.approx(row["interceptors_left"] / start, abs=1e-6)
+    rows = metrics.host_rows(model)
+    assert sum(r["interceptors_left"] for r in rows.values()) <= row["interceptors_left"]
+    assert min(r["magazine_share"] for r in rows.values()) < 1.0
+
+
+def test_host_rows_give_each_hosts_tolerance_damage_and_basing(scenario):
+    model = build_model(scenario, 8)
+    model.begin_round()
+    model.command("irgc", "salvo_hosts")
+    model.command("kuwait", "restrict_basing")
+    model.step()
+    rows = metrics.host_rows(model)
+    assert list(rows) == list(model.hosts)
+    assert json.loads(json.dumps(rows)) == rows  # sent to the browser as it is
+    for host, row in rows.items():
+        state = model.host_states[host]
+        assert (row["host"], row["round"]) == (host, 1)
+        assert row["tolerance"] == round(state.tolerance, 6)
+        assert row["damage_total"] == round(state.damage_total, 6)
+    assert rows["kuwait"]["restricted"] is True
+    assert sum(r["damage_total"] for r in rows.values()) == pytest.approx(
+        frame(model)["total_host_damage"].iloc[0], abs=1e-5
+    )
+
+
+def test_severity_is_the_higher_of_the_two_actions_scores(scenario):
+    model = build_model(scenario, 8)
+    assert metrics.severity(model) == 0  # before round 1: status quo
+    for irgc, centcom in (("strike_us_navy", "hold_and_negotiate"), ("comply", "escort")):
+        model.begin_round()
+        model.command("irgc", irgc)
+        model.command("centcom", centcom)
+        model.step()
+    assert frame(model)["severity"].tolist() == [VIOLENT, POSTURING]
+    assert frame(model)["doctrine_split"].tolist() == [scenario.levers.doctrine_split] * 2
+
+
+def test_a_model_pickles_after_30_rounds_and_continues_the_same_game(scenario):
+    model = stepped(scenario, 4, 30)
+    clone = pickle.loads(pickle.dumps(model))  # as a worker process would receive it
+    for _ in range(10):
+        model.step()
+        clone.step()
+    assert_same_run(model, clone)
