@@ -1,0 +1,332 @@
+"""Tests for the theatre map's data (wargame.ui.map_data) and its component's wiring.
+
+One game of the default scenario is played for 60 rounds (seed 6, with two human orders so an
+energy strike and a regime campaign happen too); after every round the
+snapshot is compared with the model it came from: flags with the model's state, magazines with
+its arrays, arrows with the round's events and tally, ships on the lanes with the fleet. Then
+the fog of war: what each side's map leaves out.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from wargame.config.loader import load_scenario
+from wargame.engine.model import build_model
+from wargame.engine.theatre import LAUNCH_CAPACITY_FLOOR
+from wargame.ui import map_data
+
+REPO = Path(__file__).resolve().parents[1]
+SEED = 6
+ROUNDS = 60
+# Human orders (round -> actor, action) so every kind of raid and package appears in the game.
+ORDERS = {
+    40: ("irgc", "strike_energy"),
+    50: ("centcom", "regime_campaign"),
+}
+
+
+def lane_counts_by_agent(model, snap) -> Counter:
+    """Ships per lane, counted one Vessel agent at a time from `Vessel.position` (the engine's
+    own answer to where a ship is), for comparison with the vectorised count."""
+    counts = Counter()
+    for agent in model.fleet.agents:
+        if agent is None or agent.choice not in ("comply", "outside"):
+            continue
+        route = agent.route
+        path = route.outside_path if agent.choice == "outside" else route.comply_path
+        here = path.index(agent.position())
+        counts[frozenset((path[here], path[here + 1]))] += 1
+    return counts
+
+
+@pytest.fixture(scope="module")
+def game() -> list[dict]:
+    """Each round's snapshot with the model's own numbers at that moment."""
+    scenario = load_scenario(REPO / "configs" / "scenarios" / "gulf_2026.yaml")
+    model = build_model(scenario, SEED)
+    records = []
+    for _ in range(ROUNDS):
+        order = ORDERS.get(model.round + 1)
+        if order:
+            model.begin_round()
+            model.command(*order)
+        model.step()
+        snap = map_data.snapshot(model)
+        records.append(
+            {
+                "snap": snap,
+                "json": json.dumps(snap),
+                "model_capacity": dict(
+                    zip(model.theatre.iran_sites, model.capacity.tolist(), strict=True)
+                ),
+                "magazine": model.magazine.copy(),
+                "magazine_cap": model.magazine_cap.copy(),
+                "slices": model.magazine_slices,
+                "restricted": {h: s.restricted for h, s in model.host_states.items()},
+                "force_majeure": {
+                    h: s.force_majeure_until >= model.round for h, s in model.host_states.items()
+                },
+                "tally": copy.deepcopy(model.tally),
+                "events": [e for e in model.events if e.round == model.round],
+                "ships_alive": model.fleet.count(),
+                "lanes_by_agent": lane_counts_by_agent(model, snap),
+            }
+        )
+    records[-1]["model"] = model
+    return records
+
+
+def nodes_of(snap: dict) -> dict[str, dict]:
+    return {node["id"]: node for node in snap["nodes"]}
+
+
+def test_iranian_sites_carry_the_models_capacity_and_its_flags(game):
+    flagged = Counter()
+    for record in game:
+        nodes = nodes_of(record["snap"])
+        for site, capacity in record["model_capacity"].items():
+            node = nodes[site]
+            assert node["capacity"] == round(capacity, 3)
+            assert node["damaged"] == (capacity < map_data.DAMAGED_BELOW)
+            assert node["offline"] == (capacity < LAUNCH_CAPACITY_FLOOR)
+            flagged["damaged"] += node["damaged"]
+            flagged["offline"] += node["offline"]
+    # The game saw US strikes: some site was damaged and one knocked offline.
+    assert flagged["damaged"] and flagged["offline"]
+
+
+def test_host_flags_follow_the_host_states(game):
+    seen = Counter()
+    for record in game:
+        for node in record["snap"]["nodes"]:
+            if node["kind"] == "us_base":
+                assert node["basing_restricted"] == record["restricted"][node["host"]]
+                seen["restricted"] += node["basing_restricted"]
+            if node["kind"] == "energy" and node["host"] in record["force_majeure"]:
+                assert node["force_majeure"] == record["force_majeure"][node["host"]]
+                seen["force_majeure"] += node["force_majeure"]
+        for host_id, host in record["snap"]["hosts"].items():
+            assert host["basing_restricted"] == record["restricted"][host_id]
+    assert seen["restricted"] and seen["force_majeure"]
+
+
+def test_magazines_equal_the_models_arrays(game):
+    for record in game:
+        nodes = nodes_of(record["snap"])
+        for node_id, window in record["slices"].items():
+            layers = nodes[node_id]["defences"]
+            assert [layer["left"] for layer in layers] == record["magazine"][window].tolist()
+            assert [layer["cap"] for layer in layers] == record["magazine_cap"][window].tolist()
+    # Under point defence the laser and the jammer are not in play.
+    bahrain = nodes_of(game[0]["snap"])["nsa_bahrain"]["defences"]
+    assert {layer["system"]: layer["fielded"] for layer in bahrain} == {
+        "de_laser": False,
+        "ew_jammer": False,
+        "pac2_gemt": True,
+        "pac3_mse": True,
+    }
+
+
+def test_salvo_arrows_match_the_rounds_raids(game):
+    salvos = 0
+    for record in game:
+        snap, tally = record["snap"], record["tally"]
+        arrows = [a for a in snap["arrows"] if a["kind"] == "salvo"]
+        raided = {e.target for e in record["events"] if e.actor == "irgc" and e.phase == 3}
+        assert {a["to"] for a in arrows} == raided
+        # Every weapon the tally says was launched this round is on an arrow, and each target
+        # shows what the engine logged for it.
+        assert sum(a["count"] for a in arrows) == sum(tally.launched.values())
+        hits = [nodes_of(snap)[a["to"]]["hit"] for a in arrows]
+        assert sum(h["intercepted"] for h in hits) == sum(tally.intercepted.values())
+        assert sum(h["leaked"] for h in hits) == sum(tally.leaked.values())
+        for arrow in arrows:
+            assert nodes_of(snap)[arrow["from"]]["kind"] == "iran_site"
+        salvos += len(arrows)
+    assert salvos >= 3
+    actions = {a["action"] for r in game for a in r["snap"]["arrows"] if a["kind"] == "salvo"}
+    # (An attack on the US Navy is booked as the same kind of raid, but no anti-ship launcher of
+    # the default scenario reaches a US ship, so it never happens here.)
+    assert {"salvo_hosts", "strike_energy"} <= actions
+
+
+def test_strike_interdiction_and_mine_arrows_match_the_round(game):
+    kinds = Counter()
+    for record in game:
+        snap, tally = record["snap"], record["tally"]
+        by_kind = {k: [a for a in snap["arrows"] if a["kind"] == k] for k in map_data.ARROW_ACTOR}
+        strikes = by_kind["strike"]
+        if tally.sites_struck:
+            # One arrow per site the log names (up to four), the package's numbers on the first.
+            assert len(strikes) == min(4, tally.sites_struck)
+            assert all(nodes_of(snap)[a["to"]]["kind"] == "iran_site" for a in strikes)
+            assert f"{tally.sites_struck} sites" in strikes[0]["label"]
+        else:
+            assert strikes == []
+        fired = [a for a in by_kind["interdiction"] if a["action"] == "strike_vessel"]
+        assert sum(a["count"] for a in fired) == tally.vessels_attacked
+        mine_hits = [a for a in by_kind["mine"] if a["action"] == "mine_strike"]
+        assert sum(a["count"] for a in mine_hits) == tally.mine_hits
+        laid = [a for a in by_kind["mine"] if a["action"] == "mine_lanes"]
+        assert bool(laid) == (tally.irgc_action == "mine_lanes")
+        for kind, arrows in by_kind.items():
+            kinds[kind] += len(arrows)
+    assert all(kinds[kind] for kind in map_data.ARROW_ACTOR), kinds
+
+
+def test_arrows_are_this_rounds_only(game):
+    # Every arrow is an action logged this round (a mine strike is logged as mine_lanes).
+    for record in game:
+        logged = {(e.actor, e.action) for e in record["events"]}
+        for arrow in record["snap"]["arrows"]:
+            action = "mine_lanes" if arrow["action"] == "mine_strike" else arrow["action"]
+            assert (arrow["actor"], action) in logged
+    # A raid is drawn in its round and gone in the next, quiet one.
+    after_raid = [
+        later
+        for earlier, later in zip(game, game[1:], strict=False)
+        if any(a["kind"] == "salvo" for a in earlier["snap"]["arrows"])
+        and later["tally"].irgc_action not in ("salvo_hosts", "strike_energy", "strike_us_navy")
+    ]
+    assert after_raid
+    for record in after_raid:
+        assert not any(a["kind"] == "salvo" for a in record["snap"]["arrows"])
+        assert not any("hit" in node for node in record["snap"]["nodes"])
+
+
+def test_ships_on_lanes_sum_to_the_ships_in_the_area(game):
+    for record in game:
+        snap = record["snap"]
+        lanes = sum(lane["ships"] for lane in snap["lanes"])
+        waiting = sum(node.get("ships_waiting", 0) for node in snap["nodes"])
+        assert lanes + waiting == record["ships_alive"] == snap["ships"]["in_area"]
+        assert snap["ships"]["on_lanes"] == lanes and snap["ships"]["waiting"] == waiting
+        # Each lane carries exactly the ships the engine places on it.
+        shown = Counter(
+            {frozenset((lane["a"], lane["b"])): lane["ships"] for lane in snap["lanes"]}
+        )
+        assert +shown == record["lanes_by_agent"]
+    assert any(record["snap"]["ships"]["on_lanes"] > 50 for record in game)
+
+
+def test_a_snapshot_is_json_small_and_shares_nothing_with_the_model(game):
+    for record in game:
+        # Stepping the model later did not change what was recorded at the time.
+        assert json.dumps(record["snap"]) == record["json"]
+        json.loads(json.dumps(record["snap"], allow_nan=False))
+    for side in ("observer", "centcom", "irgc", "bahrain"):
+        seen = map_data.for_side(game[-1]["snap"], side)
+        assert len(json.dumps(seen)) < 30_000  # what travels to the browser each round
+
+
+def test_nodes_are_drawn_inside_the_frame_at_their_place(game):
+    base = map_data.basemap()
+    proj = map_data.projection()
+    assert base["width"] == map_data.MAP_WIDTH
+    # cos(latitude) aspect: a degree of longitude is shorter than a degree of latitude.
+    assert base["height"] / base["width"] == pytest.approx(
+        (proj.north - proj.south) / ((proj.east - proj.west) * proj.aspect), rel=1e-3
+    )
+    assert len(base["land"]) == len(map_data.coastline()["land"])
+    for node in game[0]["snap"]["nodes"]:
+        assert 0 <= node["x"] <= base["width"] and 0 <= node["y"] <= base["height"]
+        if "off_map" in node or node.get("shifted"):
+            continue
+        assert (node["x"], node["y"]) == proj.xy(node["lon"], node["lat"])
+    drawn = [
+        n for n in game[0]["snap"]["nodes"] if n["kind"] not in ("sea", "chokepoint", "off_map")
+    ]
+    for i, a in enumerate(drawn):
+        for b in drawn[i + 1 :]:
+            gap = np.hypot(a["x"] - b["x"], a["y"] - b["y"])
+            if "off_map" not in a and "off_map" not in b:
+                assert gap >= map_data.MIN_SEPARATION - 0.2, (a["id"], b["id"])
+    far = nodes_of(game[0]["snap"])["bab_el_mandeb"]
+    assert far["off_map"] and 1_700 < far["km_away"] < 1_900
+    assert far["x"] == 0 and far["y"] == base["height"]  # on the frame's south-west corner
+
+
+# --- fog of war -------------------------------------------------------------------------------
+
+
+def test_centcom_sees_no_true_iranian_capacity(game):
+    snap = game[-1]["snap"]
+    stored = json.dumps(snap)
+    seen = map_data.for_side(snap, "centcom")
+    for node in seen["nodes"]:
+        if node["kind"] == "iran_site":
+            assert not {"capacity", "damaged", "offline"} & set(node)
+    assert '"capacity"' not in json.dumps(seen)
+    # Its own estimate instead (its reports, with error), and it runs the air defence.
+    assert seen["estimates"]["centcom"]["iran_capacity"] > 0
+    assert all("left" in layer for n in seen["nodes"] for layer in n.get("defences", []))
+    assert "tolerance" not in json.dumps(seen["hosts"])
+    assert json.dumps(snap) == stored, "for_side must not change the stored snapshot"
+
+
+def test_irgc_sees_its_sites_but_no_magazines(game):
+    seen = map_data.for_side(game[-1]["snap"], "irgc")
+    sites = [n for n in seen["nodes"] if n["kind"] == "iran_site"]
+    assert all("capacity" in n for n in sites)
+    for node in seen["nodes"]:
+        for layer in node.get("defences", []):
+            assert "left" not in layer and "cap" not in layer
+            assert "system" in layer  # which systems stand there is no secret
+    assert seen["estimates"] == {}
+
+
+def test_a_host_sees_its_own_magazines_and_tolerance_only(game):
+    seen = map_data.for_side(game[-1]["snap"], "bahrain")
+    for node in seen["nodes"]:
+        for layer in node.get("defences", []):
+            assert ("left" in layer) == (node["host"] == "bahrain"), node["id"]
+    assert "tolerance" in seen["hosts"]["bahrain"]
+    assert all("tolerance" not in h for hid, h in seen["hosts"].items() if hid != "bahrain")
+    assert not any("capacity" in n for n in seen["nodes"])
+
+
+def test_the_observer_sees_everything(game):
+    snap = game[-1]["snap"]
+    seen = map_data.for_side(snap, "observer")
+    strip = {"magazine_owner"}
+    assert [{k: v for k, v in n.items() if k not in strip} for n in snap["nodes"]] == seen["nodes"]
+    assert seen["hosts"] == snap["hosts"]
+
+
+# --- the component ----------------------------------------------------------------------------
+
+
+def test_the_component_sends_the_snapshot_and_reports_a_click(game):
+    import ipyvue
+    import solara
+
+    from wargame.ui.components.theatre_map import TheatreMap
+
+    picked = []
+    rounds = [map_data.for_side(record["snap"], "centcom") for record in game[:2]]
+    shown = solara.reactive(0)
+
+    @solara.component
+    def Page():  # noqa: N802 (a Solara component)
+        TheatreMap(rounds[shown.value], selected="qeshm", on_select=picked.append)
+
+    _, rc = solara.render(Page(), handle_error=False)
+    view = rc.find(ipyvue.VueTemplate).widget
+    assert view.state == rounds[0] and view.selected == "qeshm"
+    assert view.basemap == map_data.basemap()
+    # The next round sends the new snapshot, and not the coastline again.
+    resent = []
+    view.observe(resent.append, names="basemap")
+    shown.value = 1
+    assert view.state == rounds[1] and resent == []
+    # What the browser sends when a node is clicked.
+    view._handle_event(None, {"event": "select", "data": "nsa_bahrain"}, [])
+    assert picked == ["nsa_bahrain"]
+    rc.close()
