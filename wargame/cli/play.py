@@ -57,6 +57,9 @@ def check_port_free(host: str, port: int) -> None:
     """Bind once ourselves, so a busy port is reported before the server starts."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # As the server does: a port whose last server just stopped (connections still in
+        # TIME_WAIT) is free to serve on; one with a live listener is not.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError as error:
@@ -96,6 +99,8 @@ def play(args: argparse.Namespace) -> int:
     command = [
         sys.executable, "-m", "solara", "run", APP_MODULE,
         "--host", args.host, "--port", str(args.port), "--no-open", "--production",
+        # No call to PyPI at start (it would tell users to upgrade past the pinned assets).
+        "--no-check-version",
     ]  # fmt: skip
     server = subprocess.Popen(command, env=server_environment(scenario_path))
     try:

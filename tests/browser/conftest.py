@@ -1,0 +1,173 @@
+"""Browser tests: the real app served by `run.py play` in a child process, driven by Playwright
+in Debian's chromium with every request off this machine blocked, so the tests prove the page
+works offline. Screenshots go to `.test-results/` (kept by CI as artefacts)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / ".test-results"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+LOCAL_PREFIXES = ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "about:")
+SERVER_START_SECONDS = 60
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until_serving(url: str, server: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"the app server exited ({server.returncode}):\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"the app server did not answer {url} in {SERVER_START_SECONDS} s")
+
+
+@dataclass
+class AppServer:
+    url: str
+    process: subprocess.Popen
+    log: Path
+
+
+def start_server(extra_args: list[str] | None = None, name: str = "app") -> AppServer:
+    ARTIFACTS.mkdir(exist_ok=True)
+    port = free_port()
+    log = ARTIFACTS / f"{name}-server-{port}.log"
+    with log.open("w") as sink:
+        process = subprocess.Popen(
+            [sys.executable, str(ROOT / "run.py"), "play", "--port", str(port), *(extra_args or [])],
+            cwd=ROOT,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    server = AppServer(f"http://127.0.0.1:{port}", process, log)
+    wait_until_serving(server.url + "/", process, log)
+    return server
+
+
+def stop_server(server: AppServer) -> None:
+    if server.process.poll() is None:
+        os.killpg(server.process.pid, 15)
+        try:
+            server.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.process.pid, 9)
+            server.process.wait()
+
+
+@pytest.fixture(scope="session")
+def app_server() -> Iterator[AppServer]:
+    server = start_server()
+    yield server
+    stop_server(server)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    chromium = shutil.which("chromium")
+    if chromium is None:  # a failure, not a skip: CI must prove the page works
+        pytest.fail("Debian's chromium is needed for the browser tests: bash scripts/setup.sh --test")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@dataclass
+class Traffic:
+    """What left the page (blocked requests) and what the server sent it (websocket frames)."""
+
+    blocked: list[str] = field(default_factory=list)
+    frames: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+
+    def received_text(self) -> str:
+        return "\n".join(self.frames)
+
+
+def open_context(browser, traffic: Traffic):
+    context = browser.new_context(viewport={"width": 1500, "height": 1100})
+
+    def route(request_route):
+        url = request_route.request.url
+        if url.startswith(LOCAL_PREFIXES):
+            request_route.continue_()
+        else:
+            traffic.blocked.append(url)
+            request_route.abort()
+
+    context.route("**/*", route)
+    return context
+
+
+def watch_page(page, traffic: Traffic) -> None:
+    def on_socket(socket_):
+        def on_frame(payload):
+            traffic.frames.append(
+                payload if isinstance(payload, str) else payload.decode("utf-8", "replace")
+            )
+
+        socket_.on("framereceived", on_frame)
+
+    page.on("websocket", on_socket)
+    page.on(
+        "console", lambda msg: traffic.console_errors.append(msg.text) if msg.type == "error" else None
+    )
+
+
+@pytest.fixture
+def traffic() -> Traffic:
+    return Traffic()
+
+
+@pytest.fixture
+def page(browser, app_server, traffic, request):
+    context = open_context(browser, traffic)
+    page = context.new_page()
+    watch_page(page, traffic)
+    yield page
+    ARTIFACTS.mkdir(exist_ok=True)
+    try:
+        page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def open_game(page, url: str) -> None:
+    """Load the app and wait for real content: the status bar's round and the map."""
+    page.goto(url + "/")
+    page.locator(".status-round").wait_for(timeout=30_000)
+    page.locator(".map-land").first.wait_for(timeout=30_000)

@@ -1,0 +1,141 @@
+"""Command a side: pick Observer, CENTCOM, the IRGC or one GCC host; each round choose your
+side's action from its menu, with an advisor showing the AI's own forecast for every option.
+
+Plain Solara rather than Mesa's SolaraViz: SolaraViz steps a model, it has no notion of a human
+order inside a round, of a side's restricted view, or of branching a game.
+"""
+
+from __future__ import annotations
+
+import html
+
+import solara
+
+from wargame.config.ladder import ACTIONS
+from wargame.engine.decision import Decision
+from wargame.ui.session import GameInputError
+from wargame.ui.state import use_state
+
+
+def side_label(side: str, names: dict[str, str]) -> str:
+    return {"observer": "Observer (sees everything)", "centcom": "CENTCOM", "irgc": "IRGC"}.get(
+        side, names.get(side, side)
+    )
+
+
+def advisor_rows(decision: Decision) -> tuple[list[str], list[dict]]:
+    """The advisor's table: one row per option with each weighted cost term, the total and the
+    AI's probability, in the decision's own numbers (lower cost is better)."""
+    terms = sorted({term for option in decision.weighted_terms for term in option})
+    rows = []
+    for option, weighted, utility, probability in zip(
+        decision.options,
+        decision.weighted_terms,
+        decision.utilities,
+        decision.probabilities,
+        strict=True,
+    ):
+        rows.append(
+            {
+                "option": option,
+                "label": ACTIONS[option].label if option in ACTIONS else option,
+                "terms": {term: weighted.get(term, 0.0) for term in terms},
+                "cost": -utility,
+                "probability": probability,
+                "ai_pick": option == decision.chosen,
+            }
+        )
+    return terms, rows
+
+
+@solara.component
+def AdvisorTable(decision: Decision):
+    terms, rows = advisor_rows(decision)
+    header = "".join(f"<th>{html.escape(term.replace('_', ' '))}</th>" for term in terms)
+    body = []
+    for row in rows:
+        cells = "".join(
+            f'<td data-term="{html.escape(term)}" data-value="{row["terms"][term]!r}">{row["terms"][term]:.2f}</td>'
+            for term in terms
+        )
+        mark = " ★ AI's pick" if row["ai_pick"] else ""
+        body.append(
+            f'<tr class="advisor-row" data-option="{html.escape(row["option"])}">'
+            f'<th style="text-align:left">{html.escape(row["label"])}{mark}</th>{cells}'
+            f'<td data-value="{row["cost"]!r}"><b>{row["cost"]:.2f}</b></td>'
+            f'<td data-value="{row["probability"]!r}">{100 * row["probability"]:.1f}%</td></tr>'
+        )
+    solara.HTML(
+        tag="table",
+        unsafe_innerHTML=f"<thead><tr><th>option</th>{header}<th>total cost</th><th>AI chance</th>"
+        f"</tr></thead><tbody>{''.join(body)}</tbody>",
+        classes=["advisor-table"],
+        style={"font-size": "0.8em", "border-collapse": "collapse"},
+    )
+
+
+@solara.component
+def CommandPanel():
+    state = use_state()
+    session = state.session
+    names = {h.id: h.name for h in session.scenario.actors.hosts}
+    sides = list(session.sides())
+    labels = [side_label(s, names) for s in sides]
+    order = solara.use_reactive(None)
+    error = solara.use_reactive(None)
+
+    def choose_side(label: str):
+        side = sides[labels.index(label)]
+        session.set_side(side)
+        order.value = None
+        state.changed()
+
+    actor = session.commanding()
+    with solara.Column(classes=["command-panel"], gap="4px"):
+        solara.Select(
+            "Command a side",
+            values=labels,
+            value=side_label(session.side, names),
+            on_value=choose_side,
+            classes=["select-side"],
+        )
+        if actor is None:
+            solara.Text("Watching: the AI plays every side.", style={"color": "#667"})
+            return
+        if state.shown_round() != session.round:
+            solara.Text("Replaying a past round: go back to the live round to give orders.")
+            return
+        decision = session.next_decisions()[actor]
+        menu = list(decision.options)
+        chosen = order.value if order.value in menu else decision.chosen
+
+        def submit():
+            try:
+                session.step(chosen)
+            except (GameInputError, ValueError) as problem:
+                error.value = str(problem)
+                return
+            error.value = None
+            order.value = None
+            state.view_round.value = None
+            state.changed()
+
+        solara.Markdown(f"**Round {session.round + 1}: your orders as {side_label(actor, names)}**")
+        solara.Text("Advisor: each option's expected cost terms, as the AI forecasts them.")
+        AdvisorTable(decision)
+        solara.Select(
+            "Your order",
+            values=menu,
+            value=chosen,
+            on_value=order.set,
+            classes=["select-order"],
+        )
+        solara.Button(
+            "Give order and play the round",
+            on_click=submit,
+            color="primary",
+            classes=["btn-order"],
+            disabled=state.playing.value,
+        )
+        if error.value:
+            solara.Text(error.value, classes=["field-error"], style={"color": "#c00"})

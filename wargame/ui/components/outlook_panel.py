@@ -1,0 +1,75 @@
+"""'Where is this heading?': 200 AI-played continuations of the current game, run in the
+experiments layer's worker processes, shown as a fan chart that fills in as runs finish."""
+
+from __future__ import annotations
+
+import time
+
+import solara
+
+from wargame.experiments.continuation import start_outlook
+from wargame.ui import chart_data
+from wargame.ui.components.charts import ChartGrid
+from wargame.ui.state import use_state
+
+RUNS = 200
+HORIZON = 60
+POLL_SECONDS = 0.25
+
+
+@solara.component
+def OutlookPanel():
+    state = use_state()
+    session = state.session
+    request = solara.use_reactive(0)
+    running = solara.use_reactive(False)
+
+    def watch():
+        # A page thread only waits and redraws; the runs happen in worker processes.
+        if not running.value:
+            return
+        job = start_outlook(
+            session.record(), session.round, runs=RUNS, horizon=HORIZON, request=request.value
+        )
+        try:
+            while True:
+                result = job.poll()
+                state.outlook.value = (session.round, result)
+                if result.done:
+                    break
+                time.sleep(POLL_SECONDS)
+        finally:
+            job.cancel()
+            running.value = False
+
+    solara.lab.use_task(watch, dependencies=[running.value, request.value], prefer_threaded=True)
+
+    def start():
+        request.value = request.value + 1
+        running.value = True
+
+    with solara.Column(classes=["outlook-panel"]):
+        with solara.Row(style={"align-items": "center"}):
+            solara.Button(
+                "Where is this heading?",
+                on_click=start,
+                disabled=running.value,
+                color="primary",
+                classes=["btn-outlook"],
+            )
+            solara.Text(
+                f"{RUNS} AI-played continuations of {HORIZON} rounds from the current round, "
+                "new seeds, your side played by the AI."
+            )
+        shown = state.outlook.value
+        if shown is None:
+            return
+        from_round, result = shown
+        status = f"{result.finished} of {result.total} continuations from round {from_round}"
+        if result.failed:
+            status += f"; {result.failed} failed: {result.errors[0] if result.errors else ''}"
+        solara.Text(status, classes=["outlook-status"])
+        if from_round != session.round:
+            solara.Text("(the game has moved on since: click again for the current round)")
+        if result.finished:
+            ChartGrid(chart_data.fan_charts(result, session.rows()))

@@ -1,0 +1,240 @@
+"""One browser session's game: the scenario, the seed, the side commanded, the human orders, the
+live model and what the page needs to show any past round.
+
+A plain Python object with no Solara in it, so it is tested without a browser; `state.py` wraps
+it for the page. A game is a scenario, a seed and the list of human orders (a `GameRecord`):
+reset, replay, save, load and branch all go through that record, never through pickled models.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from wargame.config.loader import load_scenario, validation_problems
+from wargame.config.overrides import PathError, apply_overrides
+from wargame.config.schema import MAX_ROUNDS, Scenario
+from wargame.config.text import printable
+from wargame.engine import metrics
+from wargame.engine.decision import Decision
+from wargame.engine.model import GulfModel, build_model
+from wargame.engine.observation import sides
+from wargame.experiments.game import GameRecord, Order, branch, parse_game, save_game
+from wargame.ui import map_data
+
+SCENARIO_FOLDER = Path(__file__).resolve().parents[2] / "configs" / "scenarios"
+DEFAULT_SCENARIO = SCENARIO_FOLDER / "gulf_2026.yaml"
+OBSERVER = "observer"
+STATUS_COLUMNS = (
+    "round",
+    "date",
+    "rung",
+    "rung_name",
+    "severity",
+    "mou",
+    "channel",
+    "doctrine_split",
+)
+MAX_SEED = 2**63 - 1  # numpy's SeedSequence takes any size; the save format keeps int64
+
+
+class GameInputError(ValueError):
+    """A value typed in the page that cannot be used; the message says which and why."""
+
+
+def scenario_choices(folder: Path = SCENARIO_FOLDER) -> list[Path]:
+    """Every scenario file of the library, for the picker (sorted, regular files only)."""
+    return sorted(p for p in folder.glob("*.yaml") if p.is_file())
+
+
+@dataclass(frozen=True)
+class ParentTimeline:
+    """The game a branch came from: its metric rows, for side-by-side charts."""
+
+    at_round: int
+    rows: list[dict[str, Any]]
+    host_rows: list[dict[str, Any]]
+
+
+class GameSession:
+    """The game one browser plays. Every change goes through the lock: the Play loop steps
+    from a worker thread while the page reads."""
+
+    def __init__(self, scenario_path: Path = DEFAULT_SCENARIO, seed: int = 0):
+        self.lock = threading.RLock()
+        self.scenario_path: Path | None = scenario_path
+        self.scenario: Scenario = load_scenario(scenario_path)
+        self.side = OBSERVER
+        self.parent: ParentTimeline | None = None
+        self.notes: list[str] = []
+        self._start(self.scenario, seed, orders=())
+
+    # --- the game -------------------------------------------------------------------------
+
+    def _start(self, scenario: Scenario, seed: int, orders: tuple[Order, ...]) -> None:
+        self.scenario = scenario
+        self.seed = seed
+        self.orders: list[Order] = list(orders)
+        self.model: GulfModel = build_model(scenario, seed)
+        self.snapshots: list[dict[str, Any]] = [map_data.snapshot(self.model)]
+        # Each round's per-host numbers (the model's `metrics.host_rows`), one flat list.
+        self.host_rows: list[dict[str, Any]] = []
+        self.advice: dict[str, Decision] | None = None
+
+    def _recorded(self) -> None:
+        """Keep what the page shows of the round just played."""
+        self.snapshots.append(map_data.snapshot(self.model))
+        self.host_rows.extend(metrics.host_rows(self.model).values())
+
+    @property
+    def round(self) -> int:
+        return self.model.round
+
+    def sides(self) -> tuple[str, ...]:
+        return sides(self.scenario)
+
+    def actor_names(self) -> dict[str, str]:
+        """Display names of the hosts (the scenario's), by id."""
+        return {host.id: host.name for host in self.scenario.actors.hosts}
+
+    def record(self) -> GameRecord:
+        return GameRecord(
+            scenario_data=self.scenario.model_dump(mode="json"),
+            scenario_path=None if self.scenario_path is None else str(self.scenario_path),
+            seed=self.seed,
+            orders=tuple(self.orders),
+            side=self.side,
+        )
+
+    def reset(self, seed: int | None = None) -> None:
+        """Back to round 0 with the same scenario (and the given seed); orders are dropped."""
+        with self.lock:
+            self.parent = None
+            self._start(self.scenario, self.seed if seed is None else seed, orders=())
+
+    def pick_scenario(self, path: Path) -> None:
+        with self.lock:
+            scenario = load_scenario(path)  # ScenarioError carries the file and field
+            self.scenario_path = path
+            self.parent = None
+            self._start(scenario, self.seed, orders=())
+
+    def set_parameters(self, changes: dict[str, Any]) -> None:
+        """Apply lever and parameter values (dotted paths) and restart at round 0 with the same
+        seed: a game is one scenario, so a changed scenario is a new game. Raises
+        GameInputError naming each field that is refused; the game is then left as it was."""
+        data = self.scenario.model_dump(mode="json")
+        try:
+            changed = apply_overrides(data, changes)
+        except PathError as error:
+            raise GameInputError(str(error)) from None
+        problems = validation_problems(changed, Scenario)
+        if problems:
+            raise GameInputError("; ".join(printable(p, 300) for p in problems[:5]))
+        with self.lock:
+            self.parent = None
+            self._start(Scenario.model_validate(changed), self.seed, orders=())
+
+    def set_side(self, side: str) -> None:
+        if side not in self.sides():
+            raise GameInputError(
+                f"no side {printable(side)!s}; choose one of {', '.join(self.sides())}"
+            )
+        with self.lock:
+            self.side = side
+            self.advice = None
+
+    # --- rounds ---------------------------------------------------------------------------
+
+    def commanding(self) -> str | None:
+        """The actor the human commands, or None when only watching."""
+        return None if self.side == OBSERVER else self.side
+
+    def next_decisions(self) -> dict[str, Decision]:
+        """The AI's decisions for the coming round (begins it): the advisor's forecast."""
+        with self.lock:
+            if self.advice is None:
+                self.advice = self.model.begin_round()
+            return self.advice
+
+    def step(self, order: str | None = None) -> None:
+        """Play one round; `order` is the commanded side's action (None: the AI plays it)."""
+        with self.lock:
+            if self.model.round >= MAX_ROUNDS:
+                raise GameInputError(f"the game is at the last round ({MAX_ROUNDS:,})")
+            actor = self.commanding()
+            if order is not None:
+                if actor is None:
+                    raise GameInputError("choose a side to command before giving an order")
+                self.next_decisions()
+                self.model.command(actor, order)  # ValueError names the menu
+                self.orders.append(Order(self.model.round, actor, order))
+            self.model.step()
+            self.advice = None
+            self._recorded()
+
+    def run_to(self, target: int) -> None:
+        """Play rounds up to `target`, the AI playing every side (your orders resume after)."""
+        if not 0 <= target <= MAX_ROUNDS:
+            raise GameInputError(f"round must be between 0 and {MAX_ROUNDS:,}, got {target}")
+        while self.model.round < target:
+            self.step()
+
+    def start_status(self) -> dict[str, Any]:
+        """The status columns before round 1, read by the model's own metric reporters."""
+        return {
+            name: metrics.MODEL_REPORTERS[name](self.model)
+            for name in STATUS_COLUMNS
+            if name in metrics.MODEL_REPORTERS
+        }
+
+    # --- history, save, load, branch -------------------------------------------------------
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The model's own metric rows, one per round played (the DataCollector's records)."""
+        collected = self.model.datacollector.model_vars
+        return [
+            {name: values[i] for name, values in collected.items()}
+            for i in range(len(next(iter(collected.values()), [])))
+        ]
+
+    def branch(self, at_round: int) -> None:
+        """Go back to round `at_round` keeping the orders given up to it; this game's rounds
+        stay on the charts as the parent timeline."""
+        if not 0 <= at_round <= self.model.round:
+            raise GameInputError(
+                f"branch round must be between 0 and {self.model.round}, got {at_round}"
+            )
+        with self.lock:
+            parent = ParentTimeline(at_round, self.rows(), list(self.host_rows))
+            self._replay(branch(self.record(), at_round), at_round)
+            self.parent = parent
+
+    def _replay(self, record: GameRecord, upto: int) -> None:
+        scenario = Scenario.model_validate(record.scenario_data)
+        self._start(scenario, record.seed, record.orders)
+        self.side = record.side
+        # Replayed here round by round (rather than by `replay()`) to keep each round's map.
+        for _ in range(upto):
+            orders = [o for o in record.orders if o.round == self.model.round + 1]
+            if orders:
+                self.model.begin_round()
+                for order in orders:
+                    self.model.command(order.actor, order.action)
+            self.model.step()
+            self._recorded()
+
+    def save(self, path: Path) -> None:
+        save_game(self.record(), self.model.round, path)
+
+    def load_text(self, text: str | bytes, source: str) -> None:
+        """Load a save file's content; GameFileError (with its message) leaves the game as it was."""
+        record, saved_round = parse_game(text, source)
+        with self.lock:
+            self.scenario_path = (
+                None if record.scenario_path is None else Path(record.scenario_path)
+            )
+            self.parent = None
+            self._replay(record, saved_round)

@@ -1,0 +1,65 @@
+"""Per-browser-session state, in one place: the game session and the page's reactive values.
+
+Nothing here is created at import time. The play page calls `use_game_state()` once; it makes
+a `GameState` for that browser session (Solara runs one render tree per session), and children
+read it with `use_state()`. Module-level objects would be shared by every browser; the only
+shared thing in the app is the continuation worker pool, which belongs to the experiments layer.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import solara
+
+from wargame.ui.session import DEFAULT_SCENARIO, GameSession
+
+SCENARIO_ENV = "GULF_WARGAME_SCENARIO"  # set by `run.py play --scenario`
+
+
+@dataclass
+class GameState:
+    session: GameSession
+    version: solara.Reactive[int] = field(default_factory=lambda: solara.reactive(0))
+    playing: solara.Reactive[bool] = field(default_factory=lambda: solara.reactive(False))
+    rounds_per_second: solara.Reactive[float] = field(default_factory=lambda: solara.reactive(4.0))
+    view_round: solara.Reactive[int | None] = field(default_factory=lambda: solara.reactive(None))
+    selected_node: solara.Reactive[str | None] = field(
+        default_factory=lambda: solara.reactive(None)
+    )
+    message: solara.Reactive[str | None] = field(default_factory=lambda: solara.reactive(None))
+    outlook: solara.Reactive[Any] = field(default_factory=lambda: solara.reactive(None))
+
+    def changed(self) -> None:
+        """Tell every component reading the session that the game moved."""
+        self.version.value += 1
+
+    def shown_round(self) -> int:
+        """The round the map, status and log show: the scrubber's, else the live one."""
+        live = self.session.round
+        chosen = self.view_round.value
+        return live if chosen is None or chosen > live else chosen
+
+
+GameContext = solara.create_context(None)
+
+
+def starting_scenario() -> Path:
+    return Path(os.environ.get(SCENARIO_ENV) or DEFAULT_SCENARIO)
+
+
+def use_game_state() -> GameState:
+    """Create this session's state (once per browser session) and provide it to children."""
+    state = solara.use_memo(lambda: GameState(GameSession(starting_scenario())), [])
+    GameContext.provide(state)
+    return state
+
+
+def use_state() -> GameState:
+    """This session's state, re-rendering the caller whenever the game moves."""
+    state: GameState = solara.use_context(GameContext)
+    state.version.value  # noqa: B018  (reading subscribes the caller to changes)
+    return state
