@@ -8,6 +8,7 @@ reset, replay, save, load and branch all go through that record, never through p
 
 from __future__ import annotations
 
+import copy
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +22,15 @@ from wargame.engine import metrics
 from wargame.engine.decision import Decision
 from wargame.engine.model import GulfModel, build_model
 from wargame.engine.observation import sides
-from wargame.experiments.game import GameRecord, Order, branch, parse_game, save_game
+from wargame.experiments.game import (
+    GameRecord,
+    advance,
+    branch,
+    orders_of,
+    parse_game,
+    save_game,
+    scenario_of,
+)
 from wargame.ui import map_data
 
 SCENARIO_FOLDER = Path(__file__).resolve().parents[2] / "configs" / "scenarios"
@@ -69,14 +78,13 @@ class GameSession:
         self.side = OBSERVER
         self.parent: ParentTimeline | None = None
         self.notes: list[str] = []
-        self._start(self.scenario, seed, orders=())
+        self._start(self.scenario, seed)
 
     # --- the game -------------------------------------------------------------------------
 
-    def _start(self, scenario: Scenario, seed: int, orders: tuple[Order, ...]) -> None:
+    def _start(self, scenario: Scenario, seed: int) -> None:
         self.scenario = scenario
         self.seed = seed
-        self.orders: list[Order] = list(orders)
         self.model: GulfModel = build_model(scenario, seed)
         self.snapshots: list[dict[str, Any]] = [map_data.snapshot(self.model)]
         # Each round's per-host numbers (the model's `metrics.host_rows`), one flat list.
@@ -90,7 +98,9 @@ class GameSession:
 
     @property
     def round(self) -> int:
-        return self.model.round
+        """The last round played (resolved). The model's own counter moves on as soon as the
+        advisor begins the next round."""
+        return self.model.round - int(self.model.round_begun)
 
     def sides(self) -> tuple[str, ...]:
         return sides(self.scenario)
@@ -104,7 +114,7 @@ class GameSession:
             scenario_data=self.scenario.model_dump(mode="json"),
             scenario_path=None if self.scenario_path is None else str(self.scenario_path),
             seed=self.seed,
-            orders=tuple(self.orders),
+            orders=orders_of(self.model),  # applied orders only: what replays this game
             side=self.side,
         )
 
@@ -112,14 +122,14 @@ class GameSession:
         """Back to round 0 with the same scenario (and the given seed); orders are dropped."""
         with self.lock:
             self.parent = None
-            self._start(self.scenario, self.seed if seed is None else seed, orders=())
+            self._start(self.scenario, self.seed if seed is None else seed)
 
     def pick_scenario(self, path: Path) -> None:
         with self.lock:
             scenario = load_scenario(path)  # ScenarioError carries the file and field
             self.scenario_path = path
             self.parent = None
-            self._start(scenario, self.seed, orders=())
+            self._start(scenario, self.seed)
 
     def set_parameters(self, changes: dict[str, Any]) -> None:
         """Apply lever and parameter values (dotted paths) and restart at round 0 with the same
@@ -135,7 +145,7 @@ class GameSession:
             raise GameInputError("; ".join(printable(p, 300) for p in problems[:5]))
         with self.lock:
             self.parent = None
-            self._start(Scenario.model_validate(changed), self.seed, orders=())
+            self._start(Scenario.model_validate(changed), self.seed)
 
     def set_side(self, side: str) -> None:
         if side not in self.sides():
@@ -162,7 +172,7 @@ class GameSession:
     def step(self, order: str | None = None) -> None:
         """Play one round; `order` is the commanded side's action (None: the AI plays it)."""
         with self.lock:
-            if self.model.round >= MAX_ROUNDS:
+            if self.round >= MAX_ROUNDS:
                 raise GameInputError(f"the game is at the last round ({MAX_ROUNDS:,})")
             actor = self.commanding()
             if order is not None:
@@ -170,7 +180,6 @@ class GameSession:
                     raise GameInputError("choose a side to command before giving an order")
                 self.next_decisions()
                 self.model.command(actor, order)  # ValueError names the menu
-                self.orders.append(Order(self.model.round, actor, order))
             self.model.step()
             self.advice = None
             self._recorded()
@@ -179,7 +188,7 @@ class GameSession:
         """Play rounds up to `target`, the AI playing every side (your orders resume after)."""
         if not 0 <= target <= MAX_ROUNDS:
             raise GameInputError(f"round must be between 0 and {MAX_ROUNDS:,}, got {target}")
-        while self.model.round < target:
+        while self.round < target:
             self.step()
 
     def start_status(self) -> dict[str, Any]:
@@ -203,31 +212,27 @@ class GameSession:
     def branch(self, at_round: int) -> None:
         """Go back to round `at_round` keeping the orders given up to it; this game's rounds
         stay on the charts as the parent timeline."""
-        if not 0 <= at_round <= self.model.round:
-            raise GameInputError(
-                f"branch round must be between 0 and {self.model.round}, got {at_round}"
-            )
+        if not 0 <= at_round <= self.round:
+            raise GameInputError(f"branch round must be between 0 and {self.round}, got {at_round}")
         with self.lock:
             parent = ParentTimeline(at_round, self.rows(), list(self.host_rows))
             self._replay(branch(self.record(), at_round), at_round)
             self.parent = parent
 
     def _replay(self, record: GameRecord, upto: int) -> None:
-        scenario = Scenario.model_validate(record.scenario_data)
-        self._start(scenario, record.seed, record.orders)
-        self.side = record.side
-        # Replayed here round by round (rather than by `replay()`) to keep each round's map.
+        """Make this session the game `record` at round `upto`. The replay runs on a copy, so
+        a failure (ReplayError) leaves the session as it was."""
+        replayed = copy.copy(self)
+        replayed._start(scenario_of(record), record.seed)
+        # Round by round (rather than by `replay()`) to keep each round's map.
         for _ in range(upto):
-            orders = [o for o in record.orders if o.round == self.model.round + 1]
-            if orders:
-                self.model.begin_round()
-                for order in orders:
-                    self.model.command(order.actor, order.action)
-            self.model.step()
-            self._recorded()
+            advance(replayed.model, record, replayed.model.round + 1)
+            replayed._recorded()
+        self.__dict__.update(replayed.__dict__)
+        self.side = record.side
 
     def save(self, path: Path) -> None:
-        save_game(self.record(), self.model.round, path)
+        save_game(self.record(), self.round, path)
 
     def load_text(self, text: str | bytes, source: str) -> None:
         """Load a save file's content; GameFileError (with its message) leaves the game as it was."""

@@ -75,22 +75,18 @@ def AdvisorTable(decision: Decision):
 
 
 @solara.component
-def CommandPanel():
+def SidePicker():
+    """Choose the side you command (Observer watches: the AI plays everyone)."""
     state = use_state()
     session = state.session
-    names = {h.id: h.name for h in session.scenario.actors.hosts}
+    names = session.actor_names()
     sides = list(session.sides())
     labels = [side_label(s, names) for s in sides]
-    order = solara.use_reactive(None)
-    error = solara.use_reactive(None)
 
     def choose_side(label: str):
-        side = sides[labels.index(label)]
-        session.set_side(side)
-        order.value = None
+        session.set_side(sides[labels.index(label)])
         state.changed()
 
-    actor = session.commanding()
     with solara.Column(classes=["command-panel"], gap="4px"):
         solara.Select(
             "Command a side",
@@ -99,15 +95,35 @@ def CommandPanel():
             on_value=choose_side,
             classes=["select-side"],
         )
-        if actor is None:
+        if session.commanding() is None:
             solara.Text("Watching: the AI plays every side.", style={"color": "#667"})
-            return
+        else:
+            solara.Text(
+                "You see only your side's view (fog of war). Give your order above the map.",
+                style={"color": "#667"},
+            )
+
+
+@solara.component
+def OrdersCard():
+    """This round's orders for the commanded side, with the advisor's table (wide: it sits
+    above the map, not in the sidebar)."""
+    state = use_state()
+    session = state.session
+    order = solara.use_reactive(None)
+    error = solara.use_reactive(None)
+    actor = session.commanding()
+    if actor is None:
+        return
+    names = session.actor_names()
+    with solara.Card(classes=["orders-card"], style={"margin-bottom": "8px"}):
         if state.shown_round() != session.round:
             solara.Text("Replaying a past round: go back to the live round to give orders.")
             return
         decision = session.next_decisions()[actor]
         menu = list(decision.options)
         chosen = order.value if order.value in menu else decision.chosen
+        overridden = session.model.injected_orders.get(actor)
 
         def submit():
             try:
@@ -121,21 +137,30 @@ def CommandPanel():
             state.changed()
 
         solara.Markdown(f"**Round {session.round + 1}: your orders as {side_label(actor, names)}**")
-        solara.Text("Advisor: each option's expected cost terms, as the AI forecasts them.")
+        solara.Text(
+            "Advisor: each option's expected cost terms as the AI forecasts them (weighted; "
+            "lower total is better), and how likely the AI would be to pick it.",
+            style={"color": "#556", "font-size": "0.9em"},
+        )
         AdvisorTable(decision)
-        solara.Select(
-            "Your order",
-            values=menu,
-            value=chosen,
-            on_value=order.set,
-            classes=["select-order"],
-        )
-        solara.Button(
-            "Give order and play the round",
-            on_click=submit,
-            color="primary",
-            classes=["btn-order"],
-            disabled=state.playing.value,
-        )
+        if overridden:
+            solara.Warning(
+                f"A scripted inject forces {overridden} this round; it overrides any order."
+            )
+        with solara.Row(style={"align-items": "center"}, gap="10px"):
+            solara.Select(
+                "Your order",
+                values=menu,
+                value=chosen,
+                on_value=order.set,
+                classes=["select-order"],
+            )
+            solara.Button(
+                "Give order and play the round",
+                on_click=submit,
+                color="primary",
+                classes=["btn-order"],
+                disabled=state.playing.value,
+            )
         if error.value:
             solara.Text(error.value, classes=["field-error"], style={"color": "#c00"})

@@ -7,7 +7,7 @@ import solara
 
 from wargame.ui import chart_data, map_data
 from wargame.ui.components.charts import ChartGrid
-from wargame.ui.components.command_panel import CommandPanel
+from wargame.ui.components.command_panel import OrdersCard, SidePicker
 from wargame.ui.components.controls import GameSetup, PlayControls
 from wargame.ui.components.event_log import EventLog
 from wargame.ui.components.game_file import GameFilePanel
@@ -77,12 +77,13 @@ def Page():
         with solara.Row(style={"align-items": "flex-start", "gap": "16px"}):
             with solara.Column(classes=["gulf-sidebar"]):
                 PlayControls()
-                CommandPanel()
+                SidePicker()
                 with solara.Details("Save, load, replay, branch", expand=True):
                     GameFilePanel()
                 with solara.Details("Scenario, seed, levers and parameters"):
                     GameSetup()
             with solara.Column(classes=["gulf-main"]):
+                OrdersCard()
                 MapAndLog()
                 Charts()
                 OutlookPanel()

@@ -1,0 +1,135 @@
+"""The browser's game session, without a browser: the same seed plays the same game as the
+engine, human orders are recorded and replay, bad values leave the game as it was, and a
+branch shares its parent's rounds up to the branch point."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from wargame.config.loader import load_scenario
+from wargame.engine.model import build_model
+from wargame.experiments.game import GameFileError, game_text
+from wargame.ui.session import DEFAULT_SCENARIO, GameInputError, GameSession
+
+
+def engine_rows(seed: int, rounds: int) -> list[dict]:
+    model = build_model(load_scenario(DEFAULT_SCENARIO), seed)
+    for _ in range(rounds):
+        model.step()
+    frame = model.datacollector.model_vars
+    return [{k: v[i] for k, v in frame.items()} for i in range(rounds)]
+
+
+def test_a_session_plays_the_engines_game_for_its_seed():
+    session = GameSession(DEFAULT_SCENARIO, seed=5)
+    session.run_to(12)
+    assert session.round == 12
+    assert session.rows() == engine_rows(5, 12)
+    assert len(session.snapshots) == 13  # round 0 and every round played
+    session.reset()
+    assert session.round == 0 and session.rows() == []
+    session.run_to(12)
+    assert session.rows() == engine_rows(5, 12)
+
+
+def test_the_advisor_begins_a_round_without_counting_it_as_played():
+    session = GameSession(DEFAULT_SCENARIO, seed=2)
+    session.set_side("centcom")
+    advice = session.next_decisions()
+    assert session.round == 0  # begun, not played
+    assert "centcom" in advice and session.next_decisions() is advice
+    session.step(advice["centcom"].chosen)
+    assert session.round == 1
+
+
+def test_an_order_changes_the_game_and_is_recorded_for_replay():
+    session = GameSession(DEFAULT_SCENARIO, seed=3)
+    session.set_side("centcom")
+    ai_pick = session.next_decisions()["centcom"].chosen
+    order = "expanded_strikes" if ai_pick != "expanded_strikes" else "hold_and_negotiate"
+    session.step(order)
+    session.run_to(8)
+    assert [(o.round, o.actor, o.action) for o in session.record().orders] == [
+        (1, "centcom", order)
+    ]
+    assert session.rows()[0]["centcom_action"] == order
+    assert session.rows() != engine_rows(3, 8)
+
+    loaded = GameSession(DEFAULT_SCENARIO, seed=0)
+    loaded.load_text(game_text(session.record(), session.round), "saved.json")
+    assert loaded.round == 8 and loaded.seed == 3 and loaded.side == "centcom"
+    assert loaded.rows() == session.rows()
+
+
+def test_an_order_off_the_menu_is_refused_and_nothing_is_played():
+    session = GameSession(DEFAULT_SCENARIO, seed=1)
+    session.set_side("irgc")
+    with pytest.raises(ValueError, match="menu|not one of|options"):
+        session.step("expanded_strikes")  # CENTCOM's action, not the IRGC's
+    assert session.round == 0 and session.record().orders == ()
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"levers.doctrine_split": 7.0}, "doctrine_split"),
+        ({"levers.doctrine_split": float("nan")}, "doctrine_split"),
+        ({"actors.irgc.rationality": -1.0}, "rationality"),
+        ({"levers.mou_linkage": "sometimes"}, "mou_linkage"),
+        ({"levers.no_such_lever": 1.0}, "no_such_lever"),
+    ],
+)
+def test_bad_parameters_leave_the_game_as_it_was(changes, expected):
+    session = GameSession(DEFAULT_SCENARIO, seed=4)
+    session.run_to(5)
+    model = session.model
+    with pytest.raises(GameInputError, match=expected):
+        session.set_parameters(changes)
+    assert session.model is model and session.round == 5
+
+
+def test_good_parameters_start_a_new_game_with_the_same_seed():
+    session = GameSession(DEFAULT_SCENARIO, seed=4)
+    session.run_to(5)
+    session.set_parameters({"levers.mou_linkage": "insulated", "levers.doctrine_split": 0.2})
+    assert session.round == 0 and session.seed == 4
+    assert session.scenario.levers.doctrine_split == 0.2
+
+
+def test_a_branch_shares_its_parents_rounds_up_to_the_branch_point():
+    session = GameSession(DEFAULT_SCENARIO, seed=9)
+    session.set_side("centcom")
+    for _ in range(10):
+        session.step("attribute_and_warn")
+    parent_rows = session.rows()
+    session.branch(6)
+    assert session.round == 6
+    assert session.rows() == parent_rows[:6]
+    assert session.parent is not None and session.parent.rows == parent_rows
+    assert [o.round for o in session.record().orders] == [1, 2, 3, 4, 5, 6]
+    session.step("expanded_strikes")
+    assert session.rows()[:6] == parent_rows[:6]
+    assert session.rows()[6]["centcom_action"] == "expanded_strikes"
+    with pytest.raises(GameInputError, match="between 0 and 7"):
+        session.branch(8)
+
+
+def test_a_bad_save_leaves_the_game_as_it_was():
+    session = GameSession(DEFAULT_SCENARIO, seed=7)
+    session.run_to(4)
+    text = game_text(session.record(), session.round)
+    tampered = json.loads(text)
+    tampered["seed"] = 8
+    for bad in (text[: len(text) // 2], json.dumps(tampered), "not json"):
+        with pytest.raises(GameFileError):
+            session.load_text(bad, "bad.json")
+        assert session.round == 4 and session.seed == 7
+
+
+def test_unknown_side_is_refused():
+    session = GameSession(DEFAULT_SCENARIO)
+    with pytest.raises(GameInputError, match="no side"):
+        session.set_side("mossad")
+    assert session.side == "observer"
