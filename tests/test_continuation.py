@@ -239,3 +239,14 @@ def test_a_killed_worker_is_an_error_message_not_a_hang(record, pool):
     # The next request gets a new pool and works.
     follow = start_outlook(record, FROM_ROUND, runs=10, horizon=1).wait(60)
     assert follow.done and follow.finished == 10, follow.errors
+
+
+@pytest.mark.slow
+def test_a_job_running_when_the_pool_shuts_down_says_so(record, pool):
+    job = start_outlook(record, FROM_ROUND, runs=2000, horizon=5)
+    time.sleep(0.5)
+    shutdown_pool()  # waits for the batches running, drops the rest
+    result = job.wait(30)
+    assert result.done and not result.cancelled and result.finished < 2000
+    assert result.failed == 2000 - result.finished
+    assert "the continuations were stopped: the server is shutting down" in result.errors

@@ -336,6 +336,9 @@ class OutlookJob:
         with self._lock:
             first, count = self._futures[future]
             self._pending -= 1
+            if future.cancelled() and not self._cancelled:
+                self._failed += count  # the pool was shut down under this job
+                self._note_error("the continuations were stopped: the server is shutting down")
             if self._cancelled or future.cancelled():
                 self._finish_if_done()
                 if self.finished_at is not None:
