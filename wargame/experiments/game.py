@@ -37,9 +37,9 @@ from wargame.config.loader import (
 )
 from wargame.config.schema import MAX_ROUNDS, Scenario
 from wargame.config.text import printable
-from wargame.engine.model import GulfModel, build_model
+from wargame.engine.model import GulfModel, build_model, prepared
 from wargame.engine.observation import sides
-from wargame.engine.theatre import Theatre, TheatreError
+from wargame.engine.theatre import TheatreError
 from wargame.experiments.design import SEED_MASK
 
 FORMAT = "gulf-wargame-save"
@@ -111,9 +111,9 @@ def new_game(
     scenario: Scenario, seed: int, side: str = "observer", scenario_path: str | None = None
 ) -> GameRecord:
     """A game of `scenario` with no orders yet."""
-    record = GameRecord(scenario.model_dump(mode="json"), scenario_path, seed, (), side)
-    _remember(record.fingerprint, scenario)
-    return record
+    # Not cached as this very object: every replay builds from the record's data, as a worker
+    # process or a loaded save does, so all of them play the same scenario.
+    return GameRecord(scenario.model_dump(mode="json"), scenario_path, seed, (), side)
 
 
 def canonical_json(data: Any) -> str:
@@ -151,7 +151,7 @@ def checked_scenario(data: Any) -> tuple[Scenario | None, list[str]]:
         return None, [f"expected a mapping of scenario fields, got {json_type(data)}"]
     try:
         scenario = Scenario.model_validate(data)
-        Theatre(scenario)  # geography only a built theatre checks (a route with no sea path)
+        prepared(scenario)  # its theatre: geography only a built one checks (kept for replays)
     except ValidationError as error:
         return None, describe_validation_error(error)
     except TheatreError as error:
