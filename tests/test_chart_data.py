@@ -117,29 +117,42 @@ def test_interceptions_happened_and_are_drawn_in_their_round(game):
     assert busy == [r for r, v in zip(cols["round"], cols["intercepted_drone"], strict=True) if v]
 
 
-def test_interception_rate_is_the_labelled_ratio_of_model_totals(game):
+def test_interception_rate_is_the_models_column_as_percent(game):
     model, _ = game
     cols = model.datacollector.model_vars
-    spec = by_id(charts(cols, "observer"))["interception_rate"]
-    rate = series(spec, "interception rate")
-    assert "total_intercepted_" in spec["note"] and "total_leaked_" in spec["note"]
+    rate = series(by_id(charts(cols, "observer"))["interception_rate"], "interception rate")
+    model_rate = cols["interception_rate"]
+    assert rate["column"] == "interception_rate" and xs(rate) == cols["round"]
+    assert all(close(y, 100 * v) for y, v in zip(rate["y"], model_rate, strict=True))
+    assert rate["last"] == pytest.approx(100 * model_rate[-1], abs=1e-9)
+    # The model's column is what the chart's note says: intercepted over intercepted plus
+    # leaked, cumulative, every kind; 0 before the first engagement, a real rate after it.
     kinds = chart_data.THREATS
-    for i, r in enumerate(xs(rate)):
+    engaged_rounds = []
+    for i, r in enumerate(cols["round"]):
         hit = sum(cols[f"total_intercepted_{k}"][i] for k in kinds)
         leaked = sum(cols[f"total_leaked_{k}"][i] for k in kinds)
-        expected = 100 * hit / (hit + leaked) if hit + leaked else None
-        assert close(rate["y"][i], expected), f"round {r}"
-    assert rate["y"][0] is None  # nothing engaged in round 1: a gap, not a 0 % rate
+        if hit + leaked:
+            engaged_rounds.append(r)
+            assert model_rate[i] == pytest.approx(hit / (hit + leaked), abs=1e-6), f"round {r}"
+        else:
+            assert model_rate[i] == 0.0, f"round {r}"
+    assert engaged_rounds and 0.5 < model_rate[-1] < 1.0  # seed 1 intercepts most, not all
 
 
-def test_a_model_rate_column_is_used_when_there_is_one(game):
+def test_the_chart_draws_no_rate_of_its_own(game):
+    # Without the model's column the chart is empty: nothing is derived from the totals.
     model, _ = game
-    cols = dict(model.datacollector.model_vars)
-    cols["interception_rate"] = [0.5] * len(cols["round"])
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(chart_data, "visible_metrics", lambda side, names: list(names))
-        rate = series(by_id(charts(cols, "observer"))["interception_rate"], "interception rate")
-    assert rate["column"] == "interception_rate" and set(rate["y"]) == {50}
+    cols = {k: v for k, v in model.datacollector.model_vars.items() if k != "interception_rate"}
+    spec = by_id(charts(cols, "observer"))["interception_rate"]
+    assert spec["series"] == []
+    # Every side sees the rate: its parts (interceptions, leakers) are public.
+    full = model.datacollector.model_vars
+    for side in ("centcom", "irgc", "bahrain"):
+        shown = by_id(charts(full, side))["interception_rate"]
+        assert series(shown, "interception rate")["y"][-1] == pytest.approx(
+            100 * full["interception_rate"][-1], rel=6e-4
+        )
 
 
 def test_transits_are_per_day_for_any_round_length(game):

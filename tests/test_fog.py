@@ -57,6 +57,34 @@ HIDDEN_PHRASES = {
 }
 
 
+# Event figures that follow the true Iranian capacities (events.Event.figures): numbers, and
+# the launch sites standing in range of a raid (ids, checked by key).
+IRAN_SITE_FIGURES = ("capacity_loss", "surveillance", "laid", "density", "launch_sites")
+
+
+def figure_values(figures, keys) -> list[float]:
+    """The numbers under `keys` anywhere in an event's figures (a package's sites included)."""
+    found = []
+    for key, value in figures.items():
+        if key in keys and isinstance(value, float):
+            found.append(value)
+        elif isinstance(value, list):
+            for item in value:
+                if isinstance(item, dict):
+                    found.extend(figure_values(item, keys))
+    return found
+
+
+def figure_keys(figures) -> set[str]:
+    keys = set(figures)
+    for value in figures.values():
+        if isinstance(value, list):
+            for item in value:
+                if isinstance(item, dict):
+                    keys |= figure_keys(item)
+    return keys
+
+
 def distinct(value: float) -> bool:
     """A number specific enough to be evidence: not a round figure any count could equal."""
     return round(value, 6) != round(value, 3)
@@ -134,7 +162,14 @@ def played(name: str) -> Game:
         ]
         before = [float(c) for c in model.capacity]
         decisions = model.decision_history[round_]
-        found = {"iran_sites": data_numbers(capacities)}
+        # The events' figures hold the true capacities' traces too: capacity lost at a struck
+        # site, the surveillance left after a package, mines laid and their density.
+        figured = [
+            value
+            for e in model.events[first:]
+            for value in figure_values(e.figures, IRAN_SITE_FIGURES)
+        ]
+        found = {"iran_sites": data_numbers(capacities + figured)}
         for actor, decision in decisions.items():
             terms = [v for option in decision.weighted_terms for v in option.values()]
             found[f"{actor}_reasons"] = data_numbers([*terms, *decision.probabilities])
@@ -150,7 +185,7 @@ def played(name: str) -> Game:
         row = {name: values[-1] for name, values in model.datacollector.model_vars.items()}
         hosts = metrics.host_rows(model)
         for side in every:
-            shown = [event_for(side, e.to_dict()) for e in model.events[first:]]
+            shown = [event_for(side, e.to_record()) for e in model.events[first:]]
             shown = [e for e in shown if e is not None]
             events[side].extend(shown)
             host_rows[side].append([host_row_for(side, r) for r in hosts.values()])
@@ -254,6 +289,20 @@ def test_no_side_receives_what_it_may_not_see(game, side_index):
         if e.get("breakdown") and (e["actor"] == side or side == "observer")
     ]
     assert own or side not in ("irgc", "centcom", "observer"), f"{side} lost its own reasons"
+
+
+def test_event_figures_keep_irans_secrets_from_the_sides_that_may_not_see_them(game):
+    every = sides(game.model.spec)
+    for side in every:
+        keys = set().union(*(figure_keys(e.get("figures", {})) for e in game.events[side]))
+        if side in ("observer", "irgc"):
+            # Its own sites: the IRGC reads every figure the observer does.
+            assert set(IRAN_SITE_FIGURES) <= keys, (side, keys)
+        else:
+            assert not set(IRAN_SITE_FIGURES) & keys, (side, keys)
+            # What everyone sees stays: which sites a package struck and its hits, a raid's
+            # counts by kind.
+            assert {"sites", "site", "hits", "launched", "leaked", "target"} <= keys, side
 
 
 def test_centcom_decides_from_reports_with_error_never_the_truth(game):

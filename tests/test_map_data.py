@@ -164,10 +164,11 @@ def test_strike_interdiction_and_mine_arrows_match_the_round(game):
         by_kind = {k: [a for a in snap["arrows"] if a["kind"] == k] for k in map_data.ARROW_ACTOR}
         strikes = by_kind["strike"]
         if tally.sites_struck:
-            # One arrow per site the log names (up to four), the package's numbers on the first.
-            assert len(strikes) == min(4, tally.sites_struck)
+            # One arrow per site struck, every one, the package's numbers on the first.
+            assert len(strikes) == len({a["to"] for a in strikes}) == tally.sites_struck
             assert all(nodes_of(snap)[a["to"]]["kind"] == "iran_site" for a in strikes)
-            assert f"{tally.sites_struck} sites" in strikes[0]["label"]
+            assert strikes[0]["label"].startswith(f"US strikes: {tally.sites_struck} sites")
+            kinds["big package"] += tally.sites_struck > 4  # more than a sentence names
         else:
             assert strikes == []
         fired = [a for a in by_kind["interdiction"] if a["action"] == "strike_vessel"]
@@ -179,6 +180,83 @@ def test_strike_interdiction_and_mine_arrows_match_the_round(game):
         for kind, arrows in by_kind.items():
             kinds[kind] += len(arrows)
     assert all(kinds[kind] for kind in map_data.ARROW_ACTOR), kinds
+    assert kinds["big package"], "the regime campaign strikes every site: more than four"
+
+
+def test_arrows_carry_the_events_figures(game):
+    """Each arrow says what its event's figures say, and the figures what the round's tally and
+    sentence say: a map that drew from anything else, or figures that disagreed with the
+    engine's own counts, would fail here."""
+    checked = Counter()
+    for record in game:
+        snap, tally, events = record["snap"], record["tally"], record["events"]
+        arrows = snap["arrows"]
+        nodes = nodes_of(snap)
+        raids = [e for e in events if e.actor == "irgc" and e.phase == 3]
+        for kind in tally.launched:  # the figures are the tally, kind by kind
+            for count in ("launched", "intercepted", "leaked", "failed"):
+                booked = getattr(tally, count)[kind]
+                assert sum(e.figures[count][kind] for e in raids) == booked, (count, kind)
+        for event in raids:
+            figures = event.figures
+            launched = sum(figures["launched"].values())
+            [arrow] = [a for a in arrows if a["kind"] == "salvo" and a["to"] == figures["target"]]
+            assert (
+                arrow["count"]
+                == launched
+                == sum(
+                    figures[c][k] for c in ("intercepted", "leaked", "failed") for k in figures[c]
+                )
+            )
+            hit = nodes[figures["target"]]["hit"]
+            assert (hit["launched"], hit["intercepted"], hit["leaked"]) == (
+                launched,
+                sum(figures["intercepted"].values()),
+                sum(figures["leaked"].values()),
+            )
+            assert hit["casualties"] == figures["casualties"]
+            assert hit["damage"] == round(figures["damage"], 1)
+            assert event.outcome == (
+                f"{hit['intercepted']} intercepted, {hit['leaked']} leaked, "
+                f"{hit['casualties']} casualties"
+            )
+            assert f"fires {launched} missiles and drones" in event.sentence
+            assert f"damage {figures['damage']:.1f}," in event.sentence
+            fired = {k for k, v in figures["launched"].items() if v}
+            assert fired <= set(figures["launch_sites"]) and all(
+                figures["launch_sites"][k] for k in fired
+            ), "each kind fired comes from some site standing in range"
+            checked["salvo"] += 1
+        for event in events:
+            if event.actor != "centcom" or not event.figures:
+                continue
+            sites = event.figures["sites"]
+            strikes = [a for a in arrows if a["kind"] == "strike"]
+            assert [a["to"] for a in strikes] == [s["site"] for s in sites]
+            assert (
+                strikes[0]["count"] == event.figures["weapons"] == sum(s["weapons"] for s in sites)
+            )
+            assert event.figures["hits"] == sum(s["hits"] for s in sites)
+            assert event.outcome.startswith(f"{event.figures['hits']} hits")
+            assert len(sites) == tally.sites_struck
+            # A site with a hit lost capacity; one without kept it.
+            assert all((s["capacity_loss"] > 0) == (s["hits"] > 0) for s in sites)
+            checked["strike"] += 1
+        shots = [e for e in events if e.action == "strike_vessel" and e.figures]
+        assert len(shots) == tally.vessels_attacked
+        assert sum(e.figures["hit"] for e in shots) == tally.vessels_struck
+        for event in shots:
+            assert event.target == f"vessel {event.figures['vessel']}"
+            assert event.outcome == ("hit" if event.figures["hit"] else "missed")
+        [fired] = [a for a in arrows if a["action"] == "strike_vessel"] or [None]
+        assert (fired["count"] if fired else 0) == len(shots)
+        checked["interdiction"] += len(shots)
+        mined = [e for e in events if e.action == "mine_lanes" and "hits" in e.figures]
+        assert sum(e.figures["hits"] for e in mined) == tally.mine_hits
+        [struck] = [a for a in arrows if a["action"] == "mine_strike"] or [None]
+        assert (struck["count"] if struck else 0) == tally.mine_hits
+        checked["mine"] += len(mined)
+    assert all(checked[k] for k in ("salvo", "strike", "interdiction", "mine")), checked
 
 
 def test_arrows_are_this_rounds_only(game):

@@ -2,9 +2,10 @@
 states and energy sites, CENTCOM strike packages on Iranian soil, and the hosts' own measures.
 
 Each function takes the model and books every consequence: state changes, the round's tally and
-one event per outcome with the decision's cost breakdown. The probabilistic core of each outcome
-is a pure rule in `rules/` (defence, strikes, shipping); this module wires those rules to the
-model's state.
+one event per outcome with the decision's cost breakdown and the outcome's `figures` (the
+numbers of its sentence and the ids behind them, for programs: see `events.Event`). The
+probabilistic core of each outcome is a pure rule in `rules/` (defence, strikes, shipping); this
+module wires those rules to the model's state.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from wargame.config.ladder import ACTIONS
-from wargame.config.schema import Node, NodeKind, Salvo, SiteRole
+from wargame.config.schema import Node, NodeKind, Salvo, SiteRole, WeaponKind
 from wargame.engine.intel import (
     LIMITED_PACKAGE_ROLES,
     effective_value,
@@ -24,7 +25,7 @@ from wargame.engine.intel import (
 )
 from wargame.engine.rules import shipping, strikes
 from wargame.engine.rules.defence import RaidGroup, RaidOutcome, resolve_raid
-from wargame.engine.theatre import reachable_mix
+from wargame.engine.theatre import LAUNCH_CAPACITY_FLOOR, reachable_mix
 
 if TYPE_CHECKING:
     from wargame.engine.model import GulfModel
@@ -89,9 +90,15 @@ def irgc_acts(
                 outcome,
                 f"The IRGC fires a {weapon.name} at {name}, running the TSS branch outside the mandated corridor: {outcome}.",
                 phase=1,
+                figures={
+                    "vessel": int(agent.unique_id) if agent is not None else None,
+                    "hit": bool(hit),
+                    "weapon": irgc.anti_ship_weapon,
+                },
             )
     elif action == "mine_lanes":
-        model.mines += 1.0 * model.strike_capacity()
+        laid = 1.0 * model.strike_capacity()
+        model.mines += laid
         model.shipping_attack_memory += 1.0
         model.us_unanswered += 1.0
         model.log_decision(
@@ -100,6 +107,8 @@ def irgc_acts(
             "sea lanes",
             f"mine density {model.mines:.2f}",
             "The IRGC lays mines in the shipping lanes.",
+            # Both follow the IRGC's strike capacity: hidden like the outcome's density.
+            figures={"laid": round(laid, 6), "density": round(model.mines, 6)},
         )
     elif action == "salvo_hosts":
         view = model.views["irgc"]
@@ -181,13 +190,19 @@ def book_raid(
     """Book a resolved raid: interceptions, leakers, spend, damage, casualties, debris and fires."""
     adjudication = model.spec.adjudication
     tally = model.tally
-    for kind, count in outcome.launched_by_kind(groups).items():
+    by_kind = {
+        "launched": outcome.launched_by_kind(groups),
+        "intercepted": outcome.intercepted_by_kind(groups),
+        "leaked": outcome.leaked_by_kind(groups),
+        "failed": outcome.failed_by_kind(groups),
+    }
+    for kind, count in by_kind["launched"].items():
         tally.launched[kind] += count
-    for kind, count in outcome.intercepted_by_kind(groups).items():
+    for kind, count in by_kind["intercepted"].items():
         tally.intercepted[kind] += count
-    for kind, count in outcome.leaked_by_kind(groups).items():
+    for kind, count in by_kind["leaked"].items():
         tally.leaked[kind] += count
-    for kind, count in outcome.failed_by_kind(groups).items():
+    for kind, count in by_kind["failed"].items():
         tally.failed[kind] += count
     leaked = int(outcome.leaked.sum())
     intercepted = int(outcome.intercepted.sum())
@@ -230,7 +245,33 @@ def book_raid(
         f"{intercepted} intercepted, {leaked} get through, damage {damage:.1f}, "
         f"{casualties} casualties.{fire_text}",
         phase=3,
+        figures={
+            "target": node.id,
+            "host": node.host,
+            "launch_sites": launch_sites(model, node.id, groups),
+            **{count: {k: int(v) for k, v in kinds.items()} for count, kinds in by_kind.items()},
+            "damage": round(float(damage), 6),
+            "casualties": int(casualties),
+            "fire": bool(fire),
+        },
     )
+
+
+def launch_sites(model: GulfModel, node_id: str, groups: list[RaidGroup]) -> dict[str, list[str]]:
+    """For each threat kind of a raid, the Iranian sites it can have come from: those of the
+    kind's launch roles standing and in range of the target (the reach rule the raid was fired
+    by). The model fires from the IRGC's capacity as a whole, so it names no single site."""
+    theatre = model.theatre
+    standing = model.capacity >= LAUNCH_CAPACITY_FLOOR
+    target = theatre.index[node_id]
+    sites = {}
+    for group in groups:
+        weapon = model.spec.weapons[group.weapon]
+        able = theatre.launch_mask(WeaponKind(group.kind)) & standing
+        in_range = theatre.distance_km[theatre.iran_site_index, target] <= weapon.range_km
+        found = sites.setdefault(group.kind, [])
+        found.extend(s for s, ok in zip(theatre.iran_sites, able & in_range, strict=True) if ok)
+    return {kind: sorted(set(found)) for kind, found in sites.items()}
 
 
 def strike_navy(model: GulfModel) -> None:
@@ -320,6 +361,7 @@ def centcom_acts(model: GulfModel, action: str, capacity_before: np.ndarray) -> 
         eligible.sort(key=lambda i: (-capacity_before[i] * model.site_value[i], i))
         targets = np.array(eligible[:count], dtype=np.int64)
         weapon = model.spec.weapons[centcom.strike_weapon]
+        struck_before = model.capacity[targets]
         model.capacity, hits = strikes.strike_sites(
             model.capacity,
             targets,
@@ -345,6 +387,23 @@ def centcom_acts(model: GulfModel, action: str, capacity_before: np.ndarray) -> 
             f"CENTCOM strikes {len(targets)} targets on Iranian soil ({names}{more}) with "
             f"{len(targets) * per_target} {weapon.name}s: {int(hits.sum())} hits.",
             phase=2,
+            figures={
+                "weapon": centcom.strike_weapon,
+                "weapons": int(len(targets) * per_target),
+                "hits": int(hits.sum()),
+                # Every site struck, in the planners' order; capacity_loss is the site's true
+                # capacity lost, on the 0-1 scale (Iran's secret, like the surveillance after).
+                "sites": [
+                    {
+                        "site": model.theatre.iran_sites[i],
+                        "weapons": int(per_target),
+                        "hits": int(h),
+                        "capacity_loss": round(float(before - model.capacity[i]), 6),
+                    }
+                    for i, h, before in zip(targets, hits, struck_before, strict=True)
+                ],
+                "surveillance": round(model.surveillance(), 6),
+            },
         )
     else:
         model.log_decision("centcom", action, "-", "done", f"CENTCOM {ACTIONS[action].label}.")

@@ -1,9 +1,28 @@
-"""The structured event log: who did what to whom, what came of it, and why they chose it."""
+"""The structured event log: who did what to whom, what came of it, and why they chose it.
+
+An event says it twice: as a `sentence` for people, and as `figures` for programs (the map's
+arrows, anything that plots or counts what happened): the same numbers, so nothing has to read
+them back out of the words.
+"""
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import Any
+
+# What `Event.figures` holds, by the event (set in effects.py and, for mine strikes, model.py):
+# - an IRGC raid on a defended site (actor "irgc", phase 3: salvo_hosts, strike_energy,
+#   strike_us_navy): target (node id), host (host id or None), launch_sites ({kind: [Iranian
+#   site ids standing in range]}, Iran's secret), launched, intercepted, leaked, failed ({kind:
+#   count} for every threat kind), damage, casualties, fire (force majeure declared);
+# - a shot at a ship (strike_vessel, phase 1): vessel (its agent id), hit, weapon;
+# - mines laid (mine_lanes, no phase): laid, density (both Iran's secret);
+#   ships hitting mines (mine_lanes, phase 1): hits;
+# - a CENTCOM strike package (limited_strikes, expanded_strikes, regime_campaign; phase 2):
+#   weapon, weapons, hits, sites ([{site, weapons, hits, capacity_loss}] for every site struck;
+#   capacity_loss is Iran's secret), surveillance (after the strike; Iran's secret).
+# Events of other kinds have none ({}).
 
 # Which phase of the seed's tri-lateral loop an action belongs to (for the phase sequence).
 PHASE_OF_ACTION = {
@@ -28,6 +47,10 @@ class Event:
     # The action was a human's order (browser play), not the AI's choice; the breakdown and
     # probability are still the AI's own forecast of that action, for the "why" panel.
     by_human: bool = False
+    # The outcome's numbers and ids as JSON-able values (listed above). Not part of `to_dict`, so
+    # the events file of a run stays as it was; `to_record` carries them. They reveal exactly
+    # what the sentence does, and `observation.event_for` hides the same secrets in both.
+    figures: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         record = {
@@ -46,3 +69,8 @@ class Event:
         if self.by_human:
             record["by_human"] = True
         return record
+
+    def to_record(self) -> dict[str, Any]:
+        """`to_dict()` with the event's `figures`: what the browser's map and log read."""
+        # A copy: the record is the caller's to change, the event stays as logged.
+        return {**self.to_dict(), "figures": copy.deepcopy(self.figures)}

@@ -146,6 +146,22 @@ def cost_exchange_so_far(model) -> float:
     return round(model.totals["interceptor_spend_usd"] / attacker, 6) if attacker else 0.0
 
 
+def interception_rate(model) -> float:
+    """Share of the threats engaged so far that were intercepted, cumulative: intercepted over
+    intercepted plus leaked, every kind (threats that failed in flight were never engaged).
+
+    0.0 before the first engagement, as cost_exchange is 0 before anything is fired: a None
+    would become NaN in the DataCollector's pandas frame, and so in the files and the sweep's
+    Parquet (float64, which takes this column from the return type). Read it with a count of
+    threats engaged (total_intercepted_* and total_leaked_*) to tell 0.0 "none yet" from
+    "none stopped".
+    """
+    totals = model.totals
+    intercepted = sum(totals[f"intercepted_{kind}"] for kind in THREAT_KINDS)
+    engaged = intercepted + sum(totals[f"leaked_{kind}"] for kind in THREAT_KINDS)
+    return round(intercepted / engaged, 6) if engaged else 0.0
+
+
 def interceptors_left(model) -> int:
     """Interceptors left in every magazine of every defended site (US and host)."""
     return int(model.magazine.sum())
@@ -236,4 +252,5 @@ MODEL_REPORTERS = {
     "magazine_share": magazine_share,
     "severity": severity,
     "doctrine_split": doctrine_split,
+    "interception_rate": interception_rate,
 }

@@ -566,6 +566,7 @@ class GulfModel(mesa.Model):
                 "mine strike",
                 f"{hits} ship(s) strike mines in the lanes.",
                 phase=1,
+                figures={"hits": int(hits)},
             )
             moving = np.flatnonzero(
                 fleet.alive & ((fleet.choice == COMPLY) | (fleet.choice == OUTSIDE))
@@ -735,6 +736,7 @@ class GulfModel(mesa.Model):
         breakdown=None,
         probability=None,
         by_human=False,
+        figures=None,
     ):
         if phase is not None and phase not in self.phase_firsts:
             self.phase_firsts[phase] = self.round
@@ -751,10 +753,13 @@ class GulfModel(mesa.Model):
                 breakdown or {},
                 probability,
                 by_human,
+                figures or {},
             )
         )
 
-    def log_decision(self, actor, action, target, outcome, sentence, phase=None, decision_key=None):
+    def log_decision(
+        self, actor, action, target, outcome, sentence, phase=None, decision_key=None, figures=None
+    ):
         key = decision_key or actor
         decision = self.decisions.get(key)
         breakdown = decision.breakdown(action) if decision and action in decision.options else {}
@@ -762,7 +767,18 @@ class GulfModel(mesa.Model):
             decision.probability(action) if decision and action in decision.options else None
         )
         by_human = self._applied.get(key) == action
-        self.log(actor, action, target, outcome, sentence, phase, breakdown, probability, by_human)
+        self.log(
+            actor,
+            action,
+            target,
+            outcome,
+            sentence,
+            phase,
+            breakdown,
+            probability,
+            by_human,
+            figures,
+        )
 
     # --- summary helpers ------------------------------------------------------------------
 

@@ -159,6 +159,10 @@ _COLUMN_SECRETS: dict[str, tuple[str, str | None] | None] = {
         for count in ("launched", "intercepted", "leaked", "failed")
         for kind in THREAT_KINDS
     },
+    # The share of threats engaged that were intercepted, cumulative: a ratio of the public
+    # intercepted and leaked counts above, so public too (it says nothing of magazines: how
+    # many interceptors each threat took stays in the spend and stock columns below).
+    "interception_rate": None,
     # Running totals of public quantities: attacker weapons (launched counts times known
     # prices), US strike packages, shots at ships, damage and casualties seen on the ground,
     # ships lost or through, fires and force majeure declared by operators.
@@ -244,16 +248,22 @@ _SURVEILLANCE_AFTER = re.compile(r"; surveillance now [-0-9.]+")
 _TOLERANCE_NOTE = re.compile(r" \(tolerance [-0-9.]+\)")
 _LEDGER_NOTE = re.compile(r" \(US ledger (?P<us>[-0-9.]+), Iranian ledger (?P<iran>[-0-9.]+)\)")
 _TRAILING_REASON = re.compile(r" \([^()]*\)(?=\.$)")
+# Figures (events.Event.figures) that follow the true capacity of the Iranian sites: which
+# launch sites stand in range of a raid, mines laid and their density (both scale with the
+# IRGC's strike capacity), a struck site's capacity lost and the surveillance left after a
+# package. The same numbers the sentences and outcomes lose below.
+_IRAN_SITE_FIGURES = frozenset({"launch_sites", "laid", "density", "capacity_loss", "surveillance"})
 
 
 def event_for(side: str, event: Mapping[str, Any]) -> dict[str, Any] | None:
-    """An `Event.to_dict()` as `side` may read it, or None for an event it would not see.
+    """An `Event.to_dict()` (or `to_record()`) as `side` may read it, or None for an event it
+    would not see.
 
     A decision's breakdown and probability (and whether a human ordered it) stay only on that
     actor's own events. Sentences quoting a hidden number lose it: true Iranian capacities
     (CENTCOM's strike results, mine density), a host's tolerance when it restricts basing,
     the ledgers when the MOU changes, and the IRGC's reason for halting or reopening the
-    channel (its own grievance count).
+    channel (its own grievance count). A record's `figures` lose the same secrets.
     """
     shown = dict(event)
     if side == OBSERVER:
@@ -268,6 +278,8 @@ def event_for(side: str, event: Mapping[str, Any]) -> dict[str, Any] | None:
     if actor == "irgc" and outcome in _CAME_TO_NOTHING and not can_see(side, "reasons", "irgc"):
         return None
     if not can_see(side, "iran_sites"):
+        if "figures" in event:
+            shown["figures"] = _without(event["figures"], _IRAN_SITE_FIGURES)
         if actor == "irgc" and action == "mine_lanes" and outcome.startswith("mine density"):
             shown["outcome"] = "mines laid"
         if actor == "centcom":
@@ -279,6 +291,18 @@ def event_for(side: str, event: Mapping[str, Any]) -> dict[str, Any] | None:
     if action in ("halt_channel", "reopen_channel") and not can_see(side, "reasons", actor):
         shown["sentence"] = _TRAILING_REASON.sub("", sentence)
     return shown
+
+
+def _without(figures: Mapping[str, Any], hidden: frozenset[str]) -> dict[str, Any]:
+    """A copy of an event's figures without the `hidden` keys, also inside lists of records
+    (a package's sites)."""
+    return {
+        key: [_without(v, hidden) if isinstance(v, Mapping) else v for v in value]
+        if isinstance(value, list)
+        else value
+        for key, value in figures.items()
+        if key not in hidden
+    }
 
 
 def _ledger_note(side: str, match: re.Match) -> str:

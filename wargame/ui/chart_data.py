@@ -3,8 +3,7 @@
 Pure functions, no Solara: they take the DataCollector's rows (`model.datacollector.model_vars`,
 a dict of column lists, or a list of per-round dicts) and return small JSON-able dicts that
 `components/line_chart.vue` draws. Nothing here recomputes a metric the model reports: values are
-selected, and at most converted in unit (a share to %, per round to per day) or, where the model
-has no column for it, a ratio of two of its columns, labelled as such in the chart's note.
+selected, and at most converted in unit (a share to %, per round to per day).
 Fog of war is applied here, through `wargame.engine.observation.visible_metrics`: a side gets
 only the columns that function allows it.
 
@@ -236,41 +235,13 @@ def _interception_rate(cols: dict, seen: set[str]) -> dict:
         "interception_rate",
         "Interception rate",
         "% intercepted",
+        note="Model column interception_rate, shown as %: cumulative share of the threats "
+        "engaged (intercepted or leaked; those that failed in flight are not counted) that "
+        "were intercepted (0 before the first engagement).",
         y_min=0,
         y_max=100,
     )
-    if _add(
-        spec, cols, seen, "interception_rate", "interception rate", "line", COLORS["rate"], 100
-    ):
-        spec["note"] = "Model column interception_rate, cumulative."
-        return spec
-    # The model has no rate column yet: the cumulative ratio of its own totals, labelled.
-    intercepted = [f"total_intercepted_{k}" for k in THREATS]
-    leaked = [f"total_leaked_{k}" for k in THREATS]
-    if not set(intercepted + leaked) <= seen or not set(intercepted + leaked) <= set(cols):
-        return spec
-    spec["note"] = (
-        "Cumulative: sum of total_intercepted_<type> / (sum of total_intercepted_<type> + "
-        "sum of total_leaked_<type>), model columns; threats that failed in flight are not "
-        "counted. Blank until the first engagement."
-    )
-    x = cols.get("round") or list(range(1, len(cols[intercepted[0]]) + 1))
-    y = []
-    for i in range(len(x)):
-        hit = sum(cols[c][i] for c in intercepted)
-        engaged = hit + sum(cols[c][i] for c in leaked)
-        y.append(100.0 * hit / engaged if engaged else None)
-    spec["series"].append(
-        {
-            "name": "interception rate",
-            "column": "total_intercepted_* / engaged",
-            **_xs(x),
-            "y": [_wire(v) for v in y],
-            "style": "line",
-            "color": COLORS["rate"],
-            "last": y[-1] if y else None,
-        }
-    )
+    _add(spec, cols, seen, "interception_rate", "interception rate", "line", COLORS["rate"], 100)
     return spec
 
 

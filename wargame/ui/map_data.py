@@ -8,7 +8,8 @@ Owns three pure functions (no Solara here; `components/theatre_map.py` draws the
 - `snapshot(model)`: the true state of the map at the model's current round: every node with
   its state flags, defences and magazines, the sea lanes with the ships on them, and this
   round's strikes, salvos, interdictions and mines as arrows. Every number is read from the
-  model's state, tally or event log, never recomputed.
+  model's state or from the `figures` its events carry (never parsed out of their sentences,
+  never recomputed).
 - `for_side(snapshot, side)`: the snapshot as one side may see it. Hidden values are removed
   from the dict (not flagged), so they never reach the browser; what is hidden is decided by
   `wargame.engine.observation.can_see`, the one authority on fog of war.
@@ -30,7 +31,6 @@ from typing import Any
 
 import numpy as np
 
-from wargame.config.ladder import ACTIONS
 from wargame.config.schema import EdgeKind, NodeKind, Scenario, SiteRole, WeaponKind
 from wargame.engine.geo import great_circle_km
 from wargame.engine.intel import layer_slots
@@ -57,16 +57,6 @@ SALVO_ROLES = frozenset(
 NAVAL_ROLES = frozenset({SiteRole.NAVAL_BASE})
 CENTCOM_STRIKES = ("limited_strikes", "expanded_strikes", "regime_campaign")
 ARROW_ACTOR = {"salvo": "irgc", "interdiction": "irgc", "mine": "irgc", "strike": "centcom"}
-
-# The engine's event sentences carry a raid's numbers (effects.book_raid, effects.centcom_acts);
-# these read them back. A sentence that does not match leaves the arrow without numbers.
-RAID_OUTCOME = re.compile(r"^(\d+) intercepted, (\d+) leaked, (\d+) casualties$")
-RAID_LAUNCHED = re.compile(r"fires (\d+) missiles and drones at ")
-RAID_DAMAGE = re.compile(r"damage (\d+(?:\.\d+)?)")
-PACKAGE_SITES = re.compile(r"^(\d+) Iranian sites$")
-PACKAGE_WEAPONS = re.compile(r" with (\d+) ")
-PACKAGE_HITS = re.compile(r"^(\d+) hits")
-MINE_VESSELS = re.compile(r"^(\d+) vessels$")
 
 # Drawing. Symbols closer than MIN_SEPARATION (map units, ~10 px at 900 px wide) are drawn
 # apart: the less important one (DRAW_PRIORITY) moves away, so each can be hovered and clicked;
@@ -216,7 +206,6 @@ class TheatreLayout:
     naval_origin: str | None  # nearest naval base to the Strait
     strike_origin: str | None  # where US strike arrows start (afloat command, else a base)
     strait: str | None  # the chokepoint the Strait's lanes meet at
-    site_names: tuple[tuple[str, str], ...]  # (name, id) of each Iranian site, longest first
     systems: dict[str, str]  # interceptor id -> its name, for the defences of every node
 
 
@@ -333,12 +322,6 @@ def _build_layout(theatre: Theatre) -> TheatreLayout:
     afloat = [n.id for n in scenario.nodes if n.kind == NodeKind.AFLOAT]
     bases = [n.id for n in scenario.nodes if n.kind == NodeKind.US_BASE]
     strike_origin = (afloat or bases or [None])[0]
-    site_names = tuple(
-        sorted(
-            ((scenario.node(s).name, s) for s in theatre.iran_sites),
-            key=lambda pair: -len(pair[0]),
-        )
-    )
     systems = {
         system: scenario.interceptors[system].name
         for system in sorted({d.system for node in scenario.nodes for d in node.defences})
@@ -353,7 +336,6 @@ def _build_layout(theatre: Theatre) -> TheatreLayout:
         naval_origin=naval_origin,
         strike_origin=strike_origin,
         strait=strait,
-        site_names=site_names,
         systems=systems,
     )
 
@@ -540,28 +522,25 @@ def _round_events(model) -> list:
     return events[start:] if model.round > 0 else []
 
 
-def _int(pattern: re.Pattern, text: str) -> int | None:
-    found = pattern.search(text)
-    return int(found.group(1)) if found else None
-
-
 def _raids(events: list) -> dict[str, dict]:
-    """This round's IRGC raids by target: the numbers the engine logged for each."""
+    """This round's IRGC raids by target: the figures the engine logged for each (a raid's
+    event: effects.book_raid), summed over kinds. Its launch sites are not drawn: the arrow
+    starts at the layout's origin, the same for every side (which sites stand is Iran's)."""
     raids = {}
     for event in events:
-        if event.actor != "irgc" or event.phase != 3:
+        figures = event.figures
+        if event.actor != "irgc" or "target" not in figures:
             continue
-        outcome = RAID_OUTCOME.match(event.outcome)
-        figures: dict[str, Any] = {"action": event.action}
-        if outcome:
-            figures["intercepted"], figures["leaked"], figures["casualties"] = (
-                int(g) for g in outcome.groups()
-            )
-        figures["launched"] = _int(RAID_LAUNCHED, event.sentence)
-        damage = RAID_DAMAGE.search(event.sentence)
-        figures["damage"] = float(damage.group(1)) if damage else None
-        figures["fire"] = "force majeure" in event.sentence
-        raids[event.target] = figures
+        raids[figures["target"]] = {
+            "action": event.action,
+            **{
+                count: sum(figures[count].values())
+                for count in ("launched", "intercepted", "leaked")
+            },
+            "casualties": figures["casualties"],
+            "damage": round(figures["damage"], 1),  # as the event's sentence gives it
+            "fire": figures["fire"],
+        }
     return raids
 
 
@@ -611,19 +590,17 @@ def _ships(model, lay: TheatreLayout) -> tuple[np.ndarray, np.ndarray]:
 
 def _arrows(events: list, raids: dict, lay: TheatreLayout) -> list[dict]:
     """This round's actions as arrows: IRGC salvos (one per target), interdictions of ships on
-    the TSS branch, mines, and CENTCOM strike packages (one arrow per site the log names)."""
+    the TSS branch, mines, and CENTCOM strike packages (one arrow per site struck)."""
     arrows: list[dict] = []
     for target, raid in raids.items():
         origin = lay.salvo_origin.get(target)
         label = (
             f"{raid['launched']} fired: {raid['intercepted']} intercepted, {raid['leaked']} leaked"
-            if raid["launched"] is not None and "leaked" in raid
-            else ACTIONS[raid["action"]].label
         )
         arrows.append(_arrow("salvo", raid["action"], origin, target, raid["launched"], label))
-    fired = [e for e in events if e.actor == "irgc" and e.action == "strike_vessel" and e.phase]
+    fired = [e for e in events if e.action == "strike_vessel" and "hit" in e.figures]
     if fired:
-        hits = sum(e.outcome == "hit" for e in fired)
+        hits = sum(e.figures["hit"] for e in fired)
         label = (
             f"{len(fired)} anti-ship missile{'s' * (len(fired) > 1)} at ships on the TSS: "
             f"{hits} hit{'s' * (hits != 1)}"
@@ -639,37 +616,27 @@ def _arrows(events: list, raids: dict, lay: TheatreLayout) -> list[dict]:
                 _arrow("interdiction", event.action, lay.naval_origin, lay.strait, None, label)
             )
         elif event.actor == "irgc" and event.action == "mine_lanes":
-            struck = _int(MINE_VESSELS, event.target) if event.phase == 1 else None
-            if struck is not None:  # ships that ran onto mines (laid this round or before)
+            if "hits" in event.figures:  # ships that ran onto mines (laid this round or before)
+                struck = event.figures["hits"]
                 label = f"{struck} ship{'s' * (struck > 1)} hit mines"
                 arrows.append(_arrow("mine", "mine_strike", None, lay.strait, struck, label))
-            elif event.phase is None:
+            elif "laid" in event.figures:
                 label = "Mines laid in the lanes"
                 origin = lay.naval_origin
                 arrows.append(_arrow("mine", event.action, origin, lay.strait, None, label))
-        elif event.actor == "centcom" and event.action in CENTCOM_STRIKES and event.phase == 2:
+        elif event.actor == "centcom" and event.action in CENTCOM_STRIKES and event.figures:
             arrows.extend(_package_arrows(event, lay))
     return arrows
 
 
 def _package_arrows(event, lay: TheatreLayout) -> list[dict]:
-    """A CENTCOM package: one arrow per site the event names (it names up to four), the
-    package's numbers on the first."""
-    named, text = [], event.sentence
-    for name, site in lay.site_names:  # longest names first, so no name hides in another
-        if name in text:
-            named.append((text.index(name), site))
-            text = text.replace(name, " " * len(name))
-    sites = [site for _, site in sorted(named)]
-    count = _int(PACKAGE_SITES, event.target)
-    weapons = _int(PACKAGE_WEAPONS, event.sentence)
-    hits = _int(PACKAGE_HITS, event.outcome)
-    if None in (count, weapons, hits):
-        label = ACTIONS[event.action].label
-    else:
-        label = f"US strikes: {count} sites, {weapons} weapons, {hits} hits"
-        if count > len(sites):
-            label += f" ({len(sites)} shown)"
+    """A CENTCOM package: one arrow per site struck (the event's figures list every one), the
+    package's numbers on the first. A site's capacity lost stays off the map's arrows (Iran's
+    secret; the site's own capacity shows to the sides that may see it)."""
+    figures = event.figures
+    sites = [struck["site"] for struck in figures["sites"]]
+    weapons = figures["weapons"]
+    label = f"US strikes: {len(sites)} sites, {weapons} weapons, {figures['hits']} hits"
     return [
         _arrow(
             "strike",
