@@ -488,9 +488,9 @@ def test_help_shows_every_default(command):
             assert expected in text, expected
 
 
-def test_readme_quick_start_seed_is_the_default_or_says_so():
+def test_readme_simulate_example_seed_is_the_default_or_says_so():
     text = (REPO / "README.md").read_text(encoding="utf-8")
-    quick_start = text.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    quick_start = text.split("## Playing from the command line", 1)[1].split("\n## ", 1)[0]
     command = next(line for line in quick_start.splitlines() if "run.py simulate" in line)
     default = subcommands()["simulate"].get_default("seed")
     seed = re.search(r"--seed (\d+)", command)
