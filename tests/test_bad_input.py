@@ -55,7 +55,6 @@ DEFAULT = ROOT / "configs" / "scenarios" / "gulf_2026.yaml"
 FIXTURE_DIR = ROOT / "tests" / "fixtures" / "bad_scenarios"
 RUN_PY = ROOT / "run.py"
 CLI_TIMEOUT_S = 180
-SINGLE_RUN_LIMIT_S = 10.0  # a bad input is answered within seconds
 
 DELETE = object()  # a change that removes the key
 DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -906,8 +905,6 @@ def test_cli_batch_validate_exits_2_and_counts_every_file_invalid(cli):
         assert_bad_input(result)
         assert f"0 of {len(batch)} files valid" in result.stdout, result.stdout
         assert ": ok (" not in result.stdout
-        # Seconds per file, once Python and the package are imported (~3 s).
-        assert result.seconds < 5 + 0.25 * len(batch), result.seconds
 
 
 @pytest.mark.parametrize("key", [case.id for case in CASES] + sorted(RAW_CASES))
@@ -927,7 +924,6 @@ def test_cli_validate_single_file(cli, key: str):
     prefix, expect = expected_line(cli, key)
     assert_bad_input(result, prefix, expect)
     assert "0 of 1 files valid" in result.stdout
-    assert result.seconds < SINGLE_RUN_LIMIT_S, result.seconds
 
 
 @pytest.mark.parametrize("key", SINGLE_SIMULATE)
@@ -936,7 +932,6 @@ def test_cli_simulate_refuses_bad_scenario(cli, key: str):
     prefix, expect = expected_line(cli, key)
     assert_bad_input(result, prefix, expect)
     assert "Summary:" not in result.stdout, "a refused scenario must not be simulated"
-    assert result.seconds < SINGLE_RUN_LIMIT_S, result.seconds
 
 
 # CLI argument errors: (argv, what stderr must say). '{empty}' is an empty folder. All run
