@@ -584,7 +584,8 @@ def test_each_case_is_refused_with_exactly_its_problem(case: Case, case_files, b
     assert error.files == [expected_file(case, path, bases)], error.files
     assert str(error) == f"{error.files[0]}: {problem}"
     assert not (path.parent / f"{case.id}.results").exists()
-    assert elapsed < 2, f"{elapsed:.1f} s to refuse"
+    # Building a design of this size would take hours; 30 s leaves room for a loaded machine.
+    assert elapsed < 30, f"{elapsed:.1f} s to refuse"
 
 
 def test_sizes_are_counted_without_building_the_design():

@@ -37,7 +37,7 @@ DEFAULT = ROOT / "configs" / "scenarios" / "gulf_2026.yaml"
 SWEEP = ROOT / "configs" / "sweeps" / "policy_levers.yaml"
 CHILD_TIMEOUT_S = 30
 CHILD_MEMORY = 2 * 2**30  # bytes of address space a checking child may take
-CLI_LIMIT_S = 10
+CLI_LIMIT_S = 60  # far under a hang (a FIFO read blocks forever), far over a loaded machine
 
 
 def alias_bomb(levels: int = 9, width: int = 9) -> str:
