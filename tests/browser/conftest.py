@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from play_helpers import screenshot
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / ".test-results"
@@ -65,7 +66,14 @@ def start_server(extra_args: list[str] | None = None, name: str = "app") -> AppS
     log = ARTIFACTS / f"{name}-server-{port}.log"
     with log.open("w") as sink:
         process = subprocess.Popen(
-            [sys.executable, str(ROOT / "run.py"), "play", "--port", str(port), *(extra_args or [])],
+            [
+                sys.executable,
+                str(ROOT / "run.py"),
+                "play",
+                "--port",
+                str(port),
+                *(extra_args or []),
+            ],
             cwd=ROOT,
             stdout=sink,
             stderr=subprocess.STDOUT,
@@ -97,7 +105,9 @@ def app_server() -> Iterator[AppServer]:
 def browser():
     chromium = shutil.which("chromium")
     if chromium is None:  # a failure, not a skip: CI must prove the page works
-        pytest.fail("Debian's chromium is needed for the browser tests: bash scripts/setup.sh --test")
+        pytest.fail(
+            "Debian's chromium is needed for the browser tests: bash scripts/setup.sh --test"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -113,6 +123,8 @@ class Traffic:
     blocked: list[str] = field(default_factory=list)
     frames: list[str] = field(default_factory=list)
     console_errors: list[str] = field(default_factory=list)
+    # Responses with an HTTP error status, as "404 URL" (the console names no URL).
+    bad_responses: list[str] = field(default_factory=list)
 
     def received_text(self) -> str:
         return "\n".join(self.frames)
@@ -144,7 +156,16 @@ def watch_page(page, traffic: Traffic) -> None:
 
     page.on("websocket", on_socket)
     page.on(
-        "console", lambda msg: traffic.console_errors.append(msg.text) if msg.type == "error" else None
+        "console",
+        lambda msg: traffic.console_errors.append(msg.text) if msg.type == "error" else None,
+    )
+    page.on(
+        "response",
+        lambda response: (
+            traffic.bad_responses.append(f"{response.status} {response.url}")
+            if response.status >= 400
+            else None
+        ),
     )
 
 
@@ -161,9 +182,42 @@ def page(browser, app_server, traffic, request):
     yield page
     ARTIFACTS.mkdir(exist_ok=True)
     try:
-        page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+        screenshot(page, ARTIFACTS / f"{request.node.name}.png")
     finally:
         context.close()
+
+
+@pytest.fixture
+def game_page(page, app_server):
+    """The `page` fixture with the game loaded (see `open_game`)."""
+    open_game(page, app_server.url)
+    return page
+
+
+@pytest.fixture
+def new_page(browser, app_server, request):
+    """More pages with the game loaded, each in its own browser context (so its own game) with
+    its own Traffic: `page, traffic = new_page("name")`. Screenshotted and closed after the test.
+    (Test modules use fixtures rather than importing this conftest: `import conftest` could
+    find tests/conftest.py instead.)"""
+    opened = []
+
+    def make(name: str):
+        traffic = Traffic()
+        context = open_context(browser, traffic)
+        page = context.new_page()
+        watch_page(page, traffic)
+        opened.append((name, page, context))
+        open_game(page, app_server.url)
+        return page, traffic
+
+    yield make
+    ARTIFACTS.mkdir(exist_ok=True)
+    for name, page, context in opened:
+        try:
+            screenshot(page, ARTIFACTS / f"{request.node.name}-{name}.png")
+        finally:
+            context.close()
 
 
 def open_game(page, url: str) -> None:
