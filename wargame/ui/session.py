@@ -29,6 +29,7 @@ from wargame.experiments.game import (
     orders_of,
     parse_game,
     save_game,
+    scenario_note,
     scenario_of,
 )
 from wargame.ui import map_data
@@ -234,8 +235,10 @@ class GameSession:
     def save(self, path: Path) -> None:
         save_game(self.record(), self.round, path)
 
-    def load_text(self, text: str | bytes, source: str) -> None:
-        """Load a save file's content; GameFileError (with its message) leaves the game as it was."""
+    def load_text(self, text: str | bytes, source: str) -> str | None:
+        """Load a save file's content and replay it; returns a note if the scenario file it
+        came from has changed since (the saved scenario is used). GameFileError (with its
+        message) leaves the game as it was."""
         record, saved_round = parse_game(text, source)
         with self.lock:
             self.scenario_path = (
@@ -243,3 +246,4 @@ class GameSession:
             )
             self.parent = None
             self._replay(record, saved_round)
+        return scenario_note(record)

@@ -9,12 +9,14 @@ shared thing in the app is the continuation worker pool, which belongs to the ex
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import solara
 
+from wargame.experiments.continuation import warm_pool
 from wargame.ui.session import DEFAULT_SCENARIO, GameSession
 
 SCENARIO_ENV = "GULF_WARGAME_SCENARIO"  # set by `run.py play --scenario`
@@ -54,6 +56,11 @@ def starting_scenario() -> Path:
 def use_game_state() -> GameState:
     """Create this session's state (once per browser session) and provide it to children."""
     state = solara.use_memo(lambda: GameState(GameSession(starting_scenario())), [])
+    # Start the continuation workers in the background, so "Where is this heading?" does not
+    # wait for them on its first click (the pool is the server's, shared by every session).
+    solara.use_effect(
+        lambda: threading.Thread(target=warm_pool, name="warm-pool", daemon=True).start(), []
+    )
     GameContext.provide(state)
     return state
 

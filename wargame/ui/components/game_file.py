@@ -35,11 +35,15 @@ def GameFilePanel():
             return
         state.playing.value = False
         try:
-            session.load_text(data, name)
+            note = session.load_text(data, name)
         except GameFileError as error:
             say(str(error), True)
             return
-        say(f"Loaded {name}: replayed to round {session.round}.", False)
+        say(
+            f"Loaded {name}: replayed to round {session.round}."
+            + (f" Note: {note}." if note else ""),
+            False,
+        )
         state.view_round.value = None
         state.outlook.value = None
         state.changed()
