@@ -191,6 +191,24 @@ def drop_file(page, name: str, text: str) -> str:
     return page.locator(".file-message").inner_text()
 
 
+def pick_file(page, name: str, content: str | bytes) -> str:
+    """Choose a file with the 'or choose it' file input; returns the message shown."""
+    before = page.locator(".file-message").all_inner_texts()
+    data = content.encode() if isinstance(content, str) else content
+    page.locator(".file-picker-input").set_input_files(
+        {"name": name, "mimeType": "application/json", "buffer": data}
+    )
+    page.wait_for_function(
+        """([name, before]) => {
+            const m = document.querySelector('.file-message');
+            return m && m.innerText.includes(name) && m.innerText !== before;
+        }""",
+        arg=[name, before[0] if before else ""],
+        timeout=WAIT_MS,
+    )
+    return page.locator(".file-message").inner_text()
+
+
 def screenshot(page, path) -> None:
     """The whole page as a picture. Solara's layout scrolls an inner element, not the
     document, so `full_page` alone stops at the window: grow the window to the content first."""

@@ -51,7 +51,9 @@ def test_advisor_shows_centcoms_menu_with_the_ais_numbers(game_page):
         *terms, (_, cost, cost_text), (_, chance, chance_text) = cells
         probability = decision.probabilities[i]
         assert float(chance) == probability
-        assert chance_text == f"{100 * probability:.1f}%"
+        assert chance_text == (
+            "< 0.1 %" if 0 < probability < 0.0005 else f"{100 * probability:.1f} %"
+        )
         assert float(cost) == -decision.utilities[i]
         assert cost_text == f"{-decision.utilities[i]:.2f}"
         weighted = decision.weighted_terms[i]

@@ -15,6 +15,7 @@ from play_helpers import (
     last_row,
     model_at,
     page_sentences,
+    pick_file,
     record,
     run_to,
     shown_round,
@@ -100,6 +101,20 @@ def test_bad_save_files_get_a_message_and_leave_the_game(game_page):
     # The good file does load: the checks above could have failed.
     message = drop_file(page, "good.json", good)
     assert message == "Loaded good.json: replayed to round 3."
+    wait_round(page, 3)
+    assert what_it_shows(page) != before
+
+
+def test_a_save_file_can_be_chosen_instead_of_dropped(game_page):
+    page = game_page
+    before = what_it_shows(page)
+    too_big = b"{" + b" " * (8 * 1024 * 1024) + b"}"
+    message = pick_file(page, "huge.json", too_big)
+    assert message.startswith("huge.json: too large"), message
+    assert what_it_shows(page) == before
+    good = game_text(record(0, (ORDER,), side="centcom"), 3)
+    message = pick_file(page, "chosen.json", good)
+    assert message == "Loaded chosen.json: replayed to round 3."
     wait_round(page, 3)
     assert what_it_shows(page) != before
 

@@ -23,6 +23,14 @@ def side_label(side: str, names: dict[str, str]) -> str:
     )
 
 
+def chance_text(probability: float) -> str:
+    """A chance in 0.1 % steps, as the event log's why panel shows it: a chance too small to
+    show is "< 0.1 %", never a misleading "0.0 %"."""
+    if 0 < probability < 0.0005:
+        return "< 0.1 %"
+    return f"{100 * probability:.1f} %"
+
+
 def advisor_rows(decision: Decision) -> tuple[list[str], list[dict]]:
     """The advisor's table: one row per option with each weighted cost term, the total and the
     AI's probability, in the decision's own numbers (lower cost is better)."""
@@ -63,7 +71,7 @@ def AdvisorTable(decision: Decision):
             f'<tr class="advisor-row" data-option="{html.escape(row["option"])}">'
             f'<th style="text-align:left">{html.escape(row["label"])}{mark}</th>{cells}'
             f'<td data-value="{row["cost"]!r}"><b>{row["cost"]:.2f}</b></td>'
-            f'<td data-value="{row["probability"]!r}">{100 * row["probability"]:.1f}%</td></tr>'
+            f'<td data-value="{row["probability"]!r}">{chance_text(row["probability"])}</td></tr>'
         )
     solara.HTML(
         tag="table",
@@ -136,7 +144,10 @@ def OrdersCard():
             state.view_round.value = None
             state.changed()
 
-        solara.Markdown(f"**Round {session.round + 1}: your orders as {side_label(actor, names)}**")
+        solara.Text(
+            f"Round {session.round + 1}: your orders as {side_label(actor, names)}",
+            style={"font-weight": "600"},
+        )
         solara.Text(
             "Advisor: each option's expected cost terms as the AI forecasts them (weighted; "
             "lower total is better), and how likely the AI would be to pick it.",

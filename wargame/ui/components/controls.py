@@ -147,9 +147,9 @@ def PlayControls():
 
     commanding = session.commanding() is not None
     with solara.Column(classes=["play-controls"], gap="6px"):
-        with solara.Row(gap="6px"):
+        with solara.Row(gap="6px", style={"flex-wrap": "wrap"}):
             solara.Button(
-                "Step" if not commanding else "Step (AI plays your side)",
+                "Step",
                 on_click=step,
                 disabled=state.playing.value or busy.value,
                 classes=["btn-step"],
@@ -161,6 +161,11 @@ def PlayControls():
                 classes=["btn-play"],
             )
             solara.Button("Reset", on_click=reset, classes=["btn-reset"])
+        if commanding:
+            solara.Text(
+                "Step, Play and Run let the AI play your side too; give your orders above the map.",
+                style={"color": "#667", "font-size": "0.85em"},
+            )
         solara.SliderFloat(
             "Speed (rounds a second)",
             value=state.rounds_per_second,
@@ -246,6 +251,8 @@ def GameSetup():
             except GameInputError as error:
                 message = str(error)
                 matched = [p.path for p in PARAMETERS if field_message(message, p.path)]
+                for parameter in PARAMETERS:  # the page's label, not the scenario's field path
+                    message = message.replace(f"{parameter.path}:", f"{parameter.label}:")
                 for path in matched or ["_all"]:
                     problems[path] = message
         errors.value = problems

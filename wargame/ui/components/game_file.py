@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import solara
 
+from wargame.config.text import printable
 from wargame.experiments.game import GameFileError, game_text
 from wargame.ui.components.controls import parse_whole
+from wargame.ui.components.file_picker import FilePicker
 from wargame.ui.session import GameInputError
 from wargame.ui.state import use_state
 
@@ -27,12 +29,27 @@ def GameFilePanel():
         message.value = text
         failed.value = bad
 
+    def on_pick(info: dict):
+        name = str(info.get("name") or "upload")
+        if info.get("text") is None:
+            problem = str(info.get("problem") or "could not be read")
+            limit = f"a save file is at most {MAX_UPLOAD_BYTES // 2**20} MiB"
+            say(f"{printable(name, 200)}: {printable(problem, 100)} ({limit})", True)
+            return
+        load(info["text"], name)
+
     def on_file(file_info: dict):
         data = file_info.get("data") or b""
         name = str(file_info.get("name", "upload"))
         if file_info.get("size", len(data)) > MAX_UPLOAD_BYTES:
-            say(f"{name}: a save file is at most {MAX_UPLOAD_BYTES // 2**20} MiB", True)
+            say(
+                f"{printable(name, 200)}: a save file is at most {MAX_UPLOAD_BYTES // 2**20} MiB",
+                True,
+            )
             return
+        load(data, name)
+
+    def load(data: str | bytes, name: str):
         state.playing.value = False
         try:
             note = session.load_text(data, name)
@@ -40,7 +57,7 @@ def GameFilePanel():
             say(str(error), True)
             return
         say(
-            f"Loaded {name}: replayed to round {session.round}."
+            f"Loaded {printable(name, 200)}: replayed to round {session.round}."
             + (f" Note: {note}." if note else ""),
             False,
         )
@@ -84,6 +101,7 @@ def GameFilePanel():
             on_file=on_file,
             lazy=False,
         )
+        FilePicker(label="or choose it", max_bytes=MAX_UPLOAD_BYTES, event_picked=on_pick)
         with solara.Row(gap="6px", style={"align-items": "center"}):
             solara.InputText("Branch from round", value=branch_text, classes=["input-branch"])
             solara.Button("Branch", on_click=do_branch, classes=["btn-branch"])

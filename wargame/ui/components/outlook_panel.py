@@ -45,6 +45,7 @@ def OutlookPanel():
     solara.lab.use_task(watch, dependencies=[running.value, request.value], prefer_threaded=True)
 
     def start():
+        state.outlook.value = None  # the last click's result must not pass for this one
         request.value = request.value + 1
         running.value = True
 

@@ -71,7 +71,8 @@ def Page():
     solara.Style(PAGE_CSS)
     solara.Title("Gulf Escalation Wargame")
     with solara.Column(classes=["gulf-page"], style={"padding": "8px 14px"}):
-        solara.Markdown("## Gulf Escalation Wargame")
+        # Text, not Markdown: Markdown asks the browser for KaTeX, which the install lacks.
+        solara.Text("Gulf Escalation Wargame", style={"font-size": "1.6em", "font-weight": "500"})
         StatusBar()
         Message()
         with solara.Row(style={"align-items": "flex-start", "gap": "16px"}):
