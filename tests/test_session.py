@@ -128,6 +128,21 @@ def test_a_bad_save_leaves_the_game_as_it_was():
         assert session.round == 4 and session.seed == 7
 
 
+def test_a_browser_game_stops_at_its_round_limit(monkeypatch):
+    monkeypatch.setattr("wargame.ui.session.MAX_BROWSER_ROUNDS", 3)
+    session = GameSession(DEFAULT_SCENARIO, seed=1)
+    session.run_to(3)
+    with pytest.raises(GameInputError, match="stops at round 3"):
+        session.step()
+    assert session.round == 3
+    longer = GameSession(DEFAULT_SCENARIO, seed=1)
+    for _ in range(5):  # past the limit behind the session's back, to save at round 5
+        longer.model.step()
+    with pytest.raises(GameFileError, match="at most 3 rounds"):
+        session.load_text(game_text(longer.record(), 5), "long.json")
+    assert session.round == 3
+
+
 def test_unknown_side_is_refused():
     session = GameSession(DEFAULT_SCENARIO)
     with pytest.raises(GameInputError, match="no side"):

@@ -16,13 +16,14 @@ from typing import Any
 
 from wargame.config.loader import load_scenario, validation_problems
 from wargame.config.overrides import PathError, apply_overrides
-from wargame.config.schema import MAX_ROUNDS, Scenario
+from wargame.config.schema import Scenario
 from wargame.config.text import printable
 from wargame.engine import metrics
 from wargame.engine.decision import Decision
 from wargame.engine.model import GulfModel, build_model
 from wargame.engine.observation import sides
 from wargame.experiments.game import (
+    GameFileError,
     GameRecord,
     advance,
     branch,
@@ -47,6 +48,9 @@ STATUS_COLUMNS = (
     "channel",
     "doctrine_split",
 )
+# A browser game keeps every round's map for the replay slider (~40 KB a round), so it stops at
+# 2,000 rounds (over five years of days, ~80 MB); `run.py simulate` plays up to MAX_ROUNDS.
+MAX_BROWSER_ROUNDS = 2_000
 MAX_SEED = 2**63 - 1  # numpy's SeedSequence takes any size; the save format keeps int64
 
 
@@ -173,8 +177,11 @@ class GameSession:
     def step(self, order: str | None = None) -> None:
         """Play one round; `order` is the commanded side's action (None: the AI plays it)."""
         with self.lock:
-            if self.round >= MAX_ROUNDS:
-                raise GameInputError(f"the game is at the last round ({MAX_ROUNDS:,})")
+            if self.round >= MAX_BROWSER_ROUNDS:
+                raise GameInputError(
+                    f"a browser game stops at round {MAX_BROWSER_ROUNDS:,}; "
+                    "`run.py simulate --rounds N` plays longer games"
+                )
             actor = self.commanding()
             if order is not None:
                 if actor is None:
@@ -187,8 +194,10 @@ class GameSession:
 
     def run_to(self, target: int) -> None:
         """Play rounds up to `target`, the AI playing every side (your orders resume after)."""
-        if not 0 <= target <= MAX_ROUNDS:
-            raise GameInputError(f"round must be between 0 and {MAX_ROUNDS:,}, got {target}")
+        if not 0 <= target <= MAX_BROWSER_ROUNDS:
+            raise GameInputError(
+                f"round must be between 0 and {MAX_BROWSER_ROUNDS:,}, got {target}"
+            )
         while self.round < target:
             self.step()
 
@@ -240,6 +249,14 @@ class GameSession:
         came from has changed since (the saved scenario is used). GameFileError (with its
         message) leaves the game as it was."""
         record, saved_round = parse_game(text, source)
+        if saved_round > MAX_BROWSER_ROUNDS:
+            raise GameFileError(
+                source,
+                [
+                    f"this game was saved at round {saved_round:,}; a browser game holds at "
+                    f"most {MAX_BROWSER_ROUNDS:,} rounds"
+                ],
+            )
         with self.lock:
             self.scenario_path = (
                 None if record.scenario_path is None else Path(record.scenario_path)

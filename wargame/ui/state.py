@@ -28,6 +28,7 @@ class GameState:
     version: solara.Reactive[int] = field(default_factory=lambda: solara.reactive(0))
     playing: solara.Reactive[bool] = field(default_factory=lambda: solara.reactive(False))
     rounds_per_second: solara.Reactive[float] = field(default_factory=lambda: solara.reactive(4.0))
+    run_target: solara.Reactive[int | None] = field(default_factory=lambda: solara.reactive(None))
     view_round: solara.Reactive[int | None] = field(default_factory=lambda: solara.reactive(None))
     selected_node: solara.Reactive[str | None] = field(
         default_factory=lambda: solara.reactive(None)

@@ -18,12 +18,13 @@ import solara
 
 from wargame.config.loader import ScenarioError
 from wargame.config.overrides import get_path
-from wargame.config.schema import MAX_ROUNDS, C2Posture, DefenceMix, MouLinkage
+from wargame.config.schema import C2Posture, DefenceMix, MouLinkage
 from wargame.config.text import printable
-from wargame.ui.session import MAX_SEED, GameInputError, scenario_choices
+from wargame.ui.session import MAX_BROWSER_ROUNDS, MAX_SEED, GameInputError, scenario_choices
 from wargame.ui.state import use_state
 
 MAX_SPEED = 20.0  # rounds a second while playing; faster than the page can usefully show
+REDRAW_SECONDS = 0.3  # how often a Run to redraws the page while it plays
 
 
 @dataclass(frozen=True)
@@ -93,25 +94,39 @@ def PlayControls():
     session = state.session
     run_to_text = solara.use_reactive("30")
     run_to_error = solara.use_reactive(None)
-    busy = solara.use_reactive(False)
+    running_to = state.run_target.value is not None
 
     def play_loop():
-        # Runs in a worker thread while Play is on; each round re-renders the page.
-        while state.playing.value:
+        # A worker thread while Play is on or a Run to is under way. Play shows every round at
+        # the chosen speed; Run to plays flat out and redraws a few times a second, so a long
+        # run neither freezes the page nor floods the browser. Pause/Stop end it.
+        shown_at = time.perf_counter()
+        while state.playing.value or state.run_target.value is not None:
+            target = state.run_target.value
+            if target is not None and session.round >= target:
+                state.run_target.value = None
+                break
             started = time.perf_counter()
             try:
                 session.step()
             except GameInputError as error:
                 state.message.value = str(error)
                 state.playing.value = False
-                return
+                state.run_target.value = None
+                break
             state.view_round.value = None
-            state.changed()
-            pause = 1.0 / max(0.5, state.rounds_per_second.value) - (time.perf_counter() - started)
-            if pause > 0:
-                time.sleep(pause)
+            if target is None:
+                state.changed()
+                pause = 1.0 / max(0.5, state.rounds_per_second.value)
+                time.sleep(max(0.0, pause - (time.perf_counter() - started)))
+            elif time.perf_counter() - shown_at > REDRAW_SECONDS:
+                state.changed()
+                shown_at = time.perf_counter()
+        state.changed()
 
-    solara.lab.use_task(play_loop, dependencies=[state.playing.value], prefer_threaded=True)
+    solara.lab.use_task(
+        play_loop, dependencies=[state.playing.value, running_to], prefer_threaded=True
+    )
 
     def step():
         state.message.value = None
@@ -124,22 +139,26 @@ def PlayControls():
 
     def run_to():
         try:
-            target = parse_whole(run_to_text.value, "Run to", 0, MAX_ROUNDS)
+            target = parse_whole(run_to_text.value, "Run to", 0, MAX_BROWSER_ROUNDS)
         except GameInputError as error:
             run_to_error.value = str(error)
             return
+        if target <= session.round:
+            run_to_error.value = (
+                f"the game is already at round {session.round}: use Replay round to look back, "
+                "or Reset"
+            )
+            return
         run_to_error.value = None
-        busy.value = True
-        try:
-            session.run_to(target)
-        finally:
-            busy.value = False
-        state.view_round.value = None
-        state.changed()
+        state.message.value = None
+        state.playing.value = False
+        state.run_target.value = target
 
     def reset():
         state.playing.value = False
-        session.reset()
+        state.run_target.value = None
+        with session.lock:  # after the loop's current round
+            session.reset()
         state.view_round.value = None
         state.outlook.value = None
         state.message.value = None
@@ -151,7 +170,7 @@ def PlayControls():
             solara.Button(
                 "Step",
                 on_click=step,
-                disabled=state.playing.value or busy.value,
+                disabled=state.playing.value or running_to,
                 classes=["btn-step"],
                 color="primary",
             )
