@@ -31,6 +31,9 @@ from wargame.engine.model import build_model
 from wargame.engine.observation import host_row_for, side_observation, visible_metrics
 from wargame.experiments.game import Order
 
+# The fast tier (-m 'not slow') keeps only the page-load smoke test; CI runs these.
+pytestmark = pytest.mark.slow
+
 ORDER_ROUND_1 = "limited_strikes"
 FOG_ROUNDS = 8
 STRIKES = ("expanded_strikes", "limited_strikes")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import shutil
 from decimal import ROUND_HALF_UP, Decimal
 
+import pytest
 from play_helpers import (
     ARTIFACTS,
     ROOT,
@@ -105,6 +106,7 @@ def build_start() -> dict:
     return {name: metrics.MODEL_REPORTERS[name](model) for name in ("date", "rung", "severity")}
 
 
+@pytest.mark.slow
 def test_step_run_to_and_reset(game_page):
     page = game_page
     for round_ in (1, 2, 3):
@@ -185,6 +187,7 @@ BAD_VALUES = (
 )
 
 
+@pytest.mark.slow
 def test_bad_values_get_a_message_and_leave_the_game(game_page):
     page = game_page
     step(page, 2)
@@ -231,6 +234,7 @@ def shown_cost(v: float) -> str:
     return ("−" if v < 0 else "+") + text
 
 
+@pytest.mark.slow
 def test_why_panel_numbers_equal_the_decision(game_page):
     page = game_page
     step(page)

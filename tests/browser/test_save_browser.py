@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from play_helpers import (
     command_side,
     drop_file,
@@ -26,6 +27,9 @@ from play_helpers import (
 )
 
 from wargame.experiments.game import FORMAT, VERSION, Order, game_text, replay
+
+# The fast tier (-m 'not slow') keeps only the page-load smoke test; CI runs these.
+pytestmark = pytest.mark.slow
 
 ORDER = Order(1, "centcom", "limited_strikes")
 

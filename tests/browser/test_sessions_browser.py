@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
 from play_helpers import (
     ROOT,
     ladder_last,
@@ -20,6 +21,9 @@ from play_helpers import (
     step,
     wait_round,
 )
+
+# The fast tier (-m 'not slow') keeps only the page-load smoke test; CI runs these.
+pytestmark = pytest.mark.slow
 
 SEED_A, SEED_B = 0, 7
 
