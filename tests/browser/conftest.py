@@ -4,6 +4,7 @@ works offline. Screenshots go to `.test-results/` (kept by CI as artefacts)."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -130,6 +131,31 @@ class Traffic:
         return "\n".join(self.frames)
 
 
+def expand_json_strings(value):
+    """Components send their data as JSON text inside the JSON frame (the map and the charts):
+    parse such strings so a search sees their keys and values as in any other frame."""
+    if isinstance(value, str) and value[:1] in "{[":
+        try:
+            return expand_json_strings(json.loads(value))
+        except ValueError:
+            return value
+    if isinstance(value, dict):
+        return {key: expand_json_strings(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [expand_json_strings(item) for item in value]
+    return value
+
+
+def readable_frame(text: str) -> str:
+    """A websocket frame as text with every embedded JSON string expanded, in one spelling
+    (`"key": value`), so what a frame carries can be searched whatever the component's wire
+    format. Frames that are not JSON (binary buffers) are kept as they came."""
+    try:
+        return json.dumps(expand_json_strings(json.loads(text)))
+    except ValueError:
+        return text
+
+
 def open_context(browser, traffic: Traffic):
     context = browser.new_context(viewport={"width": 1500, "height": 1100})
 
@@ -148,9 +174,8 @@ def open_context(browser, traffic: Traffic):
 def watch_page(page, traffic: Traffic) -> None:
     def on_socket(socket_):
         def on_frame(payload):
-            traffic.frames.append(
-                payload if isinstance(payload, str) else payload.decode("utf-8", "replace")
-            )
+            text = payload if isinstance(payload, str) else payload.decode("utf-8", "replace")
+            traffic.frames.append(readable_frame(text))
 
         socket_.on("framereceived", on_frame)
 

@@ -35,9 +35,17 @@ class GameState:
     )
     message: solara.Reactive[str | None] = field(default_factory=lambda: solara.reactive(None))
     outlook: solara.Reactive[Any] = field(default_factory=lambda: solara.reactive(None))
+    # Moves only when the game's scenario is replaced (picked, changed, loaded): the setup
+    # panel is keyed on it, so its fields show the scenario in play without re-rendering on
+    # every round.
+    scenario_serial: solara.Reactive[int] = field(default_factory=lambda: solara.reactive(0))
+    scenario_seen: Any = None
 
     def changed(self) -> None:
         """Tell every component reading the session that the game moved."""
+        if self.session.scenario is not self.scenario_seen:
+            self.scenario_seen = self.session.scenario
+            self.scenario_serial.value += 1
         self.version.value += 1
 
     def shown_round(self) -> int:
@@ -57,6 +65,7 @@ def starting_scenario() -> Path:
 def use_game_state() -> GameState:
     """Create this session's state (once per browser session) and provide it to children."""
     state = solara.use_memo(lambda: GameState(GameSession(starting_scenario())), [])
+    state.scenario_seen = state.scenario_seen or state.session.scenario
     # Start the continuation workers in the background, so "Where is this heading?" does not
     # wait for them on its first click (the pool is the server's, shared by every session).
     solara.use_effect(
@@ -66,8 +75,9 @@ def use_game_state() -> GameState:
     return state
 
 
-def use_state() -> GameState:
-    """This session's state, re-rendering the caller whenever the game moves."""
+def use_state(subscribe: bool = True) -> GameState:
+    """This session's state; with `subscribe` the caller re-renders whenever the game moves."""
     state: GameState = solara.use_context(GameContext)
-    state.version.value  # noqa: B018  (reading subscribes the caller to changes)
+    if subscribe:
+        state.version.value  # noqa: B018  (reading subscribes the caller to changes)
     return state

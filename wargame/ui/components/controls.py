@@ -205,8 +205,9 @@ def PlayControls():
 
 @solara.component
 def GameSetup():
-    """Seed, scenario, levers and parameters: applying any of them starts a new game."""
-    state = use_state()
+    """Seed, scenario, levers and parameters: applying any of them starts a new game. Not
+    redrawn each round (it shows no round); the page re-keys it when the scenario changes."""
+    state = use_state(subscribe=False)
     session = state.session
     seed_text = solara.use_reactive(str(session.seed))
     seed_error = solara.use_reactive(None)

@@ -73,4 +73,14 @@ def OutlookPanel():
         if from_round != session.round:
             solara.Text("(the game has moved on since: click again for the current round)")
         if result.finished:
-            ChartGrid(chart_data.fan_charts(result, session.rows()))
+            OutlookCharts(result, from_round)
+
+
+@solara.component
+def OutlookCharts(result, from_round: int):
+    """The fans, built once per result (not again on every round the game moves on)."""
+    state = use_state(subscribe=False)
+    specs = solara.use_memo(
+        lambda: chart_data.fan_charts(result, state.session.rows()[:from_round]), [result]
+    )
+    ChartGrid(specs)

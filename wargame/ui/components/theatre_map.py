@@ -10,6 +10,7 @@ browser once; each round only the snapshot (~20 KB of JSON) travels.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import solara
@@ -19,7 +20,7 @@ from wargame.ui import map_data
 
 @solara.component_vue("theatre_map.vue", vuetify=False)
 def TheatreMapView(  # noqa: N802 (Solara components are CamelCase)
-    state: dict,
+    state_json: str,
     basemap: dict,
     selected: str | None = None,
     event_select: Callable[[str | None], None] | None = None,
@@ -41,4 +42,9 @@ def TheatreMap(  # noqa: N802
         if on_select is not None:
             on_select(node_id)
 
-    TheatreMapView(state=data, basemap=map_data.basemap(), selected=selected, event_select=select)
+    # The snapshot travels as one JSON string: as a dict, every render walked and diffed its
+    # ~2,000 values on the server.
+    text = solara.use_memo(lambda: json.dumps(data, separators=(",", ":")), [data])
+    TheatreMapView(
+        state_json=text, basemap=map_data.basemap(), selected=selected, event_select=select
+    )

@@ -67,7 +67,7 @@ def Charts():
 
 @solara.component
 def Page():
-    use_game_state()
+    state = use_game_state()
     solara.Style(PAGE_CSS)
     solara.Title("Gulf Escalation Wargame")
     with solara.Column(classes=["gulf-page"], style={"padding": "8px 14px"}):
@@ -82,7 +82,7 @@ def Page():
                 with solara.Details("Save, load, replay, branch", expand=True):
                     GameFilePanel()
                 with solara.Details("Scenario, seed, levers and parameters"):
-                    GameSetup()
+                    GameSetup().key(f"setup-{state.scenario_serial.value}")
             with solara.Column(classes=["gulf-main"]):
                 OrdersCard()
                 MapAndLog()
