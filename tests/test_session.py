@@ -37,11 +37,27 @@ def test_a_session_plays_the_engines_game_for_its_seed():
 def test_the_advisor_begins_a_round_without_counting_it_as_played():
     session = GameSession(DEFAULT_SCENARIO, seed=2)
     session.set_side("centcom")
+    before = session.start_status()
     advice = session.next_decisions()
     assert session.round == 0  # begun, not played
+    assert session.start_status() == before and before["round"] == 0
     assert "centcom" in advice and session.next_decisions() is advice
     session.step(advice["centcom"].chosen)
     assert session.round == 1
+
+
+def test_switching_sides_after_the_advisor_began_a_round_keeps_the_round():
+    session = GameSession(DEFAULT_SCENARIO, seed=2)
+    session.set_side("centcom")
+    centcom = session.next_decisions()["centcom"]
+    for side in ("irgc", "observer", "bahrain"):  # no round played in between
+        session.set_side(side)
+        if side != "observer":
+            assert session.next_decisions()[side].options  # its own menu, no error
+    session.set_side("irgc")
+    session.step(session.next_decisions()["irgc"].options[0])
+    assert session.round == 1
+    assert session.model.decision_history[1]["centcom"] is centcom  # the same round, not redrawn
 
 
 def test_an_order_changes_the_game_and_is_recorded_for_replay():

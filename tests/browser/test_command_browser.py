@@ -228,3 +228,28 @@ def test_fog_centcom_never_receives_the_hidden_iranian_state(new_page):
     written = numbers_of(observer_frames)
     assert any(repr(round(c, 3)) in written for c in capacities)
     assert any(repr(v) in written for v in reasons)
+
+
+def test_a_commanded_side_gets_no_true_settings_and_no_outlook_and_can_switch(game_page):
+    """The setup panel shows every side's true settings and the outlook plays the true game
+    on: both are for Observers. Switching sides in the middle of a begun round keeps it."""
+    page = game_page
+    page.get_by_text("Scenario, seed, levers and parameters").click()
+    doctrine = page.locator(".param-levers-doctrine_split input")
+    assert doctrine.input_value() == "0.6"  # an Observer sees and may change it
+    assert page.locator(".btn-outlook").count() == 1
+    command_side(page, "CENTCOM")
+    page.locator(".setup-hidden").wait_for(timeout=10_000)
+    assert page.locator(".param-levers-doctrine_split").count() == 0
+    assert page.locator(".btn-outlook").count() == 0 and page.locator(".outlook-hidden").count()
+    # The advisor began round 1 as CENTCOM; switch to the IRGC and play that same round.
+    command_side(page, "IRGC")
+    assert status(page)["round"] == "0" and status(page)["date"] == "2026-04-01"
+    rows = page.locator(".advisor-row")
+    assert "salvo_hosts" in [rows.nth(i).get_attribute("data-option") for i in range(rows.count())]
+    give_order(page, "posture")
+    wait_round(page, 1)
+    assert page.locator(".event-row[data-actor='irgc'][data-order='your order']").count() == 1
+    command_side(page, "Observer (sees everything)")
+    page.locator(".param-levers-doctrine_split input").wait_for(timeout=10_000)
+    assert page.locator(".btn-outlook").count() == 1

@@ -91,6 +91,11 @@ class GameSession:
         self.scenario = scenario
         self.seed = seed
         self.model: GulfModel = build_model(scenario, seed)
+        self._start_status = {
+            name: metrics.MODEL_REPORTERS[name](self.model)
+            for name in STATUS_COLUMNS
+            if name in metrics.MODEL_REPORTERS
+        }
         self.snapshots: list[dict[str, Any]] = [map_data.snapshot(self.model)]
         # Each round's per-host numbers (the model's `metrics.host_rows`), one flat list.
         self.host_rows: list[dict[str, Any]] = []
@@ -158,8 +163,9 @@ class GameSession:
                 f"no side {printable(side)!s}; choose one of {', '.join(self.sides())}"
             )
         with self.lock:
+            # The advice stays: a round the advisor began is begun for every side (a new
+            # begin_round would be refused), and its decisions are every actor's.
             self.side = side
-            self.advice = None
 
     # --- rounds ---------------------------------------------------------------------------
 
@@ -171,7 +177,10 @@ class GameSession:
         """The AI's decisions for the coming round (begins it): the advisor's forecast."""
         with self.lock:
             if self.advice is None:
-                self.advice = self.model.begin_round()
+                if self.model.round_begun:  # begun elsewhere: its decisions are in the history
+                    self.advice = dict(self.model.decision_history[self.model.round])
+                else:
+                    self.advice = self.model.begin_round()
             return self.advice
 
     def step(self, order: str | None = None) -> None:
@@ -202,12 +211,9 @@ class GameSession:
             self.step()
 
     def start_status(self) -> dict[str, Any]:
-        """The status columns before round 1, read by the model's own metric reporters."""
-        return {
-            name: metrics.MODEL_REPORTERS[name](self.model)
-            for name in STATUS_COLUMNS
-            if name in metrics.MODEL_REPORTERS
-        }
+        """The status columns before round 1, read by the model's own metric reporters when
+        the game was built (once the advisor begins round 1, the model reads as round 1)."""
+        return self._start_status
 
     # --- history, save, load, branch -------------------------------------------------------
 

@@ -35,17 +35,22 @@ class GameState:
     )
     message: solara.Reactive[str | None] = field(default_factory=lambda: solara.reactive(None))
     outlook: solara.Reactive[Any] = field(default_factory=lambda: solara.reactive(None))
-    # Moves only when the game's scenario is replaced (picked, changed, loaded): the setup
-    # panel is keyed on it, so its fields show the scenario in play without re-rendering on
-    # every round.
-    scenario_serial: solara.Reactive[int] = field(default_factory=lambda: solara.reactive(0))
-    scenario_seen: Any = None
+    # Moves only when the game's scenario is replaced (picked, changed, loaded) or the side
+    # commanded changes: the setup panel is keyed on it, so its fields show the scenario in
+    # play (or are hidden from a commanded side) without re-rendering on every round.
+    setup_serial: solara.Reactive[int] = field(default_factory=lambda: solara.reactive(0))
+    setup_seen: Any = None
 
     def changed(self) -> None:
         """Tell every component reading the session that the game moved."""
-        if self.session.scenario is not self.scenario_seen:
-            self.scenario_seen = self.session.scenario
-            self.scenario_serial.value += 1
+        seen = (self.session.scenario, self.session.side)
+        if (
+            self.setup_seen is None
+            or seen[0] is not self.setup_seen[0]
+            or seen[1] != self.setup_seen[1]
+        ):
+            self.setup_seen = seen
+            self.setup_serial.value += 1
         self.version.value += 1
 
     def shown_round(self) -> int:
@@ -65,7 +70,7 @@ def starting_scenario() -> Path:
 def use_game_state() -> GameState:
     """Create this session's state (once per browser session) and provide it to children."""
     state = solara.use_memo(lambda: GameState(GameSession(starting_scenario())), [])
-    state.scenario_seen = state.scenario_seen or state.session.scenario
+    state.setup_seen = state.setup_seen or (state.session.scenario, state.session.side)
     # Start the continuation workers in the background, so "Where is this heading?" does not
     # wait for them on its first click (the pool is the server's, shared by every session).
     solara.use_effect(

@@ -49,6 +49,16 @@ def OutlookPanel():
         request.value = request.value + 1
         running.value = True
 
+    if session.commanding() is not None:
+        # The continuations play the true game on: their fan would show a commanded side what
+        # it cannot see (e.g. the IRGC's chance of a salvo next round, read off the median).
+        solara.Text(
+            "Where is this heading? plays the true game forward, so it is for Observers: "
+            "as a commanded side it would show you what your side cannot see.",
+            classes=["outlook-panel", "outlook-hidden"],
+            style={"color": "#667"},
+        )
+        return
     with solara.Column(classes=["outlook-panel"]):
         with solara.Row(style={"align-items": "center"}):
             solara.Button(

@@ -68,6 +68,9 @@ def Charts():
 @solara.component
 def Page():
     state = use_game_state()
+    # Read on every render, whatever branch follows: a reactive read only in one branch would
+    # stop re-rendering the page once the other branch is taken.
+    setup_serial = state.setup_serial.value
     solara.Style(PAGE_CSS)
     solara.Title("Gulf Escalation Wargame")
     with solara.Column(classes=["gulf-page"], style={"padding": "8px 14px"}):
@@ -82,7 +85,16 @@ def Page():
                 with solara.Details("Save, load, replay, branch", expand=True):
                     GameFilePanel()
                 with solara.Details("Scenario, seed, levers and parameters"):
-                    GameSetup().key(f"setup-{state.scenario_serial.value}")
+                    if state.session.commanding() is None:
+                        GameSetup().key(f"setup-{setup_serial}")
+                    else:
+                        # The setup shows every side's true settings (the US doctrine split,
+                        # the IRGC's rationality...): fog of war hides it from a commanded side.
+                        solara.Text(
+                            "Hidden while you command a side: it shows every side's true "
+                            "settings. Switch to Observer to change the game.",
+                            classes=["setup-hidden"],
+                        )
             with solara.Column(classes=["gulf-main"]):
                 OrdersCard()
                 MapAndLog()
