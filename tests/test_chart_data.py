@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import default_scenario
+from support import default_scenario
 
 from wargame.config.ladder import RUNG_NAMES
 from wargame.engine import metrics

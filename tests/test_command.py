@@ -16,7 +16,7 @@ import random
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import REPO
+from support import REPO
 
 from wargame.config.ladder import POSTURING, VIOLENT
 from wargame.config.loader import load_scenario

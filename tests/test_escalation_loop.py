@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import many_summaries
+from support import many_summaries
 
 from wargame.config.schema import Scenario
 from wargame.experiments.single_run import loop_in_order

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import default_scenario
+from support import default_scenario
 
 from wargame.engine.model import build_model
 from wargame.ui.event_data import (

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 
 import pytest
-from conftest import REPO
+from support import REPO
 
 from wargame.config.loader import load_scenario
 from wargame.engine import metrics

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import STAT_SEEDS, many_summaries
 from scipy.stats import mannwhitneyu
+from support import STAT_SEEDS, many_summaries
 
 from wargame.config.schema import with_levers
 

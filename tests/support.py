@@ -1,0 +1,52 @@
+"""Helpers the tests share: the repository root, the default scenario, and many-seed summaries.
+
+Imported by name (`from support import ...`); fixtures live in conftest.py. (A test module must
+not import `conftest`: with tests/browser/conftest.py also on the path, `conftest` can resolve
+to the wrong file depending on which tests are collected.)
+
+Many-seed statistical tests run their seeds in two worker processes (the machine has two
+cores); results are cached for the whole session so the loop and lever tests share runs. Such
+tests carry the `slow` marker: `pytest -m "not slow"` is the fast tier, CI runs everything.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from functools import cache
+from pathlib import Path
+
+from wargame.config.loader import load_scenario
+from wargame.config.schema import Scenario
+from wargame.experiments.single_run import run_once
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_SCENARIO = REPO / "configs" / "scenarios" / "gulf_2026.yaml"
+STAT_SEEDS = 200
+
+
+@cache
+def default_scenario() -> Scenario:
+    return load_scenario(DEFAULT_SCENARIO)
+
+
+def _summary(args: tuple[Scenario, int, int]) -> dict:
+    scenario, seed, rounds = args
+    return run_once(scenario, seed, rounds).summary
+
+
+def many_summaries(
+    scenario: Scenario, seeds: int = STAT_SEEDS, rounds: int | None = None
+) -> list[dict]:
+    """Summaries of `seeds` runs (seeds 0..n-1), computed in two processes, in seed order."""
+    key = (scenario.model_dump_json(), seeds, rounds)
+    if key not in _SUMMARY_CACHE:
+        jobs = [(scenario, seed, rounds) for seed in range(seeds)]
+        with ProcessPoolExecutor(
+            max_workers=2, mp_context=multiprocessing.get_context("forkserver")
+        ) as pool:
+            _SUMMARY_CACHE[key] = list(pool.map(_summary, jobs, chunksize=10))
+    return _SUMMARY_CACHE[key]
+
+
+_SUMMARY_CACHE: dict[tuple, list[dict]] = {}
