@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from wargame.config.loader import load_scenario
+from wargame.engine import metrics
 from wargame.engine.model import build_model
 from wargame.engine.theatre import LAUNCH_CAPACITY_FLOOR
 from wargame.ui import map_data
@@ -71,7 +72,7 @@ def game() -> list[dict]:
                 "slices": model.magazine_slices,
                 "restricted": {h: s.restricted for h, s in model.host_states.items()},
                 "force_majeure": {
-                    h: s.force_majeure_until >= model.round for h, s in model.host_states.items()
+                    h: row["force_majeure"] for h, row in metrics.host_rows(model).items()
                 },
                 "tally": copy.deepcopy(model.tally),
                 "events": [e for e in model.events if e.round == model.round],
@@ -408,3 +409,11 @@ def test_the_component_sends_the_snapshot_and_reports_a_click(game):
     view._handle_event(None, {"event": "select", "data": "nsa_bahrain"}, [])
     assert picked == ["nsa_bahrain"]
     rc.close()
+
+
+def test_nothing_is_in_force_majeure_before_the_first_round():
+    snap = map_data.snapshot(
+        build_model(load_scenario(REPO / "configs" / "scenarios" / "gulf_2026.yaml"), 0)
+    )
+    assert [n["id"] for n in snap["nodes"] if n.get("force_majeure")] == []
+    assert not any(host["force_majeure"] for host in snap["hosts"].values())

@@ -60,3 +60,10 @@ def test_help_lists_play_with_its_defaults():
     assert result.returncode == 0
     for text in ("--port", "8765", "--host", "127.0.0.1", "gulf_2026.yaml"):
         assert text in result.stdout
+
+
+def test_the_app_reads_the_scenario_from_where_play_puts_it():
+    from wargame.cli import play
+    from wargame.ui import state
+
+    assert play.SCENARIO_ENV == state.SCENARIO_ENV

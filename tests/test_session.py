@@ -5,6 +5,7 @@ branch shares its parent's rounds up to the branch point."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -164,3 +165,30 @@ def test_unknown_side_is_refused():
     with pytest.raises(GameInputError, match="no side"):
         session.set_side("mossad")
     assert session.side == "observer"
+
+
+def test_a_save_whose_order_the_engine_refuses_is_a_clear_message(monkeypatch):
+    import wargame.ui.session as session_module
+
+    session = GameSession(DEFAULT_SCENARIO, seed=7)
+    session.run_to(2)
+    source = GameSession(DEFAULT_SCENARIO, seed=7)
+    source.set_side("irgc")
+    source.step(source.next_decisions()["irgc"].chosen)
+    text = game_text(source.record(), 1)
+
+    def refused(model, record, upto):
+        raise session_module.ReplayError("round 1: the order irgc -> x was refused: no")
+
+    monkeypatch.setattr(session_module, "advance", refused)
+    with pytest.raises(GameFileError, match="round 1: the order irgc -> x was refused"):
+        session.load_text(text, "odd.json")
+    assert session.round == 2 and session.seed == 7
+
+
+def test_a_loaded_save_names_only_library_files():
+    session = GameSession(DEFAULT_SCENARIO, seed=1)
+    record = session.record()
+    for path, kept in ((str(DEFAULT_SCENARIO), True), ("/etc/passwd.yaml", False), (None, False)):
+        session.load_text(game_text(replace(record, scenario_path=path), 0), "x.json")
+        assert (session.scenario_path is not None) == kept, path

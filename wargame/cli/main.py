@@ -15,7 +15,7 @@ import sys
 import threading
 from pathlib import Path
 
-from wargame.cli.play import PlayError, play
+from wargame.cli.play import DEFAULT_HOST, DEFAULT_PORT, PlayError, play
 from wargame.config.loader import (
     LoadedExperiment,
     ScenarioError,
@@ -88,11 +88,14 @@ def build_parser() -> argparse.ArgumentParser:
         "the page can pick any file in configs/scenarios/",
     )
     play.add_argument(
-        "--port", type=positive_int("--port", 1, 65535), default=8765, help="port to serve on"
+        "--port",
+        type=positive_int("--port", 1, 65535),
+        default=DEFAULT_PORT,
+        help="port to serve on",
     )
     play.add_argument(
         "--host",
-        default="127.0.0.1",
+        default=DEFAULT_HOST,
         help="address to serve on; 127.0.0.1 keeps the game on this machine, 0.0.0.0 opens it "
         "to the network (a classroom)",
     )

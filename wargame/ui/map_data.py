@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from wargame.config.schema import EdgeKind, NodeKind, Scenario, SiteRole, WeaponKind
+from wargame.engine import metrics
 from wargame.engine.geo import great_circle_km
 from wargame.engine.intel import layer_slots
 from wargame.engine.model import COMPLY, OUTSIDE
@@ -454,8 +455,10 @@ def snapshot(model) -> dict:
     lay = layout(theatre)
     this_round = _round_events(model)
     hits = _raids(this_round)
-    fm_hosts = {h for h, s in model.host_states.items() if s.force_majeure_until >= model.round}
-    restricted = {h for h, s in model.host_states.items() if s.restricted}
+    # The model's own per-host rows (metrics.host_rows), not a second copy of their rules.
+    host_rows = metrics.host_rows(model)
+    fm_hosts = {h for h, row in host_rows.items() if row["force_majeure"]}
+    restricted = {h for h, row in host_rows.items() if row["restricted"]}
     site_position = {site: i for i, site in enumerate(theatre.iran_sites)}
     waiting_at, lane_ships = _ships(model, lay)
 

@@ -25,11 +25,11 @@ from wargame.engine.observation import sides
 from wargame.experiments.game import (
     GameFileError,
     GameRecord,
+    ReplayError,
     advance,
     branch,
     orders_of,
     parse_game,
-    save_game,
     scenario_note,
     scenario_of,
 )
@@ -56,6 +56,17 @@ MAX_SEED = 2**63 - 1  # numpy's SeedSequence takes any size; the save format kee
 
 class GameInputError(ValueError):
     """A value typed in the page that cannot be used; the message says which and why."""
+
+
+def library_path(path: str | None) -> Path | None:
+    """`path` if it names a file of the scenario library (configs/scenarios/), else None."""
+    if not path:
+        return None
+    try:
+        resolved = Path(path).resolve()
+    except (OSError, ValueError):
+        return None
+    return resolved if resolved.parent == SCENARIO_FOLDER.resolve() else None
 
 
 def scenario_choices(folder: Path = SCENARIO_FOLDER) -> list[Path]:
@@ -108,9 +119,10 @@ class GameSession:
 
     @property
     def round(self) -> int:
-        """The last round played (resolved). The model's own counter moves on as soon as the
-        advisor begins the next round."""
-        return self.model.round - int(self.model.round_begun)
+        """The last round played and recorded. Counted from the recorded maps, not the model:
+        the model's counter moves on as soon as the advisor begins the next round, and a page
+        reading while the Play thread steps must never see a round whose map is not kept yet."""
+        return len(self.snapshots) - 1
 
     def sides(self) -> tuple[str, ...]:
         return sides(self.scenario)
@@ -247,9 +259,6 @@ class GameSession:
         self.__dict__.update(replayed.__dict__)
         self.side = record.side
 
-    def save(self, path: Path) -> None:
-        save_game(self.record(), self.round, path)
-
     def load_text(self, text: str | bytes, source: str) -> str | None:
         """Load a save file's content and replay it; returns a note if the scenario file it
         came from has changed since (the saved scenario is used). GameFileError (with its
@@ -264,9 +273,12 @@ class GameSession:
                 ],
             )
         with self.lock:
-            self.scenario_path = (
-                None if record.scenario_path is None else Path(record.scenario_path)
-            )
+            try:
+                self._replay(record, saved_round)
+            except ReplayError as error:  # an order the engine refused in its round
+                raise GameFileError(source, [str(error)]) from None
             self.parent = None
-            self._replay(record, saved_round)
-        return scenario_note(record)
+            self.scenario_path = library_path(record.scenario_path)
+        # The note reads the named file, so only for files of the scenario library: a save
+        # from anyone in the room must not make the server open paths of its choosing.
+        return None if self.scenario_path is None else scenario_note(record)

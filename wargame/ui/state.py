@@ -19,7 +19,9 @@ import solara
 from wargame.experiments.continuation import warm_pool
 from wargame.ui.session import DEFAULT_SCENARIO, GameSession
 
-SCENARIO_ENV = "GULF_WARGAME_SCENARIO"  # set by `run.py play --scenario`
+# Set by `run.py play --scenario` (wargame.cli.play.SCENARIO_ENV, which the UI may not import;
+# tests/test_play_cli.py checks the two names agree).
+SCENARIO_ENV = "GULF_WARGAME_SCENARIO"
 
 
 @dataclass
@@ -40,6 +42,22 @@ class GameState:
     # play (or are hidden from a commanded side) without re-rendering on every round.
     setup_serial: solara.Reactive[int] = field(default_factory=lambda: solara.reactive(0))
     setup_seen: Any = None
+
+    # The Play / Run-to loop that may step this game: a loop steps only while this is its own
+    # token, checked under the session's lock, so a Reset, a load or a second loop (Solara does
+    # not stop a threaded task's old thread) ends it before it steps the wrong game.
+    loop_token: Any = None
+    # The 'Where is this heading?' request whose results may be shown; a new game voids it.
+    outlook_token: Any = None
+
+    def stop_loops(self) -> None:
+        """Stop Play and Run to, and void a running outlook (before a new game replaces this
+        one); callers hold or take the session lock around the replacement."""
+        self.playing.value = False
+        self.run_target.value = None
+        self.loop_token = object()
+        self.outlook_token = object()
+        self.outlook.value = None
 
     def changed(self) -> None:
         """Tell every component reading the session that the game moved."""

@@ -100,20 +100,24 @@ def PlayControls():
         # A worker thread while Play is on or a Run to is under way. Play shows every round at
         # the chosen speed; Run to plays flat out and redraws a few times a second, so a long
         # run neither freezes the page nor floods the browser. Pause/Stop end it.
+        token = state.loop_token = object()
         shown_at = time.perf_counter()
-        while state.playing.value or state.run_target.value is not None:
-            target = state.run_target.value
-            if target is not None and session.round >= target:
-                state.run_target.value = None
-                break
+        while True:
             started = time.perf_counter()
-            try:
-                session.step()
-            except GameInputError as error:
-                state.message.value = str(error)
-                state.playing.value = False
-                state.run_target.value = None
-                break
+            with session.lock:
+                target = state.run_target.value
+                if state.loop_token is not token or not (state.playing.value or target is not None):
+                    break
+                if target is not None and session.round >= target:
+                    state.run_target.value = None
+                    break
+                try:
+                    session.step()
+                except GameInputError as error:
+                    state.message.value = str(error)
+                    state.playing.value = False
+                    state.run_target.value = None
+                    break
             state.view_round.value = None
             if target is None:
                 state.changed()
@@ -122,7 +126,8 @@ def PlayControls():
             elif time.perf_counter() - shown_at > REDRAW_SECONDS:
                 state.changed()
                 shown_at = time.perf_counter()
-        state.changed()
+        if state.loop_token is token:
+            state.changed()
 
     solara.lab.use_task(
         play_loop, dependencies=[state.playing.value, running_to], prefer_threaded=True
@@ -155,12 +160,10 @@ def PlayControls():
         state.run_target.value = target
 
     def reset():
-        state.playing.value = False
-        state.run_target.value = None
-        with session.lock:  # after the loop's current round
+        with session.lock:  # after the loop's current round, and before its next
+            state.stop_loops()
             session.reset()
         state.view_round.value = None
-        state.outlook.value = None
         state.message.value = None
         state.changed()
 
@@ -177,6 +180,7 @@ def PlayControls():
             solara.Button(
                 "Pause" if state.playing.value else "Play",
                 on_click=lambda: state.playing.set(not state.playing.value),
+                disabled=running_to,
                 classes=["btn-play"],
             )
             solara.Button("Reset", on_click=reset, classes=["btn-reset"])
@@ -234,19 +238,20 @@ def GameSetup():
             seed_error.value = str(error)
             return
         seed_error.value = None
-        state.playing.value = False
-        session.reset(seed)
+        with session.lock:
+            state.stop_loops()
+            session.reset(seed)
         state.view_round.value = None
-        state.outlook.value = None
         state.changed()
 
     def pick(name: str):
         path = dict(zip(names, choices, strict=True)).get(name)
         if path is None:
             return
-        state.playing.value = False
         try:
-            session.pick_scenario(Path(path))
+            with session.lock:
+                state.stop_loops()
+                session.pick_scenario(Path(path))
         except ScenarioError as error:
             scenario_error.value = printable(error, 600)
             return
@@ -266,8 +271,9 @@ def GameSetup():
                 problems[parameter.path] = str(error)
         if not problems:
             try:
-                state.playing.value = False
-                session.set_parameters(changes)
+                with session.lock:
+                    state.stop_loops()
+                    session.set_parameters(changes)
             except GameInputError as error:
                 message = str(error)
                 matched = [p.path for p in PARAMETERS if field_message(message, p.path)]

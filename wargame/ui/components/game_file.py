@@ -50,9 +50,10 @@ def GameFilePanel():
         load(data, name)
 
     def load(data: str | bytes, name: str):
-        state.playing.value = False
         try:
-            note = session.load_text(data, name)
+            with session.lock:
+                state.stop_loops()
+                note = session.load_text(data, name)
         except GameFileError as error:
             say(str(error), True)
             return
@@ -68,8 +69,9 @@ def GameFilePanel():
     def do_branch():
         try:
             at = parse_whole(branch_text.value, "Branch round", 0, session.round)
-            state.playing.value = False
-            session.branch(at)
+            with session.lock:
+                state.stop_loops()
+                session.branch(at)
         except GameInputError as error:
             say(str(error), True)
             return

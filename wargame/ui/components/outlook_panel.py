@@ -7,6 +7,7 @@ import time
 
 import solara
 
+from wargame.config.loader import ScenarioError
 from wargame.experiments.continuation import start_outlook
 from wargame.ui import chart_data
 from wargame.ui.components.charts import ChartGrid
@@ -25,16 +26,27 @@ def OutlookPanel():
     running = solara.use_reactive(False)
 
     def watch():
-        # A page thread only waits and redraws; the runs happen in worker processes.
+        # A page thread only waits and redraws; the runs happen in worker processes. A new
+        # game (Reset, load, branch, new seed) voids the request: its results are not shown.
         if not running.value:
             return
-        job = start_outlook(
-            session.record(), session.round, runs=RUNS, horizon=HORIZON, request=request.value
-        )
+        token = state.outlook_token = object()
+        with session.lock:
+            record, from_round = session.record(), session.round
         try:
-            while True:
+            job = start_outlook(
+                record, from_round, runs=RUNS, horizon=HORIZON, request=request.value
+            )
+        except (ValueError, ScenarioError) as error:
+            state.message.value = f"Where is this heading? could not start: {error}"
+            running.value = False
+            return
+        try:
+            while state.outlook_token is token:
                 result = job.poll()
-                state.outlook.value = (session.round, result)
+                if state.outlook_token is not token:
+                    break
+                state.outlook.value = (from_round, result)
                 if result.done:
                     break
                 time.sleep(POLL_SECONDS)
