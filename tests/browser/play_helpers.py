@@ -77,8 +77,29 @@ def ladder_last(page) -> str:
     ).get_attribute("data-last")
 
 
+# The round every shown chart of the main grid has reached: its longest own series (a branch's
+# parent timeline left out) or its timeline's last segment. Charts redraw one after another, so
+# waiting for one chart alone let a test read the others mid-update on a loaded machine.
+CHARTS_ROUND = """(round) => {
+    const grid = document.querySelector('.chart-grid');
+    if (!grid) return false;
+    for (const c of grid.querySelectorAll('.chart[data-hidden="false"]')) {
+        let high = 0;
+        for (const p of c.querySelectorAll('[data-points]')) {
+            if (!(p.dataset.series || '').includes('parent')) high = Math.max(high, +p.dataset.points);
+        }
+        for (const r of c.querySelectorAll('rect.segment[data-to]')) {
+            const row = r.closest('[data-timeline]');
+            if (!(row && row.dataset.timeline.includes('parent'))) high = Math.max(high, +r.dataset.to);
+        }
+        if (high !== round) return false;
+    }
+    return true;
+}"""
+
+
 def wait_round(page, round_: int) -> None:
-    """Until the status bar, the map, the event log and the ladder chart all show `round_`."""
+    """Until the status bar, the map, the event log and every chart all show `round_`."""
     page.locator(".status-round").filter(has_text=re.compile(rf":\s*{round_}$")).wait_for(
         timeout=WAIT_MS
     )
@@ -88,6 +109,7 @@ def wait_round(page, round_: int) -> None:
         page.locator(
             f".chart[data-chart='ladder'] path.series[data-series='rung'][data-points='{round_}']"
         ).wait_for(state="attached", timeout=WAIT_MS)
+        page.wait_for_function(CHARTS_ROUND, arg=round_, timeout=WAIT_MS)
 
 
 def shown_round(page) -> int:
