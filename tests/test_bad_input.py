@@ -959,7 +959,6 @@ ARG_ERRORS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
     "empty_folder": (("validate", "{empty}"), ("validate: no YAML files found in", "{empty}")),
     "missing_validate_path": (("validate", "no/such/folder"), ("no/such/folder: file not found",)),
-    "no_command": ((), ("usage: run.py", "the following arguments are required: command")),
 }
 ARG_ERRORS_END_TO_END = ["rounds_abc", "missing_scenario"]
 

@@ -67,3 +67,19 @@ def test_the_app_reads_the_scenario_from_where_play_puts_it():
     from wargame.ui import state
 
     assert play.SCENARIO_ENV == state.SCENARIO_ENV
+
+
+@pytest.mark.parametrize("argv", [[], ["--port", "9123"], ["--host", "localhost"]])
+def test_run_py_alone_or_with_options_only_plays(argv, monkeypatch):
+    import wargame.cli.main as cli_main
+
+    started = []
+    monkeypatch.setattr(cli_main, "play", lambda args: started.append(args) or 0)
+    assert cli_main.main(argv) == 0
+    (args,) = started
+    assert args.command == "play"
+    assert (args.port, args.host) == (
+        9123 if "--port" in argv else 8765,
+        "localhost" if "--host" in argv else "127.0.0.1",
+    )
+    assert args.scenario.endswith("configs/scenarios/gulf_2026.yaml")
