@@ -283,7 +283,7 @@ def test_reset_during_run_to_and_play_leaves_round_zero(game_page):
     page = game_page
     for start in ("run", "play"):
         if start == "run":
-            type_into(page, ".input-run-to input", "1500")
+            type_into(page, ".input-run-to input", "900")
             page.locator(".btn-run-to").click()
         else:
             page.locator(".btn-play").click()

@@ -78,6 +78,9 @@ def server_environment(scenario: Path) -> dict[str, str]:
     env[SCENARIO_ENV] = str(scenario)
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"  # no calls home from a classroom
     env.setdefault("SOLARA_THEME_SHOW_BANNER", "False")
+    # A closed tab's session (its whole game) is freed a minute later, not after Solara's
+    # default of a day: with 30 students reloading, kept games would fill the server's memory.
+    env.setdefault("SOLARA_KERNEL_CULL_TIMEOUT", "60s")
     return env
 
 

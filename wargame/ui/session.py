@@ -48,9 +48,10 @@ STATUS_COLUMNS = (
     "channel",
     "doctrine_split",
 )
-# A browser game keeps every round's map for the replay slider (~40 KB a round), so it stops at
-# 2,000 rounds (over five years of days, ~80 MB); `run.py simulate` plays up to MAX_ROUNDS.
-MAX_BROWSER_ROUNDS = 2_000
+# A browser game keeps every round's map, metrics and events for the replay slider (~90 KB a
+# round in memory, measured), so it stops at 1,000 rounds (~2.7 years of days, ~90 MB);
+# `run.py simulate` plays up to MAX_ROUNDS.
+MAX_BROWSER_ROUNDS = 1_000
 MAX_SEED = 2**63 - 1  # numpy's SeedSequence takes any size; the save format keeps int64
 
 

@@ -16,7 +16,6 @@ from typing import Any
 
 import solara
 
-from wargame.experiments.continuation import warm_pool
 from wargame.ui.session import DEFAULT_SCENARIO, GameSession
 
 # Set by `run.py play --scenario` (wargame.cli.play.SCENARIO_ENV, which the UI may not import;
@@ -89,13 +88,23 @@ def use_game_state() -> GameState:
     """Create this session's state (once per browser session) and provide it to children."""
     state = solara.use_memo(lambda: GameState(GameSession(starting_scenario())), [])
     state.setup_seen = state.setup_seen or (state.session.scenario, state.session.side)
-    # Start the continuation workers in the background, so "Where is this heading?" does not
-    # wait for them on its first click (the pool is the server's, shared by every session).
-    solara.use_effect(
-        lambda: threading.Thread(target=warm_pool, name="warm-pool", daemon=True).start(), []
-    )
     GameContext.provide(state)
     return state
+
+
+def use_thread_while(run, active: bool, dependencies: list, stop) -> None:
+    """Run `run()` in a daemon thread while `active`, restarted when `dependencies` change;
+    `stop()` is called first (on a change, and when the page goes away) and must make `run`
+    return soon. Used instead of `solara.lab.use_task`, which in Solara 1.58 keeps every
+    mount's task (and the whole game its closure holds) alive until the server stops."""
+
+    def start():
+        if not active:
+            return stop
+        threading.Thread(target=run, name="game-loop", daemon=True).start()
+        return stop
+
+    solara.use_effect(start, dependencies)
 
 
 def use_state(subscribe: bool = True) -> GameState:

@@ -21,7 +21,7 @@ from wargame.config.overrides import get_path
 from wargame.config.schema import C2Posture, DefenceMix, MouLinkage
 from wargame.config.text import printable
 from wargame.ui.session import MAX_BROWSER_ROUNDS, MAX_SEED, GameInputError, scenario_choices
-from wargame.ui.state import use_state
+from wargame.ui.state import use_state, use_thread_while
 
 MAX_SPEED = 20.0  # rounds a second while playing; faster than the page can usefully show
 REDRAW_SECONDS = 0.3  # how often a Run to redraws the page while it plays
@@ -126,11 +126,16 @@ def PlayControls():
             elif time.perf_counter() - shown_at > REDRAW_SECONDS:
                 state.changed()
                 shown_at = time.perf_counter()
-        if state.loop_token is token:
-            state.changed()
+        state.changed()  # show where the loop stopped (harmless after a Reset: it redraws)
 
-    solara.lab.use_task(
-        play_loop, dependencies=[state.playing.value, running_to], prefer_threaded=True
+    def stop_loop():
+        state.loop_token = object()  # the running loop sees it is no longer its own
+
+    use_thread_while(
+        play_loop,
+        state.playing.value or running_to,
+        [state.playing.value, running_to],
+        stop_loop,
     )
 
     def step():

@@ -11,7 +11,7 @@ from wargame.config.loader import ScenarioError
 from wargame.experiments.continuation import start_outlook
 from wargame.ui import chart_data
 from wargame.ui.components.charts import ChartGrid
-from wargame.ui.state import use_state
+from wargame.ui.state import use_state, use_thread_while
 
 RUNS = 200
 HORIZON = 60
@@ -54,7 +54,10 @@ def OutlookPanel():
             job.cancel()
             running.value = False
 
-    solara.lab.use_task(watch, dependencies=[running.value, request.value], prefer_threaded=True)
+    def stop_watching():
+        state.outlook_token = object()  # the watcher sees its request is void
+
+    use_thread_while(watch, running.value, [running.value, request.value], stop_watching)
 
     def start():
         state.outlook.value = None  # the last click's result must not pass for this one
