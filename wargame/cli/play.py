@@ -20,6 +20,7 @@ from pathlib import Path
 
 from wargame.config.loader import check_path_argument, load_scenario
 from wargame.config.text import printable
+from wargame.engine.theatre import Theatre
 
 APP_MODULE = "wargame.ui.app"
 DEFAULT_HOST = "127.0.0.1"
@@ -87,7 +88,9 @@ def server_environment(scenario: Path) -> dict[str, str]:
 def play(args: argparse.Namespace) -> int:
     check_path_argument("--scenario", args.scenario)
     scenario_path = Path(args.scenario).resolve()
-    load_scenario(scenario_path)  # a broken scenario is reported here, not in the browser
+    # A broken scenario is reported here, not in the browser: the file, then the geography
+    # only a built theatre can check (TheatreError, reported by the command line).
+    Theatre(load_scenario(scenario_path))
     check_host(args.host)
     check_port_free(args.host, args.port)
     shown_host = f"[{args.host}]" if ":" in args.host else args.host

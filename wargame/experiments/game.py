@@ -418,7 +418,10 @@ def parse_game(text: str | bytes, source_name: str = "(uploaded file)") -> tuple
     if len(text) > MAX_SAVE_BYTES:
         raise GameFileError(source_name, [too_large(len(text))])
     try:
-        decoded = text.decode("utf-8")
+        # utf-8-sig: a file opened and saved again in an editor that adds a byte-order mark
+        # (Windows Notepad) is the same save; the drop zone (bytes) and the file input (text
+        # the browser decoded) then read it alike.
+        decoded = text.decode("utf-8-sig").removeprefix("\ufeff")
     except UnicodeDecodeError as error:
         raise GameFileError(
             source_name,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from wargame.config.loader import load_scenario, validation_problems
+from wargame.config.loader import ScenarioError, load_scenario, validation_problems
 from wargame.config.overrides import PathError, apply_overrides
 from wargame.config.schema import Scenario
 from wargame.config.text import printable
@@ -22,6 +22,7 @@ from wargame.engine import metrics
 from wargame.engine.decision import Decision
 from wargame.engine.model import GulfModel, build_model
 from wargame.engine.observation import sides
+from wargame.engine.theatre import TheatreError
 from wargame.experiments.game import (
     GameFileError,
     GameRecord,
@@ -72,7 +73,7 @@ def library_path(path: str | None) -> Path | None:
 
 def scenario_choices(folder: Path = SCENARIO_FOLDER) -> list[Path]:
     """Every scenario file of the library, for the picker (sorted, regular files only)."""
-    return sorted(p for p in folder.glob("*.yaml") if p.is_file())
+    return sorted(p for p in [*folder.glob("*.yaml"), *folder.glob("*.yml")] if p.is_file())
 
 
 @dataclass(frozen=True)
@@ -150,6 +151,11 @@ class GameSession:
     def pick_scenario(self, path: Path) -> None:
         with self.lock:
             scenario = load_scenario(path)  # ScenarioError carries the file and field
+            try:
+                model = build_model(scenario, self.seed)
+            except TheatreError as error:  # geography only a built theatre can check
+                raise ScenarioError(path, [printable(error, 600)]) from None
+            del model
             self.scenario_path = path
             self.parent = None
             self._start(scenario, self.seed)
@@ -168,6 +174,8 @@ class GameSession:
             raise GameInputError("; ".join(printable(p, 300) for p in problems[:5]))
         with self.lock:
             self.parent = None
+            # No longer the library file's scenario: a save must not claim that file.
+            self.scenario_path = None
             self._start(Scenario.model_validate(changed), self.seed)
 
     def set_side(self, side: str) -> None:

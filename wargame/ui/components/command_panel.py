@@ -88,18 +88,27 @@ def SidePicker():
     state = use_state()
     session = state.session
     names = session.actor_names()
-    sides = list(session.sides())
-    labels = [side_label(s, names) for s in sides]
+    # One label per side, made unique so a host named like another side is still reachable.
+    by_label: dict[str, str] = {}
+    for side in session.sides():
+        label = side_label(side, names)
+        while label in by_label:
+            label = f"{label} ({side})"
+        by_label[label] = side
+    current = next(label for label, side in by_label.items() if side == session.side)
 
     def choose_side(label: str):
-        session.set_side(sides[labels.index(label)])
+        side = by_label.get(label)
+        if side is None:  # not one of the listed labels: keep the side as it is
+            return
+        session.set_side(side)
         state.changed()
 
     with solara.Column(classes=["command-panel"], gap="4px"):
         solara.Select(
             "Command a side",
-            values=labels,
-            value=side_label(session.side, names),
+            values=list(by_label),
+            value=current,
             on_value=choose_side,
             classes=["select-side"],
         )

@@ -221,6 +221,7 @@ def GameSetup():
     seed_text = solara.use_reactive(str(session.seed))
     seed_error = solara.use_reactive(None)
     scenario_error = solara.use_reactive(None)
+    picker_resets = solara.use_reactive(0)
     data = session.scenario.model_dump(mode="json")
     lever_values = {lever.path: solara.use_reactive(get_path(data, lever.path)) for lever in LEVERS}
     texts = {p.path: solara.use_reactive(str(get_path(data, p.path))) for p in PARAMETERS}
@@ -259,6 +260,7 @@ def GameSetup():
                 session.pick_scenario(Path(path))
         except ScenarioError as error:
             scenario_error.value = printable(error, 600)
+            picker_resets.value += 1  # the picker shows the scenario still in play again
             return
         scenario_error.value = None
         refresh_fields()
@@ -295,7 +297,7 @@ def GameSetup():
     with solara.Column(classes=["game-setup"], gap="4px"):
         solara.Select(
             "Scenario", values=names, value=current, on_value=pick, classes=["select-scenario"]
-        )
+        ).key(f"scenario-picker-{picker_resets.value}")
         if scenario_error.value:
             solara.Text(scenario_error.value, classes=["field-error"], style={"color": "#c00"})
         with solara.Row(gap="6px", style={"align-items": "center"}):

@@ -43,7 +43,7 @@ def StatusBar():
     start = session.start_status()
     side = session.side
     items = status_items(row, start, side)
-    if side == "irgc":
+    if side == "irgc" and shown == session.round:  # its reading now, not of a replayed round
         view = side_observation(session.model, "irgc")
         if view and "us_resolve" in view:
             items.append(
