@@ -192,3 +192,20 @@ def test_a_loaded_save_names_only_library_files():
     for path, kept in ((str(DEFAULT_SCENARIO), True), ("/etc/passwd.yaml", False), (None, False)):
         session.load_text(game_text(replace(record, scenario_path=path), 0), "x.json")
         assert (session.scenario_path is not None) == kept, path
+
+
+def test_a_save_with_a_byte_order_mark_loads_as_bytes_and_as_text():
+    session = GameSession(DEFAULT_SCENARIO, seed=6)
+    session.run_to(3)
+    text = game_text(session.record(), 3)
+    for content in ("\ufeff" + text, b"\xef\xbb\xbf" + text.encode()):
+        other = GameSession(DEFAULT_SCENARIO, seed=0)
+        other.load_text(content, "notepad.json")
+        assert other.rows() == session.rows()
+
+
+def test_applied_parameters_leave_the_library_file_behind():
+    session = GameSession(DEFAULT_SCENARIO, seed=6)
+    assert session.record().scenario_path == str(DEFAULT_SCENARIO)
+    session.set_parameters({"levers.doctrine_split": 0.3})
+    assert session.record().scenario_path is None
