@@ -198,10 +198,8 @@ DROP_SCRIPT = """(zone, [name, text]) => {
 }"""
 
 
-def drop_file(page, name: str, text: str) -> str:
-    """Drop a file with `text` on the 'Load a saved game' zone; returns the message shown."""
-    before = page.locator(".file-message").all_inner_texts()
-    page.locator(".solara-file-drop").evaluate(DROP_SCRIPT, [name, text])
+def new_file_message(page, name: str, before: list[str]) -> str:
+    """Wait until the file message names `name` and differs from `before`; return it."""
     page.wait_for_function(
         """([name, before]) => {
             const m = document.querySelector('.file-message');
@@ -211,6 +209,13 @@ def drop_file(page, name: str, text: str) -> str:
         timeout=WAIT_MS,
     )
     return page.locator(".file-message").inner_text()
+
+
+def drop_file(page, name: str, text: str) -> str:
+    """Drop a file with `text` on the 'Load a saved game' zone; returns the message shown."""
+    before = page.locator(".file-message").all_inner_texts()
+    page.locator(".solara-file-drop").evaluate(DROP_SCRIPT, [name, text])
+    return new_file_message(page, name, before)
 
 
 def pick_file(page, name: str, content: str | bytes) -> str:
@@ -220,15 +225,7 @@ def pick_file(page, name: str, content: str | bytes) -> str:
     page.locator(".file-picker-input").set_input_files(
         {"name": name, "mimeType": "application/json", "buffer": data}
     )
-    page.wait_for_function(
-        """([name, before]) => {
-            const m = document.querySelector('.file-message');
-            return m && m.innerText.includes(name) && m.innerText !== before;
-        }""",
-        arg=[name, before[0] if before else ""],
-        timeout=WAIT_MS,
-    )
-    return page.locator(".file-message").inner_text()
+    return new_file_message(page, name, before)
 
 
 def screenshot(page, path) -> None:
