@@ -307,6 +307,18 @@ def test_a_bad_save_file_is_refused_with_one_clear_message(case, good_document, 
     assert str(caught.value).startswith("upload.json: ") and expected in str(caught.value)
 
 
+def test_a_save_cut_anywhere_is_called_truncated(good_document):
+    """Wherever a copy stops (inside a string, after "1.", after a nested "}"), the message
+    says the file was cut short; the decoder's own position varies with the cut."""
+    text = json.dumps(good_document, indent=1)
+    ends = range(len(text) - 300, len(text) - 1)  # every cut near the end: the decoder's worst
+    spread = range(1, len(text), max(1, len(text) // 400))
+    for cut in sorted({*ends, *spread}):
+        with pytest.raises(GameFileError) as caught:
+            parse_game(text[:cut].encode(), "cut.json")
+        assert "the file is truncated" in str(caught.value), (cut, text[cut - 20 : cut])
+
+
 def test_the_good_file_the_table_edits_loads(good_document, tmp_path):
     """Each bad case above is one edit of this file; unedited (or resealed) it loads."""
     path = tmp_path / "good.json"

@@ -448,6 +448,20 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
+def _ends_early(text: str, error: json.JSONDecodeError) -> bool:
+    """Whether the JSON text looks cut short rather than wrongly written.
+
+    The decoder's error position alone misleads: a cut inside a string is reported at the
+    string's opening quote, and a cut after "1." at the dot. A save is one object, so text that
+    opens with "{" and does not end with its closing "}" was cut, wherever the error lands.
+    """
+    body = text.strip()
+    if error.pos >= len(text.rstrip()):
+        return True
+    closers = {"{": "}", "[": "]"}
+    return body[:1] in closers and not body.endswith(closers[body[0]])
+
+
 def parse_json(text: str, source: str) -> Any:
     try:
         return json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
@@ -456,7 +470,7 @@ def parse_json(text: str, source: str) -> Any:
     except json.JSONDecodeError as error:
         if not text.strip():
             problem = "the file is empty"
-        elif error.pos >= len(text.rstrip()):
+        elif _ends_early(text, error):
             problem = (
                 f"it ends early (line {error.lineno}, column {error.colno}): the file is "
                 "truncated, perhaps by an interrupted copy or download"
