@@ -78,10 +78,10 @@ def scenario_choices(folder: Path = SCENARIO_FOLDER) -> list[Path]:
 
 @dataclass(frozen=True)
 class ParentTimeline:
-    """The game a branch came from: its metric rows, for side-by-side charts."""
+    """The game a branch came from: its metric columns, for side-by-side charts."""
 
     at_round: int
-    rows: list[dict[str, Any]]
+    columns: dict[str, list[Any]]
     host_rows: list[dict[str, Any]]
 
 
@@ -109,6 +109,9 @@ class GameSession:
             for name in STATUS_COLUMNS
             if name in metrics.MODEL_REPORTERS
         }
+        # The model's metric columns, one value per recorded round: kept here, like the maps,
+        # so a page reading while the Play thread steps never sees a half-collected row.
+        self.metric_columns: dict[str, list[Any]] = {}
         self.snapshots: list[dict[str, Any]] = [map_data.snapshot(self.model)]
         # Each round's per-host numbers (the model's `metrics.host_rows`), one flat list.
         self.host_rows: list[dict[str, Any]] = []
@@ -116,6 +119,8 @@ class GameSession:
 
     def _recorded(self) -> None:
         """Keep what the page shows of the round just played."""
+        for name, values in self.model.datacollector.model_vars.items():
+            self.metric_columns.setdefault(name, []).append(values[-1])
         self.snapshots.append(map_data.snapshot(self.model))
         self.host_rows.extend(metrics.host_rows(self.model).values())
 
@@ -238,13 +243,20 @@ class GameSession:
 
     # --- history, save, load, branch -------------------------------------------------------
 
+    def columns(self) -> dict[str, list[Any]]:
+        """The model's own metric columns (the DataCollector's), one value per round played."""
+        played = self.round
+        return {name: values[:played] for name, values in self.metric_columns.items()}
+
+    def row(self, round_: int) -> dict[str, Any] | None:
+        """Round `round_`'s metric row (round 1 is the first), or None before round 1."""
+        if not 1 <= round_ <= self.round:
+            return None
+        return {name: values[round_ - 1] for name, values in self.metric_columns.items()}
+
     def rows(self) -> list[dict[str, Any]]:
         """The model's own metric rows, one per round played (the DataCollector's records)."""
-        collected = self.model.datacollector.model_vars
-        return [
-            {name: values[i] for name, values in collected.items()}
-            for i in range(len(next(iter(collected.values()), [])))
-        ]
+        return [self.row(r) for r in range(1, self.round + 1)]
 
     def branch(self, at_round: int) -> None:
         """Go back to round `at_round` keeping the orders given up to it; this game's rounds
@@ -252,7 +264,7 @@ class GameSession:
         if not 0 <= at_round <= self.round:
             raise GameInputError(f"branch round must be between 0 and {self.round}, got {at_round}")
         with self.lock:
-            parent = ParentTimeline(at_round, self.rows(), list(self.host_rows))
+            parent = ParentTimeline(at_round, self.columns(), list(self.host_rows))
             self._replay(branch(self.record(), at_round), at_round)
             self.parent = parent
 

@@ -1,5 +1,5 @@
-"""Chart components: `Chart(spec)` draws one spec from `wargame.ui.chart_data` as SVG in the
-browser (line_chart.vue); `ChartGrid(specs)` lays several out in a responsive grid.
+"""Chart components: `ChartView` draws one spec from `wargame.ui.chart_data` as SVG in the
+browser (line_chart.vue); `ChartGrid` lays several out in a responsive grid.
 
 Plain Solara rather than Mesa's SolaraViz plot components: those draw with matplotlib on the
 server (0.2-1.2 s a frame) or Altair, whose Vega-Lite 6 does not load offline; and they plot
@@ -18,17 +18,16 @@ def ChartView(spec_json: str):  # noqa: N802 (Solara components are CamelCase)
     """One chart; the spec's shape is documented in `wargame.ui.chart_data`."""
 
 
-@solara.component
-def Chart(spec: dict):  # noqa: N802
-    """One chart. The spec travels as one JSON string: as a dict, every render walked and
-    diffed its thousands of numbers on the server (a third of a Step's time at round 365)."""
-    text = solara.use_memo(lambda: json.dumps(spec, separators=(",", ":")), [spec])
-    ChartView(spec_json=text)
+def chart_texts(specs: list[dict]) -> list[tuple[str, str]]:
+    """Each spec as (its id, its JSON). Charts travel between components as text: as dicts,
+    every render walked their thousands of numbers looking for elements and diffed them
+    (a third of a Step's server time at round 365)."""
+    return [(spec["id"], json.dumps(spec, separators=(",", ":"))) for spec in specs]
 
 
 @solara.component
-def ChartGrid(specs: list[dict], min_width: int = 420):  # noqa: N802
-    """Charts side by side, as many columns as fit at `min_width` pixels each."""
+def ChartGrid(charts: list[tuple[str, str]], min_width: int = 420):  # noqa: N802
+    """Charts (from `chart_texts`) side by side, as many columns as fit at `min_width` px."""
     with solara.Div(
         classes=["chart-grid"],
         style={
@@ -38,5 +37,5 @@ def ChartGrid(specs: list[dict], min_width: int = 420):  # noqa: N802
             "width": "100%",
         },
     ):
-        for spec in specs:
-            Chart(spec=spec).key(spec["id"])
+        for chart_id, text in charts:
+            ChartView(spec_json=text).key(chart_id)

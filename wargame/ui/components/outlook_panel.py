@@ -10,7 +10,7 @@ import solara
 from wargame.config.loader import ScenarioError
 from wargame.experiments.continuation import start_outlook
 from wargame.ui import chart_data
-from wargame.ui.components.charts import ChartGrid
+from wargame.ui.components.charts import ChartGrid, chart_texts
 from wargame.ui.state import use_state, use_thread_while
 
 RUNS = 200
@@ -105,7 +105,13 @@ def OutlookPanel():
 def OutlookCharts(result, from_round: int):
     """The fans, built once per result (not again on every round the game moves on)."""
     state = use_state(subscribe=False)
-    specs = solara.use_memo(
-        lambda: chart_data.fan_charts(result, state.session.rows()[:from_round]), [result]
+    charts = solara.use_memo(
+        lambda: chart_texts(fan_specs(state.session, result, from_round)), [result]
     )
-    ChartGrid(specs)
+    ChartGrid(charts)
+
+
+def fan_specs(session, result, from_round: int) -> list[dict]:
+    """The fan charts, with this game's history up to the round the outlook started from."""
+    history = {name: values[:from_round] for name, values in session.columns().items()}
+    return chart_data.fan_charts(result, history)

@@ -38,8 +38,7 @@ def StatusBar():
     state = use_state()
     session = state.session
     shown = state.shown_round()
-    rows = session.rows()
-    row = rows[shown - 1] if shown >= 1 else None
+    row = session.row(shown)
     start = session.start_status()
     side = session.side
     items = status_items(row, start, side)

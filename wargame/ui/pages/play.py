@@ -6,7 +6,7 @@ from __future__ import annotations
 import solara
 
 from wargame.ui import chart_data, map_data
-from wargame.ui.components.charts import ChartGrid
+from wargame.ui.components.charts import ChartGrid, chart_texts
 from wargame.ui.components.command_panel import OrdersCard, SidePicker
 from wargame.ui.components.controls import GameSetup, PlayControls
 from wargame.ui.components.event_log import EventLog
@@ -51,18 +51,17 @@ def Charts():
     state = use_state()
     session = state.session
     parent = session.parent
-    ChartGrid(
-        chart_data.charts(
-            session.rows(),
-            session.side,
-            parent_rows=None if parent is None else parent.rows,
-            round_hours=session.scenario.clock.round_hours,
-            host_rows=session.host_rows,
-            parent_host_rows=None if parent is None else parent.host_rows,
-            branch_round=None if parent is None else parent.at_round,
-            host_names=session.actor_names(),
-        )
+    specs = chart_data.charts(
+        session.columns(),
+        session.side,
+        parent_rows=None if parent is None else parent.columns,
+        round_hours=session.scenario.clock.round_hours,
+        host_rows=session.host_rows,
+        parent_host_rows=None if parent is None else parent.host_rows,
+        branch_round=None if parent is None else parent.at_round,
+        host_names=session.actor_names(),
     )
+    ChartGrid(chart_texts(specs))
 
 
 @solara.component
