@@ -21,6 +21,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    create_model,
     field_validator,
     model_validator,
 )
@@ -28,7 +29,7 @@ from pydantic import (
     Strict as StrictInput,
 )
 
-from wargame.config.ladder import MENUS
+from wargame.config.ladder import CENTCOM_ACTIONS, IRGC_ACTIONS, MENUS, ActionSpec
 
 # --- bounds -----------------------------------------------------------------------------------
 # Every number has a finite range. The upper ends lie far past any sensible scenario; they are
@@ -594,6 +595,124 @@ class Levers(Strict):
     )
 
 
+# --- behaviour: the numbers of the actors' reasoning and of adjudication ---------------------
+# Until issue 8 these were constants in the engine's code. Each comes from the scenario file
+# with its source or "assumption: why", a sweep can vary it by its dotted path
+# (`behaviour.grievances.defiance.memory`), and the engine keeps no value of its own.
+
+
+class ActionTable(Strict):
+    """One value for every action of one actor's menu (wargame/config/ladder.py), keyed by
+    action id. An action missing from the file is an error, as is one the menu does not have:
+    no action silently takes a value the modeller never saw."""
+
+    def __getitem__(self, action: str):
+        return getattr(self, action)
+
+
+def action_table(name: str, menu: tuple[ActionSpec, ...], value, doc: str) -> type[ActionTable]:
+    """A table with one required field per action of `menu`, each of type `value`. `name` must
+    be the module attribute the table is assigned to (pickling finds the class by it)."""
+    fields = {spec.id: (value, Field(description=f"{spec.actor}: {spec.label}")) for spec in menu}
+    return create_model(name, __base__=ActionTable, __doc__=doc, __module__=__name__, **fields)
+
+
+# Grievance and ledger entries in severity units: a vessel strike writes 1-1.5, a regime
+# campaign 3-8. At 1,000 for one act a single round passes every threshold a scenario can set
+# short of "never" (mou.*_at), and sums over the longest run stay finite.
+Severity = Annotated[Real, Field(ge=0.0, le=1_000.0)]
+
+IrgcShares = action_table(
+    "IrgcShares", IRGC_ACTIONS, Probability, "A share or chance (0..1) for each IRGC action."
+)
+CentcomShares = action_table(
+    "CentcomShares",
+    CENTCOM_ACTIONS,
+    Probability,
+    "A share or chance (0..1) for each CENTCOM action.",
+)
+IrgcSeverity = action_table(
+    "IrgcSeverity", IRGC_ACTIONS, Severity, "Severity units written for each IRGC action."
+)
+CentcomSeverity = action_table(
+    "CentcomSeverity", CENTCOM_ACTIONS, Severity, "Severity units written for each CENTCOM action."
+)
+
+
+class SovereigntyGrievance(Strict):
+    """The IRGC's count of US violations of Iranian soil not yet answered: a cost term of every
+    option it weighs, and what halts the Swiss channel (mou.channel_halt_threshold)."""
+
+    memory: Probability = Field(description="share kept from one round to the next")
+    per_centcom_action: CentcomSeverity = Field(description="added by each CENTCOM action")
+    left_after_irgc_action: IrgcShares = Field(
+        description="share left once the IRGC carries out each action (1 = it answers nothing)"
+    )
+
+
+class UnansweredGrievance(Strict):
+    """Washington's count of violations since its last answer: a cost term of CENTCOM's."""
+
+    memory: Probability = Field(description="share kept from one round to the next")
+    per_irgc_action: IrgcSeverity = Field(
+        description="added by each IRGC action carried out; strike_vessel's is per ship attacked"
+    )
+    per_mine_hit: Severity = Field(description="added by each ship that strikes a mine")
+    left_after_centcom_action: CentcomShares = Field(
+        description="share left after each CENTCOM action (1 = it answers nothing)"
+    )
+
+
+class DefianceGrievance(Strict):
+    """The IRGC's memory of ships seen running the TSS branch against its routing mandates: the
+    cost term of its mandates' lost credibility."""
+
+    memory: Probability = Field(description="share kept from one round to the next")
+    vessels_per_unit: Annotated[Real, Field(ge=1.0, le=1e6)] = Field(
+        description="defiant ships seen that make one unit of defiance (at least one ship)"
+    )
+    left_after_irgc_action: IrgcShares = Field(
+        description="share left once the IRGC carries out each action; strike_vessel counts "
+        "as carried out when a ship was attacked"
+    )
+
+
+class Grievances(Strict):
+    """What each side holds against the other: how it grows, what answers it, how it fades."""
+
+    sovereignty: SovereigntyGrievance
+    unanswered: UnansweredGrievance
+    defiance: DefianceGrievance
+
+
+class Memories(Strict):
+    """Share of each remembered signal kept from one round to the next (1 = never forgotten)."""
+
+    shipping_attacks: Probability = Field(
+        description="attacks on shipping, as CENTCOM and ship owners remember them"
+    )
+    us_strikes: Probability = Field(description="US strikes on Iran, as the hosts remember them")
+    host_strikes: Probability = Field(description="IRGC salvos at host states")
+    mandates: Probability = Field(
+        description="ship owners' memory of the last enforcement of Iran's routing mandates"
+    )
+    transits: Probability = Field(
+        description="CENTCOM's running average of transits (the baseline of the shortfall)"
+    )
+    host_harm: Probability = Field(description="each host's own recent damage and casualties")
+    restraint_pressure: Probability = Field(
+        description="CENTCOM's memory of hosts pressing for restraint"
+    )
+
+
+class Behaviour(Strict):
+    """Every number of the actors' reasoning and of adjudication that is not a fact of the
+    theatre, in sections a modeller recognises."""
+
+    grievances: Grievances
+    memories: Memories
+
+
 def _not_a_number(value):
     # pydantic would read 20260401 as seconds since 1970 (a day in August 1970).
     if isinstance(value, int | float):
@@ -682,6 +801,7 @@ class Scenario(Strict):
     lebanon: LebanonParams
     adjudication: Adjudication = Adjudication()
     levers: Levers = Levers()
+    behaviour: Behaviour
     injects: tuple[Inject, ...] = Field((), max_length=10_000)  # every round scans them
 
     @model_validator(mode="after")

@@ -30,19 +30,29 @@ from wargame.engine.theatre import LAUNCH_CAPACITY_FLOOR, reachable_mix
 if TYPE_CHECKING:
     from wargame.engine.model import GulfModel
 
-# What an answer leaves of the grievance it answers.
-ANSWERED_LEFT = 0.2
 ESCORT_ROUNDS = 5
 HOST_ACTION_ROUNDS = 5  # how long a restriction or a host's own channel lasts
 CREW_CASUALTY_SHARE = 0.05  # share of crew killed when a ship is hit
-# Sovereignty violations each US package writes into the IRGC's grievance.
-SOVEREIGNTY_PER_PACKAGE = {"limited_strikes": 1.0, "expanded_strikes": 1.5, "regime_campaign": 3.0}
 
 
 def irgc_acts(
     model: GulfModel, action: str, exposed_slots: np.ndarray, detected: np.ndarray
-) -> None:
-    """Carry out the IRGC's action of the round (ships in reach: `exposed_slots`, seen: `detected`)."""
+) -> int:
+    """Carry out the IRGC's action of the round (ships in reach: `exposed_slots`, seen:
+    `detected`), then book what it adds to Washington's grievance and settles of the IRGC's own
+    (behaviour.grievances). Returns how many times the action was carried out: the ships
+    attacked for strike_vessel, 0 for an order that found nothing in reach, else 1."""
+    done = _carry_out_irgc(model, action, exposed_slots, detected)
+    grievances = model.spec.behaviour.grievances
+    model.us_unanswered += grievances.unanswered.per_irgc_action[action] * done
+    if done:
+        model.sovereignty *= grievances.sovereignty.left_after_irgc_action[action]
+    return done
+
+
+def _carry_out_irgc(
+    model: GulfModel, action: str, exposed_slots: np.ndarray, detected: np.ndarray
+) -> int:
     irgc = model.spec.actors.irgc
     if action == "enforce_mandates":
         model.mandate_memory = 1.0
@@ -64,7 +74,7 @@ def irgc_acts(
                 "no target",
                 "The IRGC hunts for a ship outside the corridor but finds none in reach.",
             )
-            return
+            return 0
         weapon = model.spec.weapons[irgc.anti_ship_weapon]
         hit_p = weapon.reliability * model.strike_capacity()
         if model.round <= model.escort_until:
@@ -78,7 +88,6 @@ def irgc_acts(
         struck = candidates[attacked[hits]]
         strike_vessels(model, struck)
         model.shipping_attack_memory += len(attacked)
-        model.us_unanswered += 1.0 * len(attacked)
         for slot, hit in zip(candidates[attacked], hits, strict=True):
             agent = model.fleet.agents[slot]
             name = f"vessel {agent.unique_id}" if agent is not None else "a vessel"
@@ -96,11 +105,11 @@ def irgc_acts(
                     "weapon": irgc.anti_ship_weapon,
                 },
             )
+        return len(attacked)
     elif action == "mine_lanes":
         laid = 1.0 * model.strike_capacity()
         model.mines += laid
         model.shipping_attack_memory += 1.0
-        model.us_unanswered += 1.0
         model.log_decision(
             "irgc",
             action,
@@ -123,12 +132,10 @@ def irgc_acts(
                 "no launcher in reach",
                 "The IRGC orders salvos at host-state bases but has no launcher left in reach.",
             )
-            return
+            return 0
         for target in targets:
             fire_salvo(model, target.node, irgc.salvo_per_target, action)
-        model.sovereignty *= ANSWERED_LEFT
         model.host_strike_memory += 1.0
-        model.us_unanswered += 2.0
     elif action == "strike_energy":
         _, energy_targets = model.intel.targets(model.capacity)
         if not energy_targets:
@@ -139,17 +146,16 @@ def irgc_acts(
                 "no launcher in reach",
                 "The IRGC orders strikes on Gulf energy assets but has no launcher in reach.",
             )
-            return
+            return 0
         fire_salvo(model, energy_targets[0].node, irgc.energy_salvo, action)
-        model.sovereignty *= ANSWERED_LEFT
         model.host_strike_memory += 1.0
-        model.us_unanswered += 2.0
     elif action == "strike_us_navy":
+        # Counted as carried out even when no warship is in reach (the engine's rule before
+        # issue 8, kept: this issue changes no result).
         strike_navy(model)
-        model.sovereignty *= ANSWERED_LEFT
-        model.us_unanswered += 3.0
     else:
         model.log_decision("irgc", action, "-", "done", f"The IRGC {ACTIONS[action].label}.")
+    return 1
 
 
 def fire_salvo(model: GulfModel, node_id: str, salvo: Salvo, action: str) -> None:
@@ -333,8 +339,6 @@ def centcom_acts(model: GulfModel, action: str, capacity_before: np.ndarray) -> 
     centcom = model.spec.actors.centcom
     if action == "escort":
         model.escort_until = model.round + ESCORT_ROUNDS
-    elif action == "attribute_and_warn":
-        model.us_unanswered *= 0.8
     if action in ("limited_strikes", "expanded_strikes", "regime_campaign"):
         usable = model.views["centcom"].usable_basing
         if action == "limited_strikes":
@@ -374,9 +378,7 @@ def centcom_acts(model: GulfModel, action: str, capacity_before: np.ndarray) -> 
         spend = len(targets) * per_target * weapon.unit_cost_usd
         model.tally.us_strike_spend += spend
         model.tally.sites_struck += len(targets)
-        model.sovereignty += SOVEREIGNTY_PER_PACKAGE[action]
         model.us_strike_memory += 1.0
-        model.us_unanswered *= ANSWERED_LEFT
         names = ", ".join(model.spec.node(model.theatre.iran_sites[i]).name for i in targets[:4])
         more = f" and {len(targets) - 4} more" if len(targets) > 4 else ""
         model.log_decision(
@@ -407,6 +409,9 @@ def centcom_acts(model: GulfModel, action: str, capacity_before: np.ndarray) -> 
         )
     else:
         model.log_decision("centcom", action, "-", "done", f"CENTCOM {ACTIONS[action].label}.")
+    grievances = model.spec.behaviour.grievances
+    model.sovereignty += grievances.sovereignty.per_centcom_action[action]
+    model.us_unanswered *= grievances.unanswered.left_after_centcom_action[action]
     model.relief_offered = action == "hold_and_negotiate"
 
 

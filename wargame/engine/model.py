@@ -50,6 +50,7 @@ from wargame.engine.rules.diplomacy import (
     next_mou_state,
     update_ledgers,
 )
+from wargame.engine.rules.grievance import defiance_seen
 from wargame.engine.rules.outside import next_lebanon_intensity
 from wargame.engine.rules.tolerance import basing_restricted, next_tolerance
 from wargame.engine.theatre import Theatre
@@ -57,13 +58,6 @@ from wargame.engine.theatre import Theatre
 log = logging.getLogger(__name__)
 
 COMPLY, OUTSIDE, WAIT, TURN_BACK = range(len(VESSEL_CHOICES))
-# How long remembered signals last (share kept per round).
-DEFIANCE_MEMORY = 0.7
-SOVEREIGNTY_MEMORY = 0.85
-UNANSWERED_MEMORY = 0.85
-SIGNAL_MEMORY = 0.8
-# Detected defiant vessels that make one unit of defiance in the IRGC's eyes.
-DEFIANCE_UNIT_VESSELS = 30.0
 WARNING_RISK = 0.01  # strike chance a vessel reads into enforced mandates with no attack yet
 RISK_PER_REMEMBERED_ATTACK = 0.02  # strike chance a vessel reads into each remembered attack
 SURVEILLANCE_DETECTION = 0.95  # chance intact radar and surveillance sites spot a ship on the TSS
@@ -84,6 +78,7 @@ class RoundTally:
     waiting: int = 0
     turned_back: int = 0
     defiant_detected: int = 0
+    irgc_carried_out: int = 0  # times the IRGC's action was carried out (effects.irgc_acts)
     vessels_attacked: int = 0
     vessels_struck: int = 0
     mine_hits: int = 0
@@ -454,7 +449,9 @@ class GulfModel(mesa.Model):
         open_channel = frozenset(
             h for h, s in self.host_states.items() if s.open_channel_until >= self.round
         )
-        defiance_now = DEFIANCE_MEMORY * self.defiance + detected / DEFIANCE_UNIT_VESSELS
+        defiance_now = defiance_seen(
+            self.defiance, detected, self.spec.behaviour.grievances.defiance
+        )
         irgc_view = IrgcView(
             round=self.round,
             capacity=self.capacity.copy(),
@@ -530,7 +527,9 @@ class GulfModel(mesa.Model):
         self.tally.rung = rung
         self.highest_rung = max(self.highest_rung, rung)
         capacity_before = self.capacity.copy()
-        effects.irgc_acts(self, chosen["irgc"], exposed_slots, detected)
+        self.tally.irgc_carried_out = effects.irgc_acts(
+            self, chosen["irgc"], exposed_slots, detected
+        )
         effects.centcom_acts(self, chosen["centcom"], capacity_before)
         for host_id, host in self.hosts.items():
             effects.host_acts(self, host_id, chosen[host_id])
@@ -550,15 +549,16 @@ class GulfModel(mesa.Model):
         moving = np.flatnonzero(
             fleet.alive & ((fleet.choice == COMPLY) | (fleet.choice == OUTSIDE))
         )
+        keep = self.spec.behaviour.memories.transits
         if len(moving) == 0:
-            self.transit_memory = SIGNAL_MEMORY * self.transit_memory
+            self.transit_memory = keep * self.transit_memory
             return
         hits = shipping.mine_hits(len(moving), self.mines, self.rng)
         if hits:
             struck = self.rng.choice(moving, size=hits, replace=False)
             effects.strike_vessels(self, struck, by_mine=True)
             self.shipping_attack_memory += hits
-            self.us_unanswered += hits
+            self.us_unanswered += self.spec.behaviour.grievances.unanswered.per_mine_hit * hits
             self.log(
                 "irgc",
                 "mine_lanes",
@@ -587,7 +587,7 @@ class GulfModel(mesa.Model):
         done = moving[fleet.progress[moving] >= lengths]
         self.tally.transits = len(done)
         fleet.depart(done)
-        self.transit_memory = SIGNAL_MEMORY * self.transit_memory + (1 - SIGNAL_MEMORY) * len(done)
+        self.transit_memory = keep * self.transit_memory + (1 - keep) * len(done)
 
     def _resupply(self) -> None:
         # Whole interceptors arrive; a fractional rate comes as a chance of one more.
@@ -628,8 +628,8 @@ class GulfModel(mesa.Model):
                 self.totals["economic_loss_usd"] += (
                     self.spec.adjudication.economic_loss_per_force_majeure_round
                 )
-            state.damage_recent *= SIGNAL_MEMORY
-            state.casualties_recent *= SIGNAL_MEMORY
+            state.damage_recent *= self.spec.behaviour.memories.host_harm
+            state.casualties_recent *= self.spec.behaviour.memories.host_harm
 
     # 6. ledgers, MOU and channel
     def _update_diplomacy(self, chosen: dict[str, str], forced: dict[str, str]) -> None:
@@ -682,24 +682,24 @@ class GulfModel(mesa.Model):
             )
         self.channel = new_channel
         # Memories fade; grievances the other side answered were already cut down above.
-        self.defiance = (
-            DEFIANCE_MEMORY * self.defiance + self.tally.defiant_detected / DEFIANCE_UNIT_VESSELS
+        grievances = self.spec.behaviour.grievances
+        memories = self.spec.behaviour.memories
+        self.defiance = defiance_seen(
+            self.defiance, self.tally.defiant_detected, grievances.defiance
         )
-        if chosen["irgc"] == "strike_vessel" and self.tally.vessels_attacked:
-            self.defiance *= effects.ANSWERED_LEFT
-        elif chosen["irgc"] in ("enforce_mandates", "mine_lanes"):
-            self.defiance *= 0.7
-        self.sovereignty *= SOVEREIGNTY_MEMORY
-        self.us_unanswered *= UNANSWERED_MEMORY
-        self.shipping_attack_memory *= SIGNAL_MEMORY
+        if self.tally.irgc_carried_out:
+            self.defiance *= grievances.defiance.left_after_irgc_action[chosen["irgc"]]
+        self.sovereignty *= grievances.sovereignty.memory
+        self.us_unanswered *= grievances.unanswered.memory
+        self.shipping_attack_memory *= memories.shipping_attacks
         self.premium_memory = self.spec.shipping.premium.memory * self.premium_memory + (
             self.tally.vessels_attacked + self.tally.mine_hits
         )
         self.premium = shipping.premium_rate(self.premium_memory, self.spec.shipping.premium)
-        self.host_strike_memory *= SIGNAL_MEMORY
-        self.us_strike_memory *= SIGNAL_MEMORY
-        self.mandate_memory *= SIGNAL_MEMORY
-        self.restraint_pressure *= 0.5
+        self.host_strike_memory *= memories.host_strikes
+        self.us_strike_memory *= memories.us_strikes
+        self.mandate_memory *= memories.mandates
+        self.restraint_pressure *= memories.restraint_pressure
         self.mines *= shipping.MINE_CLEARANCE
 
     # 7. record
