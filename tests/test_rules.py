@@ -72,6 +72,8 @@ HOST = HostParams(
     restrict_below=0.5,
     tolerance_recovery=0.05,
 )
+# What each side writes into its ledger, as the default scenario has it (behaviour.ledgers).
+LEDGERS = load_scenario(DEFAULT_SCENARIO).behaviour.ledgers
 LEBANON = LebanonParams(start=0.3, mean=0.35, reversion=0.1, volatility=0.08, linkage_weight=0.3)
 
 
@@ -89,27 +91,29 @@ def shipping_params(scenario: Scenario) -> ShippingParams:
 
 
 def test_ledgers_decay_when_nothing_happens():
-    after = update_ledgers(Ledgers(us=2.0, iran=1.0), "comply", "hold_and_negotiate", 0.0, MOU)
+    after = update_ledgers(
+        Ledgers(us=2.0, iran=1.0), "comply", "hold_and_negotiate", 0.0, MOU, LEDGERS
+    )
     assert after.us == pytest.approx(1.8)
     assert after.iran == pytest.approx(0.9)
 
 
 @pytest.mark.parametrize("irgc_action", ["strike_vessel", "mine_lanes"])
 def test_us_ledger_counts_attacks_on_shipping_and_iran_ledger_does_not(irgc_action):
-    quiet = update_ledgers(Ledgers(), "comply", "hold_and_negotiate", 0.0, MOU)
-    attack = update_ledgers(Ledgers(), irgc_action, "hold_and_negotiate", 0.0, MOU)
+    quiet = update_ledgers(Ledgers(), "comply", "hold_and_negotiate", 0.0, MOU, LEDGERS)
+    attack = update_ledgers(Ledgers(), irgc_action, "hold_and_negotiate", 0.0, MOU, LEDGERS)
     assert attack.us > quiet.us
     assert attack.iran == quiet.iran == 0.0
 
 
 def test_iran_ledger_counts_us_strikes_and_the_lebanon_entry_and_us_ledger_does_not():
-    strike = update_ledgers(Ledgers(), "comply", "limited_strikes", 0.0, MOU)
+    strike = update_ledgers(Ledgers(), "comply", "limited_strikes", 0.0, MOU, LEDGERS)
     assert strike.iran > 0.0 and strike.us == 0.0
-    bigger = update_ledgers(Ledgers(), "comply", "expanded_strikes", 0.0, MOU)
+    bigger = update_ledgers(Ledgers(), "comply", "expanded_strikes", 0.0, MOU, LEDGERS)
     assert bigger.iran > strike.iran
-    lebanon = update_ledgers(Ledgers(), "comply", "hold_and_negotiate", 0.25, MOU)
+    lebanon = update_ledgers(Ledgers(), "comply", "hold_and_negotiate", 0.25, MOU, LEDGERS)
     assert lebanon.iran == pytest.approx(0.25) and lebanon.us == 0.0
-    both = update_ledgers(Ledgers(iran=1.0), "comply", "limited_strikes", 0.25, MOU)
+    both = update_ledgers(Ledgers(iran=1.0), "comply", "limited_strikes", 0.25, MOU, LEDGERS)
     assert both.iran == pytest.approx(0.9 + strike.iran + 0.25)
 
 

@@ -29,7 +29,7 @@ from pydantic import (
     Strict as StrictInput,
 )
 
-from wargame.config.ladder import CENTCOM_ACTIONS, IRGC_ACTIONS, MENUS, ActionSpec
+from wargame.config.ladder import CENTCOM_ACTIONS, MENUS, ActionSpec
 
 # --- bounds -----------------------------------------------------------------------------------
 # Every number has a finite range. The upper ends lie far past any sensible scenario; they are
@@ -622,8 +622,13 @@ def action_table(name: str, menu: tuple[ActionSpec, ...], value, doc: str) -> ty
 # short of "never" (mou.*_at), and sums over the longest run stay finite.
 Severity = Annotated[Real, Field(ge=0.0, le=1_000.0)]
 
+# What an action does is booked for every order an actor can be given, an inject's included: the
+# IRGC's menu holds its channel moves too. Its forecasts weigh only the options of its cost
+# function (IRGC_ACTIONS); CENTCOM's and the hosts' menus are their options.
+IRGC_ORDERS = MENUS["irgc"]
+
 IrgcShares = action_table(
-    "IrgcShares", IRGC_ACTIONS, Probability, "A share or chance (0..1) for each IRGC action."
+    "IrgcShares", IRGC_ORDERS, Probability, "A share or chance (0..1) for each IRGC order."
 )
 CentcomShares = action_table(
     "CentcomShares",
@@ -632,7 +637,7 @@ CentcomShares = action_table(
     "A share or chance (0..1) for each CENTCOM action.",
 )
 IrgcSeverity = action_table(
-    "IrgcSeverity", IRGC_ACTIONS, Severity, "Severity units written for each IRGC action."
+    "IrgcSeverity", IRGC_ORDERS, Severity, "Severity units written for each IRGC order."
 )
 CentcomSeverity = action_table(
     "CentcomSeverity", CENTCOM_ACTIONS, Severity, "Severity units written for each CENTCOM action."
@@ -705,12 +710,33 @@ class Memories(Strict):
     )
 
 
+class LedgerEntries(Strict):
+    """What each side writes into its own violation ledger for the other side's actions; the
+    MOU worsens as the worse ledger passes mou.strained_at, suspended_at and collapsed_at."""
+
+    us_per_irgc_action: IrgcSeverity = Field(description="Washington's entry for each IRGC order")
+    iran_per_centcom_action: CentcomSeverity = Field(
+        description="Tehran's entry for each CENTCOM action (the Lebanon front adds its own)"
+    )
+
+
+class ChannelBehaviour(Strict):
+    """The Swiss channel, beyond mou.channel_halt_threshold and mou.channel_reopen_base."""
+
+    relief_reopening_factor: Annotated[Real, Field(ge=0.0, le=100.0)] = Field(
+        description="how many times likelier a halted channel reopens in a round CENTCOM offers "
+        "sanctions relief (a chance past 1 is certain; 100 makes any chance above 1% certain)"
+    )
+
+
 class Behaviour(Strict):
     """Every number of the actors' reasoning and of adjudication that is not a fact of the
     theatre, in sections a modeller recognises."""
 
     grievances: Grievances
     memories: Memories
+    ledgers: LedgerEntries
+    channel: ChannelBehaviour
 
 
 def _not_a_number(value):

@@ -640,7 +640,12 @@ class GulfModel(mesa.Model):
             else 0.0
         )
         self.ledgers = update_ledgers(
-            self.ledgers, chosen["irgc"], chosen["centcom"], lebanon_entry, self.spec.mou
+            self.ledgers,
+            chosen["irgc"],
+            chosen["centcom"],
+            lebanon_entry,
+            self.spec.mou,
+            self.spec.behaviour.ledgers,
         )
         before = self.mou
         self.mou, self.calm_rounds = next_mou_state(
@@ -661,7 +666,12 @@ class GulfModel(mesa.Model):
             new_channel = Channel.OPEN if forced["channel"] == "open" else Channel.HALTED
         else:
             new_channel = next_channel(
-                self.channel, self.sovereignty, self.relief_offered, self.spec.mou, self.rng
+                self.channel,
+                self.sovereignty,
+                self.relief_offered,
+                self.spec.mou,
+                self.spec.behaviour.channel,
+                self.rng,
             )
         if new_channel != self.channel:
             halted = new_channel == Channel.HALTED

@@ -13,7 +13,7 @@ from enum import IntEnum
 
 import numpy as np
 
-from wargame.config.schema import MouParams
+from wargame.config.schema import ChannelBehaviour, LedgerEntries, MouParams
 
 
 class MouState(IntEnum):
@@ -26,23 +26,6 @@ class MouState(IntEnum):
 class Channel(IntEnum):
     OPEN = 0
     HALTED = 1
-
-
-# What each side writes into its ledger for the other side's actions (severity units).
-US_LEDGER_ENTRIES = {
-    "enforce_mandates": 0.2,
-    "strike_vessel": 1.5,
-    "mine_lanes": 1.5,
-    "salvo_hosts": 3.0,
-    "strike_energy": 3.0,
-    "strike_us_navy": 4.0,
-}
-IRAN_LEDGER_ENTRIES = {
-    "escort": 0.1,
-    "limited_strikes": 3.0,
-    "expanded_strikes": 4.5,
-    "regime_campaign": 8.0,
-}
 
 
 @dataclass(frozen=True)
@@ -61,12 +44,14 @@ def update_ledgers(
     centcom_action: str,
     lebanon_entry: float,
     params: MouParams,
+    entries: LedgerEntries,
 ) -> Ledgers:
-    """Decay both ledgers, then write this round's violations as each side counts them."""
+    """Decay both ledgers, then write this round's violations as each side counts them
+    (`entries`: scenario behaviour.ledgers)."""
     return Ledgers(
-        us=ledgers.us * params.ledger_decay + US_LEDGER_ENTRIES.get(irgc_action, 0.0),
+        us=ledgers.us * params.ledger_decay + entries.us_per_irgc_action[irgc_action],
         iran=ledgers.iran * params.ledger_decay
-        + IRAN_LEDGER_ENTRIES.get(centcom_action, 0.0)
+        + entries.iran_per_centcom_action[centcom_action]
         + lebanon_entry,
     )
 
@@ -103,10 +88,12 @@ def next_channel(
     sovereignty: float,
     relief_offered: bool,
     params: MouParams,
+    behaviour: ChannelBehaviour,
     rng: np.random.Generator,
 ) -> Channel:
     """The IRGC halts the Swiss channel once sovereignty violations pass its declared threshold;
-    a halted channel reopens by chance once they fade, twice as likely with relief on the table.
+    a halted channel reopens by chance once they fade, likelier with relief on the table
+    (`behaviour.relief_reopening_factor` times).
 
     Always draws one number, so the random stream does not depend on the channel's state.
     """
@@ -114,6 +101,7 @@ def next_channel(
     if sovereignty >= params.channel_halt_threshold:
         return Channel.HALTED
     if channel == Channel.HALTED:
-        chance = params.channel_reopen_base * (2.0 if relief_offered else 1.0)
+        relief = behaviour.relief_reopening_factor if relief_offered else 1.0
+        chance = params.channel_reopen_base * relief
         return Channel.OPEN if draw < chance else Channel.HALTED
     return channel
