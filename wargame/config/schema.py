@@ -29,7 +29,7 @@ from pydantic import (
     Strict as StrictInput,
 )
 
-from wargame.config.ladder import CENTCOM_ACTIONS, MENUS, ActionSpec
+from wargame.config.ladder import CENTCOM_ACTIONS, HOST_ACTIONS, IRGC_ACTIONS, MENUS, ActionSpec
 
 # --- bounds -----------------------------------------------------------------------------------
 # Every number has a finite range. The upper ends lie far past any sensible scenario; they are
@@ -643,6 +643,35 @@ CentcomSeverity = action_table(
     "CentcomSeverity", CENTCOM_ACTIONS, Severity, "Severity units written for each CENTCOM action."
 )
 
+# Forecast tables: one value for each option an actor's cost function weighs.
+IrgcOptionShares = action_table(
+    "IrgcOptionShares", IRGC_ACTIONS, Probability, "A share or chance (0..1) for each IRGC option."
+)
+# Raw cost in the units of the cost terms (behaviour.scales: about 1 is a bad day). 100 bad
+# days in one term drowns every other term at any of the scenario's weights.
+CostUnits = Annotated[Real, Field(ge=0.0, le=100.0)]
+IrgcOptionCosts = action_table(
+    "IrgcOptionCosts", IRGC_ACTIONS, CostUnits, "Cost units of each IRGC option."
+)
+CentcomCosts = action_table(
+    "CentcomCosts", CENTCOM_ACTIONS, CostUnits, "Cost units of each CENTCOM action."
+)
+HostShares = action_table(
+    "HostShares", HOST_ACTIONS, Probability, "A share or chance (0..1) for each host measure."
+)
+
+
+class UsPackage(StrEnum):
+    """The US strike packages the IRGC can expect in answer (actors.centcom.*_package_targets)."""
+
+    LIMITED = "limited"
+    EXPANDED = "expanded"
+
+
+IrgcOptionPackages = action_table(
+    "IrgcOptionPackages", IRGC_ACTIONS, UsPackage, "The US package expected for each IRGC option."
+)
+
 
 class SovereigntyGrievance(Strict):
     """The IRGC's count of US violations of Iranian soil not yet answered: a cost term of every
@@ -729,6 +758,101 @@ class ChannelBehaviour(Strict):
     )
 
 
+class IrgcForecast(Strict):
+    """How the IRGC forecasts each option of its cost function (its terms: actors.irgc.weights).
+    US resolve, as the IRGC reads it, is `resolve_base` plus the doctrine split it perceives."""
+
+    resolve_base: Annotated[Real, Field(ge=0.0, le=10.0)] = Field(
+        description="US resolve before the perceived doctrine split (0..1) is added; at 10 the "
+        "doctrine no longer matters"
+    )
+    us_response: IrgcOptionShares = Field(
+        description="chance Washington answers each option with strikes, at resolve 1"
+    )
+    us_package: IrgcOptionPackages = Field(
+        description="the US package expected in answer to each option (its site damage)"
+    )
+    package_loss_factor: Annotated[Real, Field(ge=0.0, le=100.0)] = Field(
+        description="multiplier on a package's expected share of Iranian site capacity lost"
+    )
+    regime_risk: IrgcOptionCosts = Field(description="risk to the regime, at resolve 1")
+    answers_sovereignty: IrgcOptionShares = Field(
+        description="share of the sovereignty grievance each option is expected to answer"
+    )
+    coerces: IrgcOptionShares = Field(
+        description="how far each option keeps pressure on for the linked Lebanon front"
+    )
+    punishes_defiance: IrgcOptionShares = Field(
+        description="how far each option restores its mandates' credibility (strike_vessel's "
+        "only with a defiant ship in sight)"
+    )
+    economic_friction: IrgcOptionCosts = Field(
+        description="friction each option inflicts on the other side (a benefit), at full "
+        "strike capacity (enforce_mandates' does not depend on it)"
+    )
+    open_channel_discount: Probability = Field(
+        description="weight of a salvo's damage at a host that opened its own channel to Tehran"
+    )
+    restricted_basing_discount: Probability = Field(
+        description="weight of a salvo's damage at a host restricting US basing (times the above)"
+    )
+
+
+class CentcomForecast(Strict):
+    """How CENTCOM forecasts each action (its terms: actors.centcom.weights)."""
+
+    unanswered_base: Annotated[Real, Field(ge=0.0, le=10.0)] = Field(
+        description="weight of unanswered violations before the doctrine split is added"
+    )
+    retaliation: CentcomShares = Field(
+        description="chance Iran retaliates for each action (scales the expected US casualties, "
+        "damage and interceptors fired)"
+    )
+    protects_shipping: CentcomShares = Field(
+        description="share of shipping disruption each action stops (a strike's times the "
+        "share of host bases open to it)"
+    )
+    answers_violations: CentcomShares = Field(
+        description="share of unanswered violations each action answers (a strike's times the "
+        "share of host bases open to it)"
+    )
+    top_rung_risk: CentcomCosts = Field(
+        description="risk of a regime-altering war each action carries, before the hosts' "
+        "pressure for restraint multiplies it"
+    )
+
+
+class HostBehaviour(Strict):
+    """How the host states forecast their measures (their terms: actors.hosts[*].weights)."""
+
+    reduces_harm: HostShares = Field(description="share of expected harm each measure averts")
+    hosting_lost: HostShares = Field(
+        description="share of the value of hosting US forces each measure gives up"
+    )
+    force_majeure_weight: CostUnits = Field(
+        description="economic damage per round of force majeure still to run"
+    )
+    threat_per_us_strike: Probability = Field(
+        description="perceived chance of being struck soon per remembered US strike on Iran "
+        "(the threat is at most 1)"
+    )
+    threat_per_host_strike: Probability = Field(
+        description="the same per remembered IRGC salvo at a host state"
+    )
+
+
+class ForecastScales(Strict):
+    """What one unit of each forecast cost term is: about one bad day, so that the actors'
+    weights compare like with like and rationality (the logit lambda) reads on one scale."""
+
+    damage: Annotated[Real, Field(ge=1e-3, le=1e6)] = Field(
+        description="value-weighted damage units (a leaker on an unhardened site of value 1 "
+        "does its weapon's damage)"
+    )
+    casualties: Annotated[Real, Field(ge=1e-3, le=1e6)] = Field(description="deaths")
+    spend_usd: Annotated[Real, Field(ge=1e3, le=1e12)] = Field(description="US dollars")
+
+
 class Behaviour(Strict):
     """Every number of the actors' reasoning and of adjudication that is not a fact of the
     theatre, in sections a modeller recognises."""
@@ -737,6 +861,10 @@ class Behaviour(Strict):
     memories: Memories
     ledgers: LedgerEntries
     channel: ChannelBehaviour
+    irgc: IrgcForecast
+    centcom: CentcomForecast
+    hosts: HostBehaviour
+    scales: ForecastScales
 
 
 def _not_a_number(value):

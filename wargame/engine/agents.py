@@ -3,9 +3,10 @@
 An actor gets its view (observation.py), forecasts each option on its action menu as raw cost
 terms (positive = bad, negative = a benefit), and picks by the logit rule (decision.py). The
 forecasts use the same quantities the adjudication rules use (expected raid outcomes, package
-damage), seen through the actor's own view. The terms are the seed's incompatible cost
-functions: Washington counts shipping and credibility, Tehran counts sovereignty, the Lebanon
-ledger and regime risk, hosts count damage and the value of hosting.
+damage), seen through the actor's own view, and the forecast tables of the scenario
+(`behaviour.irgc`, `behaviour.centcom`, `behaviour.hosts`). The terms are the seed's
+incompatible cost functions: Washington counts shipping and credibility, Tehran counts
+sovereignty, the Lebanon ledger and regime risk, hosts count damage and the value of hosting.
 """
 
 from __future__ import annotations
@@ -15,91 +16,16 @@ from typing import TYPE_CHECKING
 import mesa
 
 from wargame.config.ladder import CENTCOM_ACTIONS, HOST_ACTIONS, IRGC_ACTIONS
+from wargame.config.schema import UsPackage
 from wargame.engine.decision import Decision, decide
-from wargame.engine.intel import CASUALTY_SCALE, DAMAGE_SCALE
 from wargame.engine.observation import CentcomView, HostView, IrgcView
 
 if TYPE_CHECKING:
     from wargame.engine.model import GulfModel
 
-# --- the IRGC's model of the world --------------------------------------------------------
-# Chance Washington answers each IRGC option with strikes, before its perceived resolve.
-IRGC_EXPECTS_US_RESPONSE = {
-    "comply": 0.0,
-    "posture": 0.02,
-    "enforce_mandates": 0.05,
-    "strike_vessel": 0.35,
-    "mine_lanes": 0.35,
-    "salvo_hosts": 0.6,
-    "strike_energy": 0.7,
-    "strike_us_navy": 0.95,
-}
-# How far each option answers unanswered US strikes on Iranian soil.
-ANSWERS_SOVEREIGNTY = {
-    "strike_vessel": 0.2,
-    "mine_lanes": 0.2,
-    "salvo_hosts": 1.0,
-    "strike_energy": 1.0,
-    "strike_us_navy": 1.0,
-}
-# How far each option keeps pressure on for the linked outside theatre.
-COERCES = {
-    "posture": 0.3,
-    "enforce_mandates": 0.6,
-    "strike_vessel": 1.0,
-    "mine_lanes": 1.0,
-    "salvo_hosts": 1.0,
-    "strike_energy": 1.0,
-    "strike_us_navy": 1.0,
-}
-# How far each option restores the credibility of the routing mandates.
-PUNISHES_DEFIANCE = {"enforce_mandates": 0.25, "strike_vessel": 1.0, "mine_lanes": 0.5}
-# Regime risk by rung: Washington's "will no longer exist" ceiling makes it convex.
-REGIME_RISK_BY_RUNG = {0: 0.0, 1: 0.0, 2: 0.02, 3: 0.4, 5: 0.6, 6: 1.0, 7: 2.5}
-ECONOMIC_FRICTION = {
-    "enforce_mandates": 0.1,
-    "strike_vessel": 0.8,
-    "mine_lanes": 0.7,
-    "salvo_hosts": 0.3,
-    "strike_energy": 1.5,
-    "strike_us_navy": 0.5,
-}
-
-# --- CENTCOM's model of the world ---------------------------------------------------------
-CENTCOM_EXPECTS_RETALIATION = {
-    "hold_and_negotiate": 0.01,
-    "escort": 0.03,
-    "attribute_and_warn": 0.02,
-    "limited_strikes": 0.6,
-    "expanded_strikes": 0.8,
-    "regime_campaign": 1.0,
-}
-PROTECTS_SHIPPING = {
-    "hold_and_negotiate": 0.1,
-    "escort": 0.5,
-    "attribute_and_warn": 0.1,
-    "limited_strikes": 0.6,
-    "expanded_strikes": 0.8,
-    "regime_campaign": 0.9,
-}
-ANSWERS_VIOLATIONS = {
-    "escort": 0.2,
-    "attribute_and_warn": 0.2,
-    "limited_strikes": 1.0,
-    "expanded_strikes": 1.0,
-    "regime_campaign": 1.0,
-}
-TOP_RUNG_RISK = {0: 0.0, 1: 0.02, 4: 0.3, 6: 1.0, 8: 3.0}
+# Which CENTCOM options are strike packages: launched from host bases, they lose reach when
+# hosts restrict basing, and they set back diplomacy while the channel is open.
 STRIKE_OPTIONS = ("limited_strikes", "expanded_strikes", "regime_campaign")
-
-# --- hosts --------------------------------------------------------------------------------
-REDUCES_HARM = {
-    "request_interceptors": 0.3,
-    "restrict_basing": 0.5,
-    "press_restraint": 0.2,
-    "open_channel": 0.3,
-}
-HOSTING_LOST = {"restrict_basing": 1.0, "press_restraint": 0.2, "open_channel": 0.3}
 
 
 class StateActor(mesa.Agent):
@@ -126,31 +52,32 @@ class Irgc(StateActor):
 
     def option_costs(self, view: IrgcView) -> dict[str, dict[str, float]]:
         model = self.model
-        resolve = 0.5 + view.us_resolve
+        forecast = model.spec.behaviour.irgc
+        resolve = forecast.resolve_base + view.us_resolve
         limited_loss, expanded_loss = model.intel.iran_package_losses
+        package_loss = {UsPackage.LIMITED: limited_loss, UsPackage.EXPANDED: expanded_loss}
         costs = {}
         for spec in IRGC_ACTIONS:
             option = spec.id
-            response = IRGC_EXPECTS_US_RESPONSE[option] * resolve
-            package_loss = expanded_loss if spec.rung >= 6 else limited_loss
+            response = forecast.us_response[option] * resolve
             leverage = 0.0
             if option == "salvo_hosts":
                 leverage = model.intel.salvo_leverage(view)
             elif option == "strike_energy":
                 leverage = model.intel.energy_leverage(view)
-            punishes = PUNISHES_DEFIANCE.get(option, 0.0)
+            punishes = forecast.punishes_defiance[option]
             if option == "strike_vessel" and view.defiant_detected == 0:
                 punishes = 0.0  # nobody in sight to make an example of
             costs[option] = {
-                "site_damage": response * package_loss,
-                "sovereignty": view.sovereignty * (1.0 - ANSWERS_SOVEREIGNTY.get(option, 0.0)),
+                "site_damage": response * package_loss[forecast.us_package[option]],
+                "sovereignty": view.sovereignty * (1.0 - forecast.answers_sovereignty[option]),
                 "linkage": (
-                    view.lebanon * (1.0 - COERCES.get(option, 0.0)) if view.linked else 0.0
+                    view.lebanon * (1.0 - forecast.coerces[option]) if view.linked else 0.0
                 ),
                 "host_leverage": -leverage,
-                "economic_friction": -ECONOMIC_FRICTION.get(option, 0.0)
+                "economic_friction": -forecast.economic_friction[option]
                 * (view.strike_capacity if option != "enforce_mandates" else 1.0),
-                "regime_risk": REGIME_RISK_BY_RUNG[spec.rung] * resolve,
+                "regime_risk": forecast.regime_risk[option] * resolve,
                 "mandate_credibility": view.defiance * (1.0 - punishes),
             }
         return costs
@@ -164,6 +91,7 @@ class Centcom(StateActor):
 
     def option_costs(self, view: CentcomView) -> dict[str, dict[str, float]]:
         intel = self.model.intel
+        forecast = self.model.spec.behaviour.centcom
         split = self.model.spec.levers.doctrine_split
         disruption = view.shipping_attacks + view.mines + view.transit_shortfall
         costs = {}
@@ -172,7 +100,7 @@ class Centcom(StateActor):
             striking = option in STRIKE_OPTIONS
             # A strike launched from restricted bases loses reach; restraint pressure adds cost.
             effect = view.usable_basing if striking else 1.0
-            retaliation = CENTCOM_EXPECTS_RETALIATION[option]
+            retaliation = forecast.retaliation[option]
             diplomacy = 0.0
             if view.channel_open:
                 if option == "hold_and_negotiate":
@@ -180,13 +108,14 @@ class Centcom(StateActor):
                 elif striking:
                     diplomacy = 1.0 - split
             costs[option] = {
-                "shipping_disruption": disruption * (1.0 - PROTECTS_SHIPPING[option] * effect),
+                "shipping_disruption": disruption
+                * (1.0 - forecast.protects_shipping[option] * effect),
                 "us_casualties": retaliation * intel.expected_us_casualties,
                 "asset_damage": retaliation * intel.expected_us_damage,
                 "unanswered_violations": view.unanswered
-                * (1.0 - ANSWERS_VIOLATIONS.get(option, 0.0) * effect)
-                * (0.5 + split),
-                "top_rung_risk": TOP_RUNG_RISK[spec.rung] * (1.0 + view.restraint_pressure),
+                * (1.0 - forecast.answers_violations[option] * effect)
+                * (forecast.unanswered_base + split),
+                "top_rung_risk": forecast.top_rung_risk[option] * (1.0 + view.restraint_pressure),
                 "interceptor_use": retaliation * intel.expected_interceptor_spend,
                 "diplomatic_progress": diplomacy,
             }
@@ -206,25 +135,28 @@ class Host(StateActor):
 
     def option_costs(self, view: HostView) -> dict[str, dict[str, float]]:
         intel = self.model.intel
+        forecast = self.model.spec.behaviour.hosts
+        scales = self.model.spec.behaviour.scales
         exposure = intel.host_exposure[self.actor_id]
         request_cost = intel.interceptor_request_cost[self.actor_id]
         costs = {}
         for spec in HOST_ACTIONS:
             option = spec.id
-            kept = 1.0 - REDUCES_HARM.get(option, 0.0)
+            kept = 1.0 - forecast.reduces_harm[option]
             costs[option] = {
                 "economic_damage": (
                     view.threat * exposure["damage"]
-                    + view.damage_recent / DAMAGE_SCALE
-                    + 0.2 * view.force_majeure
+                    + view.damage_recent / scales.damage
+                    + forecast.force_majeure_weight * view.force_majeure
                 )
                 * kept,
                 "civilian_harm": (
-                    view.threat * exposure["casualties"] + view.casualties_recent / CASUALTY_SCALE
+                    view.threat * exposure["casualties"]
+                    + view.casualties_recent / scales.casualties
                 )
                 * kept,
                 "defence_spending": request_cost if option == "request_interceptors" else 0.0,
-                "hosting_value": view.tolerance * HOSTING_LOST.get(option, 0.0),
+                "hosting_value": view.tolerance * forecast.hosting_lost[option],
             }
         return costs
 

@@ -26,13 +26,6 @@ from wargame.engine.theatre import (
     salvo_size,
 )
 
-# Scales that bring each forecast to roughly one unit at a typical bad day, so that the
-# scenario's weights compare like with like.
-DAMAGE_SCALE = 10.0  # value-weighted damage units
-CASUALTY_SCALE = 5.0  # deaths
-SPEND_SCALE = 1e8  # USD
-OPEN_CHANNEL_DISCOUNT = 0.5
-RESTRICTED_BASING_DISCOUNT = 0.6
 LIMITED_PACKAGE_ROLES = (SiteRole.COASTAL_RADAR, SiteRole.DRONE_STORAGE, SiteRole.SURVEILLANCE)
 
 
@@ -173,6 +166,8 @@ class Intel:
         self.scenario = scenario
         self.theatre = theatre
         irgc = scenario.actors.irgc
+        # Forecasts are read in units of about one bad day (scenario behaviour.scales).
+        scales = scenario.behaviour.scales
         self.base_sites = tuple(
             n for n in theatre.host_targets if scenario.node(n).kind == NodeKind.US_BASE
         )
@@ -187,17 +182,17 @@ class Intel:
         # The IRGC aims where it expects the most value-weighted damage.
         self.base_targets, self.energy_targets = self.targets(np.ones(len(theatre.iran_sites)))
         top = self.base_targets[: irgc.salvo_targets]
-        self.expected_us_damage = sum(f.damage for f in top) / DAMAGE_SCALE
-        self.expected_us_casualties = sum(f.casualties for f in top) / CASUALTY_SCALE
-        self.expected_interceptor_spend = sum(f.interceptor_cost for f in top) / SPEND_SCALE
+        self.expected_us_damage = sum(f.damage for f in top) / scales.damage
+        self.expected_us_casualties = sum(f.casualties for f in top) / scales.casualties
+        self.expected_interceptor_spend = sum(f.interceptor_cost for f in top) / scales.spend_usd
         self.host_exposure = {}
         self.interceptor_request_cost = {}
         for host in scenario.actors.hosts:
             mine = [f for f in self.base_targets + self.energy_targets if f.host == host.id]
             share = 1.0 / max(1, len({f.host for f in self.base_targets}))
             self.host_exposure[host.id] = {
-                "damage": share * sum(f.damage for f in mine) / DAMAGE_SCALE,
-                "casualties": share * sum(f.casualties for f in mine) / CASUALTY_SCALE,
+                "damage": share * sum(f.damage for f in mine) / scales.damage,
+                "casualties": share * sum(f.casualties for f in mine) / scales.casualties,
             }
             slot = request_slot(scenario, theatre, host.id)
             unit_cost = 0.0
@@ -206,7 +201,7 @@ class Intel:
                 system = scenario.node(node_id).defences[index].system
                 unit_cost = scenario.interceptors[system].unit_cost_usd
             self.interceptor_request_cost[host.id] = (
-                host.interceptor_request_size * unit_cost / SPEND_SCALE
+                host.interceptor_request_size * unit_cost / scales.spend_usd
             )
         self.iran_package_losses = (
             self._package_loss(
@@ -266,7 +261,8 @@ class Intel:
         hit_p = weapon.reliability * (1.0 - hardening)
         kept_per_target = (1.0 - hit_p * centcom.damage_per_hit) ** centcom.weapons_per_target
         struck = min(targets, len(eligible))
-        return struck * (1.0 - kept_per_target) / len(theatre.iran_sites) * 2.0
+        factor = self.scenario.behaviour.irgc.package_loss_factor
+        return struck * (1.0 - kept_per_target) / len(theatre.iran_sites) * factor
 
     def salvo_targets(
         self, discount: dict[str, float], count: int, capacity: np.ndarray
@@ -280,9 +276,10 @@ class Intel:
     def discounts(self, view) -> dict[str, float]:
         """How much less the IRGC wants to hit each host: one that opened its own channel to
         Tehran, or that restricts offensive use of its bases, is worth courting, not striking."""
-        discount = dict.fromkeys(view.host_open_channel, OPEN_CHANNEL_DISCOUNT)
+        forecast = self.scenario.behaviour.irgc
+        discount = dict.fromkeys(view.host_open_channel, forecast.open_channel_discount)
         for host in view.restricted_hosts:
-            discount[host] = discount.get(host, 1.0) * RESTRICTED_BASING_DISCOUNT
+            discount[host] = discount.get(host, 1.0) * forecast.restricted_basing_discount
         return discount
 
     def salvo_leverage(self, view) -> float:
@@ -293,13 +290,14 @@ class Intel:
             discount, self.scenario.actors.irgc.salvo_targets, view.capacity
         )
         damage = sum(f.damage * discount.get(f.host, 1.0) for f in targets)
-        return saturating(damage / DAMAGE_SCALE) * view.strike_capacity
+        return saturating(damage / self.scenario.behaviour.scales.damage) * view.strike_capacity
 
     def energy_leverage(self, view) -> float:
         _, energy_targets = self.targets(view.capacity)
         if not energy_targets:
             return 0.0
-        return saturating(energy_targets[0].damage / DAMAGE_SCALE) * view.strike_capacity
+        damage = energy_targets[0].damage / self.scenario.behaviour.scales.damage
+        return saturating(damage) * view.strike_capacity
 
 
 def saturating(x: float) -> float:

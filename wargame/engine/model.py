@@ -485,7 +485,12 @@ class GulfModel(mesa.Model):
             restraint_pressure=self.restraint_pressure,
             usable_basing=usable,
         )
-        threat = min(1.0, 0.6 * self.us_strike_memory + 0.4 * self.host_strike_memory)
+        hosts = self.spec.behaviour.hosts
+        threat = min(
+            1.0,
+            hosts.threat_per_us_strike * self.us_strike_memory
+            + hosts.threat_per_host_strike * self.host_strike_memory,
+        )
         host_views = {}
         for host_id, state in self.host_states.items():
             slots = self.host_magazine_slots[host_id]
