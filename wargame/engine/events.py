@@ -24,13 +24,6 @@ from typing import Any
 #   capacity_loss is Iran's secret), surveillance (after the strike; Iran's secret).
 # Events of other kinds have none ({}).
 
-# Which phase of the seed's tri-lateral loop an action belongs to (for the phase sequence).
-PHASE_OF_ACTION = {
-    "interdiction": 1,
-    "centcom_strike": 2,
-    "host_strike": 3,
-}
-
 
 @dataclass(frozen=True)
 class Event:

@@ -4,15 +4,22 @@ Every ship is a live `Vessel` agent for as long as it is in the theatre, so Mesa
 the UI and the event log can name it. The numbers all ships share (value, route, choice, progress)
 sit in numpy arrays that the fleet updates in one vectorised pass per round: a per-agent Python
 loop over ~100-10,000 ships would dominate the round.
+
+About a hundred ships arrive and leave each round. Building a Mesa agent for each and removing
+it again cost about half of a round (Mesa 3.5 emits a signal and formats a debug string on
+every register and deregister), so the agent of a ship that left is kept and enrolled again for
+a new ship, with a new id, exactly as Mesa would have registered a new agent (`_enrol`).
 """
 
 from __future__ import annotations
 
-import heapq
+import bisect
+import logging
 from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
+from mesa.experimental.mesa_signals import ModelSignals
 
 from wargame.config.ladder import VESSEL_CHOICES
 
@@ -21,9 +28,16 @@ if TYPE_CHECKING:
 
 UNDECIDED = -1
 
+# Mesa 3.5's logger of `Model.register_agent` ("MESA." + its module), checked by a test.
+MESA_MODEL_LOG = logging.getLogger("MESA.mesa.model")
+
 
 class Vessel(mesa.Agent):
-    """A commercial ship in the theatre. Behaviour is vectorised in `Fleet`; this is its identity."""
+    """A commercial ship in the theatre. Behaviour is vectorised in `Fleet`; this is its identity.
+
+    An agent outlives its ship: once the ship leaves, the fleet keeps it out of the model and
+    enrols it again, with a new `unique_id` and `slot`, for a later ship. Its numbers are always
+    read from the fleet's arrays by slot, so they are the current ship's."""
 
     def __init__(self, model: mesa.Model, slot: int):
         super().__init__(model)
@@ -59,8 +73,29 @@ class Vessel(mesa.Agent):
         return path[max(0, min(passed, len(path) - 1))]
 
 
+def mesa_is_watching(model: mesa.Model) -> bool:
+    """Whether anything would notice Mesa's own calls per agent added or removed: a subscriber
+    to the model's "agents" signals, Mesa's debug log switched on, or a Mesa dataset tracking
+    vessels. Then the fleet uses those calls (a new agent per ship), as before pooling."""
+    return (
+        model._has_subscribers("agents", ModelSignals.AGENT_ADDED)
+        or model._has_subscribers("agents", ModelSignals.AGENT_REMOVED)
+        or MESA_MODEL_LOG.isEnabledFor(logging.DEBUG)
+        or bool(Vessel._datasets)
+    )
+
+
 class Fleet:
-    """Arrays for every ship slot; a slot is reused once its ship has left."""
+    """Arrays for every ship slot; a slot is reused once its ship has left.
+
+    Each slot keeps one Vessel agent for every ship it holds (`_pool`): made through Mesa for
+    the slot's first ship, enrolled again for each later one (`_enrol`). Ships always take the
+    lowest free slots, so the slots that ever held a ship are 0 .. len(_pool) - 1, and a batch
+    of arriving ships takes such slots first, never-used ones last.
+
+    Agents sit in Python lists, not numpy object arrays: the garbage collector cannot see
+    through an object array, so an agent -> model -> fleet -> array cycle would never be freed.
+    """
 
     def __init__(self, routes: tuple[Route, ...], cumulative: dict[tuple[int, bool], np.ndarray]):
         self.routes = routes
@@ -71,16 +106,15 @@ class Fleet:
         self.choice = np.zeros(0, dtype=np.int64)
         self.progress = np.zeros(0)
         self.waited = np.zeros(0, dtype=np.int64)
-        self.agents: list[Vessel | None] = []
-        self._free: list[int] = []
+        self.agents: list[Vessel | None] = []  # by slot: the ship's agent, None for a free slot
+        self._pool: list[Vessel] = []  # by slot: its agent, in the model or not
 
     def path_cumulative_km(self, route: Route, outside: bool) -> np.ndarray:
         return self._cumulative[(route.index, outside)]
 
     def _grow(self, extra: int) -> None:
         size = len(self.alive)
-        new_size = max(2 * size, size + extra, 64)
-        grow = new_size - size
+        grow = max(2 * size, size + extra, 64) - size
         self.alive = np.concatenate([self.alive, np.zeros(grow, dtype=bool)])
         self.value = np.concatenate([self.value, np.zeros(grow)])
         self.route = np.concatenate([self.route, np.zeros(grow, dtype=np.int64)])
@@ -88,42 +122,81 @@ class Fleet:
         self.progress = np.concatenate([self.progress, np.zeros(grow)])
         self.waited = np.concatenate([self.waited, np.zeros(grow, dtype=np.int64)])
         self.agents.extend([None] * grow)
-        for slot in range(size, new_size):
-            heapq.heappush(self._free, slot)
 
     def arrive(self, model: mesa.Model, values: np.ndarray, routes: np.ndarray) -> np.ndarray:
-        """Create one Vessel agent per arriving ship; returns their slots."""
+        """Give each arriving ship a slot and a Vessel agent; returns their slots."""
         count = len(values)
-        if count > len(self._free):
-            self._grow(count - len(self._free))
-        # Lowest free slots first (a heap), so runs are reproducible and arrays stay dense.
-        slots = np.array([heapq.heappop(self._free) for _ in range(count)], dtype=np.int64)
+        free = np.flatnonzero(~self.alive)
+        if count > len(free):
+            self._grow(count - len(free))
+            free = np.flatnonzero(~self.alive)
+        # The lowest free slots, in ascending order: slot order is the order of every per-ship
+        # random draw, so runs are reproducible (and the arrays stay dense).
+        slots = free[:count]
         self.alive[slots] = True
         self.value[slots] = values
         self.route[slots] = routes
         self.choice[slots] = UNDECIDED
         self.progress[slots] = 0.0
         self.waited[slots] = 0
-        agents = self.agents
-        for slot in slots.tolist():
-            agents[slot] = Vessel(model, slot)
+        self._enrol(model, slots.tolist())
         return slots
 
     def depart(self, slots: np.ndarray) -> None:
         """Ships that left the theatre (transited, turned back or disabled) stop being agents."""
         agents = self.agents
-        for slot in slots.tolist():
-            agent = agents[slot]
-            if agent is not None:
-                agent.remove()
-                agents[slot] = None
-            heapq.heappush(self._free, slot)
+        order = slots.tolist()
+        leaving = [agents[slot] for slot in order if agents[slot] is not None]
+        for slot in order:
+            agents[slot] = None
         self.alive[slots] = False
         self.choice[slots] = UNDECIDED
+        if leaving:
+            _discharge(leaving)
 
-    @property
-    def live_slots(self) -> np.ndarray:
-        return np.flatnonzero(self.alive)
+    def _enrol(self, model: mesa.Model, slots: list[int]) -> None:
+        """Make the ships in `slots` (ascending) agents of the model, with ids in slot order.
+
+        A slot's agent is enrolled again as Mesa 3.5's `Model.register_agent` registers an agent
+        (the model's next `agent_id_counter` as its id, added to `model.agents` and to its
+        type's set), minus the signal and debug line that nobody receives (`mesa_is_watching`).
+        A slot's first ship, or every ship when someone is watching, gets a new agent made
+        through Mesa.
+        """
+        agents, pool = self.agents, self._pool
+        reused = 0 if mesa_is_watching(model) else bisect.bisect_left(slots, len(pool))
+        if reused:
+            add, add_by_type = model.agents.add, model.agents_by_type[Vessel].add
+            next_id = model.agent_id_counter
+            for slot in slots[:reused]:
+                vessel = pool[slot]
+                vessel.unique_id = next_id
+                next_id += 1
+                agents[slot] = vessel
+                add(vessel)
+                add_by_type(vessel)
+            model.agent_id_counter = next_id
+        for slot in slots[reused:]:
+            vessel = agents[slot] = Vessel(model, slot)
+            if slot < len(pool):
+                pool[slot] = vessel  # someone is watching: a new agent for a used slot
+            else:
+                pool.append(vessel)  # never-used slots come in order, from len(pool) up
 
     def count(self) -> int:
-        return int(self.alive.sum())
+        return int(np.count_nonzero(self.alive))
+
+
+def _discharge(vessels: list[Vessel]) -> None:
+    """Take departing agents out of their model as `Agent.remove` does, minus the signal and
+    debug line that nobody receives (`mesa_is_watching`). A ship's agent is in the model for as
+    long as the ship is in the area, so `remove` (a KeyError otherwise), not `discard`."""
+    model = vessels[0].model
+    if mesa_is_watching(model):
+        for vessel in vessels:
+            vessel.remove()
+        return
+    remove, remove_by_type = model.agents.remove, model.agents_by_type[Vessel].remove
+    for vessel in vessels:
+        remove(vessel)
+        remove_by_type(vessel)
