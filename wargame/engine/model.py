@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 
 import mesa
 import numpy as np
-from mesa.datacollection import DataCollector
 from mesa.discrete_space import Network
 
 from wargame.config.ladder import ACTIONS, VESSEL_CHOICES, rung_name
@@ -145,7 +144,7 @@ class GulfModel(mesa.Model):
         )
         self.hosts = {params.id: Host(self, params) for params in actors.hosts}
         self._init_world()
-        self.datacollector = DataCollector(model_reporters=metrics.MODEL_REPORTERS)
+        self.datacollector = metrics.MetricsCollector(metrics.MODEL_REPORTERS)
 
     # --- state ----------------------------------------------------------------------------
 
