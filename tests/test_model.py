@@ -22,7 +22,7 @@ from wargame.engine.intel import forecast_target
 from wargame.engine.model import GulfModel, build_model
 from wargame.engine.observation import IrgcView
 from wargame.engine.rules.defence import THREAT_KINDS
-from wargame.engine.theatre import LAUNCH_CAPACITY_FLOOR, LAUNCH_ROLES, reachable_mix
+from wargame.engine.theatre import LAUNCH_ROLES, reachable_mix
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_SCENARIO = REPO / "configs" / "scenarios" / "gulf_2026.yaml"
@@ -319,7 +319,8 @@ def reaches_from_standing_site(model: GulfModel, weapon_id: str, node_id: str) -
     node = spec.node(node_id)
     for site_id, capacity in zip(model.theatre.iran_sites, model.capacity, strict=True):
         site = spec.node(site_id)
-        if site.role not in LAUNCH_ROLES[weapon.kind] or capacity < LAUNCH_CAPACITY_FLOOR:
+        floor = spec.behaviour.operations.launch_capacity_floor
+        if site.role not in LAUNCH_ROLES[weapon.kind] or capacity < floor:
             continue
         if float(great_circle_km(site.lat, site.lon, node.lat, node.lon)) <= weapon.range_km:
             return True

@@ -35,7 +35,6 @@ from wargame.engine.rules.diplomacy import (
 from wargame.engine.rules.outside import next_lebanon_intensity
 from wargame.engine.rules.shipping import (
     COMPLY,
-    MINE_HIT_PER_DENSITY,
     OUTSIDE,
     TURN_BACK,
     WAIT,
@@ -73,7 +72,9 @@ HOST = HostParams(
     tolerance_recovery=0.05,
 )
 # What each side writes into its ledger, as the default scenario has it (behaviour.ledgers).
-LEDGERS = load_scenario(DEFAULT_SCENARIO).behaviour.ledgers
+BEHAVIOUR = load_scenario(DEFAULT_SCENARIO).behaviour
+LEDGERS = BEHAVIOUR.ledgers
+EROSION = BEHAVIOUR.hosts.erosion  # how harm erodes a host's tolerance
 LEBANON = LebanonParams(start=0.3, mean=0.35, reversion=0.1, volatility=0.08, linkage_weight=0.3)
 
 
@@ -190,29 +191,29 @@ def test_a_halted_or_pressured_round_restarts_the_calm_count():
     ],
 )
 def test_tolerance_falls_with_each_kind_of_harm(harm):
-    quiet = next_tolerance(0.8, 0.0, 0.0, 0, HOST)
-    harmed = next_tolerance(0.8, params=HOST, **harm)
+    quiet = next_tolerance(0.8, 0.0, 0.0, 0, HOST, EROSION)
+    harmed = next_tolerance(0.8, params=HOST, rates=EROSION, **harm)
     assert harmed < quiet
     assert harmed < 0.8
 
 
 def test_tolerance_falls_more_with_more_damage():
-    values = [next_tolerance(0.9, damage, 0.0, 0, HOST) for damage in (0.0, 1.0, 3.0, 6.0)]
+    values = [next_tolerance(0.9, damage, 0.0, 0, HOST, EROSION) for damage in (0.0, 1.0, 3.0, 6.0)]
     assert values == sorted(values, reverse=True) and len(set(values)) == 4
 
 
 def test_tolerance_recovers_toward_its_start_when_quiet():
     tolerance = 0.3
-    after_one = next_tolerance(tolerance, 0.0, 0.0, 0, HOST)
+    after_one = next_tolerance(tolerance, 0.0, 0.0, 0, HOST, EROSION)
     assert 0.3 < after_one < 1.0
     for _ in range(300):
-        tolerance = next_tolerance(tolerance, 0.0, 0.0, 0, HOST)
+        tolerance = next_tolerance(tolerance, 0.0, 0.0, 0, HOST, EROSION)
         assert tolerance <= HOST.tolerance_start
     assert tolerance == pytest.approx(HOST.tolerance_start, abs=1e-3)
     lower_start = HOST.model_copy(update={"tolerance_start": 0.7})
     tolerance = 0.2
     for _ in range(300):
-        tolerance = next_tolerance(tolerance, 0.0, 0.0, 0, lower_start)
+        tolerance = next_tolerance(tolerance, 0.0, 0.0, 0, lower_start, EROSION)
     assert tolerance == pytest.approx(0.7, abs=1e-3)
 
 
@@ -225,10 +226,11 @@ def test_tolerance_stays_within_zero_and_one():
             float(rng.exponential(10.0)),
             int(rng.integers(0, 6)),
             HOST,
+            EROSION,
         )
         assert 0.0 <= tolerance <= 1.0
-    assert next_tolerance(0.1, 1e6, 1e6, 5, HOST) == 0.0
-    assert next_tolerance(1.0, 0.0, 0.0, 0, HOST) == 1.0
+    assert next_tolerance(0.1, 1e6, 1e6, 5, HOST, EROSION) == 0.0
+    assert next_tolerance(1.0, 0.0, 0.0, 0, HOST, EROSION) == 1.0
 
 
 def test_basing_is_restricted_below_the_threshold_or_by_choice():
@@ -313,6 +315,7 @@ def total_cost(shipping_params, strike_prob, mine_risk=0.0, can_wait=True):
         0.002,
         np.array([can_wait]),
         shipping_params,
+        BEHAVIOUR.vessels,
     )
     return costs, -vessel_utilities(costs, shipping_params.weights)[0]
 
@@ -353,7 +356,9 @@ def test_vessel_that_may_not_wait_chooses_uniformly_among_the_rest_at_zero_ratio
 @pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
 def test_zero_delay_weight_keeps_waiting_impossible(shipping_params):
     weights = VesselWeights(expected_loss=1.0, premium=1.0, delay=0.0)
-    costs = vessel_costs(np.array([1.2e8]), 0.1, 0.0, 0.002, np.array([False]), shipping_params)
+    costs = vessel_costs(
+        np.array([1.2e8]), 0.1, 0.0, 0.002, np.array([False]), shipping_params, BEHAVIOUR.vessels
+    )
     utilities = vessel_utilities(costs, weights)
     probabilities = logit_probabilities(utilities, shipping_params.rationality)
     assert np.isfinite(probabilities).all()
@@ -385,15 +390,20 @@ def test_interdict_attacks_only_vessels_it_found():
     assert sum(missed) == 0
 
 
+HIT_PER_DENSITY = BEHAVIOUR.operations.mine_hit_per_density
+
+
 def test_mine_hits_have_the_binomial_mean():
     rng = np.random.default_rng(8)
     transiting, density = 1000, 2.0
-    draws = np.array([mine_hits(transiting, density, rng) for _ in range(4000)])
-    expected = transiting * density * MINE_HIT_PER_DENSITY
+    draws = np.array([mine_hits(transiting, density, HIT_PER_DENSITY, rng) for _ in range(4000)])
+    expected = transiting * density * HIT_PER_DENSITY
     assert draws.mean() == pytest.approx(expected, rel=0.03)
     assert (draws >= 0).all() and (draws <= transiting).all()
-    assert mine_hits(500, 0.0, rng) == 0
-    assert mine_hits(50, 1e9, rng) == 50  # a saturated minefield hits every transit
+    assert mine_hits(500, 0.0, HIT_PER_DENSITY, rng) == 0
+    assert (
+        mine_hits(50, 1e9, HIT_PER_DENSITY, rng) == 50
+    )  # a saturated minefield hits every transit
 
 
 # --- strikes ---------------------------------------------------------------------------------

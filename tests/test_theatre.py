@@ -18,7 +18,6 @@ from wargame.config.loader import load_scenario
 from wargame.config.schema import NodeKind, Scenario, SiteRole
 from wargame.engine.model import build_model
 from wargame.engine.theatre import (
-    LAUNCH_CAPACITY_FLOOR,
     Theatre,
     build_graph,
     path_km,
@@ -157,13 +156,13 @@ def test_nothing_in_ballistic_reach_when_every_missile_base_is_below_the_floor(
         i for i, role in enumerate(theatre.site_roles) if role == SiteRole.MISSILE_BASE
     ]
     assert missile_bases
-    capacity[missile_bases] = LAUNCH_CAPACITY_FLOOR * 0.99
+    capacity[missile_bases] = theatre.launch_floor * 0.99
     every_target = [node.id for node in scenario.nodes]
     assert not any(theatre.in_reach(weapon, target, capacity) for target in every_target)
     # Drones launch from drone storage, which is untouched: they still reach the hosts.
     assert theatre.in_reach(scenario.actors.irgc.drone_weapon, "nsa_bahrain", capacity)
     # At the floor itself a base still launches.
-    capacity[missile_bases] = LAUNCH_CAPACITY_FLOOR
+    capacity[missile_bases] = theatre.launch_floor
     assert theatre.in_reach(weapon, "nsa_bahrain", capacity)
 
 
@@ -177,7 +176,7 @@ def test_salvo_reach_table_is_in_reach_for_every_node_and_salvo_kind(
     weapons["cruise"] = irgc.cruise_weapon
     rng = np.random.default_rng(4)
     n = len(theatre.iran_sites)
-    patterns = [np.ones(n), np.zeros(n), np.full(n, LAUNCH_CAPACITY_FLOOR)]
+    patterns = [np.ones(n), np.zeros(n), np.full(n, theatre.launch_floor)]
     patterns += [rng.choice([0.05, 0.5], size=n) for _ in range(6)]
     for capacity in patterns:
         table = theatre.salvo_reach(capacity)

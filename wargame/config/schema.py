@@ -822,8 +822,23 @@ class CentcomForecast(Strict):
     )
 
 
+class ToleranceErosion(Strict):
+    """Tolerance (0..1) a host loses per unit of each harm in a round; it recovers toward its
+    start at actors.hosts[*].tolerance_recovery (rules/tolerance.py)."""
+
+    damage: Probability = Field(description="per value-weighted damage unit on its soil (recent)")
+    casualties: Probability = Field(description="per casualty on its soil (recent)")
+    force_majeure: Probability = Field(
+        description="per round its energy operators are in force majeure"
+    )
+    spending_per_100m_usd: Probability = Field(
+        description="per $100M of interceptors fired in its defence in the round"
+    )
+
+
 class HostBehaviour(Strict):
-    """How the host states forecast their measures (their terms: actors.hosts[*].weights)."""
+    """How the host states forecast their measures (their terms: actors.hosts[*].weights), how
+    their tolerance erodes, and how long their measures last."""
 
     reduces_harm: HostShares = Field(description="share of expected harm each measure averts")
     hosting_lost: HostShares = Field(
@@ -839,6 +854,31 @@ class HostBehaviour(Strict):
     threat_per_host_strike: Probability = Field(
         description="the same per remembered IRGC salvo at a host state"
     )
+    erosion: ToleranceErosion
+    restraint_per_press: Annotated[Real, Field(ge=0.0, le=100.0)] = Field(
+        description="restraint pressure one host adds by pressing Washington (multiplies "
+        "CENTCOM's top-rung risk by 1 + the pressure)"
+    )
+    restriction_rounds: count(MAX_ROUNDS, why="rounds a chosen basing restriction lasts")
+    own_channel_rounds: count(MAX_ROUNDS, why="rounds a host's own channel to Tehran stays open")
+
+
+class VesselRisk(Strict):
+    """How ship owners read the strike risk of running the TSS branch against Iran's mandates
+    (rules/shipping.py; the premium is shipping.premium)."""
+
+    warning_risk: Probability = Field(
+        description="strike chance read into the mandates while they are enforced, before any "
+        "attack (times the owners' memory of enforcement)"
+    )
+    risk_per_remembered_attack: Probability = Field(
+        description="strike chance added per remembered attack on shipping"
+    )
+    max_strike_risk: Probability = Field(description="the most any owner reads into the record")
+    wait_risk_factor: Probability = Field(
+        description="share of the lower of the strike and mine risks a ship expects to face "
+        "after waiting a round (threats come in waves)"
+    )
 
 
 class ForecastScales(Strict):
@@ -853,6 +893,44 @@ class ForecastScales(Strict):
     spend_usd: Annotated[Real, Field(ge=1e3, le=1e12)] = Field(description="US dollars")
 
 
+class Operations(Strict):
+    """How orders play out: the rules of thumb of adjudication that are not facts of the
+    theatre (those are in nodes, weapons, interceptors and adjudication)."""
+
+    surveillance_detection: Probability = Field(
+        description="chance intact radar and surveillance sites spot a ship running the TSS "
+        "branch in anti-ship reach (times the surveillance capacity left)"
+    )
+    launch_capacity_floor: Probability = Field(
+        description="capacity below which an Iranian site launches nothing (a ruin until repaired)"
+    )
+    mines_per_mining: Annotated[Real, Field(ge=0.0, le=1_000.0)] = Field(
+        description="mine density one mine_lanes order lays at full strike capacity (at 1,000 "
+        "a single mining hits every ship at any mine_hit_per_density above 0.1%)"
+    )
+    mine_hit_per_density: Probability = Field(
+        description="chance per transit, per unit of mine density, that a ship strikes a mine"
+    )
+    mine_density_left: Probability = Field(
+        description="share of mine density left after a round of clearance"
+    )
+    escort_rounds: count(MAX_ROUNDS, why="rounds escorts stay up after an escort order")
+    navy_strike_missiles: count(
+        10_000, why="anti-ship missiles fired at US warships by one strike_us_navy order"
+    )
+    campaign_weapons_factor: count(
+        100,
+        low=1,
+        why="weapons per target of a regime campaign, as a multiple of "
+        "actors.centcom.weapons_per_target",
+    )
+    casualty_exposure_floor: Probability = Field(
+        description="population exposure a leaker meets even at a site nobody lives near "
+        "(added to the site's own)"
+    )
+    crew_casualty_share: Probability = Field(description="share of a struck ship's crew killed")
+
+
 class Behaviour(Strict):
     """Every number of the actors' reasoning and of adjudication that is not a fact of the
     theatre, in sections a modeller recognises."""
@@ -865,6 +943,8 @@ class Behaviour(Strict):
     centcom: CentcomForecast
     hosts: HostBehaviour
     scales: ForecastScales
+    vessels: VesselRisk
+    operations: Operations
 
 
 def _not_a_number(value):

@@ -25,14 +25,15 @@ from wargame.engine.intel import (
 )
 from wargame.engine.rules import shipping, strikes
 from wargame.engine.rules.defence import RaidGroup, RaidOutcome, resolve_raid
-from wargame.engine.theatre import LAUNCH_CAPACITY_FLOOR, reachable_mix
+from wargame.engine.theatre import reachable_mix
 
 if TYPE_CHECKING:
     from wargame.engine.model import GulfModel
 
-ESCORT_ROUNDS = 5
-HOST_ACTION_ROUNDS = 5  # how long a restriction or a host's own channel lasts
-CREW_CASUALTY_SHARE = 0.05  # share of crew killed when a ship is hit
+# The phases of the seed's tri-lateral loop that outcome events are tagged with (the model's
+# phase_sequence): maritime interdiction, US strikes on Iranian soil, IRGC retaliation on hosts.
+PHASE_INTERDICTION, PHASE_US_STRIKE, PHASE_HOST_RETALIATION = 1, 2, 3
+SITES_NAMED = 4  # a strike package's sentence names its first four sites, then "and N more"
 
 
 def irgc_acts(
@@ -98,7 +99,7 @@ def _carry_out_irgc(
                 name,
                 outcome,
                 f"The IRGC fires a {weapon.name} at {name}, running the TSS branch outside the mandated corridor: {outcome}.",
-                phase=1,
+                phase=PHASE_INTERDICTION,
                 figures={
                     "vessel": int(agent.unique_id) if agent is not None else None,
                     "hit": bool(hit),
@@ -107,7 +108,7 @@ def _carry_out_irgc(
             )
         return len(attacked)
     elif action == "mine_lanes":
-        laid = 1.0 * model.strike_capacity()
+        laid = model.spec.behaviour.operations.mines_per_mining * model.strike_capacity()
         model.mines += laid
         model.shipping_attack_memory += 1.0
         model.log_decision(
@@ -219,7 +220,13 @@ def book_raid(
     damage = strikes.leaker_damage(outcome.leaked, damage_per, node.hardening) * effective_value(
         model.spec, node.id
     )
-    deaths = strikes.leaker_casualties(leaked, node.population_exposure, adjudication, model.rng)
+    deaths = strikes.leaker_casualties(
+        leaked,
+        node.population_exposure,
+        model.spec.behaviour.operations.casualty_exposure_floor,
+        adjudication,
+        model.rng,
+    )
     debris_harm, fire = strikes.debris_effects(
         intercepted, node.population_exposure, node.energy_proximity, adjudication, model.rng
     )
@@ -250,7 +257,7 @@ def book_raid(
         f"The IRGC fires {int(outcome.launched.sum())} missiles and drones at {node.name}: "
         f"{intercepted} intercepted, {leaked} get through, damage {damage:.1f}, "
         f"{casualties} casualties.{fire_text}",
-        phase=3,
+        phase=PHASE_HOST_RETALIATION,
         figures={
             "target": node.id,
             "host": node.host,
@@ -268,7 +275,7 @@ def launch_sites(model: GulfModel, node_id: str, groups: list[RaidGroup]) -> dic
     kind's launch roles standing and in range of the target (the reach rule the raid was fired
     by). The model fires from the IRGC's capacity as a whole, so it names no single site."""
     theatre = model.theatre
-    standing = model.capacity >= LAUNCH_CAPACITY_FLOOR
+    standing = model.capacity >= theatre.launch_floor
     target = theatre.index[node_id]
     sites = {}
     for group in groups:
@@ -308,7 +315,7 @@ def strike_navy(model: GulfModel) -> None:
         RaidGroup(
             irgc.anti_ship_weapon,
             weapon.kind.value,
-            4,
+            model.spec.behaviour.operations.navy_strike_missiles,
             weapon.reliability,
             weapon.unit_cost_usd,
         )
@@ -330,7 +337,8 @@ def strike_vessels(model: GulfModel, slots: np.ndarray, by_mine: bool = False) -
     else:
         model.tally.vessels_struck += len(slots)
     model.tally.shipping_loss += loss
-    model.tally.casualties += int(model.rng.binomial(params.crew * len(slots), CREW_CASUALTY_SHARE))
+    share = model.spec.behaviour.operations.crew_casualty_share
+    model.tally.casualties += int(model.rng.binomial(params.crew * len(slots), share))
     model.fleet.depart(slots)
 
 
@@ -338,7 +346,7 @@ def centcom_acts(model: GulfModel, action: str, capacity_before: np.ndarray) -> 
     """Carry out CENTCOM's action; strike planners aim by capacity at the start of the round."""
     centcom = model.spec.actors.centcom
     if action == "escort":
-        model.escort_until = model.round + ESCORT_ROUNDS
+        model.escort_until = model.round + model.spec.behaviour.operations.escort_rounds
     if action in ("limited_strikes", "expanded_strikes", "regime_campaign"):
         usable = model.views["centcom"].usable_basing
         if action == "limited_strikes":
@@ -357,7 +365,8 @@ def centcom_acts(model: GulfModel, action: str, capacity_before: np.ndarray) -> 
             roles, count, per_target = (
                 tuple(SiteRole),
                 len(model.theatre.iran_sites),
-                2 * centcom.weapons_per_target,
+                model.spec.behaviour.operations.campaign_weapons_factor
+                * centcom.weapons_per_target,
             )
         count = max(1, int(round(count * usable)))
         eligible = [i for i, role in enumerate(model.theatre.site_roles) if role in roles]
@@ -379,8 +388,9 @@ def centcom_acts(model: GulfModel, action: str, capacity_before: np.ndarray) -> 
         model.tally.us_strike_spend += spend
         model.tally.sites_struck += len(targets)
         model.us_strike_memory += 1.0
-        names = ", ".join(model.spec.node(model.theatre.iran_sites[i]).name for i in targets[:4])
-        more = f" and {len(targets) - 4} more" if len(targets) > 4 else ""
+        named = targets[:SITES_NAMED]
+        names = ", ".join(model.spec.node(model.theatre.iran_sites[i]).name for i in named)
+        more = f" and {len(targets) - len(named)} more" if len(targets) > len(named) else ""
         model.log_decision(
             "centcom",
             action,
@@ -388,7 +398,7 @@ def centcom_acts(model: GulfModel, action: str, capacity_before: np.ndarray) -> 
             f"{int(hits.sum())} hits; surveillance now {model.surveillance():.2f}",
             f"CENTCOM strikes {len(targets)} targets on Iranian soil ({names}{more}) with "
             f"{len(targets) * per_target} {weapon.name}s: {int(hits.sum())} hits.",
-            phase=2,
+            phase=PHASE_US_STRIKE,
             figures={
                 "weapon": centcom.strike_weapon,
                 "weapons": int(len(targets) * per_target),
@@ -419,6 +429,7 @@ def host_acts(model: GulfModel, host_id: str, action: str) -> None:
     """Carry out one host's measure: interceptors, basing restrictions, restraint, own channel."""
     state = model.host_states[host_id]
     params = model.hosts[host_id].params
+    behaviour = model.spec.behaviour.hosts
     if action == "request_interceptors":
         slot = model.request_slots[host_id]
         if slot is not None:
@@ -429,10 +440,10 @@ def host_acts(model: GulfModel, host_id: str, action: str) -> None:
             system = model.spec.interceptors[model.spec.node(node_id).defences[index].system]
             state.defence_spend += params.interceptor_request_size * system.unit_cost_usd
     elif action == "restrict_basing":
-        state.restricted_until = model.round + HOST_ACTION_ROUNDS
+        state.restricted_until = model.round + behaviour.restriction_rounds
     elif action == "press_restraint":
-        model.restraint_pressure += 0.5
+        model.restraint_pressure += behaviour.restraint_per_press
     elif action == "open_channel":
-        state.open_channel_until = model.round + HOST_ACTION_ROUNDS
+        state.open_channel_until = model.round + behaviour.own_channel_rounds
     if action != "stay_quiet":
         model.log_decision(host_id, action, "-", "done", f"{params.name} {ACTIONS[action].label}.")

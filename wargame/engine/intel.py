@@ -19,7 +19,6 @@ import numpy as np
 from wargame.config.schema import C2Posture, NodeKind, Salvo, Scenario, SiteRole
 from wargame.engine.rules.defence import Layer, RaidGroup, expected_raid
 from wargame.engine.theatre import (
-    LAUNCH_CAPACITY_FLOOR,
     REACH_CACHE_LIMIT,
     Theatre,
     reachable_mix,
@@ -147,6 +146,7 @@ def forecast_target(scenario: Scenario, node_id: str, salvo: Salvo) -> TargetFor
     leaked = float(outcome.leaked.sum())
     value = effective_value(scenario, node_id)
     adjudication = scenario.adjudication
+    exposure = scenario.behaviour.operations.casualty_exposure_floor + node.population_exposure
     return TargetForecast(
         node=node_id,
         host=node.host or "",
@@ -154,7 +154,7 @@ def forecast_target(scenario: Scenario, node_id: str, salvo: Salvo) -> TargetFor
         leaked=leaked,
         intercepted=float(outcome.intercepted.sum()),
         damage=float((outcome.leaked * damage_per).sum()) * (1.0 - node.hardening) * value,
-        casualties=leaked * adjudication.casualties_per_leaker * (0.1 + node.population_exposure),
+        casualties=leaked * adjudication.casualties_per_leaker * exposure,
         interceptor_cost=outcome.interceptor_cost,
     )
 
@@ -225,7 +225,7 @@ class Intel:
         """The IRGC's US-base and energy targets with the launch sites standing at `capacity`,
         best first: each forecast for the part of its salvo that reaches the site
         (`reachable_mix`, the rule the raid is fired by); a site none of it reaches is no target."""
-        key = (capacity >= LAUNCH_CAPACITY_FLOOR).tobytes()
+        key = (capacity >= self.theatre.launch_floor).tobytes()
         found = self._targets.get(key)
         if found is not None:
             return found

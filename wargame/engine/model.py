@@ -57,9 +57,7 @@ from wargame.engine.theatre import Theatre
 log = logging.getLogger(__name__)
 
 COMPLY, OUTSIDE, WAIT, TURN_BACK = range(len(VESSEL_CHOICES))
-WARNING_RISK = 0.01  # strike chance a vessel reads into enforced mandates with no attack yet
-RISK_PER_REMEMBERED_ATTACK = 0.02  # strike chance a vessel reads into each remembered attack
-SURVEILLANCE_DETECTION = 0.95  # chance intact radar and surveillance sites spot a ship on the TSS
+HOURS_PER_DAY = 24.0  # force majeure is reported in days
 
 
 @dataclass
@@ -375,10 +373,11 @@ class GulfModel(mesa.Model):
             costs = shipping.vessel_costs(
                 fleet.value[choosing],
                 self.outside_strike_probability(),
-                self.mines * shipping.MINE_HIT_PER_DENSITY,
+                self.mines * self.spec.behaviour.operations.mine_hit_per_density,
                 self.premium,
                 fleet.waited[choosing] < params.max_wait_rounds,
                 params,
+                self.spec.behaviour.vessels,
             )
             utilities = shipping.vessel_utilities(costs, params.weights)
             probabilities = logit_probabilities(utilities, params.rationality)
@@ -403,20 +402,21 @@ class GulfModel(mesa.Model):
             hi = self.theatre.route_exposed_to[route_ids]
             exposed = (hi > 0) & (start <= hi) & (end >= lo)
         exposed_slots = outside[exposed]
-        detection = self.surveillance() * SURVEILLANCE_DETECTION
+        detection = self.surveillance() * self.spec.behaviour.operations.surveillance_detection
         detected = rng.random(len(exposed_slots)) < detection
         self.tally.defiant_detected = int(detected.sum())
         return exposed_slots, detected
 
     def outside_strike_probability(self) -> float:
         """What ships read into recent attacks on vessels that ran the TSS branch."""
+        reading = self.spec.behaviour.vessels
         risk = (
-            WARNING_RISK * min(1.0, self.mandate_memory)
-            + RISK_PER_REMEMBERED_ATTACK * self.shipping_attack_memory
+            reading.warning_risk * min(1.0, self.mandate_memory)
+            + reading.risk_per_remembered_attack * self.shipping_attack_memory
         )
         if self.round <= self.escort_until:
             risk *= 1.0 - self.spec.actors.centcom.escort_protection
-        return float(min(0.5, risk))
+        return float(min(reading.max_strike_risk, risk))
 
     # capacities the Iranian sites stand for
     def _role_capacity(self, roles) -> float:
@@ -557,7 +557,9 @@ class GulfModel(mesa.Model):
         if len(moving) == 0:
             self.transit_memory = keep * self.transit_memory
             return
-        hits = shipping.mine_hits(len(moving), self.mines, self.rng)
+        hits = shipping.mine_hits(
+            len(moving), self.mines, self.spec.behaviour.operations.mine_hit_per_density, self.rng
+        )
         if hits:
             struck = self.rng.choice(moving, size=hits, replace=False)
             effects.strike_vessels(self, struck, by_mine=True)
@@ -569,7 +571,7 @@ class GulfModel(mesa.Model):
                 f"{hits} vessels",
                 "mine strike",
                 f"{hits} ship(s) strike mines in the lanes.",
-                phase=1,
+                phase=effects.PHASE_INTERDICTION,
                 figures={"hits": int(hits)},
             )
             moving = np.flatnonzero(
@@ -612,6 +614,7 @@ class GulfModel(mesa.Model):
                 state.casualties_recent,
                 int(in_force_majeure),
                 params,
+                self.spec.behaviour.hosts.erosion,
                 state.interceptor_spend_round,
             )
             state.interceptor_spend_round = 0.0
@@ -628,7 +631,7 @@ class GulfModel(mesa.Model):
                     f"{params.name} restricts offensive use of its bases (tolerance {state.tolerance:.2f}).",
                 )
             if in_force_majeure:
-                self.totals["force_majeure_days"] += self.spec.clock.round_hours / 24.0
+                self.totals["force_majeure_days"] += self.spec.clock.round_hours / HOURS_PER_DAY
                 self.totals["economic_loss_usd"] += (
                     self.spec.adjudication.economic_loss_per_force_majeure_round
                 )
@@ -714,7 +717,7 @@ class GulfModel(mesa.Model):
         self.us_strike_memory *= memories.us_strikes
         self.mandate_memory *= memories.mandates
         self.restraint_pressure *= memories.restraint_pressure
-        self.mines *= shipping.MINE_CLEARANCE
+        self.mines *= self.spec.behaviour.operations.mine_density_left
 
     # 7. record
     def _record_round(self) -> None:

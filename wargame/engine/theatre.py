@@ -35,8 +35,6 @@ LAUNCH_ROLES = {
     WeaponKind.DRONE: (SiteRole.DRONE_STORAGE,),
     WeaponKind.ANTI_SHIP: (SiteRole.NAVAL_BASE, SiteRole.COASTAL_RADAR, SiteRole.DRONE_STORAGE),
 }
-# A site below this capacity no longer launches (it is a ruin until repaired).
-LAUNCH_CAPACITY_FLOOR = 0.1
 HOST_TARGET_KINDS = (NodeKind.US_BASE, NodeKind.PORT, NodeKind.ENERGY, NodeKind.CITY)
 
 
@@ -75,6 +73,8 @@ class Theatre:
 
     def __init__(self, scenario: Scenario):
         self.scenario = scenario
+        # A site below this capacity no longer launches (scenario behaviour.operations).
+        self.launch_floor = scenario.behaviour.operations.launch_capacity_floor
         self.graph = build_graph(scenario)
         self.node_ids: tuple[str, ...] = tuple(node.id for node in scenario.nodes)
         self.index = {node_id: i for i, node_id in enumerate(self.node_ids)}
@@ -121,7 +121,7 @@ class Theatre:
     def in_reach(self, weapon_id: str, target: str, capacity: np.ndarray) -> bool:
         """Can a working launch site reach `target` with this weapon? (derived, never typed in)"""
         weapon = self.scenario.weapons[weapon_id]
-        able = self.launch_mask(weapon.kind) & (capacity >= LAUNCH_CAPACITY_FLOOR)
+        able = self.launch_mask(weapon.kind) & (capacity >= self.launch_floor)
         if not able.any():
             return False
         distances = self.distance_km[self.iran_site_index[able], self.index[target]]
@@ -130,7 +130,7 @@ class Theatre:
     def salvo_reach(self, capacity: np.ndarray) -> ReachTable:
         """Which kinds of the IRGC's salvo reach each node from the sites standing at `capacity`:
         the rule of `in_reach`, for every node and kind at once. `reachable_mix` reads it."""
-        standing = capacity >= LAUNCH_CAPACITY_FLOOR
+        standing = capacity >= self.launch_floor
         key = standing.tobytes()
         table = self._salvo_reach.get(key)
         if table is not None:
@@ -325,7 +325,7 @@ def shortest_path_km(lanes: Adjacency, source: str, target: str) -> list[str] | 
     seen: tuple[dict[str, float], dict[str, float]] = ({source: 0.0}, {target: 0.0})
     preds: tuple[dict, dict] = ({source: None}, {target: None})
     fringe = ([(0.0, 0, source)], [(0.0, 1, target)])
-    order = count(2)
+    order = count(len(fringe))  # after the two ends' entries
     best, meet = None, None
     direction = 1
     while fringe[0] and fringe[1]:

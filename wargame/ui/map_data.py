@@ -37,7 +37,7 @@ from wargame.engine.geo import great_circle_km
 from wargame.engine.intel import layer_slots
 from wargame.engine.model import COMPLY, OUTSIDE
 from wargame.engine.observation import can_see, magazine_owner
-from wargame.engine.theatre import LAUNCH_CAPACITY_FLOOR, LAUNCH_ROLES, Theatre
+from wargame.engine.theatre import LAUNCH_ROLES, Theatre
 
 DATA_FILE = "gulf_land.json"
 MAP_WIDTH = 1000.0
@@ -469,7 +469,7 @@ def snapshot(model) -> dict:
             capacity = float(model.capacity[site_position[spec.id]])
             node["capacity"] = round(capacity, 3)
             node["damaged"] = capacity < DAMAGED_BELOW
-            node["offline"] = capacity < LAUNCH_CAPACITY_FLOOR
+            node["offline"] = capacity < theatre.launch_floor
         if spec.host in model.host_states:
             if spec.kind == NodeKind.ENERGY:
                 node["force_majeure"] = spec.host in fm_hosts

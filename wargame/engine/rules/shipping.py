@@ -9,15 +9,11 @@ from __future__ import annotations
 import numpy as np
 
 from wargame.config.ladder import VESSEL_CHOICES
-from wargame.config.schema import PremiumModel, ShippingParams, VesselWeights
+from wargame.config.schema import PremiumModel, ShippingParams, VesselRisk, VesselWeights
 
 COMPLY, OUTSIDE, WAIT, TURN_BACK = range(len(VESSEL_CHOICES))
-BASIS_POINTS = 1e4
-# Chance per transit that one unit of mine density sinks its teeth into a vessel.
-MINE_HIT_PER_DENSITY = 0.004
-MINE_CLEARANCE = 0.85  # share of mine density left after a round of clearance
-# Waiting a round is expected to halve the risk a vessel sees (threats come in waves).
-WAIT_RISK_FACTOR = 0.5
+CHOICES = len(VESSEL_CHOICES)
+BASIS_POINTS = 1e4  # a vessel scores its choices in basis points of its own value
 
 
 def premium_rate(attack_memory: float, params: PremiumModel) -> float:
@@ -34,22 +30,24 @@ def vessel_costs(
     premium: float,
     can_wait: np.ndarray,
     params: ShippingParams,
+    risk: VesselRisk,
 ) -> dict[str, np.ndarray]:
-    """Raw cost terms (basis points of value) for each choice: arrays of shape (vessels, 4)."""
+    """Raw cost terms (basis points of value) for each choice: arrays of shape (vessels, 4).
+    `risk` is how owners read the risks (scenario behaviour.vessels)."""
     n = len(values_usd)
     loss = params.strike_loss_fraction * BASIS_POINTS
     delay_bp = params.delay_cost_per_round * BASIS_POINTS
-    expected_loss = np.zeros((n, 4))
+    expected_loss = np.zeros((n, CHOICES))
     expected_loss[:, COMPLY] = mine_risk * loss
     expected_loss[:, OUTSIDE] = (outside_strike_prob + mine_risk) * loss
-    expected_loss[:, WAIT] = WAIT_RISK_FACTOR * min(outside_strike_prob, mine_risk) * loss
-    premium_bp = np.zeros((n, 4))
+    expected_loss[:, WAIT] = risk.wait_risk_factor * min(outside_strike_prob, mine_risk) * loss
+    premium_bp = np.zeros((n, CHOICES))
     premium_bp[:, [COMPLY, OUTSIDE, WAIT]] = premium * BASIS_POINTS
-    delay = np.zeros((n, 4))
+    delay = np.zeros((n, CHOICES))
     delay[:, COMPLY] = params.corridor_delay_rounds * delay_bp
     delay[:, WAIT] = delay_bp
     delay[:, TURN_BACK] = params.voyage_value * BASIS_POINTS
-    feasible = np.ones((n, 4), dtype=bool)
+    feasible = np.ones((n, CHOICES), dtype=bool)
     feasible[:, WAIT] = can_wait  # a ship that has waited its limit must move or turn back
     return {
         "expected_loss": expected_loss,
@@ -87,6 +85,9 @@ def interdict(
     return np.sort(attacked), hits[np.argsort(attacked)]
 
 
-def mine_hits(transiting: int, mine_density: float, rng: np.random.Generator) -> int:
-    """How many of this round's transiting vessels strike a mine."""
-    return int(rng.binomial(transiting, min(1.0, mine_density * MINE_HIT_PER_DENSITY)))
+def mine_hits(
+    transiting: int, mine_density: float, hit_per_density: float, rng: np.random.Generator
+) -> int:
+    """How many of this round's transiting vessels strike a mine (`hit_per_density`: the
+    chance per transit per unit of density, scenario behaviour.operations)."""
+    return int(rng.binomial(transiting, min(1.0, mine_density * hit_per_density)))

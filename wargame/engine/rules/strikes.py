@@ -36,10 +36,15 @@ def leaker_damage(leaked: np.ndarray, damage_per_weapon: np.ndarray, hardening: 
 
 
 def leaker_casualties(
-    leaked: int, population_exposure: float, params: Adjudication, rng: np.random.Generator
+    leaked: int,
+    population_exposure: float,
+    exposure_floor: float,
+    params: Adjudication,
+    rng: np.random.Generator,
 ) -> int:
-    """Deaths from leakers: Poisson with mean per leaker scaled by how exposed the site is."""
-    mean = leaked * params.casualties_per_leaker * (0.1 + population_exposure)
+    """Deaths from leakers: Poisson with mean per leaker scaled by how exposed the site is, plus
+    the exposure even a remote site has (`exposure_floor`, scenario behaviour.operations)."""
+    mean = leaked * params.casualties_per_leaker * (exposure_floor + population_exposure)
     return int(rng.poisson(mean)) if mean > 0 else 0
 
 

@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-from wargame.config.schema import HostParams
+from wargame.config.schema import HostParams, ToleranceErosion
 
-# How much one round's harm erodes tolerance (per unit of each harm measure).
-DAMAGE_EROSION = 0.04
-CASUALTY_EROSION = 0.02
-FORCE_MAJEURE_EROSION = 0.03
-# Per $100M of interceptors fired in the host's defence: the seed's "sustainability crisis for
-# host-nation defense budgets" when a $4M interceptor meets a $20k drone.
-SPENDING_EROSION = 0.03
+USD_PER_100M = 1e8  # the unit of spending erosion (ToleranceErosion.spending_per_100m_usd)
 
 
 def next_tolerance(
@@ -19,14 +13,16 @@ def next_tolerance(
     casualties: float,
     force_majeure_rounds: int,
     params: HostParams,
+    rates: ToleranceErosion,
     interceptor_spend_usd: float = 0.0,
 ) -> float:
-    """Harm and the defence bill erode tolerance; quiet rounds let it recover toward the start."""
+    """Harm and the defence bill erode tolerance (`rates`: scenario behaviour.hosts.erosion);
+    quiet rounds let it recover toward the start."""
     erosion = (
-        DAMAGE_EROSION * damage
-        + CASUALTY_EROSION * casualties
-        + FORCE_MAJEURE_EROSION * force_majeure_rounds
-        + SPENDING_EROSION * interceptor_spend_usd / 1e8
+        rates.damage * damage
+        + rates.casualties * casualties
+        + rates.force_majeure * force_majeure_rounds
+        + rates.spending_per_100m_usd * interceptor_spend_usd / USD_PER_100M
     )
     recovered = tolerance + params.tolerance_recovery * (params.tolerance_start - tolerance)
     return min(1.0, max(0.0, recovered - erosion))
