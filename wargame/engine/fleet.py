@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from wargame.engine.theatre import Route
 
 UNDECIDED = -1
+# The slot arrays double when full (amortised constant cost per arrival), from 64 slots.
+SLOT_GROWTH, FIRST_SLOTS = 2, 64
 
 # Mesa 3.5's logger of `Model.register_agent` ("MESA." + its module), checked by a test.
 MESA_MODEL_LOG = logging.getLogger("MESA.mesa.model")
@@ -114,7 +116,7 @@ class Fleet:
 
     def _grow(self, extra: int) -> None:
         size = len(self.alive)
-        grow = max(2 * size, size + extra, 64) - size
+        grow = max(SLOT_GROWTH * size, size + extra, FIRST_SLOTS) - size
         self.alive = np.concatenate([self.alive, np.zeros(grow, dtype=bool)])
         self.value = np.concatenate([self.value, np.zeros(grow)])
         self.route = np.concatenate([self.route, np.zeros(grow, dtype=np.int64)])

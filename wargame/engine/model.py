@@ -814,13 +814,15 @@ class GulfModel(mesa.Model):
 # runs of one sweep point share them. Keyed by object identity (a scenario is unhashable),
 # with a weak reference to tell a live scenario from a new one that reuses a dead one's id.
 _PREPARED: dict[int, tuple[weakref.ref, Theatre, Intel]] = {}
-_PREPARED_LIMIT = 64
+_PREPARED_LIMIT = 64  # scenarios remembered at once (a sweep uses one per point at a time)
 
 
 def prepared(scenario: Scenario) -> tuple[Theatre, Intel]:
     entry = _PREPARED.get(id(scenario))
-    if entry is not None and entry[0]() is scenario:
-        return entry[1], entry[2]
+    if entry is not None:
+        alive, theatre, intel = entry
+        if alive() is scenario:
+            return theatre, intel
     theatre = Theatre(scenario)
     intel = Intel(scenario, theatre)
     if len(_PREPARED) >= _PREPARED_LIMIT:
