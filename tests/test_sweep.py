@@ -20,13 +20,13 @@ import yaml
 from wargame.cli.main import main
 from wargame.config.loader import ScenarioError, load_experiment
 from wargame.engine.metrics import MODEL_REPORTERS
-from wargame.experiments.design import design_table, iter_runs, run_seeds
+from wargame.experiments.design import design_rows, design_table, iter_runs, run_seeds
 from wargame.experiments.errors import StoreError
-from wargame.experiments.single_run import OUTCOME_TYPES, OUTCOMES
+from wargame.experiments.outcomes import OUTCOME_TYPES, OUTCOMES
+from wargame.experiments.preflight import check_points
 from wargame.experiments.store import ResultStore, read_parts, write_atomically, writer_lock
 from wargame.experiments.sweep import (
     InProcessExecutor,
-    check_points,
     duration_text,
     local_pool,
     plan_sweep,
@@ -394,11 +394,12 @@ def test_design_points_invalid_together_are_refused_with_their_values(tmp_path):
             tmp_path, parameters={"mou.strained_at": [1.0, 2.5], "mou.suspended_at": [3.0, 4.0]}
         )
     )
-    design = design_table(loaded.experiment)
-    assert check_points(loaded, design) == 4
-    design.loc[3, "mou.suspended_at"] = 2.0  # fine alone, not with strained_at 2.5
+    rows = design_rows(loaded.experiment)
+    assert check_points(loaded, rows) == 4
+    assert rows[3] == (2.5, 4.0)
+    rows[3] = (2.5, 2.0)  # suspended_at 2.0 is fine alone, not with strained_at 2.5
     with pytest.raises(ScenarioError) as caught:
-        check_points(loaded, design)
+        check_points(loaded, rows)
     message = str(caught.value)
     assert "design point 3 (mou.strained_at=2.5, mou.suspended_at=2.0)" in message
     assert "strained_at < suspended_at" in message

@@ -1,1 +1,2 @@
-"""The command-line face: `run.py simulate` and `run.py validate`."""
+"""The command-line face: `run.py` and its commands (`main`), the browser game's launcher
+(`play`) and the tables `simulate` prints (`report`)."""

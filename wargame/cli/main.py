@@ -1,6 +1,12 @@
 """The command line: `play` (the default) serves the browser game, `simulate` plays one seeded
-game and prints it, `sweep` runs an experiment file, `analyse` reports on its results, `validate` checks scenario and experiment files. Bad input
-exits 2 with a message naming the file and field, never a traceback.
+game and prints it, `sweep` runs an experiment file, `analyse` reports on its results,
+`validate` checks scenario and experiment files. Bad input exits 2 with a message naming the
+file and field, never a traceback.
+
+At the top this module imports only what the parser needs, so `--help` and argument errors
+answer without loading pydantic, YAML, NetworkX, Mesa or pandas; each command imports what it
+uses when it runs. `validate` loads the config layer and the theatre (NetworkX), never Mesa,
+pandas or pyarrow (tests/test_cli_cold.py).
 """
 
 from __future__ import annotations
@@ -14,20 +20,10 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from wargame.cli.play import DEFAULT_HOST, DEFAULT_PORT, PlayError, play
-from wargame.config.loader import (
-    LoadedExperiment,
-    ScenarioError,
-    check_path_argument,
-    load_experiment,
-    load_file,
-    load_scenario,
-    scenario_files,
-)
-from wargame.config.schema import MAX_ROUNDS, Scenario, late_injects_note
 from wargame.config.text import printable
-from wargame.engine.theatre import Theatre, TheatreError
 from wargame.experiments.cluster import ClusterError, resolve_address
 from wargame.experiments.errors import StoreError, SweepStoppedError
 from wargame.experiments.outputs import (
@@ -37,6 +33,9 @@ from wargame.experiments.outputs import (
     link_problem,
     write_run,
 )
+
+if TYPE_CHECKING:
+    from wargame.config.loader import LoadedExperiment
 
 DEFAULT_SCENARIO = Path(__file__).resolve().parents[2] / "configs" / "scenarios" / "gulf_2026.yaml"
 EXIT_BAD_INPUT = 2
@@ -58,6 +57,13 @@ def positive_int(name: str, low: int, high: int):
         return value
 
     return parse
+
+
+def rounds_argument(text: str) -> int:
+    """`--rounds`: a whole number from 1 to the schema's MAX_ROUNDS."""
+    from wargame.config.schema import MAX_ROUNDS  # here: pydantic only once --rounds is given
+
+    return positive_int("--rounds", 1, MAX_ROUNDS)(text)
 
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -107,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     simulate.add_argument(
         "--rounds",
-        type=positive_int("--rounds", 1, MAX_ROUNDS),
+        type=rounds_argument,
         default=None,
         help="rounds to play (default: the scenario's clock.rounds)",
     )
@@ -169,6 +175,8 @@ def build_parser() -> argparse.ArgumentParser:
 def simulate(args: argparse.Namespace) -> int:
     # Imported here so that `validate` and argument errors answer without loading Mesa and pandas.
     from wargame.cli.report import round_table, summary_text
+    from wargame.config.loader import check_path_argument, load_scenario
+    from wargame.config.schema import late_injects_note
     from wargame.experiments.single_run import run_once
 
     check_path_argument("--scenario", args.scenario)
@@ -258,6 +266,8 @@ def sweep_outcome(report, output: Path) -> int:
 def sweep(args: argparse.Namespace) -> int:
     # Read and check the file before importing the runner (pandas, SciPy, Mesa): a bad file
     # is refused in about a second. A malformed --dask address is refused before that.
+    from wargame.config.loader import load_experiment
+
     address = None if args.dask is None else resolve_address(args.dask)
     loaded = load_experiment(args.experiment)
     from wargame.experiments.store import ResultStore, write_atomically
@@ -312,6 +322,7 @@ def csv_exports(loaded: LoadedExperiment) -> dict[str, Path]:
 
 
 def analyse(args: argparse.Namespace) -> int:
+    from wargame.config.loader import check_path_argument
     from wargame.experiments.report import (
         analyse_runs,
         load_results,
@@ -342,6 +353,9 @@ def analyse(args: argparse.Namespace) -> int:
 
 def validate(args: argparse.Namespace) -> int:
     """Check scenario and experiment files (an experiment is a file with `base_scenario`)."""
+    from wargame.config.loader import ScenarioError, scenario_files
+    from wargame.engine.theatre import TheatreError
+
     files = scenario_files(args.paths)
     if not files:
         shown = ", ".join(printable(path) for path in args.paths)
@@ -364,11 +378,16 @@ def validate(args: argparse.Namespace) -> int:
 def check_file(path: Path) -> str:
     """Validate one file as what it is (an experiment or a scenario, by its keys); returns a
     one-line description of it."""
+    # The config layer and the theatre, never the sweep runner (pandas, pyarrow, Mesa).
+    from wargame.config.loader import LoadedExperiment, load_file
+    from wargame.config.schema import Scenario, late_injects_note
+    from wargame.engine.theatre import Theatre
+
     loaded = load_file(path)
     if isinstance(loaded, LoadedExperiment):
-        from wargame.experiments.sweep import plan_sweep
+        from wargame.experiments.preflight import preflight  # experiments only: the metrics
 
-        plan = plan_sweep(loaded, workers=1)
+        points = len(preflight(loaded).rows)  # every check `run.py sweep` makes before it runs
         experiment = loaded.experiment
         note = late_injects_note(
             Scenario.model_validate(loaded.base_data), experiment.rounds, "each run of this sweep"
@@ -376,8 +395,8 @@ def check_file(path: Path) -> str:
         if note:
             print(f"{printable(path)}: {note}", file=sys.stderr)
         return (
-            f"experiment {experiment.name}: {len(plan.design)} points x {experiment.replicates} "
-            f"replicates = {plan.total_runs:,} runs"
+            f"experiment {experiment.name}: {points} points x {experiment.replicates} "
+            f"replicates = {points * experiment.replicates:,} runs"
         )
     Theatre(loaded)  # geography only the built theatre can check (routes over sea lanes)
     note = late_injects_note(loaded, loaded.clock.rounds, run=None)
@@ -492,17 +511,32 @@ def run_command(parser: argparse.ArgumentParser, argv: list[str] | None) -> int:
         if args.command == "analyse":
             return analyse(args)
         return validate(args)
-    except (ScenarioError, OutputError, StoreError, ClusterError, PlayError) as error:
-        print(str(error), file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except TheatreError as error:
-        # Problems only the built theatre can see (e.g. a route with no sea-lane path).
-        where = getattr(args, "scenario", "scenario")
-        print(f"{printable(where)}: {printable(error, 1_000)}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except SweepStoppedError as error:
-        print(f"sweep stopped: {printable(error, 1_000)}", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
         print(f"\n{interrupted_message(args)}", file=sys.stderr)
         return 130
+    except SweepStoppedError as error:
+        print(f"sweep stopped: {printable(error, 1_000)}", file=sys.stderr)
+        return 1
+    except input_errors() as error:  # evaluated only once a command has raised
+        print(input_error_message(args, error), file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def input_errors() -> tuple[type[Exception], ...]:
+    """The errors that mean bad input: exit 2 with one message, no traceback. The loader's and
+    the theatre's are imported here, not at the top, so `--help` stays light; a command that
+    raised one has loaded its module already."""
+    from wargame.config.loader import ScenarioError
+    from wargame.engine.theatre import TheatreError
+
+    return (ScenarioError, TheatreError, OutputError, StoreError, ClusterError, PlayError)
+
+
+def input_error_message(args: argparse.Namespace, error: Exception) -> str:
+    from wargame.engine.theatre import TheatreError  # loaded already: see input_errors
+
+    if isinstance(error, TheatreError):
+        # Problems only the built theatre can see (e.g. a route with no sea-lane path).
+        where = getattr(args, "scenario", "scenario")
+        return f"{printable(where)}: {printable(error, 1_000)}"
+    return str(error)

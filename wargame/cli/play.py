@@ -18,9 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from wargame.config.loader import check_path_argument, load_scenario
 from wargame.config.text import printable
-from wargame.engine.theatre import Theatre
 
 APP_MODULE = "wargame.ui.app"
 DEFAULT_HOST = "127.0.0.1"
@@ -86,6 +84,11 @@ def server_environment(scenario: Path) -> dict[str, str]:
 
 
 def play(args: argparse.Namespace) -> int:
+    # Imported here: `run.py --help` imports this module and must not load YAML, pydantic or
+    # NetworkX.
+    from wargame.config.loader import check_path_argument, load_scenario
+    from wargame.engine.theatre import Theatre
+
     check_path_argument("--scenario", args.scenario)
     scenario_path = Path(args.scenario).resolve()
     # A broken scenario is reported here, not in the browser: the file, then the geography

@@ -18,12 +18,14 @@ import json
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from wargame.config.experiment import Categorical, DesignKind, Experiment, IntRange, RealRange
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SEED_MASK = (1 << 63) - 1  # run seeds are non-negative 63-bit integers
 
@@ -39,19 +41,27 @@ class RunSpec:
 
 def design_table(experiment: Experiment) -> pd.DataFrame:
     """One row per point: a `point` column, then one column per parameter (its path)."""
+    return table_of(experiment, design_rows(experiment))
+
+
+def design_rows(experiment: Experiment) -> list[tuple]:
+    """The points' parameter values, one tuple per point in the order of `parameters`: the
+    design without pandas, for checks that must answer before it is loaded."""
     names = list(experiment.parameters)
     if experiment.design.kind == DesignKind.GRID:
-        rows = list(itertools.product(*experiment.parameters.values()))
-    else:
-        unit = unit_sample(experiment)
-        rows = [
-            tuple(
-                from_unit(experiment.parameters[name], u)
-                for name, u in zip(names, row, strict=True)
-            )
-            for row in unit
-        ]
-    table = pd.DataFrame(rows, columns=names)
+        return list(itertools.product(*experiment.parameters.values()))
+    return [
+        tuple(from_unit(experiment.parameters[name], u) for name, u in zip(names, row, strict=True))
+        for row in unit_sample(experiment)
+    ]
+
+
+def table_of(experiment: Experiment, rows: list[tuple]) -> pd.DataFrame:
+    """The design table of `rows` (from `design_rows`). The loader gives each parameter's values
+    one type (bool, int, float or text), so every column keeps the rows' values as they are."""
+    import pandas as pd  # here: `design_rows` serves `run.py validate`, which must not load it
+
+    table = pd.DataFrame(rows, columns=list(experiment.parameters))
     table.insert(0, "point", np.arange(len(table), dtype=np.int64))
     return table
 

@@ -4,12 +4,13 @@ The output folder holds one run and nothing else. `check_output_folder` proves, 
 that the folder can be written (by creating and removing a probe there) and that nothing is in
 the way of the files the run writes, so a bad path fails in a second rather than after the run.
 `folder_problem` is the check every output folder shares (simulate --out, a sweep's results,
-analyse's report), with one rule for symbolic links. `write_run` writes every file into a
-hidden staging folder inside it and only then swaps them in, with `summary.json` last: a folder
-with a `summary.json` always holds exactly one complete run. A move that fails is undone, so a
-failed write leaves the folder as it was; a write cut short (power loss, SIGKILL) can leave a
-folder without a summary, never a summary beside another run's files; the next write clears
-what a cut-short one left.
+analyse's report), with one rule for symbolic links; `output_problem` adds what a sweep's
+results folder needs (here, not in `store`, so `run.py validate` checks it without pandas).
+`write_run` writes every file into a hidden staging folder inside it and only then swaps them
+in, with `summary.json` last: a folder with a `summary.json` always holds exactly one complete
+run. A move that fails is undone, so a failed write leaves the folder as it was; a write cut
+short (power loss, SIGKILL) can leave a folder without a summary, never a summary beside
+another run's files; the next write clears what a cut-short one left.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ EVENTS = "events.jsonl"
 METRICS = tuple(f"metrics.{fmt}" for fmt in FORMATS)
 RUN_FILES = frozenset((*METRICS, EVENTS, SUMMARY))
 STAGING_PREFIX = ".writing-"
+MANIFEST = "manifest.json"  # the file that marks a sweep's results folder (see store)
 
 
 class OutputError(Exception):
@@ -117,6 +119,24 @@ def folder_problem(folder: Path) -> str | None:
         return (
             f"{shown}: cannot write there ({printable(nearest)} is not writable: "
             f"{error.strerror or error}); expected a folder you can write to"
+        )
+    return None
+
+
+def output_problem(folder: Path) -> str | None:
+    """Why `folder` cannot hold results (None when it can), found without creating anything
+    but a probe folder that is removed at once."""
+    problem = folder_problem(folder)
+    if problem:
+        return problem
+    try:
+        foreign = folder.is_dir() and not (folder / MANIFEST).exists() and any(folder.iterdir())
+    except OSError as error:
+        return f"{printable(folder)}: cannot use this folder ({error.strerror or error})"
+    if foreign:
+        return (
+            f"{printable(folder)} exists, is not empty and is not a results folder; expected a "
+            "new or empty folder, or one an earlier sweep wrote"
         )
     return None
 

@@ -91,57 +91,6 @@ def summarise(model: GulfModel) -> dict[str, Any]:
     }
 
 
-# The scalar outcomes a sweep may keep per run, read from `summarise`'s dictionary.
-OUTCOMES = {
-    "mou_collapsed_round": "round the MOU collapsed (missing when it held)",
-    "truce_held": "the MOU never collapsed",
-    "mou_final": "MOU state at the end",
-    "highest_rung": "highest escalation rung reached",
-    "loop_in_order": "the first host strike followed a CENTCOM strike that followed an interdiction",
-    "first_interdiction_round": "round of the first attack on a ship",
-    "first_centcom_strike_round": "round of the first US strike on Iranian soil",
-    "first_host_strike_round": "round of the first strike on a host state",
-    "host_damage": "value-weighted damage to host-state sites",
-    "economic_loss_usd": "host economic loss (damage and force majeure)",
-    "casualties": "deaths",
-    "force_majeure_days": "days of force majeure at energy sites",
-    "leakers": "threats that got through the defences",
-    "interceptor_spend_usd": "interceptors fired, USD",
-    "attacker_spend_usd": "weapons fired into defended sites, USD",
-    "cost_exchange": "interceptor spend per attacker dollar",
-    "us_strike_spend_usd": "US strike weapons, USD",
-    "vessels_struck": "ships hit by missiles or mines",
-    "transits": "ships that passed through the Strait",
-    "shipping_loss_usd": "value lost on ships hit",
-}
-
-
-# The type of each outcome's value, for the sweep's results schema (any may be missing: a
-# failed run has none, and some are missing by meaning, e.g. mou_collapsed_round when it held).
-OUTCOME_TYPES: dict[str, type] = {
-    "mou_collapsed_round": int,
-    "truce_held": bool,
-    "mou_final": str,
-    "highest_rung": int,
-    "loop_in_order": bool,
-    "first_interdiction_round": int,
-    "first_centcom_strike_round": int,
-    "first_host_strike_round": int,
-    "host_damage": float,
-    "economic_loss_usd": float,
-    "casualties": int,
-    "force_majeure_days": float,
-    "leakers": int,
-    "interceptor_spend_usd": float,
-    "attacker_spend_usd": float,
-    "cost_exchange": float,
-    "us_strike_spend_usd": float,
-    "vessels_struck": int,
-    "transits": int,
-    "shipping_loss_usd": float,
-}
-
-
 def outcome_values(summary: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
     derived = {
         "truce_held": summary["mou_collapsed_round"] is None,

@@ -42,7 +42,7 @@ import pyarrow.parquet as pq
 
 from wargame.config.text import printable
 from wargame.experiments.errors import StoreError
-from wargame.experiments.outputs import folder_problem
+from wargame.experiments.outputs import MANIFEST, output_problem
 
 PACKAGES = (
     "mesa",
@@ -55,7 +55,6 @@ PACKAGES = (
     "distributed",
     "gulf-wargame",
 )
-MANIFEST = "manifest.json"
 DESIGN = "design.parquet"
 READY = ".ready"  # a complete timeseries part waiting for its runs part
 BUILDING = ".building-"  # a results folder under construction, beside its final place
@@ -103,24 +102,6 @@ def write_atomically(path: Path, write) -> None:
         raise OSError(error.errno, error.strerror, str(path)) from None
     finally:
         temporary.unlink(missing_ok=True)
-
-
-def output_problem(folder: Path) -> str | None:
-    """Why `folder` cannot hold results (None when it can), found without creating anything
-    but a probe folder that is removed at once."""
-    problem = folder_problem(folder)
-    if problem:
-        return problem
-    try:
-        foreign = folder.is_dir() and not (folder / MANIFEST).exists() and any(folder.iterdir())
-    except OSError as error:
-        return f"{printable(folder)}: cannot use this folder ({error.strerror or error})"
-    if foreign:
-        return (
-            f"{printable(folder)} exists, is not empty and is not a results folder; expected a "
-            "new or empty folder, or one an earlier sweep wrote"
-        )
-    return None
 
 
 @contextmanager
