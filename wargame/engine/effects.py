@@ -343,7 +343,9 @@ def strike_vessels(model: GulfModel, slots: np.ndarray, by_mine: bool = False) -
 
 
 def centcom_acts(model: GulfModel, action: str, capacity_before: np.ndarray) -> None:
-    """Carry out CENTCOM's action; strike planners aim by capacity at the start of the round."""
+    """Carry out CENTCOM's action (strike planners aim by capacity at the start of the round),
+    then book what it adds to the IRGC's sovereignty grievance and settles of Washington's
+    (behaviour.grievances)."""
     centcom = model.spec.actors.centcom
     if action == "escort":
         model.escort_until = model.round + model.spec.behaviour.operations.escort_rounds
