@@ -196,6 +196,9 @@ def test_a_copied_model_has_its_own_ship_agents(scenario):
     for _ in range(10):
         model.step()
     twin = copy.deepcopy(model)
+    # The copy carries the live ships' agents, not the spare ones of free slots.
+    carried = {id(agent) for agent in twin.fleet._pool if agent is not None}
+    assert carried == {id(agent) for agent in twin.fleet.agents if agent is not None}
     for _ in range(10):
         model.step()
         twin.step()

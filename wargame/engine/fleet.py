@@ -13,7 +13,6 @@ a new ship, with a new id, exactly as Mesa would have registered a new agent (`_
 
 from __future__ import annotations
 
-import bisect
 import logging
 from typing import TYPE_CHECKING
 
@@ -91,9 +90,7 @@ class Fleet:
     """Arrays for every ship slot; a slot is reused once its ship has left.
 
     Each slot keeps one Vessel agent for every ship it holds (`_pool`): made through Mesa for
-    the slot's first ship, enrolled again for each later one (`_enrol`). Ships always take the
-    lowest free slots, so the slots that ever held a ship are 0 .. len(_pool) - 1, and a batch
-    of arriving ships takes such slots first, never-used ones last.
+    the slot's first ship, enrolled again for each later one (`_enrol`).
 
     Agents sit in Python lists, not numpy object arrays: the garbage collector cannot see
     through an object array, so an agent -> model -> fleet -> array cycle would never be freed.
@@ -109,7 +106,12 @@ class Fleet:
         self.progress = np.zeros(0)
         self.waited = np.zeros(0, dtype=np.int64)
         self.agents: list[Vessel | None] = []  # by slot: the ship's agent, None for a free slot
-        self._pool: list[Vessel] = []  # by slot: its agent, in the model or not
+        self._pool: list[Vessel | None] = []  # by slot: its agent, in the model or not (spare)
+
+    def __getstate__(self) -> dict:
+        # A copy or a pickle (continuations, sweeps) carries the live ships' agents only; a
+        # free slot gets its agent again, through Mesa, when a ship next takes it.
+        return {**self.__dict__, "_pool": list(self.agents)}
 
     def path_cumulative_km(self, route: Route, outside: bool) -> np.ndarray:
         return self._cumulative[(route.index, outside)]
@@ -124,6 +126,7 @@ class Fleet:
         self.progress = np.concatenate([self.progress, np.zeros(grow)])
         self.waited = np.concatenate([self.waited, np.zeros(grow, dtype=np.int64)])
         self.agents.extend([None] * grow)
+        self._pool.extend([None] * grow)
 
     def arrive(self, model: mesa.Model, values: np.ndarray, routes: np.ndarray) -> np.ndarray:
         """Give each arriving ship a slot and a Vessel agent; returns their slots."""
@@ -159,31 +162,26 @@ class Fleet:
     def _enrol(self, model: mesa.Model, slots: list[int]) -> None:
         """Make the ships in `slots` (ascending) agents of the model, with ids in slot order.
 
-        A slot's agent is enrolled again as Mesa 3.5's `Model.register_agent` registers an agent
-        (the model's next `agent_id_counter` as its id, added to `model.agents` and to its
+        A slot's spare agent is enrolled again as Mesa 3.5's `Model.register_agent` registers an
+        agent (the model's next `agent_id_counter` as its id, added to `model.agents` and to its
         type's set), minus the signal and debug line that nobody receives (`mesa_is_watching`).
-        A slot's first ship, or every ship when someone is watching, gets a new agent made
-        through Mesa.
+        A slot with no spare agent, or every slot when someone is watching, gets a new agent
+        made through Mesa.
         """
         agents, pool = self.agents, self._pool
-        reused = 0 if mesa_is_watching(model) else bisect.bisect_left(slots, len(pool))
-        if reused:
-            add, add_by_type = model.agents.add, model.agents_by_type[Vessel].add
-            next_id = model.agent_id_counter
-            for slot in slots[:reused]:
-                vessel = pool[slot]
-                vessel.unique_id = next_id
-                next_id += 1
-                agents[slot] = vessel
-                add(vessel)
-                add_by_type(vessel)
-            model.agent_id_counter = next_id
-        for slot in slots[reused:]:
-            vessel = agents[slot] = Vessel(model, slot)
-            if slot < len(pool):
-                pool[slot] = vessel  # someone is watching: a new agent for a used slot
+        watching = mesa_is_watching(model)
+        everyone = model.agents
+        by_type = model.agents_by_type.get(Vessel)  # there if a spare agent exists: it was made
+        for slot in slots:
+            vessel = pool[slot]
+            if vessel is None or watching:
+                vessel = pool[slot] = Vessel(model, slot)
             else:
-                pool.append(vessel)  # never-used slots come in order, from len(pool) up
+                vessel.unique_id = model.agent_id_counter
+                model.agent_id_counter += 1
+                everyone.add(vessel)
+                by_type.add(vessel)
+            agents[slot] = vessel
 
     def count(self) -> int:
         return int(np.count_nonzero(self.alive))
