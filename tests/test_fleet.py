@@ -21,6 +21,7 @@ from mesa.experimental.mesa_signals import ModelSignals
 
 from wargame.config.ladder import VESSEL_CHOICES
 from wargame.engine import metrics
+from wargame.engine.collector import MetricsCollector
 from wargame.engine.fleet import MESA_MODEL_LOG, Fleet, Vessel
 from wargame.engine.model import build_model
 
@@ -231,8 +232,8 @@ def test_the_collector_records_what_mesas_datacollector_records(scenario):
 
 def test_the_collector_refuses_a_reporter_it_cannot_keep_uncopied(scenario):
     model = build_model(scenario, 1)
-    collector = metrics.MetricsCollector({"rung": metrics.rung, "ids": lambda m: [m.round]})
+    collector = MetricsCollector({"rung": metrics.rung, "ids": lambda m: [m.round]})
     with pytest.raises(TypeError, match="'ids' returned a list"):
         collector.collect(model)
     with pytest.raises(TypeError, match="'rung' must be a function"):
-        metrics.MetricsCollector({"rung": "rung"})
+        MetricsCollector({"rung": "rung"})

@@ -31,6 +31,7 @@ from wargame.config.ladder import ACTIONS, VESSEL_CHOICES, rung_name
 from wargame.config.schema import MouLinkage, NodeKind, Scenario, SiteRole
 from wargame.engine import effects, metrics
 from wargame.engine.agents import Centcom, Host, Irgc
+from wargame.engine.collector import MetricsCollector
 from wargame.engine.decision import Decision, draw_choices, logit_probabilities
 from wargame.engine.events import Event
 from wargame.engine.fleet import UNDECIDED, Fleet
@@ -142,7 +143,7 @@ class GulfModel(mesa.Model):
         )
         self.hosts = {params.id: Host(self, params) for params in actors.hosts}
         self._init_world()
-        self.datacollector = metrics.MetricsCollector(metrics.MODEL_REPORTERS)
+        self.datacollector = MetricsCollector(metrics.MODEL_REPORTERS)
 
     # --- state ----------------------------------------------------------------------------
 
