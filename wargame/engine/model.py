@@ -53,11 +53,18 @@ from wargame.engine.rules.diplomacy import (
 from wargame.engine.rules.grievance import defiance_seen
 from wargame.engine.rules.outside import next_lebanon_intensity
 from wargame.engine.rules.tolerance import basing_restricted, next_tolerance
-from wargame.engine.theatre import Theatre
+from wargame.engine.theatre import (
+    DRONE_ROLES,
+    MISSILE_ROLES,
+    STRIKE_ROLES,
+    SURVEILLANCE_ROLES,
+    Theatre,
+)
 
 log = logging.getLogger(__name__)
 
 COMPLY, OUTSIDE, WAIT, TURN_BACK = range(len(VESSEL_CHOICES))
+WAIT_KINDS = np.array([False, True])  # a choosing ship may not / may still wait
 HOURS_PER_DAY = 24.0  # force majeure is reported in days
 
 
@@ -362,8 +369,8 @@ class GulfModel(mesa.Model):
         values = params.vessel_value_usd * np.exp(
             params.value_spread * rng.standard_normal(arrivals)
         )
-        shares = self.theatre.route_share
-        routes = rng.choice(len(shares), size=arrivals, p=shares)
+        # As `rng.choice(len(shares), size=arrivals, p=shares)` draws them (theatre.route_cdf).
+        routes = self.theatre.route_cdf.searchsorted(rng.random(arrivals), side="right")
         fleet.arrive(self, values, routes)
         self.tally.arrivals = arrivals
 
@@ -371,23 +378,28 @@ class GulfModel(mesa.Model):
             fleet.alive & ((fleet.choice == UNDECIDED) | (fleet.choice == WAIT))
         )
         if len(choosing):
+            # A ship scores its choices in basis points of its own value, so ships differ only
+            # in whether they may still wait: score those two kinds (rows False, True) once and
+            # give each ship its kind's probabilities (the same numbers, row by row).
             costs = shipping.vessel_costs(
-                fleet.value[choosing],
+                np.ones(len(WAIT_KINDS)),
                 self.outside_strike_probability(),
                 self.mines * self.spec.behaviour.operations.mine_hit_per_density,
                 self.premium,
-                fleet.waited[choosing] < params.max_wait_rounds,
+                WAIT_KINDS,
                 params,
                 self.spec.behaviour.vessels,
             )
             utilities = shipping.vessel_utilities(costs, params.weights)
-            probabilities = logit_probabilities(utilities, params.rationality)
-            choices = draw_choices(probabilities, rng)
+            by_kind = logit_probabilities(utilities, params.rationality)
+            can_wait = fleet.waited[choosing] < params.max_wait_rounds
+            choices = draw_choices(by_kind[can_wait.astype(np.intp)], rng)
             fleet.choice[choosing] = choices
             fleet.waited[choosing] += choices == WAIT
-            self.tally.complied = int((choices == COMPLY).sum())
-            self.tally.outside = int((choices == OUTSIDE).sum())
-            self.tally.waiting = int((choices == WAIT).sum())
+            counts = np.bincount(choices, minlength=len(VESSEL_CHOICES)).tolist()
+            self.tally.complied = counts[COMPLY]
+            self.tally.outside = counts[OUTSIDE]
+            self.tally.waiting = counts[WAIT]
             turned = choosing[choices == TURN_BACK]
             self.tally.turned_back = len(turned)
             fleet.depart(turned)
@@ -419,26 +431,23 @@ class GulfModel(mesa.Model):
             risk *= 1.0 - self.spec.actors.centcom.escort_protection
         return float(min(reading.max_strike_risk, risk))
 
-    # capacities the Iranian sites stand for
-    def _role_capacity(self, roles) -> float:
-        mask = self.theatre.role_masks[roles[0]]
-        for role in roles[1:]:
-            mask = mask | self.theatre.role_masks[role]
-        return float(self.capacity[mask].mean()) if mask.any() else 0.0
+    # capacities the Iranian sites stand for: the mean capacity of the sites of some roles
+    def _role_capacity(self, roles: tuple[SiteRole, ...]) -> float:
+        sites = self.theatre.sites_with_roles[roles]
+        # np.mean's own arithmetic (its sum, then one division), minus its per-call overhead.
+        return float(self.capacity[sites].sum() / len(sites)) if len(sites) else 0.0
 
     def surveillance(self) -> float:
-        return self._role_capacity((SiteRole.COASTAL_RADAR, SiteRole.SURVEILLANCE))
+        return self._role_capacity(SURVEILLANCE_ROLES)
 
     def strike_capacity(self) -> float:
-        return self._role_capacity(
-            (SiteRole.DRONE_STORAGE, SiteRole.NAVAL_BASE, SiteRole.COASTAL_RADAR)
-        )
+        return self._role_capacity(STRIKE_ROLES)
 
     def missile_capacity(self) -> float:
-        return self._role_capacity((SiteRole.MISSILE_BASE,))
+        return self._role_capacity(MISSILE_ROLES)
 
     def drone_capacity(self) -> float:
-        return self._role_capacity((SiteRole.DRONE_STORAGE,))
+        return self._role_capacity(DRONE_ROLES)
 
     # 3. observations
     def _observe(self, detected: int) -> tuple[IrgcView, CentcomView, dict[str, HostView]]:

@@ -43,6 +43,12 @@ HOST_TARGET_KINDS = (NodeKind.US_BASE, NodeKind.PORT, NodeKind.ENERGY, NodeKind.
 type ReachTable = Mapping[str, frozenset[str]]
 # Most standing-site patterns one theatre remembers reach tables for (each is one dict per node).
 REACH_CACHE_LIMIT = 256
+# The roles of the sites behind each Iranian capacity the model reads (GulfModel.surveillance ...).
+SURVEILLANCE_ROLES = (SiteRole.COASTAL_RADAR, SiteRole.SURVEILLANCE)
+STRIKE_ROLES = (SiteRole.DRONE_STORAGE, SiteRole.NAVAL_BASE, SiteRole.COASTAL_RADAR)
+MISSILE_ROLES = (SiteRole.MISSILE_BASE,)
+DRONE_ROLES = (SiteRole.DRONE_STORAGE,)
+CAPACITY_ROLES = (SURVEILLANCE_ROLES, STRIKE_ROLES, MISSILE_ROLES, DRONE_ROLES)
 
 # A sea-lane network as adjacency lists: node -> [(neighbour, km), ...], in `graph`'s order.
 type Adjacency = dict[str, list[tuple[str, float]]]
@@ -93,6 +99,11 @@ class Theatre:
         self.route_share = np.array([r.share for r in self.routes]) / sum(
             r.share for r in self.routes
         )
+        # Its running total, ending at exactly 1: `Generator.choice(p=route_share)` draws a route
+        # as `route_cdf.searchsorted(rng.random(n), side="right")` (the same draws), minus its
+        # checks of `p` on every call.
+        self.route_cdf = self.route_share.cumsum()
+        self.route_cdf /= self.route_cdf[-1]
         self.route_exposed_from = np.array([r.exposed_from_km for r in self.routes])
         self.route_exposed_to = np.array([r.exposed_to_km for r in self.routes])
         self.route_comply_km = np.array([r.comply_km for r in self.routes])
@@ -104,8 +115,12 @@ class Theatre:
             for route in self.routes
             for outside, path in ((False, route.comply_path), (True, route.outside_path))
         }
-        self.role_masks = {
-            role: np.array([r == role for r in self.site_roles], dtype=bool) for role in SiteRole
+        # The sites (indices into `iran_sites`) behind each capacity the model reads a round.
+        self.sites_with_roles = {
+            roles: np.array(
+                [i for i, role in enumerate(self.site_roles) if role in roles], dtype=np.intp
+            )
+            for roles in CAPACITY_ROLES
         }
         # Reach tables by which launch sites stand (a pure function of that pattern, so runs
         # sharing this theatre share them).
