@@ -50,34 +50,58 @@ class StateActor(mesa.Agent):
 class Irgc(StateActor):
     actor_id = "irgc"
 
+    def __init__(self, model: GulfModel, rationality: float, weights: dict[str, float]):
+        super().__init__(model, rationality, weights)
+        # The forecast tables (behaviour.irgc) as plain numbers, one row per option, read once:
+        # the scenario never changes during a run, and a pydantic table lookup for every option
+        # of every round cost more than the arithmetic it feeds.
+        forecast = model.spec.behaviour.irgc
+        self._rows = tuple(
+            (
+                option,
+                forecast.us_response[option],
+                forecast.us_package[option],
+                forecast.answers_sovereignty[option],
+                forecast.coerces[option],
+                forecast.economic_friction[option],
+                forecast.regime_risk[option],
+                forecast.punishes_defiance[option],
+            )
+            for option in (spec.id for spec in IRGC_ACTIONS)
+        )
+
     def option_costs(self, view: IrgcView) -> dict[str, dict[str, float]]:
         model = self.model
-        forecast = model.spec.behaviour.irgc
-        resolve = forecast.resolve_base + view.us_resolve
+        resolve = model.spec.behaviour.irgc.resolve_base + view.us_resolve
         limited_loss, expanded_loss = model.intel.iran_package_losses
         package_loss = {UsPackage.LIMITED: limited_loss, UsPackage.EXPANDED: expanded_loss}
         costs = {}
-        for spec in IRGC_ACTIONS:
-            option = spec.id
-            response = forecast.us_response[option] * resolve
+        for (
+            option,
+            us_response,
+            package,
+            answers,
+            coerces,
+            friction,
+            regime,
+            punishes,
+        ) in self._rows:
+            response = us_response * resolve
             leverage = 0.0
             if option == "salvo_hosts":
                 leverage = model.intel.salvo_leverage(view)
             elif option == "strike_energy":
                 leverage = model.intel.energy_leverage(view)
-            punishes = forecast.punishes_defiance[option]
             if option == "strike_vessel" and view.defiant_detected == 0:
                 punishes = 0.0  # nobody in sight to make an example of
             costs[option] = {
-                "site_damage": response * package_loss[forecast.us_package[option]],
-                "sovereignty": view.sovereignty * (1.0 - forecast.answers_sovereignty[option]),
-                "linkage": (
-                    view.lebanon * (1.0 - forecast.coerces[option]) if view.linked else 0.0
-                ),
+                "site_damage": response * package_loss[package],
+                "sovereignty": view.sovereignty * (1.0 - answers),
+                "linkage": view.lebanon * (1.0 - coerces) if view.linked else 0.0,
                 "host_leverage": -leverage,
-                "economic_friction": -forecast.economic_friction[option]
+                "economic_friction": -friction
                 * (view.strike_capacity if option != "enforce_mandates" else 1.0),
-                "regime_risk": forecast.regime_risk[option] * resolve,
+                "regime_risk": regime * resolve,
                 "mandate_credibility": view.defiance * (1.0 - punishes),
             }
         return costs
@@ -89,18 +113,32 @@ class Irgc(StateActor):
 class Centcom(StateActor):
     actor_id = "centcom"
 
+    def __init__(self, model: GulfModel, rationality: float, weights: dict[str, float]):
+        super().__init__(model, rationality, weights)
+        # The forecast tables (behaviour.centcom) as plain numbers, one row per option, read
+        # once: the scenario never changes during a run (see Irgc).
+        forecast = model.spec.behaviour.centcom
+        self._rows = tuple(
+            (
+                option,
+                forecast.retaliation[option],
+                forecast.protects_shipping[option],
+                forecast.answers_violations[option],
+                forecast.top_rung_risk[option],
+            )
+            for option in (spec.id for spec in CENTCOM_ACTIONS)
+        )
+
     def option_costs(self, view: CentcomView) -> dict[str, dict[str, float]]:
         intel = self.model.intel
-        forecast = self.model.spec.behaviour.centcom
         split = self.model.spec.levers.doctrine_split
+        unanswered_base = self.model.spec.behaviour.centcom.unanswered_base
         disruption = view.shipping_attacks + view.mines + view.transit_shortfall
         costs = {}
-        for spec in CENTCOM_ACTIONS:
-            option = spec.id
+        for option, retaliation, protects, answers, top_rung_risk in self._rows:
             striking = option in STRIKE_OPTIONS
             # A strike launched from restricted bases loses reach; restraint pressure adds cost.
             effect = view.usable_basing if striking else 1.0
-            retaliation = forecast.retaliation[option]
             diplomacy = 0.0
             if view.channel_open:
                 if option == "hold_and_negotiate":
@@ -108,14 +146,13 @@ class Centcom(StateActor):
                 elif striking:
                     diplomacy = 1.0 - split
             costs[option] = {
-                "shipping_disruption": disruption
-                * (1.0 - forecast.protects_shipping[option] * effect),
+                "shipping_disruption": disruption * (1.0 - protects * effect),
                 "us_casualties": retaliation * intel.expected_us_casualties,
                 "asset_damage": retaliation * intel.expected_us_damage,
                 "unanswered_violations": view.unanswered
-                * (1.0 - forecast.answers_violations[option] * effect)
-                * (forecast.unanswered_base + split),
-                "top_rung_risk": forecast.top_rung_risk[option] * (1.0 + view.restraint_pressure),
+                * (1.0 - answers * effect)
+                * (unanswered_base + split),
+                "top_rung_risk": top_rung_risk * (1.0 + view.restraint_pressure),
                 "interceptor_use": retaliation * intel.expected_interceptor_spend,
                 "diplomatic_progress": diplomacy,
             }
@@ -132,6 +169,13 @@ class Host(StateActor):
         self.actor_id = params.id
         self.tolerance = params.tolerance_start
         self.restricted = False
+        # The forecast tables (behaviour.hosts) as plain numbers, one row per measure, read
+        # once: the scenario never changes during a run (see Irgc).
+        forecast = model.spec.behaviour.hosts
+        self._rows = tuple(
+            (option, forecast.reduces_harm[option], forecast.hosting_lost[option])
+            for option in (spec.id for spec in HOST_ACTIONS)
+        )
 
     def option_costs(self, view: HostView) -> dict[str, dict[str, float]]:
         intel = self.model.intel
@@ -139,24 +183,21 @@ class Host(StateActor):
         scales = self.model.spec.behaviour.scales
         exposure = intel.host_exposure[self.actor_id]
         request_cost = intel.interceptor_request_cost[self.actor_id]
+        # The harm it expects if it does nothing; each measure keeps a share of it.
+        damage = (
+            view.threat * exposure["damage"]
+            + view.damage_recent / scales.damage
+            + forecast.force_majeure_weight * view.force_majeure
+        )
+        harm = view.threat * exposure["casualties"] + view.casualties_recent / scales.casualties
         costs = {}
-        for spec in HOST_ACTIONS:
-            option = spec.id
-            kept = 1.0 - forecast.reduces_harm[option]
+        for option, reduces_harm, hosting_lost in self._rows:
+            kept = 1.0 - reduces_harm
             costs[option] = {
-                "economic_damage": (
-                    view.threat * exposure["damage"]
-                    + view.damage_recent / scales.damage
-                    + forecast.force_majeure_weight * view.force_majeure
-                )
-                * kept,
-                "civilian_harm": (
-                    view.threat * exposure["casualties"]
-                    + view.casualties_recent / scales.casualties
-                )
-                * kept,
+                "economic_damage": damage * kept,
+                "civilian_harm": harm * kept,
                 "defence_spending": request_cost if option == "request_interceptors" else 0.0,
-                "hosting_value": view.tolerance * forecast.hosting_lost[option],
+                "hosting_value": view.tolerance * hosting_lost,
             }
         return costs
 

@@ -65,14 +65,16 @@ def decide(
     """
     options = tuple(raw_terms)
     weighted = tuple(
-        {term: weights[term] * value for term, value in raw_terms[option].items()}
-        for option in options
+        [
+            {term: weights[term] * value for term, value in terms.items()}
+            for terms in raw_terms.values()
+        ]
     )
-    utilities = [-sum(terms.values()) for terms in weighted]
+    utilities = tuple([-sum(terms.values()) for terms in weighted])
     top = max(utilities)
     exps = [math.exp(rationality * (u - top)) for u in utilities]
     total = sum(exps)
-    probabilities = tuple(e / total for e in exps)
+    probabilities = tuple([e / total for e in exps])
     draw = rng.random()
     index, cumulative = len(options) - 1, 0.0
     for i, p in enumerate(probabilities):
@@ -84,7 +86,7 @@ def decide(
         actor=actor,
         options=options,
         weighted_terms=weighted,
-        utilities=tuple(utilities),
+        utilities=utilities,
         probabilities=probabilities,
         chosen=options[index],
     )
