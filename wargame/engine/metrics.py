@@ -187,10 +187,9 @@ def host_rows(model) -> dict[str, dict]:
     one flat list. Tolerance is a host's secret (see observation.can_see "tolerance").
     """
     rows = {}
+    magazines = model.host_magazines()
     for host_id, state in model.host_states.items():
-        slots = model.host_magazine_slots[host_id]
-        cap = int(model.magazine_cap[slots].sum())
-        left = int(model.magazine[slots].sum())
+        left, cap = magazines[host_id]
         rows[host_id] = {
             "host": host_id,
             "round": model.round,

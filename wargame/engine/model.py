@@ -188,6 +188,11 @@ class GulfModel(mesa.Model):
             )
             for host in scenario.actors.hosts
         }
+        # The same as a (hosts x magazines) count matrix, so every host's interceptors are summed
+        # in one product a round (integers: the sums are exact in any order).
+        self.host_magazine_matrix = np.zeros((len(self.host_magazine_slots), len(sizes)), np.int64)
+        for row, slots in enumerate(self.host_magazine_slots.values()):
+            np.add.at(self.host_magazine_matrix[row], slots, 1)
         self.us_base_hosts = [
             scenario.node(n).host
             for n in theatre.host_targets
@@ -501,10 +506,9 @@ class GulfModel(mesa.Model):
             + hosts.threat_per_host_strike * self.host_strike_memory,
         )
         host_views = {}
+        magazines = self.host_magazines()
         for host_id, state in self.host_states.items():
-            slots = self.host_magazine_slots[host_id]
-            cap = int(self.magazine_cap[slots].sum())
-            left = int(self.magazine[slots].sum())
+            left, cap = magazines[host_id]
             host_views[host_id] = HostView(
                 host=host_id,
                 round=self.round,
@@ -518,6 +522,12 @@ class GulfModel(mesa.Model):
             )
         self.views = {"irgc": irgc_view, "centcom": centcom_view, **host_views}
         return irgc_view, centcom_view, host_views
+
+    def host_magazines(self) -> dict[str, tuple[int, int]]:
+        """Each host's interceptors left and its magazines' capacity, over its own sites."""
+        left = (self.host_magazine_matrix @ self.magazine).tolist()
+        cap = (self.host_magazine_matrix @ self.magazine_cap).tolist()
+        return dict(zip(self.host_magazine_slots, zip(left, cap, strict=True), strict=True))
 
     def _decide(self, irgc_view, centcom_view, host_views) -> dict[str, Decision]:
         decisions: dict[str, Decision] = {
