@@ -37,18 +37,26 @@ def logit_probabilities(utilities: np.ndarray, rationality: float) -> np.ndarray
     utilities = np.asarray(utilities, dtype=float)
     # -inf marks an impossible option: it keeps probability 0 even at lambda = 0. It is scaled
     # as 0 and put back afterwards, because lambda * -inf is NaN at lambda = 0.
-    possible = ~np.isneginf(utilities)
+    # (The ufuncs' own reductions, not the array methods: the same sums, without the wrappers.)
+    possible = utilities != -np.inf
     scaled = np.where(possible, rationality * np.where(possible, utilities, 0.0), -np.inf)
-    scaled = scaled - scaled.max(axis=-1, keepdims=True)  # stable softmax
+    scaled = scaled - np.maximum.reduce(scaled, axis=-1, keepdims=True)  # stable softmax
     weights = np.exp(scaled)
-    return weights / weights.sum(axis=-1, keepdims=True)
+    return weights / np.add.reduce(weights, axis=-1, keepdims=True)
 
 
-def draw_choices(probabilities: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """One draw per row of a (choosers x options) probability matrix, vectorised."""
+def draw_choices(
+    probabilities: np.ndarray, rng: np.random.Generator, rows: np.ndarray | None = None
+) -> np.ndarray:
+    """One draw per row of a (choosers x options) probability matrix, vectorised.
+
+    With `rows`, `probabilities` holds one row per kind of chooser and chooser i draws from row
+    `rows[i]`: the same draws as from the matrix with each kind's row repeated."""
     cumulative = np.cumsum(probabilities, axis=1)
-    draws = rng.random(probabilities.shape[0])[:, None]
-    chosen = (draws > cumulative).sum(axis=1)
+    if rows is not None:
+        cumulative = cumulative[rows]
+    draws = rng.random(cumulative.shape[0])[:, None]
+    chosen = np.add.reduce(draws > cumulative, axis=1)
     return np.minimum(chosen, probabilities.shape[1] - 1)
 
 

@@ -398,7 +398,7 @@ class GulfModel(mesa.Model):
             utilities = shipping.vessel_utilities(costs, params.weights)
             by_kind = logit_probabilities(utilities, params.rationality)
             can_wait = fleet.waited[choosing] < params.max_wait_rounds
-            choices = draw_choices(by_kind[can_wait.astype(np.intp)], rng)
+            choices = draw_choices(by_kind, rng, rows=can_wait.astype(np.intp))
             fleet.choice[choosing] = choices
             fleet.waited[choosing] += choices == WAIT
             counts = np.bincount(choices, minlength=len(VESSEL_CHOICES)).tolist()

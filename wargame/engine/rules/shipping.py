@@ -37,22 +37,24 @@ def vessel_costs(
     n = len(values_usd)
     loss = params.strike_loss_fraction * BASIS_POINTS
     delay_bp = params.delay_cost_per_round * BASIS_POINTS
-    expected_loss = np.zeros((n, CHOICES))
-    expected_loss[:, COMPLY] = mine_risk * loss
-    expected_loss[:, OUTSIDE] = (outside_strike_prob + mine_risk) * loss
-    expected_loss[:, WAIT] = risk.wait_risk_factor * min(outside_strike_prob, mine_risk) * loss
-    premium_bp = np.zeros((n, CHOICES))
-    premium_bp[:, [COMPLY, OUTSIDE, WAIT]] = premium * BASIS_POINTS
-    delay = np.zeros((n, CHOICES))
-    delay[:, COMPLY] = params.corridor_delay_rounds * delay_bp
-    delay[:, WAIT] = delay_bp
-    delay[:, TURN_BACK] = params.voyage_value * BASIS_POINTS
+    # Every ship's row is the same (costs are in basis points of its own value): each term's
+    # row is built once in Python floats and repeated, not assembled column by column.
+    expected_loss = [0.0] * CHOICES
+    expected_loss[COMPLY] = mine_risk * loss
+    expected_loss[OUTSIDE] = (outside_strike_prob + mine_risk) * loss
+    expected_loss[WAIT] = risk.wait_risk_factor * min(outside_strike_prob, mine_risk) * loss
+    premium_bp = [premium * BASIS_POINTS] * CHOICES
+    premium_bp[TURN_BACK] = 0.0
+    delay = [0.0] * CHOICES
+    delay[COMPLY] = params.corridor_delay_rounds * delay_bp
+    delay[WAIT] = delay_bp
+    delay[TURN_BACK] = params.voyage_value * BASIS_POINTS
     feasible = np.ones((n, CHOICES), dtype=bool)
     feasible[:, WAIT] = can_wait  # a ship that has waited its limit must move or turn back
     return {
-        "expected_loss": expected_loss,
-        "premium": premium_bp,
-        "delay": delay,
+        "expected_loss": np.full((n, CHOICES), expected_loss),
+        "premium": np.full((n, CHOICES), premium_bp),
+        "delay": np.full((n, CHOICES), delay),
         "feasible": feasible,
     }
 
