@@ -18,4 +18,7 @@ def next_lebanon_intensity(
     noise, flare_draw = rng.standard_normal(), rng.random()
     drift = params.reversion * (params.mean - intensity)
     flare = params.flare_size if flare_draw < params.flare_probability else 0.0
-    return float(np.clip(intensity + drift + params.volatility * noise + flare, 0.0, 1.0))
+    level = intensity + drift + params.volatility * noise + flare
+    # np.clip(level, 0, 1)'s own rule for one number, without its round trip through an array.
+    level = 0.0 if level < 0.0 else level  # (-0.0 stays -0.0, as in np.clip)
+    return float(1.0 if level > 1.0 else level)
