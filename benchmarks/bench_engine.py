@@ -1,804 +1,533 @@
-"""Engine benchmark: how fast the Gulf wargame runs, and how its cost grows with ships and places.
+"""Engine benchmark: this checkout against a base commit, side by side in one run.
 
 Run from the project root:
 
-    .venv/bin/python benchmarks/bench_engine.py           # full run, about 1-2 minutes
-    .venv/bin/python benchmarks/bench_engine.py --quick   # smoke check, about 10 seconds
+    .venv/bin/python benchmarks/bench_engine.py                # full run, 3-6 minutes
+    .venv/bin/python benchmarks/bench_engine.py --quick        # smoke check, under a minute
+    .venv/bin/python benchmarks/bench_engine.py --base COMMIT  # another base (default b4fa15e)
 
-Only figures are printed: a small table per section, then one line starting with ``RESULT `` that
-holds every figure as JSON (for scripts and CI logs). Nothing here asserts on a time: timings
-depend on the machine and on whatever else runs on it, so the machine's load (`uptime`) is
-printed before and after. CPU time is `time.process_time` (this process only), wall time is
-`time.perf_counter`.
+The base commit (b4fa15e: the commit before issue 8) is checked out with
+`git worktree add --detach` into a temporary folder, removed at the end, also on an error,
+Ctrl-C or SIGTERM. Each side runs in its own process (this script with `--serve`), with this
+interpreter, PYTHONPATH set to its folder and its own configs/scenarios/gulf_2026.yaml.
+Repetitions alternate (old then new, new then old, ...) so the machine's load touches both
+alike; every figure is the median of its repetitions; "x faster" is old time / new time.
+`--quick`: 120 rounds, 2 repeats, 3 + 5 rounds a scaling row, 20 continuations from round 30,
+3 starts, no limits scenario.
 
-Sections
---------
-1. Default scenario (configs/scenarios/gulf_2026.yaml), 365 rounds, every ship a live Mesa
-   ``Vessel`` agent. Three runs with different seeds; for each, wall-clock rounds per second and
-   rounds per CPU-second, build time excluded and reported on its own, and the share of CPU time
-   spent in Python's garbage collector. The best run is set beside the target (>= 4,000 rounds
-   per CPU-second). Also: the mean number of live vessel agents per round, the vessel agents
-   created in the run, and the share of a round spent creating and removing Vessel agents,
-   measured two ways: by timing ``Fleet.arrive``/``Fleet.depart`` through a wrapper (they also do
-   the numpy slot bookkeeping), and by cProfile (the Mesa part alone: ``Vessel.__init__`` +
-   ``Agent.remove``). A micro-benchmark gives the bare cost of creating and removing one Vessel
-   agent, and the phase table shows where the rest of a round goes (cProfile, which inflates
-   call-heavy code, so read its shares as rough).
-2. Vessel scaling. ``shipping.arrivals_per_round`` is set so the steady-state number of live
-   ships is ~100, ~1,000 and ~10,000 (ships stay ~1.7 rounds; the rate is calibrated on a short
-   pilot). After a warm-up the CPU time per round is measured (fastest of 3 identical runs).
-   us/vessel is that time over the measured mean live count, us/arrival over the agents created
-   per round (the cost follows arrivals, since each arrival is one agent made and later removed).
-   The growth exponent log(t2/t1)/log(n2/n1) between consecutive sizes reads: 1 = linear, < 1 =
-   better than linear (a fixed per-round cost is being amortised), > 1 = worse than linear.
-   "No worse than linear" means exponent <= ~1.
-3. Theatre scaling. Theatres of ~40, 67 (the default, for reference), 200 and 2,000 nodes. The
-   smallest is a trimmed copy of the default (see `trim_theatre`); larger ones are the default's
-   67 nodes plus seeded random cities, energy sites, a few US bases, Iranian sites and sea
-   waypoints inside the Gulf box (see `grow_theatre`). Scenario construction + validation, build
-   time (``build_model``) and CPU time per round are reported separately, each growth exponent
-   against the node count.
+1. Rounds per CPU-second (`time.process_time`): the default scenario, 365 rounds, seed 1, build
+   excluded. The issue changes no behaviour, so both sides must play the same game: the agent
+   count after every round is compared.
+2. Vessel scaling: CPU ms a round as `shipping.arrivals_per_round` goes 100, 1,000, 10,000,
+   timed after a warm-up. Live ships at the end and the fewest in the window: when the
+   escalation stops shipping the count falls to 0 and the row no longer measures those ships,
+   so it is flagged.
+3. "Where is this heading?": `start_outlook(...).wait()`, 200 continuations of 60 rounds from
+   round 365, on a new pool (cold), then again on the same pool (warm). Beside the wall time,
+   the workers' CPU seconds: on a shared machine the steadier figure.
+4. Cold start: `run.py --help`, `run.py validate` of the default scenario and of one grown to
+   every list limit of the schema (2,000 nodes, 20,000 edges, ...), each in fresh processes;
+   median wall and CPU ms, and whether Mesa or pandas were imported (`-X importtime`).
+
+Nothing is asserted on a time; the last line, `RESULT {json}`, holds every figure.
 """
 
 from __future__ import annotations
 
 import argparse
-import cProfile
+import contextlib
 import gc
+import hashlib
 import json
-import math
 import os
-import platform
-import pstats
+import resource
+import shutil
+import signal
+import statistics
+import subprocess
 import sys
+import tempfile
 import time
-from collections import Counter
 from pathlib import Path
 
-import mesa
-import numpy as np
 from common import machine_load, print_table  # noqa: E402  (benchmarks/ is on sys.path)
 
-from wargame.config.loader import load_scenario
-from wargame.config.schema import NodeKind, Scenario, SiteRole
-from wargame.engine.fleet import Fleet, Vessel
-from wargame.engine.model import GulfModel, build_model
-from wargame.engine.theatre import Theatre
-
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_SCENARIO = ROOT / "configs" / "scenarios" / "gulf_2026.yaml"
-TARGET_ROUNDS_PER_CPU_SECOND = 4_000
-GCC_HOSTS = ("bahrain", "kuwait", "qatar", "uae", "saudi_arabia")
-GULF_BOX = {"lat": (23.0, 30.5), "lon": (47.0, 60.0)}
-
+SCENARIO = "configs/scenarios/gulf_2026.yaml"  # relative to each side's folder
+REPLY = "REPLY "
 FULL = {
     "rounds": 365,
-    "seeds": (1, 2, 3),
-    "vessel_targets": (100, 1_000, 10_000),
-    "node_targets": (40, 67, 200, 2_000),
-    "warmup_rounds": 10,
-    "timed_rounds": 50,
-    "churn_agents": 50_000,
-    "repeats": 3,
+    "repeats": 9,
+    "arrivals": (100, 1_000, 10_000),
+    "warmup": 5,  # the 10,000 row stays steady for ~30 rounds with seed 1, then shipping stops
+    "timed": 20,
+    "scaling_repeats": 3,
+    "outlook": {"from_round": 365, "runs": 200, "horizon": 60},
+    "outlook_repeats": 2,
+    "starts": 7,
+    "limits_starts": 3,
 }
 QUICK = {
-    "rounds": 100,
-    "seeds": (1, 2, 3),
-    "vessel_targets": (100, 1_000),
-    "node_targets": (40, 67, 200),
-    "warmup_rounds": 5,
-    "timed_rounds": 20,
-    "churn_agents": 10_000,
-    "repeats": 1,
+    "rounds": 120,
+    "repeats": 2,
+    "arrivals": (100, 1_000, 10_000),
+    "warmup": 3,
+    "timed": 5,
+    "scaling_repeats": 1,
+    "outlook": {"from_round": 30, "runs": 20, "horizon": 60},
+    "outlook_repeats": 1,
+    "starts": 3,
+    "limits_starts": 0,  # 7 s a run: left out of the smoke check
 }
 
 
-# --- small helpers ----------------------------------------------------------------------------
+# --- the child side: measurements against whichever `wargame` PYTHONPATH names -----------------
 
 
-def exponent(t1: float, t2: float, n1: float, n2: float) -> float:
-    """Growth exponent of t against n between two sizes: log(t2/t1) / log(n2/n1)."""
-    return math.log(t2 / t1) / math.log(n2 / n1)
+def scenario(arrivals: float | None = None):
+    from wargame.config.loader import load_scenario
+    from wargame.config.schema import Scenario
 
-
-def modified(scenario: Scenario, **sections) -> Scenario:
-    """A validated copy of `scenario` with whole top-level sections replaced or merged.
-
-    A dict value is merged into the section (e.g. ``shipping={"arrivals_per_round": 500}``);
-    anything else replaces it (e.g. ``nodes=[...]``).
-    """
-    data = scenario.model_dump()
-    for key, value in sections.items():
-        data[key] = {**data[key], **value} if isinstance(value, dict) else value
+    base = load_scenario(SCENARIO)
+    if arrivals is None:
+        return base
+    data = base.model_dump()
+    data["shipping"]["arrivals_per_round"] = arrivals
     return Scenario.model_validate(data)
 
 
-class GcTimer:
-    """CPU seconds spent in Python's cyclic garbage collector while active (via gc.callbacks)."""
+def task_hello() -> dict:
+    import platform
 
-    def __init__(self):
-        self.seconds = 0.0
-        self.collections = 0
-        self._start = 0.0
+    import mesa
+    import numpy
 
-    def _callback(self, phase, info):
-        if phase == "start":
-            self._start = time.process_time()
-        else:
-            self.seconds += time.process_time() - self._start
-            self.collections += 1
+    import wargame
 
-    def __enter__(self):
-        gc.callbacks.append(self._callback)
-        return self
-
-    def __exit__(self, *exc):
-        gc.callbacks.remove(self._callback)
+    versions = (
+        f"python {platform.python_version()}, mesa {mesa.__version__}, numpy {numpy.__version__}"
+    )
+    return {"wargame": wargame.__file__, "versions": versions}
 
 
-def run_rounds(
-    model: GulfModel, rounds: int, gc_timer: GcTimer | None = None
-) -> tuple[float, float]:
-    """Step the model `rounds` times; returns (wall seconds, CPU seconds).
+def task_rounds(rounds: int, seed: int) -> dict:
+    from wargame.engine.model import build_model
 
-    With a `gc_timer`, the garbage collector's share of that time is recorded in it too.
-    """
-    step = model.step
-    if gc_timer is not None:
-        gc_timer.__enter__()
-    wall0, cpu0 = time.perf_counter(), time.process_time()
-    try:
-        for _ in range(rounds):
-            step()
-    finally:
-        wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
-        if gc_timer is not None:
-            gc_timer.__exit__()
-    return wall, cpu
-
-
-def live_counts(model: GulfModel) -> list[int]:
-    """Live vessels at the end of each round so far (the DataCollector records it anyway)."""
-    return list(model.datacollector.model_vars["vessels_in_area"])
-
-
-def timed_build(scenario: Scenario, seed: int) -> tuple[GulfModel, float]:
-    gc.collect()
-    cpu0 = time.process_time()
-    model = build_model(scenario, seed)
-    return model, time.process_time() - cpu0
-
-
-def _code_key(function) -> tuple[str, int, str]:
-    code = function.__code__
-    return code.co_filename, code.co_firstlineno, code.co_name
-
-
-def profile_cumtime(stats: pstats.Stats, function) -> float:
-    """Cumulative seconds cProfile booked for one function (0 when never called)."""
-    entry = stats.stats.get(_code_key(function))  # type: ignore[attr-defined]
-    return entry[3] if entry else 0.0
-
-
-# --- section 1: the default scenario ----------------------------------------------------------
-
-
-def fleet_time_share(scenario: Scenario, seed: int, rounds: int) -> dict:
-    """Share of a run's CPU time spent inside Fleet.arrive / Fleet.depart, via timing wrappers."""
-    spent = {"arrive": 0.0, "depart": 0.0}
-    originals = {"arrive": Fleet.arrive, "depart": Fleet.depart}
-
-    def wrap(name):
-        original = originals[name]
-
-        def wrapper(self, *args, **kwargs):
-            start = time.process_time()
-            try:
-                return original(self, *args, **kwargs)
-            finally:
-                spent[name] += time.process_time() - start
-
-        return wrapper
-
-    model, _ = timed_build(scenario, seed)
-    Fleet.arrive, Fleet.depart = wrap("arrive"), wrap("depart")
-    try:
-        _, cpu = run_rounds(model, rounds)
-    finally:
-        Fleet.arrive, Fleet.depart = originals["arrive"], originals["depart"]
-    return {
-        "cpu_s": cpu,
-        "arrive_s": spent["arrive"],
-        "depart_s": spent["depart"],
-        "share": (spent["arrive"] + spent["depart"]) / cpu,
-    }
-
-
-PHASES = (
-    ("1 outside processes", GulfModel._outside_processes),
-    ("2 vessels arrive+choose", GulfModel._vessels_arrive_and_choose),
-    ("3 observe", GulfModel._observe),
-    ("3 decide", GulfModel._decide),
-    ("4 adjudicate", GulfModel._adjudicate),
-    ("   of which move vessels", GulfModel._move_vessels),
-    ("5 update hosts", GulfModel._update_hosts),
-    ("6 update diplomacy", GulfModel._update_diplomacy),
-    ("7 record (DataCollector)", GulfModel._record_round),
-    ("Fleet.arrive (all)", Fleet.arrive),
-    ("Fleet.depart (all)", Fleet.depart),
-    ("Vessel agent create", Vessel.__init__),
-    ("Vessel agent remove", mesa.Agent.remove),
-)
-
-
-def profile_phases(scenario: Scenario, seed: int, rounds: int) -> dict:
-    """cProfile one run; cumulative share of `GulfModel.step` per phase and for Vessel agents."""
-    model, _ = timed_build(scenario, seed)
-    profiler = cProfile.Profile()
-    profiler.enable()
+    model = build_model(scenario(), seed)
+    gc.collect()  # not the garbage of the task before
+    counts = []
+    wall, cpu = time.perf_counter(), time.process_time()
     for _ in range(rounds):
         model.step()
-    profiler.disable()
-    stats = pstats.Stats(profiler)
-    total = profile_cumtime(stats, GulfModel.step)
-    shares = {name: profile_cumtime(stats, fn) / total for name, fn in PHASES}
-    return {"step_cumtime_s": total, "shares": shares}
-
-
-def agent_churn_cost(count: int, batch: int = 100) -> dict:
-    """Bare cost of creating and removing one Vessel agent (microseconds, CPU, best of 3).
-
-    Agents are made and removed in batches of `batch` (about a round's arrivals in the default
-    scenario), on a freshly built default model, so the figure is Mesa's own per-agent overhead
-    (Agent.__init__ -> Model.register_agent, Agent.remove -> Model.deregister_agent).
-    """
-    model = build_model(load_scenario(DEFAULT_SCENARIO), 0)
-    best_create = best_remove = float("inf")
-    for _ in range(3):
-        gc.collect()
-        create = remove = 0.0
-        for _ in range(count // batch):
-            cpu0 = time.process_time()
-            agents = [Vessel(model, 0) for _ in range(batch)]
-            cpu1 = time.process_time()
-            for agent in agents:
-                agent.remove()
-            create += cpu1 - cpu0
-            remove += time.process_time() - cpu1
-        made = count // batch * batch
-        best_create = min(best_create, create / made * 1e6)
-        best_remove = min(best_remove, remove / made * 1e6)
+        counts.append(len(model.agents))
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     return {
-        "create_us": best_create,
-        "remove_us": best_remove,
-        "total_us": best_create + best_remove,
+        "rounds_per_cpu_s": rounds / cpu,
+        "rounds_per_s": rounds / wall,
+        "agents_at_end": counts[-1],
+        "game": hashlib.sha256(json.dumps(counts).encode()).hexdigest()[:12],
     }
 
 
-def bench_default(scenario: Scenario, cfg: dict) -> dict:
-    """Section 1: the default scenario with every ship a live Mesa agent, best of 3 seeds."""
-    rounds = cfg["rounds"]
-    runs = []
-    for seed in cfg["seeds"]:
-        model, build_s = timed_build(scenario, seed)
-        first_id = model.agent_id_counter
-        gc.collect()
-        gc_timer = GcTimer()
-        wall, cpu = run_rounds(model, rounds, gc_timer)
-        live = live_counts(model)
-        runs.append(
-            {
-                "seed": seed,
-                "build_s": build_s,
-                "wall_s": wall,
-                "cpu_s": cpu,
-                "gc_share": gc_timer.seconds / cpu,
-                "rounds_per_s": rounds / wall,
-                "rounds_per_cpu_s": rounds / cpu,
-                "ms_per_round_cpu": cpu / rounds * 1e3,
-                "mean_live_vessels": float(np.mean(live)),
-                "max_live_vessels": int(np.max(live)),
-                "agents_created": model.agent_id_counter - first_id,
-                "agents_at_build": first_id - 1,  # the state actors
-                "transits": int(model.totals["transits"]),
-                "highest_rung": model.highest_rung,
-            }
-        )
-    best = max(runs, key=lambda r: r["rounds_per_cpu_s"])
-    best_wall = max(runs, key=lambda r: r["rounds_per_s"])
-    fleet = fleet_time_share(scenario, best["seed"], rounds)
-    phases = profile_phases(scenario, best["seed"], rounds)
-    churn = agent_churn_cost(cfg["churn_agents"])
-    arrivals_per_round = best["agents_created"] / rounds
-    churn_ms_per_round = arrivals_per_round * churn["total_us"] / 1e3
+def task_vessels(arrivals: float, warmup: int, timed: int, seed: int) -> dict:
+    from wargame.engine.model import build_model
 
-    print_table(
-        f"[1] Default scenario, {rounds} rounds, every ship a live Mesa agent (build excluded)",
-        [
-            "seed",
-            "build s",
-            "wall s",
-            "CPU s",
-            "rounds/s",
-            "rounds/CPU-s",
-            "ms/round CPU",
-            "GC share",
-            "mean live",
-            "max live",
-            "agents made",
-            "top rung",
-        ],
-        [
-            [
-                r["seed"],
-                r["build_s"],
-                r["wall_s"],
-                r["cpu_s"],
-                r["rounds_per_s"],
-                r["rounds_per_cpu_s"],
-                r["ms_per_round_cpu"],
-                f"{r['gc_share']:.1%}",
-                r["mean_live_vessels"],
-                r["max_live_vessels"],
-                r["agents_created"],
-                r["highest_rung"],
-            ]
-            for r in runs
-        ],
-    )
-    ratio = best["rounds_per_cpu_s"] / TARGET_ROUNDS_PER_CPU_SECOND
-    print_table(
-        "[1] Best of 3 against the target",
-        ["figure", "value", "target", "meets"],
-        [
-            [
-                "rounds per CPU-second (best)",
-                best["rounds_per_cpu_s"],
-                f">= {TARGET_ROUNDS_PER_CPU_SECOND:,}",
-                "yes" if ratio >= 1 else f"no ({ratio:.0%} of it)",
-            ],
-            ["rounds per wall-second (best)", best_wall["rounds_per_s"], "-", "-"],
-            ["build time, s (best run)", best["build_s"], "-", "-"],
-            ["mean live vessel agents / round", best["mean_live_vessels"], "-", "-"],
-            ["vessel agents created in the run", best["agents_created"], "-", "-"],
-            ["  (+ state actors created at build)", best["agents_at_build"], "-", "-"],
-            ["vessel arrivals per round", arrivals_per_round, "-", "-"],
-            ["Fleet.arrive+depart share (wrapper)", f"{fleet['share']:.1%}", "-", "-"],
-            [
-                "Vessel create+remove share (cProfile)",
-                f"{phases['shares']['Vessel agent create'] + phases['shares']['Vessel agent remove']:.1%}",
-                "-",
-                "-",
-            ],
-            ["one Vessel create+remove, us CPU", churn["total_us"], "-", "-"],
-            ["agent churn alone, ms/round", churn_ms_per_round, "-", "-"],
-            ["ceiling from churn alone, rounds/CPU-s", 1e3 / churn_ms_per_round, "-", "-"],
-        ],
-    )
-    print_table(
-        "[1] Where a round goes (cProfile cumulative share of GulfModel.step; phases overlap "
-        "the Fleet/Vessel rows)",
-        ["part", "share"],
-        [[name, f"{share:.1%}"] for name, share in phases["shares"].items()],
-    )
+    model = build_model(scenario(arrivals), seed)
+    actors = len(model.agents)  # the state actors: no ship is in the area before round 1
+    for _ in range(warmup):
+        model.step()
+    gc.collect()
+    ships = []
+    cpu = time.process_time()
+    for _ in range(timed):
+        model.step()
+        ships.append(len(model.agents) - actors)
+    cpu = time.process_time() - cpu
+    return {"ms_per_round": 1e3 * cpu / timed, "live_end": ships[-1], "live_min": min(ships)}
+
+
+def task_outlook(from_round: int, runs: int, horizon: int, request: int, cold: bool) -> dict:
+    from wargame.experiments.continuation import shutdown_pool, start_outlook
+    from wargame.experiments.game import new_game
+
+    if cold:
+        shutdown_pool()  # the next request starts a new pool: no worker, no replayed game
+    record = new_game(scenario(), 1, "observer", SCENARIO)
+    cpu = workers_cpu()
+    wall = time.perf_counter()
+    result = start_outlook(record, from_round, runs, horizon, request).wait()
+    wall = time.perf_counter() - wall
+    if result.failed:
+        raise RuntimeError(f"{result.failed} continuations failed: {result.errors[:3]}")
+    return {"wall_s": wall, "workers_cpu_s": workers_cpu() - cpu, "finished": result.finished}
+
+
+def workers_cpu() -> float:
+    """CPU seconds (user + system) of this process's live descendants: the pool's workers."""
+    import psutil
+
+    total = 0.0
+    for process in psutil.Process().children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            times = process.cpu_times()
+            total += times.user + times.system
+    return total
+
+
+def task_limits_file(path: str) -> str:
+    """Write the default scenario grown to every list limit of the schema: sea waypoints on a
+    grid, random lanes between any two nodes, routes between random nodes, one inject a round
+    (two in one round would set the same thing twice, which is refused)."""
+    import numpy as np
+    import yaml
+    from annotated_types import MaxLen
+
+    from wargame.config.schema import Scenario, ShippingParams
+
+    def cap(model, field: str) -> int:
+        return next(
+            m.max_length for m in model.model_fields[field].metadata if isinstance(m, MaxLen)
+        )
+
+    rng = np.random.default_rng(1)
+    data = yaml.safe_load(Path(SCENARIO).read_text(encoding="utf-8"))
+    nodes, edges = data["nodes"], data["edges"]
+    for i in range(cap(Scenario, "nodes") - len(nodes)):
+        lat, lon = 24 + (i % 40) * 0.1, 50 + (i // 40) * 0.15
+        nodes.append({"id": f"s{i}", "name": f"S{i}", "kind": "sea", "lat": lat, "lon": lon})
+    ids = [node["id"] for node in nodes]
+
+    def two_nodes() -> tuple[str, str]:
+        a, b = rng.choice(len(ids), 2, replace=False)
+        return ids[a], ids[b]
+
+    seen = {frozenset((e["a"], e["b"])) for e in edges}
+    while len(edges) < cap(Scenario, "edges"):
+        a, b = two_nodes()
+        if frozenset((a, b)) not in seen:
+            seen.add(frozenset((a, b)))
+            edges.append({"a": a, "b": b, "lane": ("tss", "corridor", "open")[rng.integers(3)]})
+    routes = data["shipping"]["routes"] = []
+    while len(routes) < cap(ShippingParams, "routes"):
+        origin, destination = two_nodes()
+        routes.append({"origin": origin, "destination": destination, "share": 1.0})
+    injects = data["injects"] = []
+    while len(injects) < cap(Scenario, "injects"):
+        injects.append({"round": len(injects) + 1, "kind": "lebanon_intensity", "value": 0.5})
+    text = yaml.safe_dump(data, default_flow_style=None, width=10**6, sort_keys=False)
+    Path(path).write_text(text, encoding="utf-8")
+    return f"{len(nodes):,} nodes, {len(edges):,} edges, ...: {len(text) / 1e6:.1f} MB"
+
+
+TASKS = {
+    "hello": task_hello,
+    "rounds": task_rounds,
+    "vessels": task_vessels,
+    "outlook": task_outlook,
+    "limits_file": task_limits_file,
+}
+
+
+def serve() -> int:
+    """Answer one JSON task a line on stdin with one `REPLY {json}` line on stdout."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it ends this process
+    for line in sys.stdin:
+        task = json.loads(line)
+        print(REPLY + json.dumps(TASKS[task.pop("task")](**task)), flush=True)
+    if "wargame.experiments.continuation" in sys.modules:  # end the outlook's pool, if any
+        sys.modules["wargame.experiments.continuation"].shutdown_pool()
+    return 0
+
+
+# --- the parent: two sides, taking turns ---------------------------------------------------------
+
+
+class Side:
+    """One checkout ("old" or "new") and the child process that measures it."""
+
+    def __init__(self, name: str, root: Path):
+        self.name, self.root = name, root
+        self.env = {**os.environ, "PYTHONPATH": str(root)}
+        self.process = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), "--serve"],
+            cwd=root,
+            env=self.env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+
+    def check(self) -> str:
+        """Refuse to measure code from elsewhere (the editable install must not win)."""
+        hello = self.ask("hello")
+        where = Path(hello["wargame"]).resolve()
+        if not where.is_relative_to(self.root.resolve()):
+            raise RuntimeError(
+                f"the {self.name} side imported wargame from {where}, not {self.root}"
+            )
+        return hello["versions"]
+
+    def ask(self, task: str, **args) -> dict:
+        self.process.stdin.write(json.dumps({"task": task, **args}) + "\n")
+        self.process.stdin.flush()
+        for line in self.process.stdout:
+            if line.startswith(REPLY):
+                return json.loads(line[len(REPLY) :])
+            sys.stderr.write(line)  # the engine logs to stderr; anything else is passed on
+        raise RuntimeError(f"the {self.name} side stopped (exit {self.process.wait()}) in {task}")
+
+    def run_py(self, *argv: str, python: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+        """`run.py ARGV` of this side in a new process; a failure raises."""
+        command = [sys.executable, *python, "run.py", *argv]
+        return subprocess.run(
+            command, cwd=self.root, env=self.env, check=True, capture_output=True, text=True
+        )
+
+    def __enter__(self) -> Side:
+        return self
+
+    def __exit__(self, error_type, *_) -> None:
+        """After a normal end the child ends its pool and exits; after an error, stop it now."""
+        with contextlib.suppress(OSError):
+            self.process.stdin.close()
+        if error_type is not None:
+            self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+@contextlib.contextmanager
+def base_checkout(commit: str):
+    """`commit` in a temporary git worktree, removed on the way out (also on Ctrl-C, SIGTERM)."""
+    folder = Path(tempfile.mkdtemp(prefix="bench-base-"))
+    try:
+        git("worktree", "add", "--detach", "--quiet", str(folder), commit).check_returncode()
+        yield folder
+    finally:
+        git("worktree", "remove", "--force", str(folder))
+        shutil.rmtree(folder, ignore_errors=True)
+        git("worktree", "prune")
+
+
+def git(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True)
+
+
+def interleaved(sides: list[Side], repeats: int, measure) -> dict[str, list[dict]]:
+    """`measure(side, repeat)` `repeats` times a side, taking turns: old-new, new-old, ..."""
+    results: dict[str, list[dict]] = {side.name: [] for side in sides}
+    for repeat in range(repeats):
+        for side in sides if repeat % 2 == 0 else sides[::-1]:
+            results[side.name].append(measure(side, repeat))
+    return results
+
+
+def medians(runs: dict[str, list[dict]], key: str) -> tuple[float, float]:
+    old, new = (statistics.median(r[key] for r in runs[side]) for side in ("old", "new"))
+    return old, new
+
+
+def compared(what: str, old: float, new: float, rate: bool = False, note: str = "") -> dict:
+    """A table row; "x faster" is new/old for a rate, old/new for a time."""
     return {
-        "rounds": rounds,
-        "runs": runs,
-        "best_seed": best["seed"],
-        "best_rounds_per_cpu_s": best["rounds_per_cpu_s"],
-        "best_rounds_per_s": best_wall["rounds_per_s"],
-        "best_build_s": best["build_s"],
-        "target_rounds_per_cpu_s": TARGET_ROUNDS_PER_CPU_SECOND,
-        "meets_target": ratio >= 1,
-        "mean_live_vessels": best["mean_live_vessels"],
-        "agents_created": best["agents_created"],
-        "fleet_wrapper": fleet,
-        "vessel_agent_share_cprofile": phases["shares"]["Vessel agent create"]
-        + phases["shares"]["Vessel agent remove"],
-        "phase_shares_cprofile": phases["shares"],
-        "agent_churn": churn,
-        "churn_ms_per_round": churn_ms_per_round,
+        "what": what,
+        "old": old,
+        "new": new,
+        "x_faster": new / old if rate else old / new,
+        "note": note,
     }
 
 
-# --- section 2: vessel scaling ----------------------------------------------------------------
-
-
-def calibrated_scenario(base: Scenario, target_live: int, seed: int, warmup: int, stay: float):
-    """A scenario whose arrivals rate gives ~`target_live` live ships; returns it and a warm model.
-
-    Starts from arrivals = target / stay (stay = live ships per arrival, measured in section 1) and
-    rescales once or twice from the live count seen over the second half of the warm-up.
-    """
-    arrivals = target_live / stay
-    for _ in range(3):
-        scenario = modified(base, shipping={"arrivals_per_round": round(arrivals, 1)})
-        model = build_model(scenario, seed)
-        run_rounds(model, warmup)
-        seen = float(np.mean(live_counts(model)[warmup // 2 :]))
-        if abs(seen / target_live - 1.0) <= 0.15 or seen == 0:
-            break
-        arrivals *= target_live / seen
-    return scenario, model
-
-
-def time_window(scenario: Scenario, seed: int, warmup: int, rounds: int, repeats: int):
-    """Build, warm up `warmup` rounds, time `rounds` rounds; the fastest of `repeats` tries.
-
-    Runs with one seed are identical, so repeating only filters out noise from other processes.
-    Returns (model, wall s, CPU s, GC CPU s, agents created in the window) of the fastest try.
-    """
-    best = None
-    for _ in range(repeats):
-        model = build_model(scenario, seed)
-        run_rounds(model, warmup)
-        gc.collect()
-        created0 = model.agent_id_counter
-        gc_timer = GcTimer()
-        wall, cpu = run_rounds(model, rounds, gc_timer)
-        if best is None or cpu < best[2]:
-            best = (model, wall, cpu, gc_timer.seconds, model.agent_id_counter - created0)
-    return best
-
-
-def time_vessel_size(base: Scenario, target: int, cfg: dict, stay: float, seed: int) -> dict:
-    """Calibrate the arrivals rate for `target` live ships, then time a warm window of rounds."""
-    scenario, _ = calibrated_scenario(base, target, seed, cfg["warmup_rounds"], stay)
-    model, wall, cpu, gc_s, created = time_window(
-        scenario, seed, cfg["warmup_rounds"], cfg["timed_rounds"], cfg["repeats"]
-    )
-    live = live_counts(model)[cfg["warmup_rounds"] :]
-    rounds = cfg["timed_rounds"]
-    made = created / rounds
-    return {
-        "target_live": target,
-        "seed": seed,
-        "arrivals_per_round": scenario.shipping.arrivals_per_round,
-        "mean_live": float(np.mean(live)),
-        "min_live": int(np.min(live)),
-        "max_live": int(np.max(live)),
-        "agents_created_per_round": made,
-        "ms_per_round_cpu": cpu / rounds * 1e3,
-        "ms_per_round_wall": wall / rounds * 1e3,
-        "gc_ms_per_round": gc_s / rounds * 1e3,
-        "us_per_vessel": cpu / rounds * 1e6 / float(np.mean(live)),
-        "us_per_arrival": cpu / rounds * 1e6 / made if made else float("nan"),
-    }
-
-
-def bench_vessels(base: Scenario, cfg: dict, stay: float, seeds=(1, 2, 3)) -> dict:
-    """Section 2: CPU time per round as the number of live vessel agents grows tenfold twice.
-
-    The escalation is stochastic: in some runs a mined lane or a strike makes ships wait or turn
-    back for a few rounds, and the live count in the timed window drops far below the target.
-    Each size therefore tries up to three seeds and keeps the first run whose timed-window mean
-    is within 20% of the target and whose lowest count stays above half of it (else the run
-    with the closest mean); the seed used and the min-max live count are printed.
-    """
-
-    def steady(row):
-        return abs(row["mean_live"] / row["target_live"] - 1.0) <= 0.2 and (
-            row["min_live"] >= 0.5 * row["target_live"]
-        )
-
-    rows = []
-    for target in cfg["vessel_targets"]:
-        tries = []
-        for seed in seeds:
-            tries.append(time_vessel_size(base, target, cfg, stay, seed))
-            if steady(tries[-1]):
-                break
-        good = [r for r in tries if steady(r)]
-        rows.append(
-            good[0] if good else min(tries, key=lambda r: abs(r["mean_live"] / target - 1.0))
-        )
-    for prev, row in zip(rows, rows[1:], strict=False):
-        row["exponent"] = exponent(
-            prev["ms_per_round_cpu"], row["ms_per_round_cpu"], prev["mean_live"], row["mean_live"]
-        )
-        row["marginal_us_per_vessel"] = (
-            (row["ms_per_round_cpu"] - prev["ms_per_round_cpu"])
-            * 1e3
-            / (row["mean_live"] - prev["mean_live"])
-        )
+def show(title: str, rows: list[dict]) -> None:
     print_table(
-        f"[2] Vessel scaling ({cfg['warmup_rounds']} warm-up rounds, then {cfg['timed_rounds']} "
-        f"timed, fastest of {cfg['repeats']}; us/vessel = CPU per round / mean live; exponent vs previous size)",
-        [
-            "target live",
-            "seed",
-            "arrivals/rd",
-            "mean live",
-            "min-max live",
-            "made/rd",
-            "ms/round CPU",
-            "ms/round wall",
-            "GC ms/round",
-            "us/vessel",
-            "us/arrival",
-            "marginal us/vessel",
-            "exponent",
-        ],
-        [
-            [
-                r["target_live"],
-                r["seed"],
-                r["arrivals_per_round"],
-                r["mean_live"],
-                f"{r['min_live']:,}-{r['max_live']:,}",
-                r["agents_created_per_round"],
-                r["ms_per_round_cpu"],
-                r["ms_per_round_wall"],
-                r["gc_ms_per_round"],
-                r["us_per_vessel"],
-                r["us_per_arrival"],
-                r.get("marginal_us_per_vessel", "-"),
-                r.get("exponent", "-"),
-            ]
-            for r in rows
-        ],
+        title,
+        ["", "old", "new", "x faster", ""],
+        [[r["what"], r["old"], r["new"], r["x_faster"], r["note"]] for r in rows],
     )
-    worst = max((r["exponent"] for r in rows[1:]), default=float("nan"))
-    verdict = "no worse than linear" if worst <= 1.05 else "WORSE than linear"
-    print(f"    worst exponent {worst:.2f} -> {verdict} (<= ~1 is the aim)")
-    return {"rows": rows, "worst_exponent": worst, "no_worse_than_linear": worst <= 1.05}
 
 
-# --- section 3: theatre scaling ---------------------------------------------------------------
+def fresh_process(side: Side, argv: list[str]) -> dict:
+    """`run.py ARGV` in a new process of that side: wall and CPU ms (user + system)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall = time.perf_counter()
+    side.run_py(*argv)
+    wall = time.perf_counter() - wall
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return {"wall_ms": 1e3 * wall, "cpu_ms": 1e3 * cpu}
 
 
-def trim_theatre(scenario: Scenario, target: int) -> Scenario:
-    """A smaller copy of the scenario, as close to `target` nodes as the theatre allows.
+def heavy_imports(side: Side, argv: list[str]) -> str:
+    """Which of mesa and pandas `run.py ARGV` imports (read from `-X importtime`)."""
+    done = side.run_py(*argv, python=("-X", "importtime"))
+    names = {ln.rsplit("|", 1)[-1].strip() for ln in done.stderr.splitlines() if "|" in ln}
+    return " and ".join(sorted(names & {"mesa", "pandas"})) or "neither"
 
-    Kept: every US base and afloat node, the nodes on the shipping routes' paths, and Iranian sites
-    chosen round-robin over roles (at least one per role). Dropped: everything else (cities,
-    off-route energy sites and chokepoints, the rest of the Iranian sites) with their edges. When
-    that is still too big, the smallest-share shipping routes that alone need some node are
-    dropped too (a route to a port whose spur then goes).
-    """
-    theatre = Theatre(scenario)
-    routes = list(theatre.routes)
-    fixed = {n.id for n in scenario.nodes if n.kind in (NodeKind.US_BASE, NodeKind.AFLOAT)}
-    roles = list(SiteRole)
 
-    def route_nodes(kept_routes):
-        return {node for r in kept_routes for node in (*r.comply_path, *r.outside_path)}
+# --- the four sections ------------------------------------------------------------------------
 
-    for route in sorted(routes, key=lambda r: (r.share, r.index)):
-        if len(fixed | route_nodes(routes)) + len(roles) <= target or len(routes) == 1:
-            break
-        others = [r for r in routes if r is not route]
-        if (fixed | route_nodes(routes)) - (fixed | route_nodes(others)):
-            routes = others
-    keep = fixed | route_nodes(routes)
-    by_role = {
-        role: [n.id for n in scenario.nodes if n.kind == NodeKind.IRAN_SITE and n.role == role]
-        for role in roles
-    }
-    sites: list[str] = []
-    while len(keep) + len(sites) < target and any(by_role.values()):
-        for role in roles:
-            if by_role[role] and len(keep) + len(sites) < target:
-                sites.append(by_role[role].pop(0))
-    if not sites:  # the theatre needs at least one Iranian site
-        sites.append(next(n.id for n in scenario.nodes if n.kind == NodeKind.IRAN_SITE))
-    keep |= set(sites)
-    kept_specs = {(r.origin, r.destination) for r in routes}
-    data = scenario.model_dump()
-    data["nodes"] = [n for n in data["nodes"] if n["id"] in keep]
-    data["edges"] = [e for e in data["edges"] if e["a"] in keep and e["b"] in keep]
-    data["shipping"]["routes"] = [
-        r for r in data["shipping"]["routes"] if (r["origin"], r["destination"]) in kept_specs
+
+def bench_rounds(sides: list[Side], cfg: dict) -> list[dict]:
+    def measure(side: Side, _: int) -> dict:
+        return side.ask("rounds", rounds=cfg["rounds"], seed=1)
+
+    runs = interleaved(sides, cfg["repeats"], measure)
+    same = len({r["game"] for side in runs.values() for r in side}) == 1
+    rows = [
+        compared(
+            "rounds per CPU-second",
+            *medians(runs, "rounds_per_cpu_s"),
+            rate=True,
+            note="the same game" if same else "NOT THE SAME GAME (agent counts differ)",
+        ),
+        compared("rounds per wall-second", *medians(runs, "rounds_per_s"), rate=True),
     ]
-    return Scenario.model_validate(data)
+    show(f"[1] Default scenario, {cfg['rounds']} rounds, seed 1 (median of {cfg['repeats']})", rows)
+    return rows
 
 
-# Shares of each kind among the added nodes (US bases are few).
-SYNTHETIC_MIX = (
-    ("sea", 0.32),
-    ("iran_site", 0.25),
-    ("city", 0.20),
-    ("energy", 0.20),
-    ("us_base", 0.03),
-)
-
-
-def grow_theatre(scenario: Scenario, target: int, seed: int) -> Scenario:
-    """The scenario plus seeded random nodes (and sea-lane edges) up to `target` nodes.
-
-    Added nodes sit inside the Gulf box (lat 23-30.5, lon 47-60). Iranian sites (roles cycling)
-    lie on the Iranian side (lat > 26.5 or lon > 56.5); cities, energy sites and US bases belong
-    to one of the five GCC hosts. US bases and energy sites get a copy of a default site's
-    defences (so every per-defended-site loop grows too), and so does every other city. Each sea
-    waypoint is joined by one `lane: open` sea-lane edge to a random earlier sea node, so the sea
-    graph grows as a tree of dead ends and the shipping routes (and per-ship dynamics) stay the
-    same.
-    """
-    rng = np.random.default_rng(seed)
-    data = scenario.model_dump()
-    nodes = data["nodes"] = list(data["nodes"])
-    edges = data["edges"] = list(data["edges"])
-    templates = {n["kind"]: n["defences"] for n in reversed(nodes) if n["defences"]}
-    sea_ids = [n["id"] for n in nodes if n["kind"] == "sea"]
-    kinds, weights = zip(*SYNTHETIC_MIX, strict=True)
-    extra = target - len(nodes)
-    drawn = rng.choice(len(kinds), size=max(0, extra), p=np.array(weights) / sum(weights))
-    roles = list(SiteRole)
-    counts: Counter[str] = Counter()
-    for k in drawn:
-        kind = kinds[k]
-        index = counts[kind]
-        counts[kind] += 1
-        node_id = f"syn_{kind}_{index:05d}"
-        lat = float(rng.uniform(*GULF_BOX["lat"]))
-        lon = float(rng.uniform(*GULF_BOX["lon"]))
-        node = {"id": node_id, "name": f"Synthetic {kind} {index}", "kind": kind}
-        if kind == "iran_site":
-            while not (lat > 26.5 or lon > 56.5):
-                lat = float(rng.uniform(*GULF_BOX["lat"]))
-                lon = float(rng.uniform(*GULF_BOX["lon"]))
-            node.update(
-                host="iran",
-                role=roles[index % len(roles)].value,
-                value=float(rng.uniform(0.5, 2.0)),
-                hardening=float(rng.uniform(0.0, 0.6)),
-            )
-        elif kind == "sea":
-            node.update(value=0.0)
-            edges.append(
-                {
-                    "a": node_id,
-                    "b": sea_ids[int(rng.integers(len(sea_ids)))],
-                    "kind": "sea_lane",
-                    "lane": "open",
-                }
-            )
-            sea_ids.append(node_id)
-        else:
-            node.update(
-                host=GCC_HOSTS[int(rng.integers(len(GCC_HOSTS)))],
-                value=float(rng.uniform(0.5, 3.0)),
-                hardening=float(rng.uniform(0.0, 0.4)),
-                population_exposure=float(rng.uniform(0.0, 0.8)),
-                energy_proximity=float(rng.uniform(0.0, 0.8)),
-            )
-            if kind in ("us_base", "energy") or (kind == "city" and index % 2 == 0):
-                node["defences"] = templates.get(kind, templates["us_base"])
-        node["lat"], node["lon"] = lat, lon
-        nodes.append(node)
-    return Scenario.model_validate(data)
-
-
-def theatre_scenario(base: Scenario, target: int, seed: int) -> tuple[Scenario, str]:
-    if target < len(base.nodes):
-        return trim_theatre(base, target), "trimmed default"
-    if target == len(base.nodes):
-        return base, "default"
-    return grow_theatre(base, target, seed), f"default + {target - len(base.nodes)} synthetic"
-
-
-def bench_theatre(base: Scenario, cfg: dict, seed: int = 1) -> dict:
-    """Section 3: build time and CPU time per round as the theatre's node count grows."""
+def bench_vessels(sides: list[Side], cfg: dict) -> list[dict]:
     rows = []
-    for target in cfg["node_targets"]:
-        gc.collect()
-        cpu0 = time.process_time()
-        scenario, how = theatre_scenario(base, target, seed)
-        make_s = time.process_time() - cpu0
-        builds = [timed_build(scenario, seed)[1] for _ in range(max(1, cfg["repeats"]))]
-        model, wall, cpu, _, _ = time_window(
-            scenario, seed, cfg["warmup_rounds"], cfg["timed_rounds"], cfg["repeats"]
-        )
-        kinds = Counter(n.kind.value for n in scenario.nodes)
+    for arrivals in cfg["arrivals"]:
+
+        def measure(side: Side, _: int, arrivals=arrivals) -> dict:
+            return side.ask(
+                "vessels", arrivals=arrivals, warmup=cfg["warmup"], timed=cfg["timed"], seed=1
+            )
+
+        # A 20-round window at 100 ships is ~30 ms of CPU: repeat the small rows more.
+        repeats = cfg["scaling_repeats"] * max(1, 1_000 // arrivals)
+        runs = interleaved(sides, repeats, measure)
+        ends = " / ".join(f"{runs[s][0]['live_end']:,}" for s in ("old", "new"))
+        fewest = min(r["live_min"] for side in runs.values() for r in side)
+        note = f"{repeats} runs; live ships at the end {ends}, fewest {fewest:,}"
         rows.append(
-            {
-                "target": target,
-                "nodes": len(scenario.nodes),
-                "how": how,
-                "edges": len(scenario.edges),
-                "iran_sites": kinds["iran_site"],
-                "defended_sites": sum(bool(n.defences) for n in scenario.nodes),
-                "routes": len(scenario.shipping.routes),
-                "make_and_validate_s": make_s,
-                "build_s": min(builds),
-                "ms_per_round_cpu": cpu / cfg["timed_rounds"] * 1e3,
-                "ms_per_round_wall": wall / cfg["timed_rounds"] * 1e3,
-                "mean_live_vessels": float(np.mean(live_counts(model)[cfg["warmup_rounds"] :])),
-            }
+            compared(
+                f"{arrivals:,} arrivals a round: CPU ms a round",
+                *medians(runs, "ms_per_round"),
+                note=note + ("  FELL TO 0: not steady" if fewest == 0 else ""),
+            )
         )
-    for prev, row in zip(rows, rows[1:], strict=False):
-        row["round_exponent"] = exponent(
-            prev["ms_per_round_cpu"], row["ms_per_round_cpu"], prev["nodes"], row["nodes"]
-        )
-        row["build_exponent"] = exponent(
-            prev["build_s"], row["build_s"], prev["nodes"], row["nodes"]
-        )
-    print_table(
-        f"[3] Theatre scaling ({cfg['warmup_rounds']} warm-up rounds, then {cfg['timed_rounds']} "
-        "timed, fastest of "
-        f"{cfg['repeats']}; build = build_model, CPU; exponents vs previous size)",
-        [
-            "nodes",
-            "theatre",
-            "edges",
-            "iran sites",
-            "defended",
-            "routes",
-            "make+validate s",
-            "build s",
-            "build exp",
-            "ms/round CPU",
-            "round exp",
-            "mean live",
-        ],
-        [
-            [
-                r["nodes"],
-                r["how"],
-                r["edges"],
-                r["iran_sites"],
-                r["defended_sites"],
-                r["routes"],
-                r["make_and_validate_s"],
-                r["build_s"],
-                r.get("build_exponent", "-"),
-                r["ms_per_round_cpu"],
-                r.get("round_exponent", "-"),
-                r["mean_live_vessels"],
-            ]
-            for r in rows
-        ],
+    show(
+        f"[2] Vessel scaling: {cfg['warmup']} warm-up rounds, then {cfg['timed']} timed "
+        "(median of the runs)",
+        rows,
     )
-    return {"seed": seed, "rows": rows}
+    return rows
 
 
-# --- main -------------------------------------------------------------------------------------
+def bench_outlook(sides: list[Side], cfg: dict) -> list[dict]:
+    spec = cfg["outlook"]
+
+    def measure(side: Side, repeat: int) -> dict:
+        cold = side.ask("outlook", **spec, request=2 * repeat + 1, cold=True)
+        warm = side.ask("outlook", **spec, request=2 * repeat + 2, cold=False)
+        return {
+            f"{pool}_{k}": v for pool, r in (("cold", cold), ("warm", warm)) for k, v in r.items()
+        }
+
+    runs = interleaved(sides, cfg["outlook_repeats"], measure)
+    rows = [
+        compared(f"{pool} pool: {what}", *medians(runs, f"{pool}_{key}"))
+        for pool in ("cold", "warm")
+        for what, key in (("wall s", "wall_s"), ("workers' CPU s", "workers_cpu_s"))
+    ]
+    show(
+        f"[3] Where is this heading? {spec['runs']} continuations x {spec['horizon']} rounds "
+        f"from round {spec['from_round']} (median of {cfg['outlook_repeats']})",
+        rows,
+    )
+    return rows
+
+
+def bench_cold_start(sides: list[Side], cfg: dict, folder: Path) -> list[dict]:
+    commands = [
+        ("run.py --help", lambda s: ["--help"], cfg["starts"]),
+        ("run.py validate, default", lambda s: ["validate", SCENARIO], cfg["starts"]),
+    ]
+    if cfg["limits_starts"]:
+        size = [s.ask("limits_file", path=str(folder / f"{s.name}.yaml")) for s in sides][-1]
+        path = lambda s: str(folder / f"{s.name}.yaml")  # noqa: E731
+        commands.append(
+            (
+                f"run.py validate, limits ({size})",
+                lambda s: ["validate", path(s)],
+                cfg["limits_starts"],
+            )
+        )
+    rows = []
+    for label, argv, repeats in commands:
+        runs = interleaved(sides, repeats, lambda s, _, argv=argv: fresh_process(s, argv(s)))
+        rows.append(compared(f"{label}: wall ms", *medians(runs, "wall_ms")))
+        rows.append(compared(f"{label}: CPU ms", *medians(runs, "cpu_ms")))
+        if "limits" not in label:  # the same imports as the default scenario's, at 10 s a run
+            imports = ", ".join(f"{s.name} {heavy_imports(s, argv(s))}" for s in sides)
+            rows[-1]["note"] = f"imports of mesa, pandas: {imports}"
+    show(
+        f"[4] Cold start in fresh processes (median of {cfg['starts']}, "
+        f"limits of {cfg['limits_starts']})",
+        rows,
+    )
+    return rows
+
+
+def raise_on_sigterm(signum, frame):
+    raise KeyboardInterrupt  # so `finally` removes the worktree and ends the children
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer rounds and repeats (< 1 min)")
     parser.add_argument(
-        "--quick", action="store_true", help="reduced sizes, a smoke check (< 1 min)"
+        "--base", default="b4fa15e", help="commit to compare with (default b4fa15e)"
     )
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.serve:
+        return serve()
+    found = git("rev-parse", "--verify", "--quiet", f"{args.base}^{{commit}}")
+    if found.returncode:
+        print(f"bench_engine.py: --base {args.base!r} is not a commit of {ROOT}", file=sys.stderr)
+        return 2
     cfg = QUICK if args.quick else FULL
-    mode = "quick" if args.quick else "full"
-
-    load_before = machine_load()
-    print(f"Gulf wargame engine benchmark ({mode})")
-    print(
-        f"python {platform.python_version()}, mesa {mesa.__version__}, numpy {np.__version__}, "
-        f"{os.cpu_count()} CPUs, {platform.machine()}"
-    )
-    print(f"load before: {load_before}")
+    signal.signal(signal.SIGTERM, raise_on_sigterm)
     started = time.perf_counter()
-
-    base = load_scenario(DEFAULT_SCENARIO)
-    default = bench_default(base, cfg)
-    stay = default["mean_live_vessels"] / max(1e-9, default["agents_created"] / cfg["rounds"])
-    vessels = bench_vessels(base, cfg, stay)
-    theatre = bench_theatre(base, cfg)
-
-    load_after = machine_load()
-    elapsed = time.perf_counter() - started
-    print(f"\nload after: {load_after}")
-    print(f"benchmark took {elapsed:.1f} s wall")
     result = {
-        "mode": mode,
-        "python": platform.python_version(),
-        "mesa": mesa.__version__,
-        "numpy": np.__version__,
-        "cpus": os.cpu_count(),
-        "load_before": load_before,
-        "load_after": load_after,
-        "elapsed_s": elapsed,
-        "default": default,
-        "vessel_scaling": vessels,
-        "theatre_scaling": theatre,
+        "mode": "quick" if args.quick else "full",
+        "base": found.stdout.strip(),
+        "load_before": machine_load(),
     }
-    print("RESULT " + json.dumps(result, default=float, separators=(",", ":")))
+    print(f"Engine benchmark ({result['mode']}): old = {args.base}, new = this checkout")
+    print(f"load before: {result['load_before']}")
+    with contextlib.ExitStack() as stack, tempfile.TemporaryDirectory() as folder:
+        old_root = stack.enter_context(base_checkout(args.base))
+        sides = [
+            stack.enter_context(Side(name, root))
+            for name, root in (("old", old_root), ("new", ROOT))
+        ]
+        result["versions"] = {side.name: side.check() for side in sides}
+        print(f"{result['versions']['new']}, {os.cpu_count()} CPUs")
+        result["rounds"] = bench_rounds(sides, cfg)
+        result["vessels"] = bench_vessels(sides, cfg)
+        result["outlook"] = bench_outlook(sides, cfg)
+        result["cold_start"] = bench_cold_start(sides, cfg, Path(folder))
+    result["load_after"] = machine_load()
+    result["elapsed_s"] = time.perf_counter() - started
+    print(f"\nload after: {result['load_after']}")
+    print(f"rounds per CPU-second, new/old: {result['rounds'][0]['x_faster']:.2f}")
+    print(f"benchmark took {result['elapsed_s']:.0f} s")
+    print("RESULT " + json.dumps(result, separators=(",", ":")))
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        print(
+            "bench_engine.py: interrupted; the base commit's worktree is removed", file=sys.stderr
+        )
+        sys.exit(130)
