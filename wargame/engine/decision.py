@@ -17,16 +17,30 @@ import numpy as np
 
 @dataclass(frozen=True)
 class Decision:
+    """One actor's choice with everything behind it. The weighted terms are worked out when
+    read (`weighted_terms`, `breakdown`), not kept: a round has seven decisions of up to 8 x 7
+    terms, few of which are ever read, and each read gives the numbers the utilities summed."""
+
     actor: str
     options: tuple[str, ...]
-    weighted_terms: tuple[Mapping[str, float], ...]  # per option: term -> weight * raw cost
+    raw_terms: Mapping[str, Mapping[str, float]]  # per option: term -> raw cost (never changed)
+    weights: Mapping[str, float]  # the actor's weight of each term (never changed)
     utilities: tuple[float, ...]
     probabilities: tuple[float, ...]
     chosen: str
 
+    @property
+    def weighted_terms(self) -> tuple[dict[str, float], ...]:
+        """Per option, in `options` order: term -> weight * raw cost."""
+        return tuple(self.breakdown(option) for option in self.options)
+
     def breakdown(self, option: str | None = None) -> dict[str, float]:
         """The weighted cost of each term for one option (the chosen one by default)."""
-        return dict(self.weighted_terms[self.options.index(option or self.chosen)])
+        option = option or self.chosen
+        if option not in self.raw_terms:
+            raise ValueError(f"{option!r} is not one of {self.actor}'s options")
+        weights = self.weights
+        return {term: weights[term] * value for term, value in self.raw_terms[option].items()}
 
     def probability(self, option: str) -> float:
         return self.probabilities[self.options.index(option)]
@@ -72,13 +86,13 @@ def decide(
     Menus are short (2-8 options), so plain Python beats numpy's per-call overhead here.
     """
     options = tuple(raw_terms)
-    weighted = tuple(
+    # The same products, in the same order, that `Decision.breakdown` gives for each option.
+    utilities = tuple(
         [
-            {term: weights[term] * value for term, value in terms.items()}
+            -sum([weights[term] * value for term, value in terms.items()])
             for terms in raw_terms.values()
         ]
     )
-    utilities = tuple([-sum(terms.values()) for terms in weighted])
     top = max(utilities)
     exps = [math.exp(rationality * (u - top)) for u in utilities]
     total = sum(exps)
@@ -93,7 +107,8 @@ def decide(
     return Decision(
         actor=actor,
         options=options,
-        weighted_terms=weighted,
+        raw_terms=raw_terms,
+        weights=weights,
         utilities=utilities,
         probabilities=probabilities,
         chosen=options[index],
