@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import mesa
 
-from wargame.config.ladder import CENTCOM_ACTIONS, HOST_ACTIONS, IRGC_ACTIONS
+from wargame.config.ladder import CENTCOM_ACTIONS, HOST_ACTIONS, IRGC_ACTIONS, ActionSpec
 from wargame.config.schema import UsPackage
 from wargame.engine.decision import Decision, decide
 from wargame.engine.observation import CentcomView, HostView, IrgcView
@@ -26,6 +26,14 @@ if TYPE_CHECKING:
 # Which CENTCOM options are strike packages: launched from host bases, they lose reach when
 # hosts restrict basing, and they set back diplomacy while the channel is open.
 STRIKE_OPTIONS = ("limited_strikes", "expanded_strikes", "regime_campaign")
+
+
+def option_rows(menu: tuple[ActionSpec, ...], *tables) -> tuple[tuple, ...]:
+    """(option, its value in each table) for each option of `menu`: an actor's forecast tables
+    as plain numbers, read when it is built. The scenario never changes during a run, and a
+    lookup in its pydantic tables for every option of every round cost more than the
+    arithmetic it feeds."""
+    return tuple((spec.id, *(table[spec.id] for table in tables)) for spec in menu)
 
 
 class StateActor(mesa.Agent):
@@ -52,22 +60,16 @@ class Irgc(StateActor):
 
     def __init__(self, model: GulfModel, rationality: float, weights: dict[str, float]):
         super().__init__(model, rationality, weights)
-        # The forecast tables (behaviour.irgc) as plain numbers, one row per option, read once:
-        # the scenario never changes during a run, and a pydantic table lookup for every option
-        # of every round cost more than the arithmetic it feeds.
         forecast = model.spec.behaviour.irgc
-        self._rows = tuple(
-            (
-                option,
-                forecast.us_response[option],
-                forecast.us_package[option],
-                forecast.answers_sovereignty[option],
-                forecast.coerces[option],
-                forecast.economic_friction[option],
-                forecast.regime_risk[option],
-                forecast.punishes_defiance[option],
-            )
-            for option in (spec.id for spec in IRGC_ACTIONS)
+        self._rows = option_rows(
+            IRGC_ACTIONS,
+            forecast.us_response,
+            forecast.us_package,
+            forecast.answers_sovereignty,
+            forecast.coerces,
+            forecast.economic_friction,
+            forecast.regime_risk,
+            forecast.punishes_defiance,
         )
 
     def option_costs(self, view: IrgcView) -> dict[str, dict[str, float]]:
@@ -115,18 +117,13 @@ class Centcom(StateActor):
 
     def __init__(self, model: GulfModel, rationality: float, weights: dict[str, float]):
         super().__init__(model, rationality, weights)
-        # The forecast tables (behaviour.centcom) as plain numbers, one row per option, read
-        # once: the scenario never changes during a run (see Irgc).
         forecast = model.spec.behaviour.centcom
-        self._rows = tuple(
-            (
-                option,
-                forecast.retaliation[option],
-                forecast.protects_shipping[option],
-                forecast.answers_violations[option],
-                forecast.top_rung_risk[option],
-            )
-            for option in (spec.id for spec in CENTCOM_ACTIONS)
+        self._rows = option_rows(
+            CENTCOM_ACTIONS,
+            forecast.retaliation,
+            forecast.protects_shipping,
+            forecast.answers_violations,
+            forecast.top_rung_risk,
         )
 
     def option_costs(self, view: CentcomView) -> dict[str, dict[str, float]]:
@@ -169,13 +166,8 @@ class Host(StateActor):
         self.actor_id = params.id
         self.tolerance = params.tolerance_start
         self.restricted = False
-        # The forecast tables (behaviour.hosts) as plain numbers, one row per measure, read
-        # once: the scenario never changes during a run (see Irgc).
         forecast = model.spec.behaviour.hosts
-        self._rows = tuple(
-            (option, forecast.reduces_harm[option], forecast.hosting_lost[option])
-            for option in (spec.id for spec in HOST_ACTIONS)
-        )
+        self._rows = option_rows(HOST_ACTIONS, forecast.reduces_harm, forecast.hosting_lost)
 
     def option_costs(self, view: HostView) -> dict[str, dict[str, float]]:
         intel = self.model.intel
