@@ -174,7 +174,10 @@ class GulfModel(mesa.Model):
                 self.magazine_slices[node.id] = slice(start, len(sizes))
         self.magazine = np.array(sizes, dtype=np.int64)
         self.magazine_cap = self.magazine.copy()
-        self.resupply_rate = np.array(rates) * scenario.levers.interceptor_resupply
+        resupply_rate = np.array(rates) * scenario.levers.interceptor_resupply
+        # Whole interceptors arrive each round; a fractional rate comes as a chance of one more.
+        self.resupply_whole = np.floor(resupply_rate)
+        self.resupply_chance = resupply_rate - self.resupply_whole
         # Fixed lookups the round reads, computed once.
         self.host_magazine_slots = {
             host.id: np.array(
@@ -618,12 +621,9 @@ class GulfModel(mesa.Model):
         self.transit_memory = keep * self.transit_memory + (1 - keep) * len(done)
 
     def _resupply(self) -> None:
-        # Whole interceptors arrive; a fractional rate comes as a chance of one more.
-        whole = np.floor(self.resupply_rate)
-        extra = self.rng.random(len(whole)) < (self.resupply_rate - whole)
-        np.minimum(
-            self.magazine + (whole + extra).astype(np.int64), self.magazine_cap, out=self.magazine
-        )
+        extra = self.rng.random(len(self.resupply_chance)) < self.resupply_chance
+        arriving = (self.resupply_whole + extra).astype(np.int64)
+        np.minimum(self.magazine + arriving, self.magazine_cap, out=self.magazine)
 
     # 5. hosts
     def _update_hosts(self, chosen: dict[str, str]) -> None:
