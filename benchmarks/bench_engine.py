@@ -403,7 +403,7 @@ def bench_vessels(sides: list[Side], cfg: dict) -> list[dict]:
         runs = interleaved(sides, repeats, measure)
         ends = " / ".join(f"{runs[s][0]['live_end']:,}" for s in ("old", "new"))
         fewest = min(r["live_min"] for side in runs.values() for r in side)
-        note = f"{repeats} runs; live ships at the end {ends}, fewest {fewest:,}"
+        note = f"median of {repeats}; live ships at the end {ends}, fewest {fewest:,}"
         rows.append(
             compared(
                 f"{arrivals:,} arrivals a round: CPU ms a round",
@@ -412,8 +412,7 @@ def bench_vessels(sides: list[Side], cfg: dict) -> list[dict]:
             )
         )
     show(
-        f"[2] Vessel scaling: {cfg['warmup']} warm-up rounds, then {cfg['timed']} timed "
-        "(median of the runs)",
+        f"[2] Vessel scaling: {cfg['warmup']} warm-up rounds, then {cfg['timed']} timed",
         rows,
     )
     return rows
