@@ -34,9 +34,9 @@ MAX_DESIGN_POINTS = 1_000_000
 # Cells of the design table (points x parameters): bounds its memory when there are many
 # parameters (10 million float cells = 80 MB, several times that as Python objects).
 MAX_DESIGN_CELLS = 10_000_000
-# Runs of a sweep. A 90-round run costs ~0.5 CPU-s (benchmarks/README.md), so 10 million runs
-# are ~60 CPU-days (a day on a 64-core cluster), and analysing their runs table (10 million
-# rows) already takes gigabytes of memory. Beyond that, split the sweep.
+# Runs of a sweep. A 90-round run costs ~0.1 CPU-s (benchmarks/README.md), so 10 million runs
+# are ~10 CPU-days, and analysing their runs table (10 million rows) already takes gigabytes of
+# memory: the table, not the compute, sets the limit. Beyond that, split the sweep.
 MAX_RUNS = 10_000_000
 # Smallest sampled designs whose sensitivity indices mean something. SALib's 95% intervals are a
 # bootstrap (100 resamples) over the Morris trajectories or the Sobol base samples; n of them
