@@ -164,8 +164,6 @@ class Host(StateActor):
         super().__init__(model, params.rationality, params.weights.model_dump())
         self.params = params
         self.actor_id = params.id
-        self.tolerance = params.tolerance_start
-        self.restricted = False
         forecast = model.spec.behaviour.hosts
         self._rows = option_rows(HOST_ACTIONS, forecast.reduces_harm, forecast.hosting_lost)
 
