@@ -311,7 +311,7 @@ class GulfModel(mesa.Model):
         if self._applied:
             self.human_orders[self.round] = dict(self._applied)
         self._adjudicate(chosen, begun.exposed_slots, begun.detected)
-        self._update_hosts(chosen)
+        self._update_hosts()
         self._update_diplomacy(chosen, begun.forced)
         self._record_round()
         self._applied = {}
@@ -626,7 +626,7 @@ class GulfModel(mesa.Model):
         np.minimum(self.magazine + arriving, self.magazine_cap, out=self.magazine)
 
     # 5. hosts
-    def _update_hosts(self, chosen: dict[str, str]) -> None:
+    def _update_hosts(self) -> None:
         for host_id, state in self.host_states.items():
             params = self.hosts[host_id].params
             in_force_majeure = state.force_majeure_until >= self.round
