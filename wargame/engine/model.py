@@ -27,7 +27,7 @@ import mesa
 import numpy as np
 from mesa.discrete_space import Network
 
-from wargame.config.ladder import ACTIONS, VESSEL_CHOICES, rung_name
+from wargame.config.ladder import ACTIONS, VESSEL_CHOICES
 from wargame.config.schema import MouLinkage, NodeKind, Scenario, SiteRole
 from wargame.engine import effects, metrics
 from wargame.engine.agents import Centcom, Host, Irgc
@@ -826,9 +826,6 @@ class GulfModel(mesa.Model):
         return [
             phase for phase, _ in sorted(self.phase_firsts.items(), key=lambda kv: (kv[1], kv[0]))
         ]
-
-    def rung_label(self) -> str:
-        return rung_name(self.tally.rung)
 
 
 def _mean(values: np.ndarray) -> float:
