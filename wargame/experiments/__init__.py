@@ -1,1 +1,7 @@
-"""Experiments layer: one run, its outputs on disk, and (later) sweeps and analysis."""
+"""Experiments layer: runs of the engine and what is made of them.
+
+One run and its files (`single_run`, `outputs`); sweeps, from design to results folder
+(`design`, `preflight`, `sweep`, `worker`, `cluster`, `store`); their analysis (`results`,
+`analysis`, `report`); and a browser game as data, replayed, branched and continued
+(`game`, `continuation`).
+"""

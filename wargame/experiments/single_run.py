@@ -1,7 +1,7 @@
 """One run: a plain, picklable function of (scenario, seed, rounds) that returns what came of it.
 
 The per-round metrics table, the event log and a summary of outcomes (the numbers an analyst
-compares across runs). The CLI prints it, sweeps will keep its outcomes, tests assert on it.
+compares across runs). The CLI prints it, sweep workers keep its outcomes, tests assert on it.
 """
 
 from __future__ import annotations
