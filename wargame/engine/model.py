@@ -498,6 +498,7 @@ class GulfModel(mesa.Model):
             unanswered=reported(self.us_unanswered, centcom_noise, rng),
             transit_shortfall=max(0.0, 1.0 - self.transit_memory / normal),
             mines=reported(self.mines, centcom_noise, rng),
+            # Read by no cost term, but its draw is in the stream (see CentcomView; issue 9).
             iran_capacity=min(1.0, reported(self._mean_capacity(), centcom_noise, rng)),
             host_strikes=self.host_strike_memory,
             channel_open=self.channel == Channel.OPEN,

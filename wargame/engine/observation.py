@@ -60,7 +60,11 @@ class CentcomView:
     unanswered: float  # reported violations since the last US strike (decayed)
     transit_shortfall: float  # share of normal traffic missing
     mines: float  # reported mine density
-    iran_capacity: float  # estimated mean capacity of Iranian coastal sites, noisy
+    # Estimated mean capacity of Iranian coastal sites, noisy. CENTCOM's cost terms never read
+    # it (only the map shows it to a CENTCOM player), yet its report draws a random number every
+    # round: dropping it would shift every later draw, so it waits for issue 9 (model
+    # credibility), which changes results on purpose.
+    iran_capacity: float
     host_strikes: float  # salvos on host states reported recently (decayed)
     channel_open: bool
     restraint_pressure: float  # hosts pressing for restraint this round
