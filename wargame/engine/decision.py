@@ -84,6 +84,15 @@ def decide(
     """Score each option by -sum(weight * cost) and draw one by the logit rule.
 
     Menus are short (2-8 options), so plain Python beats numpy's per-call overhead here.
+
+    The same rule as `logit_probabilities` + `draw_choices` (the ships' vectorised path), kept
+    as a second copy on purpose: the arithmetic differs in the last bits (lambda * (u - top)
+    here, lambda * u - lambda * top there; math.exp and a running sum against np.exp and
+    numpy's reduction; a draw equal to a cumulative probability takes the next option here,
+    that option there). Routing decisions through the arrays changes the recorded
+    probabilities of every run (the golden test fails), so they stay apart until a
+    behaviour-changing issue (issue 9) may merge them. No `-inf` (impossible option) occurs
+    on an actor's menu, so this copy does not handle it.
     """
     options = tuple(raw_terms)
     # The same products, in the same order, that `Decision.breakdown` gives for each option.
