@@ -52,6 +52,7 @@ from wargame.engine.rules.diplomacy import (
 )
 from wargame.engine.rules.grievance import defiance_seen
 from wargame.engine.rules.outside import next_lebanon_intensity
+from wargame.engine.rules.shipping import COMPLY, OUTSIDE, TURN_BACK, WAIT
 from wargame.engine.rules.tolerance import basing_restricted, next_tolerance
 from wargame.engine.theatre import (
     DRONE_ROLES,
@@ -63,7 +64,6 @@ from wargame.engine.theatre import (
 
 log = logging.getLogger(__name__)
 
-COMPLY, OUTSIDE, WAIT, TURN_BACK = range(len(VESSEL_CHOICES))
 WAIT_KINDS = np.array([False, True])  # a choosing ship may not / may still wait
 HOURS_PER_DAY = 24.0  # force majeure is reported in days
 
@@ -576,9 +576,7 @@ class GulfModel(mesa.Model):
     def _move_vessels(self) -> None:
         params = self.spec.shipping
         fleet = self.fleet
-        moving = np.flatnonzero(
-            fleet.alive & ((fleet.choice == COMPLY) | (fleet.choice == OUTSIDE))
-        )
+        moving = self._moving_slots()
         keep = self.spec.behaviour.memories.transits
         if len(moving) == 0:
             self.transit_memory = keep * self.transit_memory
@@ -600,9 +598,7 @@ class GulfModel(mesa.Model):
                 phase=effects.PHASE_INTERDICTION,
                 figures={"hits": int(hits)},
             )
-            moving = np.flatnonzero(
-                fleet.alive & ((fleet.choice == COMPLY) | (fleet.choice == OUTSIDE))
-            )
+            moving = self._moving_slots()
         complying = fleet.choice[moving] == COMPLY
         speed = np.where(
             complying,
@@ -620,6 +616,11 @@ class GulfModel(mesa.Model):
         self.tally.transits = len(done)
         fleet.depart(done)
         self.transit_memory = keep * self.transit_memory + (1 - keep) * len(done)
+
+    def _moving_slots(self) -> np.ndarray:
+        """Slots of the ships under way: in the corridor or on the TSS branch."""
+        choice = self.fleet.choice
+        return np.flatnonzero(self.fleet.alive & ((choice == COMPLY) | (choice == OUTSIDE)))
 
     def _resupply(self) -> None:
         extra = self.rng.random(len(self.resupply_chance)) < self.resupply_chance

@@ -11,6 +11,8 @@ import numpy as np
 from wargame.config.ladder import VESSEL_CHOICES
 from wargame.config.schema import PremiumModel, ShippingParams, VesselRisk, VesselWeights
 
+# A vessel's choices, in the ladder's order: the columns of its costs and the codes the fleet
+# keeps in `Fleet.choice` (the model imports them from here, and the map from the model).
 COMPLY, OUTSIDE, WAIT, TURN_BACK = range(len(VESSEL_CHOICES))
 CHOICES = len(VESSEL_CHOICES)
 BASIS_POINTS = 1e4  # a vessel scores its choices in basis points of its own value
