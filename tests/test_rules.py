@@ -38,6 +38,7 @@ from wargame.engine.rules.shipping import (
     OUTSIDE,
     TURN_BACK,
     WAIT,
+    escorted,
     interdict,
     mine_hits,
     premium_rate,
@@ -388,6 +389,14 @@ def test_interdict_attacks_only_vessels_it_found():
     assert np.mean(counts) == pytest.approx(10.0, abs=0.3)
     missed = [interdict(10, 1.0, 10, 0.0, rng)[1].sum() for _ in range(100)]
     assert sum(missed) == 0
+
+
+def test_escorts_cut_a_strike_on_shipping_only_while_they_escort():
+    # One rule for what owners read into the risk and for the IRGC's shots.
+    assert escorted(0.4, True, 0.25) == pytest.approx(0.3)
+    assert escorted(0.4, False, 0.25) == 0.4
+    assert escorted(0.4, True, 1.0) == 0.0
+    assert escorted(0.4, True, 0.0) == 0.4
 
 
 HIT_PER_DENSITY = BEHAVIOUR.operations.mine_hit_per_density

@@ -77,9 +77,11 @@ def _carry_out_irgc(
             )
             return 0
         weapon = model.spec.weapons[irgc.anti_ship_weapon]
-        hit_p = weapon.reliability * model.strike_capacity()
-        if model.round <= model.escort_until:
-            hit_p *= 1.0 - model.spec.actors.centcom.escort_protection
+        hit_p = shipping.escorted(
+            weapon.reliability * model.strike_capacity(),
+            model.round <= model.escort_until,
+            model.spec.actors.centcom.escort_protection,
+        )
         attacked, hits = shipping.interdict(
             len(candidates), 1.0, irgc.vessel_strikes_per_round, hit_p, model.rng
         )

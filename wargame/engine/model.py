@@ -435,8 +435,9 @@ class GulfModel(mesa.Model):
             reading.warning_risk * min(1.0, self.mandate_memory)
             + reading.risk_per_remembered_attack * self.shipping_attack_memory
         )
-        if self.round <= self.escort_until:
-            risk *= 1.0 - self.spec.actors.centcom.escort_protection
+        risk = shipping.escorted(
+            risk, self.round <= self.escort_until, self.spec.actors.centcom.escort_protection
+        )
         return float(min(reading.max_strike_risk, risk))
 
     # capacities the Iranian sites stand for: the mean capacity of the sites of some roles

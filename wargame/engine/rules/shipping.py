@@ -25,6 +25,12 @@ def premium_rate(attack_memory: float, params: PremiumModel) -> float:
     )
 
 
+def escorted(probability: float, escorting: bool, protection: float) -> float:
+    """A strike's chance against a ship, cut by the escorts' `protection` while CENTCOM escorts:
+    what owners read into the risk and what the IRGC's shots then get are cut alike."""
+    return probability * (1.0 - protection) if escorting else probability
+
+
 def vessel_costs(
     values_usd: np.ndarray,
     outside_strike_prob: float,
