@@ -17,6 +17,7 @@ import math
 import os
 import re
 import stat
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -833,6 +834,7 @@ def load_base_scenario(path: Path, name: str, base_path: Path) -> dict:
 
 # --- experiment parameters -----------------------------------------------------------------------
 
+FLOAT_MAX = sys.float_info.max  # the largest number a float field can hold
 KIND_NAMES = {
     "bool": "a true/false field",
     "int": "an integer field",
@@ -871,7 +873,7 @@ def check_parameters(experiment: Experiment, base_data: dict) -> tuple[list[str]
             details = scenario_problems(base_data, {path: value})
             if details:
                 problems.append(
-                    f"{field}: value {value!r} is not valid in the scenario ({details})"
+                    f"{field}: value {short_repr(value)} is not valid in the scenario ({details})"
                 )
                 break
         else:
@@ -989,9 +991,15 @@ def typed_value(value: Any, kind: str | None) -> tuple[str | None, Any]:
                     "exponent (e.g. 1.0e+5) or in full"
                 )
             return f"expected a number ({describe(kind)}), {got}{hint}", value
-        if not math.isfinite(value):
+        # An int is always finite (and math.isfinite would overflow on one past float's range).
+        if isinstance(value, float) and not math.isfinite(value):
             return f"expected a finite number, {got}", value
         if kind == "float":
+            if isinstance(value, int) and abs(value) > FLOAT_MAX:  # YAML ints have no size limit
+                return (
+                    f"expected a number a float can hold (at most ~1.8e308 in size), {got}",
+                    value,
+                )
             return None, float(value)
         if isinstance(value, float) and not value.is_integer():
             return f"expected a whole number ({describe(kind)}), {got}", value
@@ -1043,7 +1051,8 @@ def pair_problems(base_data: dict, numeric: dict[str, tuple[Any, Any]]) -> list[
                     details = scenario_problems(base_data, {first: a, second: b})
                     if details:
                         problems.append(
-                            f"parameters.{first}: {first}={a!r} with {second}={b!r} is not "
+                            f"parameters.{first}: {first}={short_repr(a)} with "
+                            f"{second}={short_repr(b)} is not "
                             f"valid in the scenario ({details}); narrow one of the two"
                         )
                         break

@@ -1,0 +1,79 @@
+"""Edges of the behaviour section found by an independent check (issue 8): inputs at or past
+the ends of what the loader handles, which must give one problem naming the field, never a
+traceback (exit 2 from `run.py validate` and `run.py sweep`).
+
+A listed sweep value is any YAML integer, and YAML integers have no size limit: one past
+float's range (~1.8e308) cannot become a float, so checking it must not convert it blindly.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from wargame.config.loader import ScenarioError, load_experiment
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT = ROOT / "configs" / "scenarios" / "gulf_2026.yaml"
+RUN_PY = ROOT / "run.py"
+HUGE = int("9" * 400)  # a YAML integer no float can hold
+SHOWN = "999999999"  # how the messages begin to show it (shortened, not 400 digits)
+
+
+def experiment(tmp_path: Path, path: str, values: list) -> Path:
+    file = tmp_path / "huge.yaml"
+    data = {
+        "name": "huge",
+        "base_scenario": str(DEFAULT),
+        "rounds": 2,
+        "replicates": 1,
+        "root_seed": 1,
+        "parameters": {path: values},
+        "outcomes": ["highest_rung"],
+        "output": str(tmp_path / "out"),
+    }
+    file.write_text(yaml.safe_dump(data, sort_keys=False, width=10_000))
+    return file
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "behaviour.memories.transits",  # a number (float) field
+        "behaviour.operations.escort_rounds",  # a whole-number field
+        "behaviour.scales.spend_usd",  # a number field with a large range
+    ],
+)
+@pytest.mark.parametrize("sign", [1, -1])
+def test_a_listed_sweep_value_too_big_for_a_float_is_one_problem_naming_its_field(
+    tmp_path: Path, path: str, sign: int
+):
+    file = experiment(tmp_path, path, [1, sign * HUGE])
+    with pytest.raises(ScenarioError) as caught:
+        load_experiment(file)
+    problems = caught.value.problems
+    assert len(problems) == 1 and problems[0].startswith(f"parameters.{path}: "), problems
+    assert SHOWN in problems[0] and "9" * 100 not in problems[0], problems[0]
+
+
+@pytest.mark.parametrize("command", ["validate", "sweep"])
+def test_run_py_refuses_a_sweep_value_too_big_for_a_float_without_a_traceback(
+    tmp_path: Path, command: str
+):
+    path = "behaviour.grievances.defiance.memory"
+    file = experiment(tmp_path, path, [0.5, HUGE])
+    done = subprocess.run(
+        [sys.executable, str(RUN_PY), command, str(file)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert done.returncode == 2, (done.returncode, done.stderr)
+    assert "Traceback" not in done.stderr, done.stderr
+    assert f"{file}: parameters.{path}: " in done.stderr, done.stderr
+    assert not (tmp_path / "out").exists()
