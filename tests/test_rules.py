@@ -45,7 +45,13 @@ from wargame.engine.rules.shipping import (
     vessel_costs,
     vessel_utilities,
 )
-from wargame.engine.rules.strikes import debris_effects, strike_sites
+from wargame.engine.rules.strikes import (
+    debris_effects,
+    expected_capacity_kept,
+    expected_casualties,
+    leaker_casualties,
+    strike_sites,
+)
 from wargame.engine.rules.tolerance import basing_restricted, next_tolerance
 from wargame.engine.theatre import reachable_mix, salvo_size
 
@@ -438,6 +444,23 @@ def test_fully_hardened_sites_lose_nothing():
     new, hits = strike_sites(capacity, np.array([1, 2]), 4, 1.0, hardening, 0.5, rng)
     np.testing.assert_array_equal(hits, [0, 0])
     np.testing.assert_array_equal(new, capacity)
+
+
+def test_the_forecasts_strike_formulas_are_the_means_of_the_sampled_rules():
+    # The actors forecast packages and raids with these; they must be what adjudication does
+    # on average, or an actor would plan on a different war from the one it gets.
+    rng = np.random.default_rng(11)
+    capacity, hardening = np.ones(1), np.array([0.3])
+    kept = [
+        strike_sites(capacity, np.array([0]), 3, 0.9, hardening, 0.4, rng)[0][0]
+        for _ in range(20000)
+    ]
+    assert np.mean(kept) == pytest.approx(expected_capacity_kept(3, 0.9, 0.3, 0.4), abs=0.005)
+    params = Adjudication()
+    deaths = [leaker_casualties(7, 0.6, 0.1, params, rng) for _ in range(20000)]
+    mean = expected_casualties(7, 0.6, 0.1, params)
+    assert mean == pytest.approx(7 * params.casualties_per_leaker * (0.6 + 0.1))  # floor counts
+    assert np.mean(deaths) == pytest.approx(mean, rel=0.05)
 
 
 def test_no_exposure_and_no_proximity_means_no_debris_harm_and_no_fire():

@@ -22,6 +22,7 @@ from wargame.engine.intel import (
     layer_slots,
     salvo_groups,
     site_layers,
+    weapon_damage,
 )
 from wargame.engine.rules import shipping, strikes
 from wargame.engine.rules.defence import RaidGroup, RaidOutcome, resolve_raid
@@ -218,10 +219,9 @@ def book_raid(
     tally.leakers += leaked
     tally.interceptor_spend += outcome.interceptor_cost
     tally.attacker_spend += outcome.attacker_cost
-    damage_per = np.array([model.spec.weapons[g.weapon].damage for g in groups])
-    damage = strikes.leaker_damage(outcome.leaked, damage_per, node.hardening) * effective_value(
-        model.spec, node.id
-    )
+    damage = strikes.leaker_damage(
+        outcome.leaked, weapon_damage(model.spec, groups), node.hardening
+    ) * effective_value(model.spec, node.id)
     deaths = strikes.leaker_casualties(
         leaked,
         node.population_exposure,

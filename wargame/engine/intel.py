@@ -1,6 +1,7 @@
 """Planning knowledge both sides compute once from the scenario: defended sites as defence layers,
 the IRGC's salvo and its target list, and expected-value forecasts built from the same
-adjudication formulas (`expected_raid`), which the actors' cost terms read every round.
+adjudication rules (`expected_raid`; damage, casualties and package losses from `rules.strikes`),
+which the actors' cost terms read every round.
 
 Planners work from the order of battle at the start (magazines as fielded), not from live
 magazine counts: that is part of their fog of war, and it keeps a decision cheap. The IRGC does
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from wargame.config.schema import C2Posture, NodeKind, Salvo, Scenario, SiteRole
+from wargame.engine.rules import strikes
 from wargame.engine.rules.defence import Layer, RaidGroup, expected_raid
 from wargame.engine.theatre import (
     REACH_CACHE_LIMIT,
@@ -138,23 +140,32 @@ def salvo_groups(scenario: Scenario, salvo: Salvo, scale: float = 1.0) -> list[R
     return groups
 
 
+def weapon_damage(scenario: Scenario, groups: list[RaidGroup]) -> np.ndarray:
+    """The damage one leaker of each group does (before hardening and value)."""
+    return np.array([scenario.weapons[g.weapon].damage for g in groups])
+
+
 def forecast_target(scenario: Scenario, node_id: str, salvo: Salvo) -> TargetForecast:
+    """The expected raid of `salvo` on one site, by the adjudication's own strike rules."""
     node = scenario.node(node_id)
     groups = salvo_groups(scenario, salvo)
     outcome = expected_raid(groups, site_layers(scenario, node_id))
-    damage_per = np.array([scenario.weapons[g.weapon].damage for g in groups])
     leaked = float(outcome.leaked.sum())
     value = effective_value(scenario, node_id)
-    adjudication = scenario.adjudication
-    exposure = scenario.behaviour.operations.casualty_exposure_floor + node.population_exposure
+    damage = strikes.leaker_damage(outcome.leaked, weapon_damage(scenario, groups), node.hardening)
     return TargetForecast(
         node=node_id,
         host=node.host or "",
         value=value,
         leaked=leaked,
         intercepted=float(outcome.intercepted.sum()),
-        damage=float((outcome.leaked * damage_per).sum()) * (1.0 - node.hardening) * value,
-        casualties=leaked * adjudication.casualties_per_leaker * exposure,
+        damage=damage * value,
+        casualties=strikes.expected_casualties(
+            leaked,
+            node.population_exposure,
+            scenario.behaviour.operations.casualty_exposure_floor,
+            scenario.adjudication,
+        ),
         interceptor_cost=outcome.interceptor_cost,
     )
 
@@ -258,8 +269,9 @@ class Intel:
         if not eligible:
             return 0.0
         hardening = np.mean([self.scenario.node(s).hardening for s in eligible])
-        hit_p = weapon.reliability * (1.0 - hardening)
-        kept_per_target = (1.0 - hit_p * centcom.damage_per_hit) ** centcom.weapons_per_target
+        kept_per_target = strikes.expected_capacity_kept(
+            centcom.weapons_per_target, weapon.reliability, hardening, centcom.damage_per_hit
+        )
         struck = min(targets, len(eligible))
         factor = self.scenario.behaviour.irgc.package_loss_factor
         return struck * (1.0 - kept_per_target) / len(theatre.iran_sites) * factor

@@ -9,6 +9,21 @@ import numpy as np
 from wargame.config.schema import Adjudication
 
 
+def hit_probability(weapon_reliability, hardening):
+    """A weapon's chance to hit a site (numbers or arrays of sites): it must work and beat the
+    site's hardening."""
+    return weapon_reliability * (1.0 - hardening)
+
+
+def expected_capacity_kept(
+    weapons_per_target: int, weapon_reliability: float, hardening: float, damage_per_hit: float
+) -> float:
+    """The share of a site's capacity a strike leaves on average, the mean of `strike_sites`:
+    E[(1 - damage_per_hit)^hits] with binomial hits is (1 - hit_p * damage_per_hit)^weapons."""
+    hit_p = hit_probability(weapon_reliability, hardening)
+    return (1.0 - hit_p * damage_per_hit) ** weapons_per_target
+
+
 def strike_sites(
     capacity: np.ndarray,
     targets: np.ndarray,
@@ -22,7 +37,7 @@ def strike_sites(
 
     Returns the new capacity of every site and the hits on each target.
     """
-    hit_p = weapon_reliability * (1.0 - hardening[targets])
+    hit_p = hit_probability(weapon_reliability, hardening[targets])
     hits = rng.binomial(weapons_per_target, hit_p)
     new_capacity = capacity.copy()
     remaining = (1.0 - damage_per_hit) ** hits
@@ -42,10 +57,17 @@ def leaker_casualties(
     params: Adjudication,
     rng: np.random.Generator,
 ) -> int:
-    """Deaths from leakers: Poisson with mean per leaker scaled by how exposed the site is, plus
-    the exposure even a remote site has (`exposure_floor`, scenario behaviour.operations)."""
-    mean = leaked * params.casualties_per_leaker * (exposure_floor + population_exposure)
+    """Deaths from leakers: Poisson with the mean of `expected_casualties`."""
+    mean = expected_casualties(leaked, population_exposure, exposure_floor, params)
     return int(rng.poisson(mean)) if mean > 0 else 0
+
+
+def expected_casualties(
+    leaked: float, population_exposure: float, exposure_floor: float, params: Adjudication
+) -> float:
+    """Mean deaths from leakers: a number per leaker scaled by how exposed the site is, plus the
+    exposure even a remote site has (`exposure_floor`, scenario behaviour.operations)."""
+    return leaked * params.casualties_per_leaker * (exposure_floor + population_exposure)
 
 
 def debris_effects(
