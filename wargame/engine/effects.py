@@ -206,14 +206,10 @@ def book_raid(
         "leaked": outcome.leaked_by_kind(groups),
         "failed": outcome.failed_by_kind(groups),
     }
-    for kind, count in by_kind["launched"].items():
-        tally.launched[kind] += count
-    for kind, count in by_kind["intercepted"].items():
-        tally.intercepted[kind] += count
-    for kind, count in by_kind["leaked"].items():
-        tally.leaked[kind] += count
-    for kind, count in by_kind["failed"].items():
-        tally.failed[kind] += count
+    for count, kinds in by_kind.items():  # the tally keeps a dict per count of the same name
+        booked = getattr(tally, count)
+        for kind, number in kinds.items():
+            booked[kind] += number
     leaked = int(outcome.leaked.sum())
     intercepted = int(outcome.intercepted.sum())
     tally.leakers += leaked

@@ -299,6 +299,36 @@ def _sample_engagement(
     return kills, shots
 
 
+def _totals(
+    kind: type[RaidTotals],
+    groups: Sequence[RaidGroup],
+    layers: Sequence[Layer],
+    launched: np.ndarray,
+    failed: np.ndarray,
+    leaked: np.ndarray,
+    shots: np.ndarray,
+    kills_by_layer: np.ndarray,
+) -> RaidTotals:
+    """A raid's outcome from its counts, sampled (integers) or expected (floats) alike: the
+    intercepts, magazines left and costs follow from launches, shots and kills. A magazine
+    left is clamped at 0, which only float round-off in the expectation can reach (sampling
+    reserves its shots)."""
+    unit_costs = np.array([layer.unit_cost for layer in layers], dtype=np.float64)
+    attacker_costs = np.array([g.unit_cost for g in groups], dtype=np.float64)
+    fielded = np.array([layer.magazine for layer in layers], dtype=shots.dtype)
+    return kind(
+        launched=_frozen_array(launched),
+        failed=_frozen_array(failed),
+        intercepted=_frozen_array(kills_by_layer.sum(axis=0, dtype=kills_by_layer.dtype)),
+        leaked=_frozen_array(leaked),
+        shots=_frozen_array(shots),
+        kills_by_layer=_frozen_array(kills_by_layer),
+        magazines=_frozen_array(np.maximum(fielded - shots, 0)),
+        interceptor_cost=float(np.dot(shots, unit_costs)),
+        attacker_cost=float(np.dot(launched, attacker_costs)),
+    )
+
+
 def resolve_raid(
     groups: Sequence[RaidGroup], layers: Sequence[Layer], rng: np.random.Generator
 ) -> RaidOutcome:
@@ -342,20 +372,7 @@ def resolve_raid(
             kills_by_layer[li, gi] = kills
             shots[li] += fired
 
-    unit_costs = np.array([layer.unit_cost for layer in layers], dtype=np.float64)
-    attacker_costs = np.array([g.unit_cost for g in groups], dtype=np.float64)
-    magazines = np.array([layer.magazine for layer in layers], dtype=np.int64) - shots
-    return RaidOutcome(
-        launched=_frozen_array(launched),
-        failed=_frozen_array(failed),
-        intercepted=_frozen_array(kills_by_layer.sum(axis=0, dtype=np.int64)),
-        leaked=_frozen_array(remaining),
-        shots=_frozen_array(shots),
-        kills_by_layer=_frozen_array(kills_by_layer),
-        magazines=_frozen_array(magazines),
-        interceptor_cost=float(np.dot(shots, unit_costs)),
-        attacker_cost=float(np.dot(launched, attacker_costs)),
-    )
+    return _totals(RaidOutcome, groups, layers, launched, failed, remaining, shots, kills_by_layer)
 
 
 def expected_raid(groups: Sequence[RaidGroup], layers: Sequence[Layer]) -> ExpectedRaid:
@@ -397,19 +414,4 @@ def expected_raid(groups: Sequence[RaidGroup], layers: Sequence[Layer]) -> Expec
             kills_by_layer[li, gi] = kills
             shots[li] += fired
 
-    unit_costs = np.array([layer.unit_cost for layer in layers], dtype=np.float64)
-    attacker_costs = np.array([g.unit_cost for g in groups], dtype=np.float64)
-    magazines = np.maximum(
-        np.array([layer.magazine for layer in layers], dtype=np.float64) - shots, 0.0
-    )
-    return ExpectedRaid(
-        launched=_frozen_array(launched),
-        failed=_frozen_array(failed),
-        intercepted=_frozen_array(kills_by_layer.sum(axis=0)),
-        leaked=_frozen_array(remaining),
-        shots=_frozen_array(shots),
-        kills_by_layer=_frozen_array(kills_by_layer),
-        magazines=_frozen_array(magazines),
-        interceptor_cost=float(np.dot(shots, unit_costs)),
-        attacker_cost=float(np.dot(launched, attacker_costs)),
-    )
+    return _totals(ExpectedRaid, groups, layers, launched, failed, remaining, shots, kills_by_layer)
