@@ -167,17 +167,13 @@ def fire_salvo(model: GulfModel, node_id: str, salvo: Salvo, action: str) -> Non
     standing) and book every consequence."""
     scenario = model.spec
     node = scenario.node(node_id)
-    missile_scale = max(model.missile_capacity(), 0.0)
-    drone_scale = model.drone_capacity()
     reach = model.theatre.salvo_reach(model.capacity)
-    groups = []
-    for group in salvo_groups(scenario, reachable_mix(salvo, node_id, reach)):
-        scale = drone_scale if group.kind == "drone" else missile_scale
-        count = int(round(group.count * scale))
-        if count:
-            groups.append(
-                RaidGroup(group.weapon, group.kind, count, group.reliability, group.unit_cost)
-            )
+    groups = salvo_groups(
+        scenario,
+        reachable_mix(salvo, node_id, reach),
+        missile_scale=max(model.missile_capacity(), 0.0),
+        drone_scale=model.drone_capacity(),
+    )
     if not groups:
         return
     book_raid(model, node, groups, raid(model, node_id, groups), action)

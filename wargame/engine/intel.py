@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from wargame.config.schema import C2Posture, NodeKind, Salvo, Scenario, SiteRole
+from wargame.config.schema import C2Posture, NodeKind, Salvo, Scenario, SiteRole, WeaponKind
 from wargame.engine.rules import strikes
 from wargame.engine.rules.defence import Layer, RaidGroup, expected_raid
 from wargame.engine.theatre import (
@@ -115,8 +115,12 @@ def request_slot(scenario: Scenario, theatre: Theatre, host_id: str) -> tuple[st
     return None
 
 
-def salvo_groups(scenario: Scenario, salvo: Salvo, scale: float = 1.0) -> list[RaidGroup]:
-    """The IRGC's raid at one target, scaled by the launch capacity it has left."""
+def salvo_groups(
+    scenario: Scenario, salvo: Salvo, missile_scale: float = 1.0, drone_scale: float = 1.0
+) -> list[RaidGroup]:
+    """The IRGC's raid at one target: each weapon's count scaled by the launch capacity left for
+    its kind (drones, or missiles), rounded; a group of none is left out. Planners forecast the
+    salvo as fielded (scales 1)."""
     irgc = scenario.actors.irgc
     groups = []
     for kind, weapon_id in (
@@ -124,10 +128,13 @@ def salvo_groups(scenario: Scenario, salvo: Salvo, scale: float = 1.0) -> list[R
         ("drone", irgc.drone_weapon),
         ("cruise", irgc.cruise_weapon),
     ):
-        count = int(round(getattr(salvo, kind) * scale))
-        if weapon_id is None or count == 0:
+        if weapon_id is None:
             continue
         weapon = scenario.weapons[weapon_id]
+        scale = drone_scale if weapon.kind == WeaponKind.DRONE else missile_scale
+        count = int(round(getattr(salvo, kind) * scale))
+        if count == 0:
+            continue
         groups.append(
             RaidGroup(
                 weapon=weapon_id,
