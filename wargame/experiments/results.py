@@ -120,7 +120,7 @@ def load_results(folder: Path) -> Results:
         raise StoreError(f"{shown}: not a results folder (no manifest.json); run a sweep first")
     manifest = read_manifest(manifest_path)
     experiment = stored_experiment(manifest, manifest_path)
-    experiment, base_data, base_problem = typed_experiment(experiment, manifest, manifest_path)
+    experiment, base_data, base_problem = typed_experiment(experiment, manifest)
     runs = read_runs(folder)
     if base_data is None:  # the parameters' types from the stored columns instead
         experiment = typed_by_columns(experiment, runs)
@@ -203,7 +203,7 @@ def stored_experiment(manifest: Manifest, path: Path) -> Experiment:
 
 
 def typed_experiment(
-    experiment: Experiment, manifest: Manifest, path: Path
+    experiment: Experiment, manifest: Manifest
 ) -> tuple[Experiment, dict | None, str | None]:
     """(the experiment with each parameter's values in its field's type, as the sweep had
     them; the base scenario's data; None) when the base scenario can be read now, else
