@@ -6,8 +6,9 @@ the unit cube, and each parameter maps its unit column to its own values (reals 
 and categories by equal-width bins). Runs are (point, replicate) pairs; each gets its seed from
 `numpy.random.SeedSequence(root_seed).spawn(...)` in a fixed order and an id hashed from the
 point, the replicate and the seed, so results never depend on worker count, order or engine.
-The same functions recompute any one run (`run_at`) and the experiment's `fingerprint`, so an
-analysis can check that a results folder holds the runs its manifest describes.
+The same functions recompute the ids of any runs (`run_ids_at`) and the experiment's
+`fingerprint`, so an analysis can check that a results folder holds the runs its manifest
+describes.
 """
 
 from __future__ import annotations
