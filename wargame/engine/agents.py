@@ -46,13 +46,13 @@ class StateActor(mesa.Agent):
         super().__init__(model)
         self.rationality = rationality
         self.weights = weights
-        self.last_decision: Decision | None = None
 
-    def choose(self, raw_terms: dict[str, dict[str, float]]) -> Decision:
-        self.last_decision = decide(
-            self.actor_id, raw_terms, self.weights, self.rationality, self.model.rng
+    def decide_action(self, view) -> Decision:
+        """The actor's decision this round, from its own `option_costs(view)` (each actor class
+        has its own); the model keeps it (`GulfModel.decisions`)."""
+        return decide(
+            self.actor_id, self.option_costs(view), self.weights, self.rationality, self.model.rng
         )
-        return self.last_decision
 
 
 class Irgc(StateActor):
@@ -108,9 +108,6 @@ class Irgc(StateActor):
             }
         return costs
 
-    def decide_action(self, view: IrgcView) -> Decision:
-        return self.choose(self.option_costs(view))
-
 
 class Centcom(StateActor):
     actor_id = "centcom"
@@ -155,9 +152,6 @@ class Centcom(StateActor):
             }
         return costs
 
-    def decide_action(self, view: CentcomView) -> Decision:
-        return self.choose(self.option_costs(view))
-
 
 class Host(StateActor):
     def __init__(self, model: GulfModel, params):
@@ -190,6 +184,3 @@ class Host(StateActor):
                 "hosting_value": view.tolerance * hosting_lost,
             }
         return costs
-
-    def decide_action(self, view: HostView) -> Decision:
-        return self.choose(self.option_costs(view))
