@@ -228,7 +228,6 @@ def book_raid(
         fire = fire or strikes.energy_fire(leaked, adjudication, model.rng)
     casualties = deaths + debris_harm
     tally.casualties += casualties
-    tally.host_strikes += 1
     host = model.host_states.get(node.host or "")
     economic = damage * adjudication.economic_loss_per_damage
     if host is not None:

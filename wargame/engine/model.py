@@ -27,7 +27,7 @@ import mesa
 import numpy as np
 from mesa.discrete_space import Network
 
-from wargame.config.ladder import ACTIONS, VESSEL_CHOICES
+from wargame.config.ladder import ACTIONS
 from wargame.config.schema import MouLinkage, NodeKind, Scenario, SiteRole
 from wargame.engine import effects, metrics
 from wargame.engine.agents import Centcom, Host, Irgc
@@ -78,17 +78,13 @@ class RoundTally:
     rung: int = 0
     arrivals: int = 0
     transits: int = 0
-    outside: int = 0
-    complied: int = 0
-    waiting: int = 0
-    turned_back: int = 0
+    outside: int = 0  # ships that chose the TSS branch this round
     defiant_detected: int = 0
     irgc_carried_out: int = 0  # times the IRGC's action was carried out (effects.irgc_acts)
     vessels_attacked: int = 0
     vessels_struck: int = 0
     mine_hits: int = 0
     sites_struck: int = 0
-    host_strikes: int = 0
     launched: dict[str, int] = field(default_factory=lambda: dict.fromkeys(THREAT_KINDS, 0))
     intercepted: dict[str, int] = field(default_factory=lambda: dict.fromkeys(THREAT_KINDS, 0))
     # launched = intercepted + leaked + failed (in flight), per kind
@@ -404,13 +400,8 @@ class GulfModel(mesa.Model):
             choices = draw_choices(by_kind, rng, rows=can_wait.astype(np.intp))
             fleet.choice[choosing] = choices
             fleet.waited[choosing] += choices == WAIT
-            counts = np.bincount(choices, minlength=len(VESSEL_CHOICES)).tolist()
-            self.tally.complied = counts[COMPLY]
-            self.tally.outside = counts[OUTSIDE]
-            self.tally.waiting = counts[WAIT]
-            turned = choosing[choices == TURN_BACK]
-            self.tally.turned_back = len(turned)
-            fleet.depart(turned)
+            self.tally.outside = int(np.count_nonzero(choices == OUTSIDE))
+            fleet.depart(choosing[choices == TURN_BACK])
 
         # Ships running the TSS branch this round, inside anti-ship reach, can be seen and struck.
         outside = np.flatnonzero(fleet.alive & (fleet.choice == OUTSIDE))
