@@ -432,8 +432,6 @@ def host_acts(model: GulfModel, host_id: str, action: str) -> None:
             flat = model.magazine_slices[node_id].start + index
             model.magazine[flat] += params.interceptor_request_size
             model.magazine_cap[flat] += params.interceptor_request_size
-            system = model.spec.interceptors[model.spec.node(node_id).defences[index].system]
-            state.defence_spend += params.interceptor_request_size * system.unit_cost_usd
     elif action == "restrict_basing":
         state.restricted_until = model.round + behaviour.restriction_rounds
     elif action == "press_restraint":

@@ -110,7 +110,6 @@ class HostState:
     damage_recent: float = 0.0
     casualties_recent: float = 0.0
     damage_total: float = 0.0
-    defence_spend: float = 0.0  # interceptors it requested and paid for
     interceptor_spend_round: float = 0.0  # interceptors fired in its defence this round
 
 
