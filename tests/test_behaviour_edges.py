@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from wargame.config.loader import ScenarioError, load_experiment
+from wargame.config.loader import ScenarioError, load_experiment, scenario_from
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "configs" / "scenarios" / "gulf_2026.yaml"
@@ -77,3 +77,42 @@ def test_run_py_refuses_a_sweep_value_too_big_for_a_float_without_a_traceback(
     assert "Traceback" not in done.stderr, done.stderr
     assert f"{file}: parameters.{path}: " in done.stderr, done.stderr
     assert not (tmp_path / "out").exists()
+
+
+# Unquoted YAML that reads as text: the hint must not tell the modeller to remove quotes they
+# never wrote. (A quoted number, "0.5", keeps the "without quotes" hint: tests/test_behaviour.)
+UNQUOTED_TEXT = [
+    ("nan", "finite"),  # YAML 1.1 reads .nan as NaN, but nan as text
+    ("inf", "finite"),
+    ("50%", "decimal"),
+    ("1/2", "decimal"),
+    ("0o17", "decimal"),  # YAML 1.2 octal, text to YAML 1.1
+]
+
+
+@pytest.mark.parametrize(("written", "expected"), UNQUOTED_TEXT)
+def test_unquoted_text_for_a_number_is_not_called_quoted(written: str, expected: str):
+    text = f"extends: {DEFAULT}\nname: t\nbehaviour: {{memories: {{transits: {written}}}}}\n"
+    assert yaml.safe_load(text)["behaviour"]["memories"]["transits"] == written  # text to YAML
+    with pytest.raises(ScenarioError) as caught:
+        scenario_from(Path("t.yaml"), yaml.safe_load(text))
+    (problem,) = caught.value.problems
+    assert problem.startswith("behaviour.memories.transits: "), problem
+    assert "quote" not in problem and expected in problem, problem
+
+
+@pytest.mark.parametrize(("written", "expected"), UNQUOTED_TEXT)
+def test_unquoted_text_as_a_listed_sweep_value_is_not_called_quoted(
+    tmp_path: Path, written: str, expected: str
+):
+    file = tmp_path / "text.yaml"
+    file.write_text(
+        f"name: text\nbase_scenario: {DEFAULT}\nrounds: 2\nreplicates: 1\nroot_seed: 1\n"
+        f"parameters: {{behaviour.memories.transits: [0.5, {written}]}}\n"
+        f"outcomes: [highest_rung]\noutput: {tmp_path / 'out'}\n"
+    )
+    with pytest.raises(ScenarioError) as caught:
+        load_experiment(file)
+    (problem,) = caught.value.problems
+    assert problem.startswith("parameters.behaviour.memories.transits: "), problem
+    assert "quote" not in problem and expected in problem, problem

@@ -704,8 +704,22 @@ def type_hint(item: dict) -> str:
                 f"; YAML reads {value} as text: write it with a dot and a signed exponent "
                 "(e.g. 1.0e+5) or in full"
             )
-        return "; quoted text is not a number: write numbers without quotes"
+        return text_number_hint(
+            value, "; quoted text is not a number: write numbers without quotes"
+        )
     return ""
+
+
+def text_number_hint(text: str, quoted: str) -> str:
+    """Why text given for a number is not one; `quoted` for text that reads as a finite number,
+    which was likely quoted. YAML reads some unquoted words (nan, inf, 50%, 0o17) as text too."""
+    try:
+        number = float(text)
+    except ValueError:
+        return "; text is not a number: write the number in decimal digits (e.g. 0.5)"
+    if not math.isfinite(number):
+        return f"; YAML reads {text} as text, and a number must be finite anyway"
+    return quoted
 
 
 def is_echo(item: dict, items: list[dict]) -> bool:
@@ -983,7 +997,11 @@ def typed_value(value: Any, kind: str | None) -> tuple[str | None, Any]:
         )
     if kind in ("int", "float"):
         if isinstance(value, bool) or not isinstance(value, int | float):
-            hint = "; write numbers without quotes" if isinstance(value, str) else ""
+            hint = (
+                text_number_hint(value, "; write numbers without quotes")
+                if isinstance(value, str)
+                else ""
+            )
             if isinstance(value, str) and looks_like_exponent(value):
                 # YAML 1.1 reads 1e5 or 1.0e5 as text even unquoted: it wants 1.0e+5.
                 hint = (
