@@ -387,7 +387,7 @@ class GulfModel(mesa.Model):
             costs = shipping.vessel_costs(
                 np.ones(len(WAIT_KINDS)),
                 self.outside_strike_probability(),
-                self.mines * self.spec.behaviour.operations.mine_hit_per_density,
+                shipping.mine_risk(self.mines, self.spec.behaviour.operations.mine_hit_per_density),
                 self.premium,
                 WAIT_KINDS,
                 params,

@@ -95,9 +95,15 @@ def interdict(
     return np.sort(attacked), hits[np.argsort(attacked)]
 
 
+def mine_risk(mine_density: float, hit_per_density: float) -> float:
+    """A transit's chance of striking a mine (`hit_per_density`: the chance per unit of
+    density, scenario behaviour.operations), as owners read it. Not capped at 1 here: the
+    owners' reading never was, the hits below are (issue 9 may align them)."""
+    return mine_density * hit_per_density
+
+
 def mine_hits(
     transiting: int, mine_density: float, hit_per_density: float, rng: np.random.Generator
 ) -> int:
-    """How many of this round's transiting vessels strike a mine (`hit_per_density`: the
-    chance per transit per unit of density, scenario behaviour.operations)."""
-    return int(rng.binomial(transiting, min(1.0, mine_density * hit_per_density)))
+    """How many of this round's transiting vessels strike a mine."""
+    return int(rng.binomial(transiting, min(1.0, mine_risk(mine_density, hit_per_density))))
