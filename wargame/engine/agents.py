@@ -18,14 +18,11 @@ import mesa
 from wargame.config.ladder import CENTCOM_ACTIONS, HOST_ACTIONS, IRGC_ACTIONS, ActionSpec
 from wargame.config.schema import UsPackage
 from wargame.engine.decision import Decision, decide
+from wargame.engine.intel import STRIKE_OPTIONS
 from wargame.engine.observation import CentcomView, HostView, IrgcView
 
 if TYPE_CHECKING:
     from wargame.engine.model import GulfModel
-
-# Which CENTCOM options are strike packages: launched from host bases, they lose reach when
-# hosts restrict basing, and they set back diplomacy while the channel is open.
-STRIKE_OPTIONS = ("limited_strikes", "expanded_strikes", "regime_campaign")
 
 
 def option_rows(menu: tuple[ActionSpec, ...], *tables) -> tuple[tuple, ...]:

@@ -18,6 +18,7 @@ from wargame.config.ladder import ACTIONS
 from wargame.config.schema import Node, NodeKind, Salvo, SiteRole, WeaponKind
 from wargame.engine.intel import (
     LIMITED_PACKAGE_ROLES,
+    STRIKE_OPTIONS,
     effective_value,
     layer_slots,
     salvo_groups,
@@ -342,7 +343,7 @@ def centcom_acts(model: GulfModel, action: str, capacity_before: np.ndarray) -> 
     centcom = model.spec.actors.centcom
     if action == "escort":
         model.escort_until = model.round + model.spec.behaviour.operations.escort_rounds
-    if action in ("limited_strikes", "expanded_strikes", "regime_campaign"):
+    if action in STRIKE_OPTIONS:
         usable = model.views["centcom"].usable_basing
         if action == "limited_strikes":
             roles, count, per_target = (

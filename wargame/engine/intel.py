@@ -28,6 +28,9 @@ from wargame.engine.theatre import (
 )
 
 LIMITED_PACKAGE_ROLES = (SiteRole.COASTAL_RADAR, SiteRole.DRONE_STORAGE, SiteRole.SURVEILLANCE)
+# Which CENTCOM options are strike packages: launched from host bases, they lose reach when
+# hosts restrict basing, and they set back diplomacy while the channel is open.
+STRIKE_OPTIONS = ("limited_strikes", "expanded_strikes", "regime_campaign")
 
 
 @dataclass(frozen=True)
