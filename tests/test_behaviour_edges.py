@@ -8,6 +8,7 @@ float's range (~1.8e308) cannot become a float, so checking it must not convert 
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -116,3 +117,46 @@ def test_unquoted_text_as_a_listed_sweep_value_is_not_called_quoted(
     (problem,) = caught.value.problems
     assert problem.startswith("parameters.behaviour.memories.transits: "), problem
     assert "quote" not in problem and expected in problem, problem
+
+
+# --- files made before the behaviour section existed ---------------------------------------
+
+
+def without_behaviour() -> dict:
+    data = yaml.safe_load(DEFAULT.read_text())
+    del data["behaviour"]
+    return data
+
+
+def test_a_scenario_made_before_the_behaviour_section_says_where_to_get_it(tmp_path: Path):
+    file = tmp_path / "old.yaml"
+    file.write_text(yaml.safe_dump(without_behaviour(), sort_keys=False))
+    done = subprocess.run(
+        [sys.executable, str(RUN_PY), "validate", str(file)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith(f"{file}: behaviour: required field is missing"), line
+    assert "configs/scenarios/gulf_2026.yaml" in line, line
+
+
+def test_a_game_saved_before_the_behaviour_section_says_why_it_cannot_load(tmp_path: Path):
+    from wargame.config.loader import load_scenario
+    from wargame.experiments import game
+
+    record = game.new_game(load_scenario(DEFAULT), seed=3)
+    document = game.game_document(record, 0)
+    # As a save of the commit before issue 8 holds it: the scenario without the section,
+    # sealed again (fingerprint and checksum) as that program sealed it.
+    del document["scenario"]["data"]["behaviour"]
+    document["scenario"]["fingerprint"] = game.fingerprint(document["scenario"]["data"])
+    document["checksum"] = game.fingerprint({k: v for k, v in document.items() if k != "checksum"})
+    with pytest.raises(game.GameFileError) as caught:
+        game.parse_game(json.dumps(document), "old.json")
+    message = str(caught.value)
+    assert "behaviour: required field is missing" in message, message
+    assert "before" in message and "configs/scenarios/gulf_2026.yaml" in message, message

@@ -648,6 +648,14 @@ def deep_merge(base: dict, override: dict) -> dict:
     return merged
 
 
+# Sections a file made by an earlier version lacks: where to get them.
+MISSING_HINTS = {
+    "behaviour": "; files made before this section existed lack it: a scenario can copy "
+    "`behaviour:` from configs/scenarios/gulf_2026.yaml or extend a scenario that has it, and "
+    "a saved game cannot be loaded (start a new game)",
+}
+
+
 def describe_validation_error(error: ValidationError) -> list[str]:
     """Turn pydantic's errors into 'field.path: what was expected (got ...)' lines."""
     lines = []
@@ -672,7 +680,7 @@ def describe_validation_error(error: ValidationError) -> list[str]:
         elif item["type"] == "extra_forbidden":
             message = "unknown field (check the spelling; unknown keys are not allowed)"
         elif item["type"] == "missing":
-            message = "required field is missing"
+            message = "required field is missing" + MISSING_HINTS.get(path, "")
         elif "input" in item and item["type"] not in ("value_error", "assertion_error"):
             message = f"{message} (got {short_repr(item['input'])}){type_hint(item)}"
         # Cross-reference problems already carry their own paths: split them into lines.
