@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from wargame.config.ladder import ACTIONS
-from wargame.config.schema import Node, NodeKind, Salvo, SiteRole, WeaponKind
+from wargame.config.schema import Node, NodeKind, Salvo, WeaponKind
 from wargame.engine.intel import (
-    LIMITED_PACKAGE_ROLES,
     STRIKE_OPTIONS,
     effective_value,
     layer_slots,
     salvo_groups,
     site_layers,
+    strike_package,
     weapon_damage,
 )
 from wargame.engine.rules import shipping, strikes
@@ -345,25 +345,7 @@ def centcom_acts(model: GulfModel, action: str, capacity_before: np.ndarray) -> 
         model.escort_until = model.round + model.spec.behaviour.operations.escort_rounds
     if action in STRIKE_OPTIONS:
         usable = model.views["centcom"].usable_basing
-        if action == "limited_strikes":
-            roles, count, per_target = (
-                LIMITED_PACKAGE_ROLES,
-                centcom.limited_package_targets,
-                centcom.weapons_per_target,
-            )
-        elif action == "expanded_strikes":
-            roles, count, per_target = (
-                tuple(SiteRole),
-                centcom.expanded_package_targets,
-                centcom.weapons_per_target,
-            )
-        else:
-            roles, count, per_target = (
-                tuple(SiteRole),
-                len(model.theatre.iran_sites),
-                model.spec.behaviour.operations.campaign_weapons_factor
-                * centcom.weapons_per_target,
-            )
+        roles, count, per_target = strike_package(model.spec, model.theatre, action)
         count = max(1, int(round(count * usable)))
         eligible = [i for i, role in enumerate(model.theatre.site_roles) if role in roles]
         # Planners hit what still stands, most valuable first.

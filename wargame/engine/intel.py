@@ -150,6 +150,23 @@ def salvo_groups(
     return groups
 
 
+def strike_package(
+    scenario: Scenario, theatre: Theatre, action: str
+) -> tuple[tuple[SiteRole, ...], int, float]:
+    """A CENTCOM strike package (one of STRIKE_OPTIONS) as planned with every base usable: the
+    roles of the sites it may hit, how many it hits, and the weapons at each."""
+    centcom = scenario.actors.centcom
+    if action == "limited_strikes":
+        return LIMITED_PACKAGE_ROLES, centcom.limited_package_targets, centcom.weapons_per_target
+    if action == "expanded_strikes":
+        return tuple(SiteRole), centcom.expanded_package_targets, centcom.weapons_per_target
+    return (
+        tuple(SiteRole),
+        len(theatre.iran_sites),
+        scenario.behaviour.operations.campaign_weapons_factor * centcom.weapons_per_target,
+    )
+
+
 def weapon_damage(scenario: Scenario, groups: list[RaidGroup]) -> np.ndarray:
     """The damage one leaker of each group does (before hardening and value)."""
     return np.array([scenario.weapons[g.weapon].damage for g in groups])
@@ -224,13 +241,9 @@ class Intel:
             self.interceptor_request_cost[host.id] = (
                 host.interceptor_request_size * unit_cost / scales.spend_usd
             )
-        self.iran_package_losses = (
-            self._package_loss(
-                theatre, scenario.actors.centcom.limited_package_targets, LIMITED_PACKAGE_ROLES
-            ),
-            self._package_loss(
-                theatre, scenario.actors.centcom.expanded_package_targets, tuple(SiteRole)
-            ),
+        self.iran_package_losses = tuple(
+            self._package_loss(theatre, *strike_package(scenario, theatre, action))
+            for action in ("limited_strikes", "expanded_strikes")
         )
 
     def forecast(self, node_id: str, salvo: Salvo) -> TargetForecast:
@@ -267,7 +280,7 @@ class Intel:
         self._targets[key] = found
         return found
 
-    def _package_loss(self, theatre: Theatre, targets: int, roles) -> float:
+    def _package_loss(self, theatre: Theatre, roles, targets: int, weapons_per_target) -> float:
         """Expected share of Iran's total site capacity one US package removes."""
         centcom = self.scenario.actors.centcom
         weapon = self.scenario.weapons[centcom.strike_weapon]
@@ -280,7 +293,7 @@ class Intel:
             return 0.0
         hardening = np.mean([self.scenario.node(s).hardening for s in eligible])
         kept_per_target = strikes.expected_capacity_kept(
-            centcom.weapons_per_target, weapon.reliability, hardening, centcom.damage_per_hit
+            weapons_per_target, weapon.reliability, hardening, centcom.damage_per_hit
         )
         struck = min(targets, len(eligible))
         factor = self.scenario.behaviour.irgc.package_loss_factor
