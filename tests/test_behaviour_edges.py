@@ -160,3 +160,12 @@ def test_a_game_saved_before_the_behaviour_section_says_why_it_cannot_load(tmp_p
     message = str(caught.value)
     assert "behaviour: required field is missing" in message, message
     assert "before" in message and "configs/scenarios/gulf_2026.yaml" in message, message
+
+
+def test_a_scenario_number_too_big_for_a_float_says_so():
+    text = f"extends: {DEFAULT}\nname: t\nbehaviour: {{memories: {{transits: {HUGE}}}}}\n"
+    with pytest.raises(ScenarioError) as caught:
+        scenario_from(Path("t.yaml"), yaml.safe_load(text))
+    (problem,) = caught.value.problems
+    assert problem.startswith("behaviour.memories.transits: "), problem
+    assert "1.8e308" in problem and "9" * 100 not in problem, problem

@@ -691,6 +691,7 @@ def describe_validation_error(error: ValidationError) -> list[str]:
     return lines
 
 
+FLOAT_MAX = sys.float_info.max  # the largest number a float field can hold
 NUMBER_ERRORS = {"int_type", "float_type", "int_parsing", "float_parsing", "bool_type"}
 
 
@@ -699,6 +700,8 @@ def type_hint(item: dict) -> str:
     value = item["input"]
     if item["type"] not in NUMBER_ERRORS and item["type"] != "string_type":
         return ""
+    if type(value) is int and abs(value) > FLOAT_MAX:  # YAML integers have no size limit
+        return "; too large for a number (at most ~1.8e308 in size)"
     if isinstance(value, bool):
         return (
             "; true/false (and yes/no/on/off, which YAML reads as true/false) are not numbers"
@@ -856,7 +859,6 @@ def load_base_scenario(path: Path, name: str, base_path: Path) -> dict:
 
 # --- experiment parameters -----------------------------------------------------------------------
 
-FLOAT_MAX = sys.float_info.max  # the largest number a float field can hold
 KIND_NAMES = {
     "bool": "a true/false field",
     "int": "an integer field",
