@@ -145,12 +145,15 @@ def stored_as_plain(plan) -> pd.DataFrame:
 # --- the sweep's own pid killed: nothing of its process tree is left -------------------------
 
 
-def started_sweep(path: Path) -> tuple[subprocess.Popen, list[psutil.Process]]:
+def started_sweep(
+    path: Path, env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen, list[psutil.Process]]:
     """`run.py sweep` on 2 workers, once it has stored a part: the process and every process it
     started (resource tracker, forkserver, the two workers)."""
     process = subprocess.Popen(
         [sys.executable, str(REPO / "run.py"), "sweep", str(path), "--workers", "2", "--quiet"],
         cwd=REPO,
+        env=env,
         start_new_session=True,  # only so the test can clean up; the signals go to one pid
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -245,3 +248,31 @@ def test_sigterm_stores_finished_runs_stops_the_workers_and_exits_143(tmp_path):
     assert runs["run_id"].is_unique and len(runs) == 120
     got = runs.sort_values(["point", "replicate"]).reset_index(drop=True).drop(columns=VOLATILE)
     pd.testing.assert_frame_equal(got, stored_as_plain(serial_plan).drop(columns=VOLATILE))
+
+
+@pytest.mark.parametrize(("sent", "exit_code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_stop_signal_inside_a_part_write_waits_for_the_part(tmp_path, sent, exit_code):
+    """The signal lands while a part is half stored (its timeseries hidden as `.ready`, the
+    test-only pause before its runs part): the part is finished, stored once, and the sweep
+    then stops as usual, leaving no hidden file and no run twice."""
+    path = experiment_file(
+        tmp_path, "held", rounds=40, replicates=30, execution={"rows_per_part": 1}
+    )
+    folder = tmp_path / "results-held"
+    environment = {**os.environ, SLOW_PART_ENV: "0.5"}
+    process, tree = started_sweep(path, env=environment)
+    try:
+        wait_for(process, lambda: list((folder / "timeseries").glob(".*.ready")), [])
+        process.send_signal(sent)
+        _, error = process.communicate(timeout=30)
+        seconds_until_gone(tree, limit=5.0)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+    error = error.decode()
+    assert process.returncode == exit_code, error
+    assert "Traceback" not in error, error
+    assert not leftovers(folder), leftovers(folder)
+    runs, series = read_parts(folder / "runs"), read_parts(folder / "timeseries")
+    assert runs["run_id"].is_unique, "a run stored twice"
+    assert set(series["run_id"]) == set(runs["run_id"]), "orphan or missing timeseries rows"

@@ -28,6 +28,7 @@ from wargame.engine.metrics import MODEL_REPORTERS
 from wargame.experiments.design import RunSpec, iter_runs, table_of
 from wargame.experiments.design import fingerprint as design_fingerprint
 from wargame.experiments.errors import SweepStoppedError
+from wargame.experiments.interrupts import interrupts_held
 from wargame.experiments.outcomes import OUTCOME_TYPES
 from wargame.experiments.preflight import preflight
 from wargame.experiments.store import ResultStore, git_commit, package_versions, writer_lock
@@ -239,9 +240,12 @@ def run_locked(
         nonlocal buffer_rows, buffer_series, last_flush
         due = len(buffer_rows) >= rows_per_part or time.perf_counter() - last_flush >= PART_SECONDS
         if buffer_rows and (force or due):
-            store.write_part(buffer_rows, buffer_series)
-            buffer_rows, buffer_series = [], []
-            last_flush = time.perf_counter()
+            # Stored and forgotten together: an interrupt between the two would store the
+            # rows twice (the final flush writes them again) or leave a part half-shown.
+            with interrupts_held():
+                store.write_part(buffer_rows, buffer_series)
+                buffer_rows, buffer_series = [], []
+                last_flush = time.perf_counter()
 
     executor = make_executor()
     in_flight: dict[Future, tuple[Task, int]] = {}
