@@ -90,7 +90,11 @@ def test_bad_save_files_get_a_message_and_leave_the_game(game_page):
     before = what_it_shows(page)
     good = game_text(record(0, (ORDER,), side="centcom"), 3)
     bad = {
-        "order.json": (good.replace('"limited_strikes"', '"expanded_strikes"'), "checksum"),
+        # The order alone: the saved scenario's action tables hold the action names too.
+        "order.json": (
+            good.replace('"action": "limited_strikes"', '"action": "expanded_strikes"'),
+            "checksum",
+        ),
         "seed.json": (good.replace('"seed": 0,', '"seed": 5,'), "checksum"),
         "cut.json": (good[: len(good) // 2], "truncated"),
         "old.json": (good.replace(f'"version": {VERSION},', '"version": 0,'), "version 0"),
