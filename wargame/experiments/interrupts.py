@@ -28,8 +28,13 @@ def interrupts_held() -> Iterator[None]:
         yield
         return
     arrived: list[int] = []
-    previous = {number: signal.getsignal(number) for number in HELD_SIGNALS}
-    for number in HELD_SIGNALS:
+    # A handler installed outside Python reads as None and cannot be put back: leave it be.
+    previous = {
+        number: handler
+        for number in HELD_SIGNALS
+        if (handler := signal.getsignal(number)) is not None
+    }
+    for number in previous:
         signal.signal(number, lambda number, frame: arrived.append(number))
     try:
         yield
