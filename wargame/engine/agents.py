@@ -17,7 +17,7 @@ import mesa
 
 from wargame.config.ladder import CENTCOM_ACTIONS, HOST_ACTIONS, IRGC_ACTIONS, ActionSpec
 from wargame.config.schema import UsPackage
-from wargame.engine.decision import Decision, decide
+from wargame.engine.decision import Decision, choose
 from wargame.engine.intel import STRIKE_OPTIONS
 from wargame.engine.observation import CentcomView, HostView, IrgcView
 
@@ -34,10 +34,17 @@ def option_rows(menu: tuple[ActionSpec, ...], *tables) -> tuple[tuple, ...]:
 
 
 class StateActor(mesa.Agent):
-    """Common machinery: observe, forecast the menu as cost terms, choose by logit."""
+    """Common machinery: observe, forecast the menu as cost terms, choose by logit.
+
+    Each actor class names its cost terms once (`terms`, the order of its weights in the
+    scenario) and its options once (`options`, its menu); `option_costs(view)` gives one row of
+    raw costs per option, a number per term: a round has seven decisions of up to 8 x 7
+    terms, and a mapping per option cost more to build than the numbers in it."""
 
     actor_id: str
     model: GulfModel
+    terms: tuple[str, ...]
+    options: tuple[str, ...]
 
     def __init__(self, model: GulfModel, rationality: float, weights: dict[str, float]):
         super().__init__(model)
@@ -47,137 +54,228 @@ class StateActor(mesa.Agent):
     def decide_action(self, view) -> Decision:
         """The actor's decision this round, from its own `option_costs(view)` (each actor class
         has its own); the model keeps it (`GulfModel.decisions`)."""
-        return decide(
-            self.actor_id, self.option_costs(view), self.weights, self.rationality, self.model.rng
+        return choose(
+            self.actor_id,
+            self.options,
+            self.terms,
+            self.option_costs(view),
+            self.weights,
+            self.rationality,
+            self.model.rng,
         )
 
 
 class Irgc(StateActor):
     actor_id = "irgc"
+    terms = (
+        "site_damage",
+        "sovereignty",
+        "linkage",
+        "host_leverage",
+        "economic_friction",
+        "regime_risk",
+        "mandate_credibility",
+    )
+    options = tuple(spec.id for spec in IRGC_ACTIONS)
 
     def __init__(self, model: GulfModel, rationality: float, weights: dict[str, float]):
         super().__init__(model, rationality, weights)
         forecast = model.spec.behaviour.irgc
-        self._rows = option_rows(
-            IRGC_ACTIONS,
-            forecast.us_response,
-            forecast.us_package,
-            forecast.answers_sovereignty,
-            forecast.coerces,
-            forecast.economic_friction,
-            forecast.regime_risk,
-            forecast.punishes_defiance,
+        # The share of each grievance an option leaves standing (1 - how far it answers it),
+        # worked out once: the same numbers the round's products then scale.
+        self._rows = tuple(
+            (
+                option,
+                us_response,
+                package,
+                1.0 - answers,
+                1.0 - coerces,
+                -friction,
+                option != "enforce_mandates",  # its friction scales with the strike capacity
+                regime,
+                1.0 - punishes,
+                # Striking a vessel with nobody in sight makes an example of nobody.
+                1.0 - (0.0 if option == "strike_vessel" else punishes),
+            )
+            for option, us_response, package, answers, coerces, friction, regime, punishes in (
+                option_rows(
+                    IRGC_ACTIONS,
+                    forecast.us_response,
+                    forecast.us_package,
+                    forecast.answers_sovereignty,
+                    forecast.coerces,
+                    forecast.economic_friction,
+                    forecast.regime_risk,
+                    forecast.punishes_defiance,
+                )
+            )
         )
 
-    def option_costs(self, view: IrgcView) -> dict[str, dict[str, float]]:
+    def option_costs(self, view: IrgcView) -> tuple[tuple[float, ...], ...]:
+        """Per option of `options`, its raw cost of each of `terms`."""
         model = self.model
+        intel = model.intel
         resolve = model.spec.behaviour.irgc.resolve_base + view.us_resolve
-        limited_loss, expanded_loss = model.intel.iran_package_losses
+        limited_loss, expanded_loss = intel.iran_package_losses
         package_loss = {UsPackage.LIMITED: limited_loss, UsPackage.EXPANDED: expanded_loss}
-        costs = {}
+        salvo_leverage, energy_leverage = intel.leverage(view)
+        leverage = {"salvo_hosts": salvo_leverage, "strike_energy": energy_leverage}
+        sovereignty = view.sovereignty
+        lebanon, linked = view.lebanon, view.linked
+        strike_capacity = view.strike_capacity
+        defiance = view.defiance
+        nobody_in_sight = view.defiant_detected == 0
+        costs = []
         for (
             option,
             us_response,
             package,
-            answers,
-            coerces,
+            sovereignty_left,
+            linkage_left,
             friction,
+            friction_scales,
             regime,
-            punishes,
+            credibility_left,
+            credibility_left_unseen,
         ) in self._rows:
             response = us_response * resolve
-            leverage = 0.0
-            if option == "salvo_hosts":
-                leverage = model.intel.salvo_leverage(view)
-            elif option == "strike_energy":
-                leverage = model.intel.energy_leverage(view)
-            if option == "strike_vessel" and view.defiant_detected == 0:
-                punishes = 0.0  # nobody in sight to make an example of
-            costs[option] = {
-                "site_damage": response * package_loss[package],
-                "sovereignty": view.sovereignty * (1.0 - answers),
-                "linkage": view.lebanon * (1.0 - coerces) if view.linked else 0.0,
-                "host_leverage": -leverage,
-                "economic_friction": -friction
-                * (view.strike_capacity if option != "enforce_mandates" else 1.0),
-                "regime_risk": regime * resolve,
-                "mandate_credibility": view.defiance * (1.0 - punishes),
-            }
-        return costs
+            costs.append(
+                (
+                    response * package_loss[package],
+                    sovereignty * sovereignty_left,
+                    lebanon * linkage_left if linked else 0.0,
+                    -leverage.get(option, 0.0),
+                    friction * (strike_capacity if friction_scales else 1.0),
+                    regime * resolve,
+                    defiance * (credibility_left_unseen if nobody_in_sight else credibility_left),
+                )
+            )
+        return tuple(costs)
 
 
 class Centcom(StateActor):
     actor_id = "centcom"
+    terms = (
+        "shipping_disruption",
+        "us_casualties",
+        "asset_damage",
+        "unanswered_violations",
+        "top_rung_risk",
+        "interceptor_use",
+        "diplomatic_progress",
+    )
+    options = tuple(spec.id for spec in CENTCOM_ACTIONS)
 
     def __init__(self, model: GulfModel, rationality: float, weights: dict[str, float]):
         super().__init__(model, rationality, weights)
         forecast = model.spec.behaviour.centcom
-        self._rows = option_rows(
-            CENTCOM_ACTIONS,
-            forecast.retaliation,
-            forecast.protects_shipping,
-            forecast.answers_violations,
-            forecast.top_rung_risk,
+        intel = model.intel
+        # The retaliation an option invites is forecast from the order of battle (intel), so
+        # its three costs are the same every round.
+        self._rows = tuple(
+            (
+                option,
+                option in STRIKE_OPTIONS,
+                protects,
+                answers,
+                top_rung_risk,
+                retaliation * intel.expected_us_casualties,
+                retaliation * intel.expected_us_damage,
+                retaliation * intel.expected_interceptor_spend,
+            )
+            for option, retaliation, protects, answers, top_rung_risk in option_rows(
+                CENTCOM_ACTIONS,
+                forecast.retaliation,
+                forecast.protects_shipping,
+                forecast.answers_violations,
+                forecast.top_rung_risk,
+            )
         )
 
-    def option_costs(self, view: CentcomView) -> dict[str, dict[str, float]]:
-        intel = self.model.intel
+    def option_costs(self, view: CentcomView) -> tuple[tuple[float, ...], ...]:
+        """Per option of `options`, its raw cost of each of `terms`."""
         split = self.model.spec.levers.doctrine_split
         unanswered_base = self.model.spec.behaviour.centcom.unanswered_base
         disruption = view.shipping_attacks + view.mines + view.transit_shortfall
-        costs = {}
-        for option, retaliation, protects, answers, top_rung_risk in self._rows:
-            striking = option in STRIKE_OPTIONS
+        unanswered = view.unanswered
+        restraint = 1.0 + view.restraint_pressure
+        usable_basing = view.usable_basing
+        channel_open = view.channel_open
+        costs = []
+        for (
+            option,
+            striking,
+            protects,
+            answers,
+            top_rung_risk,
+            casualties,
+            damage,
+            interceptors,
+        ) in self._rows:
             # A strike launched from restricted bases loses reach; restraint pressure adds cost.
-            effect = view.usable_basing if striking else 1.0
+            effect = usable_basing if striking else 1.0
             diplomacy = 0.0
-            if view.channel_open:
+            if channel_open:
                 if option == "hold_and_negotiate":
                     diplomacy = -(1.0 - split)
                 elif striking:
                     diplomacy = 1.0 - split
-            costs[option] = {
-                "shipping_disruption": disruption * (1.0 - protects * effect),
-                "us_casualties": retaliation * intel.expected_us_casualties,
-                "asset_damage": retaliation * intel.expected_us_damage,
-                "unanswered_violations": view.unanswered
-                * (1.0 - answers * effect)
-                * (unanswered_base + split),
-                "top_rung_risk": top_rung_risk * (1.0 + view.restraint_pressure),
-                "interceptor_use": retaliation * intel.expected_interceptor_spend,
-                "diplomatic_progress": diplomacy,
-            }
-        return costs
+            costs.append(
+                (
+                    disruption * (1.0 - protects * effect),
+                    casualties,
+                    damage,
+                    unanswered * (1.0 - answers * effect) * (unanswered_base + split),
+                    top_rung_risk * restraint,
+                    interceptors,
+                    diplomacy,
+                )
+            )
+        return tuple(costs)
 
 
 class Host(StateActor):
+    terms = ("economic_damage", "civilian_harm", "defence_spending", "hosting_value")
+    options = tuple(spec.id for spec in HOST_ACTIONS)
+
     def __init__(self, model: GulfModel, params):
         super().__init__(model, params.rationality, params.weights.model_dump())
         self.params = params
         self.actor_id = params.id
         forecast = model.spec.behaviour.hosts
-        self._rows = option_rows(HOST_ACTIONS, forecast.reduces_harm, forecast.hosting_lost)
+        request_cost = model.intel.interceptor_request_cost[self.actor_id]
+        # The share of the expected harm each measure leaves (1 - what it reduces), and what it
+        # spends on interceptors: the same every round.
+        self._rows = tuple(
+            (
+                1.0 - reduces_harm,
+                request_cost if option == "request_interceptors" else 0.0,
+                hosting_lost,
+            )
+            for option, reduces_harm, hosting_lost in option_rows(
+                HOST_ACTIONS, forecast.reduces_harm, forecast.hosting_lost
+            )
+        )
+        exposure = model.intel.host_exposure[self.actor_id]
+        self._exposure = exposure["damage"], exposure["casualties"]
 
-    def option_costs(self, view: HostView) -> dict[str, dict[str, float]]:
-        intel = self.model.intel
+    def option_costs(self, view: HostView) -> tuple[tuple[float, ...], ...]:
+        """Per option of `options`, its raw cost of each of `terms`."""
         forecast = self.model.spec.behaviour.hosts
         scales = self.model.spec.behaviour.scales
-        exposure = intel.host_exposure[self.actor_id]
-        request_cost = intel.interceptor_request_cost[self.actor_id]
+        damage_exposure, casualty_exposure = self._exposure
+        threat = view.threat
         # The harm it expects if it does nothing; each measure keeps a share of it.
         damage = (
-            view.threat * exposure["damage"]
+            threat * damage_exposure
             + view.damage_recent / scales.damage
             + forecast.force_majeure_weight * view.force_majeure
         )
-        harm = view.threat * exposure["casualties"] + view.casualties_recent / scales.casualties
-        costs = {}
-        for option, reduces_harm, hosting_lost in self._rows:
-            kept = 1.0 - reduces_harm
-            costs[option] = {
-                "economic_damage": damage * kept,
-                "civilian_harm": harm * kept,
-                "defence_spending": request_cost if option == "request_interceptors" else 0.0,
-                "hosting_value": view.tolerance * hosting_lost,
-            }
-        return costs
+        harm = threat * casualty_exposure + view.casualties_recent / scales.casualties
+        tolerance = view.tolerance
+        return tuple(
+            [
+                (damage * kept, harm * kept, request_cost, tolerance * hosting_lost)
+                for kept, request_cost, hosting_lost in self._rows
+            ]
+        )

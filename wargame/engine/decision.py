@@ -11,23 +11,39 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from operator import mul
+from types import MappingProxyType
 
 import numpy as np
 
 
 @dataclass(frozen=True)
 class Decision:
-    """One actor's choice with everything behind it. The weighted terms are worked out when
-    read (`weighted_terms`, `breakdown`), not kept: a round has seven decisions of up to 8 x 7
-    terms, few of which are ever read, and each read gives the numbers the utilities summed."""
+    """One actor's choice with everything behind it. The raw costs are kept as one row of
+    numbers per option, the term names once (`terms`); the per-option mappings (`raw_terms`)
+    and the weighted terms (`weighted_terms`, `breakdown`) are built when read, not kept: a
+    round has seven decisions of up to 8 x 7 terms, few of which are ever read, and each read
+    gives the numbers the utilities summed."""
 
     actor: str
     options: tuple[str, ...]
-    raw_terms: Mapping[str, Mapping[str, float]]  # per option: term -> raw cost (never changed)
+    terms: tuple[str, ...]  # the actor's cost terms, in the order of every row of `costs`
+    costs: tuple[tuple[float, ...], ...]  # per option, its raw cost of each term
     weights: Mapping[str, float]  # the actor's weight of each term (never changed)
     utilities: tuple[float, ...]
     probabilities: tuple[float, ...]
     chosen: str
+
+    @property
+    def raw_terms(self) -> Mapping[str, Mapping[str, float]]:
+        """Per option (read-only): term -> raw cost."""
+        terms = self.terms
+        return MappingProxyType(
+            {
+                option: MappingProxyType(dict(zip(terms, row, strict=True)))
+                for option, row in zip(self.options, self.costs, strict=True)
+            }
+        )
 
     @property
     def weighted_terms(self) -> tuple[dict[str, float], ...]:
@@ -37,10 +53,11 @@ class Decision:
     def breakdown(self, option: str | None = None) -> dict[str, float]:
         """The weighted cost of each term for one option (the chosen one by default)."""
         option = option or self.chosen
-        if option not in self.raw_terms:
+        if option not in self.options:
             raise ValueError(f"{option!r} is not one of {self.actor}'s options")
         weights = self.weights
-        return {term: weights[term] * value for term, value in self.raw_terms[option].items()}
+        row = self.costs[self.options.index(option)]
+        return {term: weights[term] * value for term, value in zip(self.terms, row, strict=True)}
 
     def probability(self, option: str) -> float:
         return self.probabilities[self.options.index(option)]
@@ -81,7 +98,33 @@ def decide(
     rationality: float,
     rng: np.random.Generator,
 ) -> Decision:
-    """Score each option by -sum(weight * cost) and draw one by the logit rule.
+    """`choose` with the raw costs given per option as term -> cost mappings. Every option
+    names the same terms; each option's weighted terms are summed in the first option's
+    order."""
+    options = tuple(raw_terms)
+    terms = tuple(raw_terms[options[0]]) if options else ()
+    costs = []
+    for option, row in raw_terms.items():
+        if row.keys() != set(terms):
+            raise ValueError(
+                f"{actor}'s options weigh different terms: {option!r} has {sorted(row)}, "
+                f"{options[0]!r} has {sorted(terms)}"
+            )
+        costs.append(tuple([row[term] for term in terms]))
+    return choose(actor, options, terms, tuple(costs), weights, rationality, rng)
+
+
+def choose(
+    actor: str,
+    options: tuple[str, ...],
+    terms: tuple[str, ...],
+    costs: tuple[tuple[float, ...], ...],
+    weights: Mapping[str, float],
+    rationality: float,
+    rng: np.random.Generator,
+) -> Decision:
+    """Score each option (its row of `costs`, one raw cost per term of `terms`) by
+    -sum(weight * cost) and draw one by the logit rule.
 
     Menus are short (2-8 options), so plain Python beats numpy's per-call overhead here.
 
@@ -94,14 +137,11 @@ def decide(
     behaviour-changing issue (issue 9) may merge them. No `-inf` (impossible option) occurs
     on an actor's menu, so this copy does not handle it.
     """
-    options = tuple(raw_terms)
-    # The same products, in the same order, that `Decision.breakdown` gives for each option.
-    utilities = tuple(
-        [
-            -sum([weights[term] * value for term, value in terms.items()])
-            for terms in raw_terms.values()
-        ]
-    )
+    # The same products, in the same order, that `Decision.breakdown` gives for each option,
+    # summed by the built-in sum (compensated since Python 3.12: numpy's or math.fsum's sums
+    # differ from it in the last bits, and the recorded utilities must not).
+    weight_row = [weights[term] for term in terms]
+    utilities = tuple([-sum(map(mul, weight_row, row)) for row in costs])
     top = max(utilities)
     exps = [math.exp(rationality * (u - top)) for u in utilities]
     total = sum(exps)
@@ -116,7 +156,8 @@ def decide(
     return Decision(
         actor=actor,
         options=options,
-        raw_terms=raw_terms,
+        terms=terms,
+        costs=costs,
         weights=weights,
         utilities=utilities,
         probabilities=probabilities,

@@ -216,6 +216,9 @@ class Intel:
         # of those keys, so every run sharing this Intel shares them.
         self._forecasts: dict[tuple[str, int, int, int], TargetForecast] = {}
         self._targets: dict[bytes, tuple[tuple[TargetForecast, ...], ...]] = {}
+        # The IRGC's leverage before its strike capacity scales it, by which launch sites
+        # stand and which hosts it courts: asked every round, it changes only with those.
+        self._leverage: dict[tuple, tuple[float, float | None]] = {}
         # Planners on every side start from the order of battle: every launch site standing.
         # The IRGC aims where it expects the most value-weighted damage.
         self.base_targets, self.energy_targets = self.targets(np.ones(len(theatre.iran_sites)))
@@ -259,7 +262,7 @@ class Intel:
         """The IRGC's US-base and energy targets with the launch sites standing at `capacity`,
         best first: each forecast for the part of its salvo that reaches the site
         (`reachable_mix`, the rule the raid is fired by); a site none of it reaches is no target."""
-        key = (capacity >= self.theatre.launch_floor).tobytes()
+        key = self._standing(capacity)
         found = self._targets.get(key)
         if found is not None:
             return found
@@ -317,22 +320,36 @@ class Intel:
             discount[host] = discount.get(host, 1.0) * forecast.restricted_basing_discount
         return discount
 
-    def salvo_leverage(self, view) -> float:
-        """Pressure a host-state salvo puts on the hosts, saturating at 1: past a point more
-        damage buys Tehran little more leverage, while it still invites retaliation."""
+    def _standing(self, capacity: np.ndarray) -> bytes:
+        """Which launch sites stand at `capacity`, as a key of the target and leverage caches."""
+        return (capacity >= self.theatre.launch_floor).tobytes()
+
+    def leverage(self, view) -> tuple[float, float]:
+        """The pressure on the hosts a host-state salvo and an energy strike put, each
+        saturating at 1 (past a point more damage buys Tehran little more leverage, while it
+        still invites retaliation) and scaled by the IRGC's strike capacity; an energy strike
+        with no energy site in reach puts none."""
+        key = (self._standing(view.capacity), view.host_open_channel, view.restricted_hosts)
+        found = self._leverage.get(key)
+        if found is None:
+            if len(self._leverage) >= REACH_CACHE_LIMIT:
+                self._leverage.clear()
+            found = self._leverage[key] = self._saturated_leverage(view)
+        salvo, energy = found
+        strike_capacity = view.strike_capacity
+        return salvo * strike_capacity, 0.0 if energy is None else energy * strike_capacity
+
+    def _saturated_leverage(self, view) -> tuple[float, float | None]:
+        """`leverage` before the strike capacity scales it (None: no energy site in reach)."""
         discount = self.discounts(view)
         targets = self.salvo_targets(
             discount, self.scenario.actors.irgc.salvo_targets, view.capacity
         )
+        scale = self.scenario.behaviour.scales.damage
         damage = sum(f.damage * discount.get(f.host, 1.0) for f in targets)
-        return saturating(damage / self.scenario.behaviour.scales.damage) * view.strike_capacity
-
-    def energy_leverage(self, view) -> float:
         _, energy_targets = self.targets(view.capacity)
-        if not energy_targets:
-            return 0.0
-        damage = energy_targets[0].damage / self.scenario.behaviour.scales.damage
-        return saturating(damage) * view.strike_capacity
+        energy = saturating(energy_targets[0].damage / scale) if energy_targets else None
+        return saturating(damage / scale), energy
 
 
 def saturating(x: float) -> float:
