@@ -1,25 +1,28 @@
 """Tests for the vessel fleet (wargame.engine.fleet) and the metrics collector: every ship is a
-Mesa agent exactly while it is in the area, an agent enrolled again for a new ship carries
-nothing of the old one, ships take the lowest free slots in order, the short cut past Mesa's
-per-agent calls gives what those calls give, and the collector records what Mesa's would.
+Mesa agent exactly while it is in the area, and every reader of `model.agents` and
+`model.agents_by_type[Vessel]` gets what Mesa's own sets give, though ships are kept in the
+fleet's arrays; ships take the lowest free slots in order; whoever watches Mesa's per-agent calls
+gets them; copies and pickles keep their own ships; the collector records what Mesa's would.
 """
 
 from __future__ import annotations
 
 import copy
+import gc
 import heapq
 import logging
 import pickle
+from random import Random
 
 import mesa
 import mesa.model
 import numpy as np
 import pandas as pd
 import pytest
+from mesa.agentset import _HardKeyAgentSet
 from mesa.datacollection import DataCollector
 from mesa.experimental.mesa_signals import ModelSignals
 
-from wargame.config.ladder import VESSEL_CHOICES
 from wargame.engine import metrics
 from wargame.engine.collector import MetricsCollector
 from wargame.engine.fleet import MESA_MODEL_LOG, Fleet, Vessel
@@ -36,68 +39,199 @@ def live_ids(model) -> list[tuple[int, int]]:
     return [(int(s), fleet.agents[s].unique_id) for s in np.flatnonzero(fleet.alive)]
 
 
-def test_ships_are_agents_while_in_the_area_and_not_after(scenario):
-    model = build_model(scenario, 3)
-    fleet = model.fleet
-    seen: dict[int, Vessel] = {}  # every agent object ever used for a ship, by id()
-    ids_by_object: dict[int, set[int]] = {}
-    gone: set[int] = set()
-    before: set[int] = set()
-    for _ in range(40):
-        model.step()
-        live = np.flatnonzero(fleet.alive)
-        in_model = {a.unique_id for a in model.agents if isinstance(a, Vessel)}
-        assert in_model == {fleet.agents[s].unique_id for s in live}, f"round {model.round}"
-        assert len(model.agents) == fleet.count() + actors(model), f"round {model.round}"
-        assert len(model.agents_by_type[Vessel]) == fleet.count()
-        assert all(fleet.agents[slot] is None for slot in np.flatnonzero(~fleet.alive))
-        gone |= before - in_model
-        assert not gone & in_model, f"round {model.round}: a ship that left is back"
-        before = in_model
-        for slot in live:
-            agent = fleet.agents[slot]
-            seen[id(agent)] = agent
-            ids_by_object.setdefault(id(agent), set()).add(agent.unique_id)
-        for agent in seen.values():  # in the model if and only if it is a live ship's agent
-            holds = bool(fleet.alive[agent.slot]) and fleet.agents[agent.slot] is agent
-            assert (agent in model.agents) == holds, f"round {model.round}: {agent.unique_id}"
-    assert len(gone) > 1000, "too few ships left to test their departure"
-    assert max(len(ids) for ids in ids_by_object.values()) > 1, "no agent was enrolled again"
+def key(agent) -> tuple[str, int]:
+    return type(agent).__name__, agent.unique_id
 
 
-def test_an_agent_enrolled_again_reads_its_new_ship_only(scenario):
-    model = build_model(scenario, 0)
-    for _ in range(5):
-        model.step()
-    fleet = model.fleet
-    old = fleet.agents[0]
-    old_id, old_value, old_route = old.unique_id, old.value_usd, int(fleet.route[0])
-    fleet.choice[0] = VESSEL_CHOICES.index("outside")
-    fleet.progress[0], fleet.waited[0] = 123.0, 2
-    fleet.depart(np.flatnonzero(fleet.alive))
-    assert old not in model.agents and len(model.agents) == actors(model)
+def _id(agent) -> int:
+    return agent.unique_id
 
-    next_id = model.agent_id_counter
-    new_route = (old_route + 1) % len(fleet.routes)
-    slots = fleet.arrive(model, np.array([2 * old_value + 1.0]), np.array([new_route]))
-    assert slots.tolist() == [0]
-    new = fleet.agents[0]
-    assert new is old  # the same object, enrolled again: it must carry nothing of the old ship
-    assert new.unique_id == next_id != old_id
-    assert model.agent_id_counter == next_id + 1
-    assert new.value_usd == 2 * old_value + 1.0
-    assert new.route is fleet.routes[new_route]
-    assert (new.choice, new.progress_km, int(fleet.waited[0])) == ("undecided", 0.0, 0)
-    assert new.position() == fleet.routes[new_route].comply_path[0]
-    assert new in model.agents and new in model.agents_by_type[Vessel]
-    assert len(model.agents) == actors(model) + 1
+
+class MesaMirror:
+    """The model's agents as Mesa itself keeps them: a plain `mesa.Model` in which each agent
+    (a stand-in of the same class name for an actor, a `Vessel` for a ship, with the same
+    unique_id) is registered and removed through Mesa, in the order the model's came and went."""
+
+    def __init__(self, model):
+        self.model = mesa.Model(rng=0)
+        self.ships: dict[int, Vessel] = {}
+        classes: dict[str, type] = {}
+        for actor in sorted([model.irgc, model.centcom, *model.hosts.values()], key=_id):
+            name = type(actor).__name__
+            stand_in = classes.setdefault(name, type(name, (mesa.Agent,), {}))
+            self._register(lambda stand_in=stand_in: stand_in(self.model), actor.unique_id)
+
+    def _register(self, make, unique_id: int) -> mesa.Agent:
+        self.model.agent_id_counter = unique_id  # the id Mesa then gives it
+        agent = make()
+        assert agent.unique_id == unique_id
+        return agent
+
+    def follow(self, model) -> None:
+        """Arrivals (in id order) and departures of the model's fleet since the last call."""
+        fleet = model.fleet
+        live = {int(fleet.ids[s]): int(s) for s in np.flatnonzero(fleet.alive)}
+        for unique_id in [i for i in self.ships if i not in live]:
+            self.ships.pop(unique_id).remove()
+        for unique_id in sorted(i for i in live if i not in self.ships):
+            slot = live[unique_id]
+            self.ships[unique_id] = self._register(
+                lambda slot=slot: Vessel(self.model, slot), unique_id
+            )
+
+
+def readings(agents) -> dict:
+    """What a reader gets from an agent set, by (class name, unique_id), for comparison."""
+
+    def keys(items) -> list:
+        return [key(a) for a in items]
+
+    def drawn(read):  # the same random stream for both sets
+        kept, agents.random = agents.random, Random(17)
+        try:
+            return read()
+        finally:
+            agents.random = kept
+
+    done: list = []
+    agents.do(lambda a: done.append(key(a)))
+    shuffled: list = []
+    drawn(lambda: agents.shuffle_do(lambda a: shuffled.append(key(a))))
+    chosen = agents.select(lambda a: a.unique_id % 3 == 0)
+    groups = agents.groupby(lambda a: a.unique_id % 4)
+    return {
+        "len": len(agents),
+        "iter": keys(agents),
+        "to_list": keys(agents.to_list()),
+        "copy": keys(agents.copy()),
+        "get": agents.get("unique_id"),
+        "agg": agents.agg("unique_id", [min, max, sum, len]) if len(agents) else None,
+        "map": agents.map(key),
+        "do": done,
+        "shuffle_do": shuffled,
+        "shuffle": drawn(lambda: keys(agents.shuffle())),
+        "select": (type(chosen), keys(chosen)),
+        "select_at_most": keys(agents.select(at_most=5)) + keys(agents.select(at_most=0.5)),
+        "select_type": keys(agents.select(agent_type=Vessel)),
+        "sort": keys(agents.sort("unique_id", ascending=True)),
+        "groupby": (groups.count(), {k: keys(v) for k, v in groups}),
+        "groupby_list": {k: keys(v) for k, v in agents.groupby(key, result_type="list")},
+    }
+
+
+def check_like_mesa(model, mirror: MesaMirror, read: list[Vessel]) -> None:
+    """Every reader of the model's two sets gets what it gets from Mesa's; every ship's agent
+    is in them, one object per ship; agents of ships that left are in neither."""
+    where = f"round {model.round}"
+    mirror.follow(model)
+    for ours, mesas in (
+        (model.agents, mirror.model.agents),
+        (model.agents_by_type[Vessel], mirror.model.agents_by_type[Vessel]),
+    ):
+        assert readings(ours) == readings(mesas), where
+        members = list(ours)
+        assert all(a in ours for a in members), where
+        assert all(a is b for a, b in zip(members, ours, strict=True)), f"{where}: new objects"
+        assert all(isinstance(a, mesa.Agent) and a.model is model for a in members), where
+        left = [a for a in read if a.unique_id not in mirror.ships]
+        assert not any(a in ours for a in left), f"{where}: a ship that left is in the set"
+    assert [t.__name__ for t in model.agent_types] == [
+        t.__name__ for t in mirror.model.agent_types
+    ], where
+    for slot in np.flatnonzero(model.fleet.alive)[::7]:  # some ships' agents read by slot
+        agent = model.fleet.agents[slot]
+        assert agent.unique_id == int(model.fleet.ids[slot]) and agent.slot == slot
+        read.append(agent)
+
+
+@pytest.mark.parametrize("watched", [False, True], ids=["quiet", "watched"])
+def test_every_reader_of_the_agent_sets_gets_what_mesas_sets_give(scenario, watched):
+    """Against a model whose agents Mesa itself registers and removes: len, iteration, in,
+    to_list, copy, get, agg, map, do, shuffle_do, shuffle, select, sort, groupby, for
+    `model.agents` and `model.agents_by_type[Vessel]`, round after round (and with someone
+    watching Mesa's calls, when every ship goes through them)."""
+    model = build_model(scenario, 4)
+    record: list = []
+    undo = _watch_by_signal(model, record) if watched else (lambda: None)
+    try:
+        mirror = MesaMirror(model)
+        assert readings(model.agents) == readings(mirror.model.agents)  # actors only
+        read: list[Vessel] = []
+        for _ in range(12):
+            model.step()
+            check_like_mesa(model, mirror, read)
+    finally:
+        undo()
+    assert len(mirror.model.agents_by_type[Vessel]) > 100
+    assert sum(a.unique_id not in mirror.ships for a in read) > 50, "too few read ships left"
+    assert bool(record) == watched
+
+
+def test_a_ships_agent_is_made_when_read_and_is_one_object_while_it_is_in_the_area(scenario):
+    model = mesa.Model(rng=0)
+    fleet = model.fleet = Fleet((), {}, model)  # where a Vessel reads its numbers
+
+    def vessels() -> int:
+        return sum(type(o) is Vessel for o in gc.get_objects())
+
+    before = vessels()
+    slots = fleet.arrive(model, np.ones(500), np.zeros(500, dtype=np.int64))
+    assert vessels() == before, "an arrival made agent objects"
+    assert len(model.agents) == len(model.agents_by_type[Vessel]) == 500
+    assert [a.unique_id for a in model.agents] == list(range(1, 501))
+    assert vessels() == before + 500
+    first = list(model.agents_by_type[Vessel])
+    assert vessels() == before + 500, "a second read made new objects"
+    assert all(a is b for a, b in zip(first, model.agents, strict=True))
+    assert fleet.agents[7] is first[7] and fleet.agents[-1] is first[-1]
+    assert fleet.agents[2:4] == first[2:4] and len(fleet.agents) >= 500
+    with pytest.raises(IndexError):
+        fleet.agents[len(fleet.agents)]
+
+    leaving = first[7]
+    fleet.depart(slots[7:8])
+    assert leaving not in model.agents and leaving not in model.agents_by_type[Vessel]
+    assert leaving.slot is None and fleet.agents[7] is None
+    with pytest.raises(LookupError, match=f"vessel {leaving.unique_id} has left the area"):
+        leaving.value_usd  # noqa: B018 -- it would read the next ship's numbers
+    fleet.arrive(model, np.array([9.0]), np.array([0]))
+    newcomer = fleet.agents[7]
+    assert newcomer is not leaving and newcomer.unique_id == 501 == model.agent_id_counter - 1
+    assert newcomer.value_usd == 9.0 and newcomer in model.agents
+
+
+def test_a_ship_is_a_mesa_agent_like_one_mesa_made():
+    """What the fleet relies on and imitates of Mesa 3.5: its logger, the model's set being
+    `_all_agents`, `register_agent` adding to it before giving the id and to the type's set
+    after, the attributes `Agent.__init__` sets; and no Mesa dataset tracks vessels."""
+    assert MESA_MODEL_LOG is mesa.model._mesa_logger
+    model = mesa.Model(rng=0)
+    assert model.agents is model._all_agents and type(model.agents) is _HardKeyAgentSet
+    counter = model.agent_id_counter
+    seen: list = []
+
+    class Spy(_HardKeyAgentSet):
+        def add(self, agent):
+            seen.append((self is model._all_agents, agent.unique_id))
+            super().add(agent)
+
+    model._all_agents = Spy([], random=model.random)
+    model.agents_by_type[Vessel] = Spy([], random=model.random)
+    made = Vessel(model, 3)
+    assert seen == [(True, None), (False, counter)]
+    assert made.unique_id == counter and model.agent_id_counter == counter + 1
+    made.remove()
+    assert len(model.agents) == 0 and len(model.agents_by_type[Vessel]) == 0
+    lazy = Vessel._made_for(model, 3, counter)
+    assert vars(lazy) == vars(made) and isinstance(lazy, mesa.Agent)
+    assert not Vessel._datasets
 
 
 def test_ships_take_the_lowest_free_slots_in_order():
     """As a heap of free slots gives them (the fleet before pooling): slot order is the order
     of every per-ship random draw."""
     model = mesa.Model(rng=0)
-    fleet = Fleet(routes=(), cumulative={})
+    fleet = Fleet(routes=(), cumulative={}, model=model)
     free: list[int] = []
     size = 0
     rng = np.random.default_rng(11)
@@ -117,6 +251,48 @@ def test_ships_take_the_lowest_free_slots_in_order():
         assert len(model.agents) == fleet.count()
 
 
+def test_a_fleet_serves_one_model():
+    model = mesa.Model(rng=0)
+    fleet = Fleet((), {}, model)
+    with pytest.raises(ValueError, match="already has a fleet"):
+        Fleet((), {}, model)
+    with pytest.raises(ValueError, match="the model it was made for"):
+        fleet.arrive(mesa.Model(rng=0), np.ones(1), np.zeros(1, dtype=np.int64))
+
+
+def _odd(agent) -> bool:
+    return agent.unique_id % 2 == 1
+
+
+def test_the_model_sets_refuse_changes_in_place_and_mesas_removal_works(scenario):
+    """In-place reordering or filtering is what Mesa tells users not to do to these sets; here
+    it is refused, not half done. Removing an agent through Mesa takes it out of both sets."""
+    model = build_model(scenario, 1)
+    for _ in range(3):
+        model.step()
+    for agents in (model.agents, model.agents_by_type[Vessel]):
+        before = [key(a) for a in agents]
+        for change in (
+            lambda s: s.shuffle(inplace=True),
+            lambda s: s.sort("unique_id", inplace=True),
+            lambda s: s.select(_odd, inplace=True),
+        ):
+            with pytest.raises(TypeError, match="not reordered or filtered in place"):
+                change(agents)
+        assert [key(a) for a in agents] == before
+        assert agents.select(inplace=True) is agents  # no change asked: Mesa returns the set
+    ship = next(iter(model.agents_by_type[Vessel]))
+    count = len(model.agents)
+    ship.remove()
+    assert ship not in model.agents and ship not in model.agents_by_type[Vessel]
+    assert len(model.agents) == count - 1 and ship.slot is not None  # its ship is still there
+    ship.remove()  # as for any Mesa agent removed twice: nothing
+    model.remove_all_agents()
+    assert len(model.agents) == 0 and len(model.agents_by_type[Vessel]) == 0
+    model.step()  # ships that leave are no longer agents: nothing to take out
+    assert len(model.agents) == len(model.agents_by_type[Vessel]) == model.tally.arrivals
+
+
 def _watch_by_signal(model, record):
     """Subscribe to the model's agent signals; returns what undoes it."""
 
@@ -125,7 +301,8 @@ def _watch_by_signal(model, record):
 
     signals = (ModelSignals.AGENT_ADDED, ModelSignals.AGENT_REMOVED)
     model.observe("agents", signals, handler)
-    return lambda: model.unobserve("agents", signals, handler)  # the model holds it weakly
+    model._keep_handler = handler  # the model holds it weakly
+    return lambda: model.unobserve("agents", signals, handler)
 
 
 def _watch_by_debug_log(model, record):
@@ -147,67 +324,94 @@ def _watch_by_debug_log(model, record):
 
 
 @pytest.mark.parametrize("watch", [_watch_by_signal, _watch_by_debug_log])
-def test_when_someone_watches_mesa_every_ship_goes_through_it(scenario, watch):
+@pytest.mark.parametrize("from_round", [0, 8])
+def test_when_someone_watches_mesa_every_ship_goes_through_it(scenario, watch, from_round):
     """A subscriber to the model's agent signals or Mesa's debug log gets one message per ship
-    arriving and leaving, and the run (ids included) is the run without anyone watching."""
+    arriving and leaving (also ships that came before the watch began), naming it, and the run
+    (ids included) is the run without anyone watching."""
     quiet = build_model(scenario, 5)
     rounds = []
     for _ in range(25):
         quiet.step()
         rounds.append((live_ids(quiet), quiet.agent_id_counter))
     watched = build_model(scenario, 5)
+    for _ in range(from_round):
+        watched.step()
     record: list = []
     undo = watch(watched, record)  # after the quiet run: Mesa's log is one for every model
     try:
-        arrivals = 0
-        for live, counter in rounds:
+        arrivals, before = 0, {uid for _, uid in live_ids(watched)}
+        for live, counter in rounds[from_round:]:
             watched.step()
             arrivals += watched.tally.arrivals
             assert (live_ids(watched), watched.agent_id_counter) == (live, counter)
     finally:
         undo()
     assert [e.to_record() for e in watched.events] == [e.to_record() for e in quiet.events]
-    departures = arrivals - watched.fleet.count()
-    assert departures > 500
+    after = {uid for _, uid in live_ids(watched)}
+    departures = arrivals + len(before) - len(after)
+    assert departures > 500 and (from_round == 0 or len(before) > 100)
     if watch is _watch_by_signal:
-        kinds = [message.signal_type for message in record]
-        assert kinds.count(ModelSignals.AGENT_ADDED) == arrivals
-        assert kinds.count(ModelSignals.AGENT_REMOVED) == departures
+        added, removed = (
+            [m.additional_kwargs["args"][0] for m in record if m.signal_type == kind]
+            for kind in (ModelSignals.AGENT_ADDED, ModelSignals.AGENT_REMOVED)
+        )
+        assert len(added) == arrivals and len(removed) == departures
+        assert {a.unique_id for a in removed} >= before - after  # ships from before the watch
+        assert all(isinstance(a, Vessel) and a.slot is None for a in removed)
     else:
         assert sum(m.startswith("registered Vessel") for m in record) == arrivals
         assert sum(m.startswith("deregistered agent") for m in record) == departures
 
 
-def test_the_mesa_facts_the_fleet_relies_on():
-    """What `Fleet._enrol` imitates of Mesa 3.5: its logger, the id an agent gets, the sets it
-    joins; and no Mesa dataset tracks vessels. A Mesa that changes any of these fails here."""
-    assert MESA_MODEL_LOG is mesa.model._mesa_logger
-    model = mesa.Model(rng=0)
-    counter = model.agent_id_counter
-    agent = Vessel(model, 0)
-    assert agent.unique_id == counter and model.agent_id_counter == counter + 1
-    assert list(model.agents) == [agent] and list(model.agents_by_type[Vessel]) == [agent]
-    agent.remove()
-    assert len(model.agents) == 0 and len(model.agents_by_type[Vessel]) == 0
-    assert not Vessel._datasets
+def _pickled(model):
+    return pickle.loads(pickle.dumps(model))
 
 
-def test_a_copied_model_has_its_own_ship_agents(scenario):
+@pytest.mark.parametrize("duplicate", [copy.deepcopy, _pickled], ids=["deepcopy", "pickle"])
+def test_a_copied_model_has_its_own_ship_agents(scenario, duplicate):
+    """Continuations and sweeps copy and ship models: a copy's agent sets read the copy's
+    fleet, its ships' agents are its own (one object each, the read ones carried over), and
+    both runs go on alike."""
     model = build_model(scenario, 2)
     for _ in range(10):
         model.step()
-    twin = copy.deepcopy(model)
-    # The copy carries the live ships' agents, not the spare ones of free slots.
-    carried = {id(agent) for agent in twin.fleet._pool if agent is not None}
-    assert carried == {id(agent) for agent in twin.fleet.agents if agent is not None}
+    read = [model.fleet.agents[s] for s in np.flatnonzero(model.fleet.alive)[::5]]
+    twin = duplicate(model)
+    for agent in read:
+        theirs = twin.fleet.agents[agent.slot]
+        assert theirs is not agent and key(theirs) == key(agent) and theirs.model is twin
+        assert theirs in twin.agents and theirs not in model.agents and agent not in twin.agents
+    mirror = MesaMirror(model)
+    twin_read: list[Vessel] = []
     for _ in range(10):
         model.step()
         twin.step()
         assert live_ids(twin) == live_ids(model)
-        agents = [twin.fleet.agents[s] for s in np.flatnonzero(twin.fleet.alive)]
-        assert all(a in twin.agents and a not in model.agents and a.model is twin for a in agents)
-        assert len(twin.agents) == twin.fleet.count() + actors(twin)
+        check_like_mesa(twin, mirror, twin_read)
+        assert readings(twin.agents) == readings(model.agents)
+        assert all(a.model is twin and a not in model.agents for a in twin.agents)
     assert twin.datacollector.model_vars == model.datacollector.model_vars
+    twin.fleet.depart(np.flatnonzero(twin.fleet.alive))  # the copy's ships leave, not ours
+    assert len(twin.agents) == actors(twin) and len(twin.agents_by_type[Vessel]) == 0
+    assert len(model.agents) == actors(model) + model.fleet.count() > actors(model)
+
+
+def test_an_event_names_the_ship_by_its_agents_id(scenario):
+    """The IRGC's shots at ships outside the corridor name each ship by its agent's id."""
+    model = build_model(scenario, 0)
+    named = []
+    for _ in range(120):
+        model.step()
+        named += [
+            e.figures["vessel"]
+            for e in model.events
+            if e.round == model.round and e.figures and e.figures.get("vessel") is not None
+        ]
+        if len(named) > 3:
+            break
+    assert named, "no shot at a ship in 120 rounds"
+    assert all(0 < uid < model.agent_id_counter for uid in named)
 
 
 # --- the metrics collector ---------------------------------------------------------------------

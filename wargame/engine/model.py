@@ -133,7 +133,7 @@ class GulfModel(mesa.Model):
         self.seed = seed
         self.theatre, self.intel = prepared(scenario)
         self.space = Network(self.theatre.graph, random=self.random, layout=self.theatre.layout())
-        self.fleet = Fleet(self.theatre.routes, self.theatre.path_cumulative_km)
+        self.fleet = Fleet(self.theatre.routes, self.theatre.path_cumulative_km, self)
         # Injects by round (in file order), so a round reads its own, not all 10,000 allowed.
         self.injects_by_round: dict[int, list] = {}
         for inject in scenario.injects:
