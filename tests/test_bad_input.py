@@ -548,7 +548,18 @@ CASES: list[Case] = [
     ),
     Case(
         "defences_51",
-        {"nodes[0].defences": [{"system": "pac3_mse", "magazine_per_battery": 1}] * 51},
+        {
+            "nodes[0].defences": [
+                {
+                    "system": "pac3_mse",
+                    "batteries": 1,
+                    "fire_channels_per_battery": 4,
+                    "magazine_per_battery": 1,
+                    "resupply_per_round": 0.0,
+                }
+            ]
+            * 51
+        },
         "nodes[0].defences",
         "at most 50 items",
     ),

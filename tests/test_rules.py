@@ -77,12 +77,22 @@ HOST = HostParams(
     tolerance_start=1.0,
     restrict_below=0.5,
     tolerance_recovery=0.05,
+    interceptor_request_size=8,
 )
 # What each side writes into its ledger, as the default scenario has it (behaviour.ledgers).
 BEHAVIOUR = load_scenario(DEFAULT_SCENARIO).behaviour
 LEDGERS = BEHAVIOUR.ledgers
+ADJUDICATION = load_scenario(DEFAULT_SCENARIO).adjudication  # hits, debris and fires
 EROSION = BEHAVIOUR.hosts.erosion  # how harm erodes a host's tolerance
-LEBANON = LebanonParams(start=0.3, mean=0.35, reversion=0.1, volatility=0.08, linkage_weight=0.3)
+LEBANON = LebanonParams(
+    start=0.3,
+    mean=0.35,
+    reversion=0.1,
+    volatility=0.08,
+    flare_probability=0.0,
+    flare_size=0.0,
+    linkage_weight=0.3,
+)
 
 
 @pytest.fixture(scope="module")
@@ -456,7 +466,7 @@ def test_the_forecasts_strike_formulas_are_the_means_of_the_sampled_rules():
         for _ in range(20000)
     ]
     assert np.mean(kept) == pytest.approx(expected_capacity_kept(3, 0.9, 0.3, 0.4), abs=0.005)
-    params = Adjudication()
+    params = ADJUDICATION
     deaths = [leaker_casualties(7, 0.6, 0.1, params, rng) for _ in range(20000)]
     mean = expected_casualties(7, 0.6, 0.1, params)
     assert mean == pytest.approx(7 * params.casualties_per_leaker * (0.6 + 0.1))  # floor counts
@@ -465,13 +475,13 @@ def test_the_forecasts_strike_formulas_are_the_means_of_the_sampled_rules():
 
 def test_no_exposure_and_no_proximity_means_no_debris_harm_and_no_fire():
     rng = np.random.default_rng(6)
-    params = Adjudication()
+    params = ADJUDICATION
     for _ in range(1000):
         assert debris_effects(60, 0.0, 0.0, params, rng) == (0, False)
 
 
 def test_more_interceptions_start_more_fires():
-    params = Adjudication()
+    params = ADJUDICATION
     rng = np.random.default_rng(9)
     trials = 4000
 
@@ -488,7 +498,7 @@ def test_more_interceptions_start_more_fires():
 
 
 def test_debris_harm_grows_with_population_exposure():
-    params = Adjudication()
+    params = ADJUDICATION
     rng = np.random.default_rng(10)
     harm = [debris_effects(100, 1.0, 0.0, params, rng)[0] for _ in range(2000)]
     assert np.mean(harm) == pytest.approx(100 * params.debris_harm_per_interception, rel=0.1)

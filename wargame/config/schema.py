@@ -4,6 +4,11 @@ A scenario is data. These pydantic models reject unknown keys (``extra="forbid"`
 never silently becomes a default, and the cross-reference checks at the bottom make sure every id a
 scenario mentions (a node, a weapon, an interceptor, a host) exists. The engine reads these frozen
 objects; it never sees YAML.
+
+Every number that shapes behaviour is required: no parameter hides here as a default, so the
+scenario file is the one place a modeller reads and questions it. The few defaults left describe
+absence in the data (a node with no host, no defences, no exposure; an inject's unused fields;
+zero missiles of a kind in a salvo).
 """
 
 from __future__ import annotations
@@ -227,17 +232,16 @@ class DefenceAssignment(Strict):
     """Batteries of one interceptor system defending one site."""
 
     system: Identifier = Field(description="interceptor id from `interceptors`")
-    batteries: count(1_000, why="assumption: a site fields a handful; 1,000 allows aggregates") = 1
+    batteries: count(1_000, why="assumption: a site fields a handful; 1,000 allows aggregates")
     fire_channels_per_battery: count(
         1_000, low=1, why="assumption: a Patriot radar guides ~9 at once; 1,000 allows aggregates"
-    ) = 4
+    )
     magazine_per_battery: count(
         1_000_000,
         why="interceptors ready per battery at start; a laser's or jammer's uses are counted "
         "as a magazine too (the scenario gives 1,000); a million keeps int64 sums far from wrap",
     )
     resupply_per_round: Annotated[Real, Field(ge=0.0, le=1e6)] = Field(
-        0.0,
         description="interceptors added per round for the whole site, before the lever; at "
         "most a million (a full magazine of the largest battery a round)",
     )
@@ -308,9 +312,8 @@ class Weapon(Strict):
     # Escape velocity is ~40,000 km/h: nothing that flies to a target in the theatre is faster.
     speed_kmh: Annotated[Real, Field(gt=0.0, le=40_000.0)]
     unit_cost_usd: UnitCostUsd
-    reliability: Probability = Field(0.9, description="chance it does not fail on its own")
+    reliability: Probability = Field(description="chance it does not fail on its own")
     damage: Annotated[Real, Field(ge=0.0, le=100.0)] = Field(
-        1.0,
         description="damage units one leaker does to an unhardened site; the scenario's "
         "heaviest warhead does 2.5, 100 is beyond any conventional weapon",
     )
@@ -324,10 +327,10 @@ class Weapon(Strict):
 class Interceptor(Strict):
     name: Name
     unit_cost_usd: UnitCostUsd
-    detection: Probability = 0.95
-    reliability: Probability = 0.9
+    detection: Probability
+    reliability: Probability
     doctrine: Doctrine
-    shots_per_threat: count(8, low=1, why="interceptors fired at one threat") = 2
+    shots_per_threat: count(8, low=1, why="interceptors fired at one threat")
     requires_mix: DefenceMix | None = Field(
         None, description="only fielded when `levers.defence_mix` has this value"
     )
@@ -393,16 +396,14 @@ class IrgcParams(Strict):
     cruise_weapon: Identifier | None = None
     vessel_strikes_per_round: count(
         1_000, low=1, why="assumption: the seed saw one; 1,000 is more ships than are in reach"
-    ) = 1
+    )
     salvo_per_target: Salvo
     salvo_targets: count(
         1_000, low=1, why="host-state targets of one salvo (more than any theatre holds)"
-    ) = 2
-    energy_salvo: Salvo
-    repair_per_round: Probability = Field(0.03, description="capacity regained per round")
-    observation_noise: ObservationNoise = Field(
-        0.2, description="relative error of reports it gets"
     )
+    energy_salvo: Salvo
+    repair_per_round: Probability = Field(description="capacity regained per round")
+    observation_noise: ObservationNoise = Field(description="relative error of reports it gets")
 
 
 class CentcomParams(Strict):
@@ -411,18 +412,18 @@ class CentcomParams(Strict):
     strike_weapon: Identifier
     limited_package_targets: count(
         1_000, low=1, why="sites one package strikes (more than any theatre holds)"
-    ) = 10
+    )
     expanded_package_targets: count(
         1_000, low=1, why="sites one package strikes (more than any theatre holds)"
-    ) = 20
+    )
     weapons_per_target: count(
         100, low=1, why="assumption: the scenario uses 2; 100 would flatten any site"
-    ) = 2
-    damage_per_hit: Probability = Field(0.35, description="capacity one hit removes from a site")
-    escort_protection: Probability = Field(
-        0.5, description="share of vessel strikes an escort defeats when escorts are up"
     )
-    observation_noise: ObservationNoise = 0.2
+    damage_per_hit: Probability = Field(description="capacity one hit removes from a site")
+    escort_protection: Probability = Field(
+        description="share of vessel strikes an escort defeats when escorts are up"
+    )
+    observation_noise: ObservationNoise
 
 
 class HostParams(Strict):
@@ -430,16 +431,14 @@ class HostParams(Strict):
     name: Name
     rationality: Rationality
     weights: HostWeights
-    tolerance_start: Probability = 1.0
-    restrict_below: Probability = Field(
-        0.5, description="tolerance below which basing is restricted"
-    )
-    tolerance_recovery: Probability = 0.02
+    tolerance_start: Probability
+    restrict_below: Probability = Field(description="tolerance below which basing is restricted")
+    tolerance_recovery: Probability
     interceptor_request_size: count(
         1_000,
         why="assumption: a request is a reload (the scenario asks for 8); 1,000 is more "
         "than a year of PAC-3 production",
-    ) = 8
+    )
 
 
 class Actors(Strict):
@@ -466,7 +465,7 @@ class PremiumModel(Strict):
     attack_sensitivity: Annotated[Real, Field(ge=0.0, le=1.0)] = Field(
         description="rate added per attack seen recently (a share of hull value, so at most 1)"
     )
-    memory: Probability = Field(0.8, description="per-round decay of attacks remembered")
+    memory: Probability = Field(description="per-round decay of attacks remembered")
 
     @model_validator(mode="after")
     def _ordered(self) -> PremiumModel:
@@ -484,7 +483,6 @@ class ShippingParams(Strict):
         description="median hull and cargo value; a laden VLCC is ~$0.2B, $10B is no merchant ship"
     )
     value_spread: Annotated[Real, Field(ge=0.0, le=3.0)] = Field(
-        0.5,
         description="sigma of log value; at 3 the middle 95% of ships span a factor of 130,000",
     )
     speed_km_per_round: Annotated[Real, Field(ge=1.0, le=20_000.0)] = Field(
@@ -496,47 +494,41 @@ class ShippingParams(Strict):
     routes: tuple[ShippingRoute, ...] = Field(min_length=1, max_length=1_000)
     premium: PremiumModel
     delay_cost_per_round: Probability = Field(
-        0.001, description="share of vessel value a round of delay costs (charter, demurrage)"
+        description="share of vessel value a round of delay costs (charter, demurrage)"
     )
-    voyage_value: Probability = Field(0.015, description="share of value lost by turning back")
+    voyage_value: Probability = Field(description="share of value lost by turning back")
     corridor_delay_rounds: Annotated[Real, Field(ge=0.0, le=100.0)] = Field(
-        0.3,
         description="extra time the mandated corridor costs (a corridor 100 rounds slower "
         "than the open lane is no route at all)",
     )
-    max_wait_rounds: count(1_000, why="rounds a ship may wait before it must choose") = 3
-    strike_loss_fraction: Probability = Field(0.3, description="share of value lost when struck")
-    crew: count(10_000, why="people aboard; the largest cruise ships carry ~9,000") = 20
+    max_wait_rounds: count(1_000, why="rounds a ship may wait before it must choose")
+    strike_loss_fraction: Probability = Field(description="share of value lost when struck")
+    crew: count(10_000, why="people aboard; the largest cruise ships carry ~9,000")
 
 
 class Adjudication(Strict):
     """Consequences of hits and of interceptions: casualties, debris, fires, force majeure."""
 
     casualties_per_leaker: Annotated[Real, Field(ge=0.0, le=1_000.0)] = Field(
-        0.3,
         description="expected deaths per leaker on a fully exposed site (1,000 is a packed "
         "stadium)",
     )
     debris_harm_per_interception: Annotated[Real, Field(ge=0.0, le=1_000.0)] = Field(
-        0.02,
         description="expected civilian casualties per interception over a fully exposed site",
     )
     fire_per_interception: Probability = Field(
-        0.04, description="chance one interception starts a fire at a site next to energy assets"
+        description="chance one interception starts a fire at a site next to energy assets"
     )
     fire_per_energy_hit: Probability = Field(
-        0.6, description="chance a leaker on an energy site starts a fire"
+        description="chance a leaker on an energy site starts a fire"
     )
-    force_majeure_rounds: count(
-        MAX_ROUNDS, why="rounds a fire keeps operators in force majeure"
-    ) = 5
+    force_majeure_rounds: count(MAX_ROUNDS, why="rounds a fire keeps operators in force majeure")
     economic_loss_per_damage: Annotated[Real, Field(ge=0.0, le=1e11)] = Field(
-        50e6,
         description="USD lost per damage unit at a site of value 1; $100B is about a year of "
         "Abqaiq's throughput",
     )
     economic_loss_per_force_majeure_round: Annotated[Real, Field(ge=0.0, le=1e11)] = Field(
-        20e6, description="USD lost per round an energy operator is in force majeure (<= $100B)"
+        description="USD lost per round an energy operator is in force majeure (<= $100B)"
     )
 
 
@@ -550,7 +542,7 @@ class MouParams(Strict):
     ledger_decay: Probability = Field(description="share of a ledger kept from round to round")
     recovery_rounds: count(
         MAX_ROUNDS, low=1, why="calm rounds per step of recovery (past the longest run: never)"
-    ) = 5
+    )
     channel_reopen_base: Probability = Field(description="per-round reopening chance after a halt")
     channel_halt_threshold: LedgerPressure = Field(
         description="sovereignty pressure at which the IRGC halts the channel"
@@ -571,8 +563,8 @@ class LebanonParams(Strict):
     reversion: Probability
     # Intensity lives on 0..1: a per-round sigma past 1 only piles the process on its bounds.
     volatility: Annotated[Real, Field(ge=0.0, le=1.0)]
-    flare_probability: Probability = 0.0
-    flare_size: Probability = 0.0
+    flare_probability: Probability
+    flare_size: Probability
     linkage_weight: Annotated[Real, Field(ge=0.0, le=1_000.0)] = Field(
         description="ledger pressure per round at intensity 1 (a US package writes 3-8)"
     )
@@ -581,17 +573,17 @@ class LebanonParams(Strict):
 class Levers(Strict):
     """The seed's path forward, each a switch a sweep can flip."""
 
-    c2_posture: C2Posture = C2Posture.FIXED_LITTORAL
-    mou_linkage: MouLinkage = MouLinkage.LINKED
-    defence_mix: DefenceMix = DefenceMix.POINT_DEFENCE
+    c2_posture: C2Posture
+    mou_linkage: MouLinkage
+    defence_mix: DefenceMix
     doctrine_split: Probability = Field(
-        0.5, description="weight of the reciprocity wing in US policy (0 = diplomacy only)"
+        description="weight of the reciprocity wing in US policy (0 = diplomacy only)"
     )
     interceptor_resupply: Annotated[Real, Field(ge=0.0, le=100.0)] = Field(
-        1.0, description="multiplier on every resupply rate (at most a hundredfold)"
+        description="multiplier on every resupply rate (at most a hundredfold)"
     )
     c2_relocated_value: Probability = Field(
-        0.3, description="share of a C2 site's value left behind once C2 moves afloat"
+        description="share of a C2 site's value left behind once C2 moves afloat"
     )
 
 
@@ -963,8 +955,8 @@ class Clock(Strict):
             "formatMaximum": LATEST_START_DATE.isoformat(),
         },
     )
-    round_hours: count(MAX_ROUND_HOURS, low=1, why="hours in one round") = 24
-    rounds: count(MAX_ROUNDS, low=1, why="rounds in a run") = 90
+    round_hours: count(MAX_ROUND_HOURS, low=1, why="hours in one round")
+    rounds: count(MAX_ROUNDS, low=1, why="rounds in a run")
 
     @field_validator("start_date")
     @classmethod
@@ -1033,8 +1025,8 @@ class Scenario(Strict):
     shipping: ShippingParams
     mou: MouParams
     lebanon: LebanonParams
-    adjudication: Adjudication = Adjudication()
-    levers: Levers = Levers()
+    adjudication: Adjudication
+    levers: Levers
     behaviour: Behaviour
     injects: tuple[Inject, ...] = Field((), max_length=10_000)  # every round scans them
 
