@@ -397,23 +397,6 @@ def test_a_copied_model_has_its_own_ship_agents(scenario, duplicate):
     assert len(model.agents) == actors(model) + model.fleet.count() > actors(model)
 
 
-def test_an_event_names_the_ship_by_its_agents_id(scenario):
-    """The IRGC's shots at ships outside the corridor name each ship by its agent's id."""
-    model = build_model(scenario, 0)
-    named = []
-    for _ in range(120):
-        model.step()
-        named += [
-            e.figures["vessel"]
-            for e in model.events
-            if e.round == model.round and e.figures and e.figures.get("vessel") is not None
-        ]
-        if len(named) > 3:
-            break
-    assert named, "no shot at a ship in 120 rounds"
-    assert all(0 < uid < model.agent_id_counter for uid in named)
-
-
 # --- the metrics collector ---------------------------------------------------------------------
 
 

@@ -228,6 +228,7 @@ class Fleet:
 
     def agent(self, slot: int) -> Vessel | None:
         """The agent of the ship in `slot` (None for a free slot), made when first read."""
+        slot = range(len(self.alive))[slot]  # an int (given a numpy one), from the end if < 0
         if not self.alive[slot]:
             return None
         vessel = self._vessels.get(slot)
@@ -242,8 +243,10 @@ class Fleet:
     # --- what the model's two agent sets read and write (FleetAgentSet) ----------------------
 
     def _holds(self, row: int, agent: object) -> bool:
-        slot = getattr(agent, "slot", None) if isinstance(agent, Vessel) else None
-        return slot is not None and self._vessels.get(slot) is agent and self.enrolled[row, slot]
+        """Whether `agent` is the agent of a ship here that is in the set of `row`."""
+        if not isinstance(agent, Vessel) or agent.slot is None:
+            return False
+        return self._vessels.get(agent.slot) is agent and bool(self.enrolled[row, agent.slot])
 
     def _claims(self, agent: object) -> bool:
         """Whether an agent Mesa adds is one of these ships': the one being registered, or one
@@ -281,10 +284,9 @@ class SlotAgents(Sequence):
         return len(self._fleet.alive)
 
     def __getitem__(self, index):
-        slots = range(len(self))[index]  # an IndexError past the end, as a list gives
-        if isinstance(slots, range):
-            return [self._fleet.agent(slot) for slot in slots]
-        return self._fleet.agent(slots)
+        if isinstance(index, slice):
+            return [self._fleet.agent(slot) for slot in range(len(self))[index]]
+        return self._fleet.agent(index)
 
 
 class FleetAgentSet(_HardKeyAgentSet):
