@@ -167,7 +167,7 @@ def test_every_reader_of_the_agent_sets_gets_what_mesas_sets_give(scenario, watc
     assert bool(record) == watched
 
 
-def test_a_ships_agent_is_made_when_read_and_is_one_object_while_it_is_in_the_area(scenario):
+def test_a_ships_agent_is_made_when_read_and_is_one_object_while_it_is_in_the_area():
     model = mesa.Model(rng=0)
     fleet = model.fleet = Fleet((), {}, model)  # where a Vessel reads its numbers
 
