@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from wargame.engine.agents import Irgc
-from wargame.engine.decision import choose, decide
+from wargame.engine.decision import Decision, choose, decide
 from wargame.engine.intel import saturating
 from wargame.engine.model import build_model
 
@@ -85,6 +85,18 @@ def test_choosing_from_mappings_or_from_rows_is_the_same_decision():
     uneven = {**raw, "fold": {"cost_a": 0.0, "cost_b": 0.9}}
     with pytest.raises(ValueError, match="different terms"):
         decide("tester", uneven, weights, 1.5, np.random.default_rng(0))
+
+
+def test_a_decision_is_built_with_every_field_and_stays_frozen():
+    """Decision writes its fields itself (not the dataclass's generated __init__): each field
+    is set, and none can change afterwards (model copies share past decisions)."""
+    values = {field.name: f"value of {field.name}" for field in dataclasses.fields(Decision)}
+    decision = Decision(**values)
+    assert {name: getattr(decision, name) for name in values} == values
+    for name in values:
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(decision, name, "changed")
+    assert dataclasses.replace(decision, chosen="other").chosen == "other"
 
 
 def test_a_decision_survives_pickle_and_deepcopy(model):

@@ -34,6 +34,31 @@ class Decision:
     probabilities: tuple[float, ...]
     chosen: str
 
+    def __init__(
+        self,
+        actor: str,
+        options: tuple[str, ...],
+        terms: tuple[str, ...],
+        costs: tuple[tuple[float, ...], ...],
+        weights: Mapping[str, float],
+        utilities: tuple[float, ...],
+        probabilities: tuple[float, ...],
+        chosen: str,
+    ):
+        # Every field in one write: the __init__ a frozen dataclass generates sets each field
+        # through object.__setattr__, which was a sixth of the instructions of a decision.
+        # Still frozen: a later assignment raises FrozenInstanceError.
+        self.__dict__.update(
+            actor=actor,
+            options=options,
+            terms=terms,
+            costs=costs,
+            weights=weights,
+            utilities=utilities,
+            probabilities=probabilities,
+            chosen=chosen,
+        )
+
     @property
     def raw_terms(self) -> Mapping[str, Mapping[str, float]]:
         """Per option (read-only): term -> raw cost."""
@@ -138,8 +163,11 @@ def choose(
     on an actor's menu, so this copy does not handle it.
     """
     # The same products, in the same order, that `Decision.breakdown` gives for each option,
-    # summed by the built-in sum (compensated since Python 3.12: numpy's or math.fsum's sums
-    # differ from it in the last bits, and the recorded utilities must not).
+    # summed by the built-in sum: the recorded utilities depend on how. Since Python 3.12 it
+    # compensates (Neumaier) over exact Python floats, but a numpy scalar among the products
+    # turns the rest of the sum into plain additions: the IRGC's package losses are numpy
+    # scalars (intel), so its utilities are plain sums, the others compensated. The costs
+    # must keep their types as well as their values (issue 9 may make one rule of it).
     weight_row = [weights[term] for term in terms]
     utilities = tuple([-sum(map(mul, weight_row, row)) for row in costs])
     top = max(utilities)
