@@ -45,19 +45,18 @@ class Decision:
         probabilities: tuple[float, ...],
         chosen: str,
     ):
-        # Every field in one write: the __init__ a frozen dataclass generates sets each field
-        # through object.__setattr__, which was a sixth of the instructions of a decision.
+        # Each field written into the instance dict: the __init__ a frozen dataclass generates
+        # sets each through object.__setattr__, which was a sixth of a decision's instructions.
         # Still frozen: a later assignment raises FrozenInstanceError.
-        self.__dict__.update(
-            actor=actor,
-            options=options,
-            terms=terms,
-            costs=costs,
-            weights=weights,
-            utilities=utilities,
-            probabilities=probabilities,
-            chosen=chosen,
-        )
+        fields = self.__dict__
+        fields["actor"] = actor
+        fields["options"] = options
+        fields["terms"] = terms
+        fields["costs"] = costs
+        fields["weights"] = weights
+        fields["utilities"] = utilities
+        fields["probabilities"] = probabilities
+        fields["chosen"] = chosen
 
     @property
     def raw_terms(self) -> Mapping[str, Mapping[str, float]]:
@@ -181,13 +180,5 @@ def choose(
         if draw < cumulative:
             index = i
             break
-    return Decision(
-        actor=actor,
-        options=options,
-        terms=terms,
-        costs=costs,
-        weights=weights,
-        utilities=utilities,
-        probabilities=probabilities,
-        chosen=options[index],
-    )
+    # Positional: keywords would cost a dict per decision.
+    return Decision(actor, options, terms, costs, weights, utilities, probabilities, options[index])
