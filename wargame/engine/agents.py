@@ -65,6 +65,10 @@ class StateActor(mesa.Agent):
         )
 
 
+# The IRGC's options that put pressure on the hosts, in the order Intel.leverage gives theirs.
+LEVERAGE_OPTIONS = ("salvo_hosts", "strike_energy")
+
+
 class Irgc(StateActor):
     actor_id = "irgc"
     terms = (
@@ -81,13 +85,16 @@ class Irgc(StateActor):
     def __init__(self, model: GulfModel, rationality: float, weights: dict[str, float]):
         super().__init__(model, rationality, weights)
         forecast = model.spec.behaviour.irgc
-        # The share of each grievance an option leaves standing (1 - how far it answers it),
-        # worked out once: the same numbers the round's products then scale.
+        limited_loss, expanded_loss = model.intel.iran_package_losses
+        package_loss = {UsPackage.LIMITED: limited_loss, UsPackage.EXPANDED: expanded_loss}
+        # What each option risks losing to the US package it invites, and the share of each
+        # grievance it leaves standing (1 - how far it answers it), worked out once: the same
+        # numbers the round's products then scale.
         self._rows = tuple(
             (
                 option,
                 us_response,
-                package,
+                package_loss[package],
                 1.0 - answers,
                 1.0 - coerces,
                 -friction,
@@ -116,10 +123,7 @@ class Irgc(StateActor):
         model = self.model
         intel = model.intel
         resolve = model.spec.behaviour.irgc.resolve_base + view.us_resolve
-        limited_loss, expanded_loss = intel.iran_package_losses
-        package_loss = {UsPackage.LIMITED: limited_loss, UsPackage.EXPANDED: expanded_loss}
-        salvo_leverage, energy_leverage = intel.leverage(view)
-        leverage = {"salvo_hosts": salvo_leverage, "strike_energy": energy_leverage}
+        leverage = dict(zip(LEVERAGE_OPTIONS, intel.leverage(view), strict=True))
         sovereignty = view.sovereignty
         lebanon, linked = view.lebanon, view.linked
         strike_capacity = view.strike_capacity
@@ -129,7 +133,7 @@ class Irgc(StateActor):
         for (
             option,
             us_response,
-            package,
+            package_loss,
             sovereignty_left,
             linkage_left,
             friction,
@@ -141,7 +145,7 @@ class Irgc(StateActor):
             response = us_response * resolve
             costs.append(
                 (
-                    response * package_loss[package],
+                    response * package_loss,
                     sovereignty * sovereignty_left,
                     lebanon * linkage_left if linked else 0.0,
                     -leverage.get(option, 0.0),
