@@ -39,6 +39,7 @@ SLOT_GROWTH, FIRST_SLOTS = 2, 64
 # The two Mesa sets a ship is in, as rows of `Fleet.enrolled`: `model.agents` and
 # `model.agents_by_type[Vessel]` (Mesa adds to and removes from each on its own).
 IN_MODEL, IN_TYPE = 0, 1
+MEMBERSHIP_ROWS = 2  # one row per set above
 
 # Mesa 3.5's logger of `Model.register_agent` ("MESA." + its module), checked by a test.
 MESA_MODEL_LOG = logging.getLogger("MESA.mesa.model")
@@ -137,7 +138,7 @@ class Fleet:
         self.progress = np.zeros(0)
         self.waited = np.zeros(0, dtype=np.int64)
         self.ids = np.zeros(0, dtype=np.int64)  # by slot: its ship's unique_id
-        self.enrolled = np.zeros((2, 0), dtype=bool)  # [IN_MODEL | IN_TYPE, slot]
+        self.enrolled = np.zeros((MEMBERSHIP_ROWS, 0), dtype=bool)  # [IN_MODEL | IN_TYPE, slot]
         self._vessels: dict[int, Vessel] = {}
         self._making: int | None = None  # the slot whose agent Mesa is registering
         self.agents = SlotAgents(self)
@@ -159,7 +160,9 @@ class Fleet:
         self.progress = np.concatenate([self.progress, np.zeros(grow)])
         self.waited = np.concatenate([self.waited, np.zeros(grow, dtype=np.int64)])
         self.ids = np.concatenate([self.ids, np.zeros(grow, dtype=np.int64)])
-        self.enrolled = np.concatenate([self.enrolled, np.zeros((2, grow), dtype=bool)], axis=1)
+        self.enrolled = np.concatenate(
+            [self.enrolled, np.zeros((MEMBERSHIP_ROWS, grow), dtype=bool)], axis=1
+        )
 
     def arrive(self, model: mesa.Model, values: np.ndarray, routes: np.ndarray) -> np.ndarray:
         """Give each arriving ship a slot and make it an agent of the model; returns the slots."""
