@@ -12,7 +12,6 @@ import pytest
 
 from wargame.config.loader import load_scenario
 from wargame.config.schema import (
-    Adjudication,
     HostParams,
     HostWeights,
     LebanonParams,
