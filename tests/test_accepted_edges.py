@@ -287,12 +287,12 @@ def run_checked(scenario: Scenario, rounds: int, seed: int = 0) -> None:
         model = build_model(scenario, seed)
         for _ in range(rounds):
             model.step()
-            assert (model.magazine >= 0).all(), model.magazine
-            assert (model.magazine <= model.magazine_cap).all()
+            assert (model.world.magazines.left >= 0).all(), model.world.magazines.left
+            assert (model.world.magazines.left <= model.world.magazines.cap).all()
     frame = model.datacollector.get_model_vars_dataframe()
     numbers = frame.select_dtypes(include="number").to_numpy(dtype=float)
     assert np.isfinite(numbers).all(), frame.columns[~np.isfinite(numbers).all(axis=0)].tolist()
-    totals = model.totals
+    totals = model.world.totals
     assert all(math.isfinite(value) for value in totals.values()), totals
     for kind in THREAT_KINDS:
         assert totals[f"launched_{kind}"] == (
@@ -375,7 +375,7 @@ def test_the_latest_start_date_leaves_room_for_the_longest_run():
     latest = [leaf for leaf in FAST_LEAVES if leaf.field == "clock.start_date"][0].high
     data["clock"]["start_date"] = latest.isoformat()
     model = build_model(validate_data(data, Scenario, SOURCE), 0)
-    model.round = MAX_ROUNDS - 1  # jump to the eve of the last round
+    model.world.round = MAX_ROUNDS - 1  # jump to the eve of the last round
     model.step()
     assert model.date == latest + dt.timedelta(hours=MAX_ROUND_HOURS * (MAX_ROUNDS - 1))
     assert model.date.year <= 9999

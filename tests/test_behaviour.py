@@ -140,8 +140,8 @@ def test_every_order_an_inject_can_give_runs(actor: str, action: str):
     ]
     model = build_model(validate_data(data, Scenario, "inject.yaml"), 3)
     model.step()
-    done = {"irgc": model.tally.irgc_action, "centcom": model.tally.centcom_action}
-    assert done.get(actor, model.tally.host_actions.get(actor)) == action
+    done = {"irgc": model.world.tally.irgc_action, "centcom": model.world.tally.centcom_action}
+    assert done.get(actor, model.world.tally.host_actions.get(actor)) == action
     model.step()
     model.step()
 

@@ -52,8 +52,8 @@ def stepped(scenario, seed, rounds):
 def assert_same_run(first, second) -> None:
     pd.testing.assert_frame_equal(frame(first), frame(second))
     assert events(first) == events(second)
-    assert (first.capacity == second.capacity).all()
-    assert (first.magazine == second.magazine).all()
+    assert (first.world.iran.capacity == second.world.iran.capacity).all()
+    assert (first.world.magazines.left == second.world.magazines.left).all()
     assert first.fleet.count() == second.fleet.count()
 
 
@@ -135,8 +135,8 @@ def test_a_centcom_order_changes_the_outcome_and_shows_in_that_rounds_log(scenar
     assert frame(human)["centcom_action"].tolist() == [order]
     assert frame(ai)["centcom_action"].tolist() == [ai_choice]
     # The strike package hits Iranian sites the AI's choice would have spared.
-    assert human.totals["us_strike_spend_usd"] != ai.totals["us_strike_spend_usd"]
-    assert not np.array_equal(human.capacity, ai.capacity)
+    assert human.world.totals["us_strike_spend_usd"] != ai.world.totals["us_strike_spend_usd"]
+    assert not np.array_equal(human.world.iran.capacity, ai.world.iran.capacity)
     logged = [e for e in human.events if e.round == 1 and e.actor == "centcom"]
     assert [e.action for e in logged] == [order]
     assert logged[0].by_human and logged[0].to_dict()["by_human"] is True
@@ -250,7 +250,12 @@ def test_decision_history_holds_every_rounds_decisions_for_every_actor(scenario)
 
 def test_a_deep_copy_is_independent_and_faithful(scenario):
     model = stepped(scenario, 9, 10)
-    before = (frame(model).copy(), events(model), model.capacity.copy(), model.magazine.copy())
+    before = (
+        frame(model).copy(),
+        events(model),
+        model.world.iran.capacity.copy(),
+        model.world.magazines.left.copy(),
+    )
     clone = copy.deepcopy(model)
     clone.begin_round()
     clone.command("irgc", "strike_us_navy")
@@ -259,7 +264,9 @@ def test_a_deep_copy_is_independent_and_faithful(scenario):
         clone.step()
     pd.testing.assert_frame_equal(frame(model), before[0])
     assert events(model) == before[1]
-    assert (model.capacity == before[2]).all() and (model.magazine == before[3]).all()
+    assert (model.world.iran.capacity == before[2]).all() and (
+        model.world.magazines.left == before[3]
+    ).all()
     assert (
         model.round == 10
         and model.human_orders == {}
@@ -346,7 +353,7 @@ def test_host_rows_give_each_hosts_tolerance_damage_and_basing(scenario):
     assert list(rows) == list(model.hosts)
     assert json.loads(json.dumps(rows)) == rows  # sent to the browser as it is
     for host, row in rows.items():
-        state = model.host_states[host]
+        state = model.world.hosts[host]
         assert (row["host"], row["round"]) == (host, 1)
         assert row["tolerance"] == round(state.tolerance, 6)
         assert row["damage_total"] == round(state.damage_total, 6)

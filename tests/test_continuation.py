@@ -55,7 +55,13 @@ def direct(record, from_round, seeds, horizon):
         rows = []
         for _ in range(horizon):
             model.step()
-            rows.append((model.tally.rung, int(model.mou), model.totals["host_damage"]))
+            rows.append(
+                (
+                    model.world.tally.rung,
+                    int(model.world.diplomacy.mou),
+                    model.world.totals["host_damage"],
+                )
+            )
         rung.append([r[0] for r in rows])
         mou.append([r[1] for r in rows])
         damage.append([r[2] for r in rows])
@@ -91,7 +97,7 @@ def test_each_run_is_exactly_the_direct_computation(record):
     np.testing.assert_array_equal(batch.rung, rung)
     np.testing.assert_array_equal(batch.mou, mou)
     np.testing.assert_allclose(batch.host_damage, damage, rtol=0, atol=1e-6)  # metric rounds
-    assert batch.start_mou == int(replay(record, FROM_ROUND).mou)
+    assert batch.start_mou == int(replay(record, FROM_ROUND).world.diplomacy.mou)
     # The runs differ from each other (new seeds), so the check above compares something.
     assert len({tuple(row) for row in damage.round(6)} | {tuple(r) for r in rung}) > 2
 

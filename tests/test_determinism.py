@@ -26,8 +26,8 @@ def test_same_seed_gives_identical_metrics_events_and_decisions(scenario):
     assert [e.to_dict() for e in first.events] == [e.to_dict() for e in second.events]
     assert len(first.events) > ROUNDS  # every round logs decisions: the comparison is not empty
     assert first.fleet.count() == second.fleet.count()
-    assert (first.capacity == second.capacity).all()
-    assert (first.magazine == second.magazine).all()
+    assert (first.world.iran.capacity == second.world.iran.capacity).all()
+    assert (first.world.magazines.left == second.world.magazines.left).all()
 
 
 def test_different_seeds_differ(scenario):

@@ -343,7 +343,7 @@ def test_when_someone_watches_mesa_every_ship_goes_through_it(scenario, watch, f
         arrivals, before = 0, {uid for _, uid in live_ids(watched)}
         for live, counter in rounds[from_round:]:
             watched.step()
-            arrivals += watched.tally.arrivals
+            arrivals += watched.world.tally.arrivals
             assert (live_ids(watched), watched.agent_id_counter) == (live, counter)
     finally:
         undo()

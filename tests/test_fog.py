@@ -141,8 +141,8 @@ def played(name: str) -> Game:
     observations = {side: [] for side in every}
     host_rows = {side: [] for side in every}
     secrets, text_secrets = {}, {}
-    before = [float(c) for c in model.capacity]
-    tolerance_before = {h: s.tolerance for h, s in model.host_states.items()}
+    before = [float(c) for c in model.world.iran.capacity]
+    tolerance_before = {h: s.tolerance for h, s in model.world.hosts.items()}
     for round_ in range(1, ROUNDS + 1):
         model.begin_round()
         for side in every:  # the view a side decides this round's order from
@@ -153,14 +153,14 @@ def played(name: str) -> Game:
         model.step()
         capacities = [
             *before,
-            *(float(c) for c in model.capacity),
-            model.surveillance(),
-            model.strike_capacity(),
-            model.missile_capacity(),
-            model.drone_capacity(),
-            float(model.capacity.mean()),
+            *(float(c) for c in model.world.iran.capacity),
+            model.world.iran.surveillance(),
+            model.world.iran.strike_capacity(),
+            model.world.iran.missile_capacity(),
+            model.world.iran.drone_capacity(),
+            float(model.world.iran.capacity.mean()),
         ]
-        before = [float(c) for c in model.capacity]
+        before = [float(c) for c in model.world.iran.capacity]
         decisions = model.decision_history[round_]
         # The events' figures hold the true capacities' traces too: capacity lost at a struck
         # site, the surveillance left after a package, mines laid and their density.
@@ -173,11 +173,11 @@ def played(name: str) -> Game:
         for actor, decision in decisions.items():
             terms = [v for option in decision.weighted_terms for v in option.values()]
             found[f"{actor}_reasons"] = data_numbers([*terms, *decision.probabilities])
-        for host, state in model.host_states.items():
+        for host, state in model.world.hosts.items():
             found[f"{host}_tolerance"] = data_numbers([state.tolerance, tolerance_before[host]])
             tolerance_before[host] = state.tolerance
-        found["us_ledger"] = data_numbers([model.ledgers.us])
-        found["iran_ledger"] = data_numbers([model.ledgers.iran])
+        found["us_ledger"] = data_numbers([model.world.diplomacy.ledgers.us])
+        found["iran_ledger"] = data_numbers([model.world.diplomacy.ledgers.iran])
         secrets[round_] = found
         # Sentences write capacities with 2 decimals; other secrets are checked as data (2
         # decimals in free text would match too much by chance) and by phrase.
@@ -406,7 +406,9 @@ def test_side_observation_names_the_sides_and_is_empty_before_round_one(scenario
 def test_an_irgc_order_that_came_to_nothing_is_seen_only_by_the_irgc(scenario, action):
     model = build_model(scenario, 0)
     model.step()
-    model.capacity[:] = 0.0  # every launch site destroyed: no launcher or target in reach
+    model.world.iran.capacity[:] = (
+        0.0  # every launch site destroyed: no launcher or target in reach
+    )
     model.begin_round()
     model.command("irgc", action)
     model.step()

@@ -64,16 +64,16 @@ def game() -> list[dict]:
                 "snap": snap,
                 "json": json.dumps(snap),
                 "model_capacity": dict(
-                    zip(model.theatre.iran_sites, model.capacity.tolist(), strict=True)
+                    zip(model.theatre.iran_sites, model.world.iran.capacity.tolist(), strict=True)
                 ),
-                "magazine": model.magazine.copy(),
-                "magazine_cap": model.magazine_cap.copy(),
-                "slices": model.magazine_slices,
-                "restricted": {h: s.restricted for h, s in model.host_states.items()},
+                "magazine": model.world.magazines.left.copy(),
+                "magazine_cap": model.world.magazines.cap.copy(),
+                "slices": model.world.magazines.slices,
+                "restricted": {h: s.restricted for h, s in model.world.hosts.items()},
                 "force_majeure": {
                     h: row["force_majeure"] for h, row in metrics.host_rows(model).items()
                 },
-                "tally": copy.deepcopy(model.tally),
+                "tally": copy.deepcopy(model.world.tally),
                 "events": [e for e in model.events if e.round == model.round],
                 "ships_alive": model.fleet.count(),
                 "lanes_by_agent": lane_counts_by_agent(model, snap),

@@ -15,7 +15,7 @@ import pytest
 from wargame.config.ladder import CENTCOM_ACTIONS, HOST_ACTIONS, IRGC_ACTIONS
 from wargame.config.loader import load_scenario
 from wargame.config.schema import Scenario, with_lebanon
-from wargame.engine import effects
+from wargame.engine.adjudication import raids
 from wargame.engine.fleet import Vessel
 from wargame.engine.geo import great_circle_km
 from wargame.engine.intel import forecast_target
@@ -100,23 +100,27 @@ def test_invariants_hold_every_round_of_a_30_round_run(scenario: Scenario):
     lowest_share = 1.0
     for _ in range(30):
         model.step()
-        assert (model.magazine >= 0).all(), f"round {model.round}: negative magazine"
-        assert (model.magazine <= model.magazine_cap).all(), f"round {model.round}: over cap"
-        lowest_share = min(lowest_share, float((model.magazine / model.magazine_cap).min()))
-        assert ((model.capacity >= 0.0) & (model.capacity <= 1.0)).all()
-        for host, state in model.host_states.items():
+        assert (model.world.magazines.left >= 0).all(), f"round {model.round}: negative magazine"
+        assert (model.world.magazines.left <= model.world.magazines.cap).all(), (
+            f"round {model.round}: over cap"
+        )
+        lowest_share = min(
+            lowest_share, float((model.world.magazines.left / model.world.magazines.cap).min())
+        )
+        assert ((model.world.iran.capacity >= 0.0) & (model.world.iran.capacity <= 1.0)).all()
+        for host, state in model.world.hosts.items():
             assert 0.0 <= state.tolerance <= 1.0, f"round {model.round}: {host}"
         vessels = model.agents_by_type.get(Vessel, [])
         assert model.fleet.count() == len(vessels), f"round {model.round}"
         assert all(model.fleet.alive[v.slot] for v in vessels)
         for kind in THREAT_KINDS:
-            launched = model.totals[f"launched_{kind}"]
-            intercepted = model.totals[f"intercepted_{kind}"]
+            launched = model.world.totals[f"launched_{kind}"]
+            intercepted = model.world.totals[f"intercepted_{kind}"]
             assert launched >= intercepted, f"round {model.round}: {kind}"
     assert model.round == 30
-    assert sum(model.totals[f"launched_{kind}"] for kind in THREAT_KINDS) > 0
+    assert sum(model.world.totals[f"launched_{kind}"] for kind in THREAT_KINDS) > 0
     assert lowest_share < 1.0, "no interceptor was ever fired; the invariants went untested"
-    assert model.capacity.min() < 1.0
+    assert model.world.iran.capacity.min() < 1.0
     metrics = metrics_of(model)
     assert metrics["round"].tolist() == list(range(1, 31))
 
@@ -173,15 +177,15 @@ def test_irgc_decides_from_its_view_not_the_model(scenario: Scenario):
         if isinstance(value, frozenset):
             assert all(isinstance(item, str) for item in value), field.name
         if isinstance(value, np.ndarray):
-            assert not np.shares_memory(value, model.capacity), field.name
+            assert not np.shares_memory(value, model.world.iran.capacity), field.name
     with pytest.raises(dataclasses.FrozenInstanceError):
         view.sovereignty = 99.0  # type: ignore[misc]
     # Changing the true world after the view was taken does not change what the IRGC weighs.
     before = model.irgc.option_costs(view)
-    model.capacity[:] = 0.0
-    model.sovereignty = 50.0
-    model.lebanon = 1.0
-    model.defiance = 40.0
+    model.world.iran.capacity[:] = 0.0
+    model.world.grievances.sovereignty = 50.0
+    model.world.lebanon = 1.0
+    model.world.grievances.defiance = 40.0
     assert model.irgc.option_costs(view) == before
 
 
@@ -226,7 +230,7 @@ def test_action_inject_forces_a_centcom_strike_in_its_round(scenario: Scenario):
     assert model.phase_firsts.get(2) is not None and model.phase_firsts[2] <= 3
     surveillance = metrics.set_index("round")["iran_surveillance"]
     assert surveillance[3] < surveillance[2]
-    assert model.capacity.min() < 1.0
+    assert model.world.iran.capacity.min() < 1.0
 
 
 def test_lebanon_inject_sets_the_lebanon_metric_in_its_round(scenario: Scenario):
@@ -317,7 +321,7 @@ def reaches_from_standing_site(model: GulfModel, weapon_id: str, node_id: str) -
     spec = model.spec
     weapon = spec.weapons[weapon_id]
     node = spec.node(node_id)
-    for site_id, capacity in zip(model.theatre.iran_sites, model.capacity, strict=True):
+    for site_id, capacity in zip(model.theatre.iran_sites, model.world.iran.capacity, strict=True):
         site = spec.node(site_id)
         floor = spec.behaviour.operations.launch_capacity_floor
         if site.role not in LAUNCH_ROLES[weapon.kind] or capacity < floor:
@@ -340,15 +344,15 @@ def test_no_weapon_is_ever_launched_at_a_site_beyond_its_range(scenario: Scenari
     ]
     short = with_short_missiles(scenario, *injects)
     launches: list[tuple[int, str, str, int, bool]] = []
-    resolve = effects.raid
+    resolve = raids.raid
 
-    def checked_raid(model, node_id, groups):
-        for group in groups:
+    def checked_raid(magazines, setting, node_id, groups, rng):
+        for group in groups:  # `model`: the run below, whose raid this is
             reaches = reaches_from_standing_site(model, group.weapon, node_id)
             launches.append((model.round, node_id, group.weapon, group.count, reaches))
-        return resolve(model, node_id, groups)
+        return resolve(magazines, setting, node_id, groups, rng)
 
-    monkeypatch.setattr(effects, "raid", checked_raid)
+    monkeypatch.setattr(raids, "raid", checked_raid)
     irgc = short.actors.irgc
     bushehr = None
     for seed in range(4):
@@ -357,7 +361,7 @@ def test_no_weapon_is_ever_launched_at_a_site_beyond_its_range(scenario: Scenari
         bushehr = model.theatre.iran_sites.index("bushehr")
         for _ in range(60):
             if 30 <= model.round < 45:
-                model.capacity[bushehr] = 0.0
+                model.world.iran.capacity[bushehr] = 0.0
             model.step()
         beyond = [launch for launch in launches if not launch[4]]
         assert not beyond, f"seed {seed}: launched beyond range: {beyond[:5]}"
@@ -369,15 +373,15 @@ def test_no_weapon_is_ever_launched_at_a_site_beyond_its_range(scenario: Scenari
             ("anti_ship", irgc.anti_ship_weapon),
         ):
             seen = sum(count for _, _, weapon, count, _ in launches if weapon == weapon_id)
-            assert model.totals[f"launched_{kind}"] == seen, f"seed {seed}: {kind}"
+            assert model.world.totals[f"launched_{kind}"] == seen, f"seed {seed}: {kind}"
         # The case was exercised: drones struck sites the ballistic missile does not reach,
         # while it still fired where it does, and the navy strike carried its energy salvo.
         drone_only = {n for _, n, w, _, _ in launches if w == irgc.drone_weapon} - {
             n for _, n, w, _, _ in launches if w == irgc.ballistic_weapon
         }
         assert {"al_dhafra", "nsa_bahrain"} <= drone_only, f"seed {seed}: {drone_only}"
-        assert model.totals["launched_ballistic"] > 0
-        assert model.totals["launched_anti_ship"] > 0
+        assert model.world.totals["launched_ballistic"] > 0
+        assert model.world.totals["launched_anti_ship"] > 0
         assert any(e.action == "strike_us_navy" and e.phase == 3 for e in model.events)
 
 
@@ -425,9 +429,9 @@ def test_forecasts_cover_only_the_reachable_part_of_the_salvo(scenario: Scenario
         assert f == forecast_target(missiles_only, f.node, cruise)
     strike = {"round": 1, "kind": "action", "actor": "irgc", "action": "strike_energy"}
     model = build_model(with_injects(missiles_only, strike), 0)
-    model.capacity[missile_bases] = 0.0
+    model.world.iran.capacity[missile_bases] = 0.0
     model.step()
-    assert sum(model.totals[f"launched_{kind}"] for kind in THREAT_KINDS) == 0
+    assert sum(model.world.totals[f"launched_{kind}"] for kind in THREAT_KINDS) == 0
     assert [e.outcome for e in model.events if e.action == "strike_energy"] == [
         "no launcher in reach"
     ]

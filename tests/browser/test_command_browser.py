@@ -186,7 +186,7 @@ def test_fog_centcom_never_receives_the_hidden_iranian_state(new_page):
     last = page.locator(f".event-row[data-actor='centcom'][data-round='{FOG_ROUNDS}']")
     assert last.get_attribute("data-action") == action
 
-    capacities = [float(c) for c in model.capacity if float(c) != 1.0]
+    capacities = [float(c) for c in model.world.iran.capacity if float(c) != 1.0]
     assert len(capacities) >= 3, "the strikes should have damaged several Iranian sites"
     reasons = []
     for round_ in range(1, FOG_ROUNDS + 2):

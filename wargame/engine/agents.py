@@ -11,8 +11,6 @@ sovereignty, the Lebanon ledger and regime risk, hosts count damage and the valu
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import mesa
 
 from wargame.config.ladder import CENTCOM_ACTIONS, HOST_ACTIONS, IRGC_ACTIONS, ActionSpec
@@ -20,9 +18,6 @@ from wargame.config.schema import UsPackage
 from wargame.engine.decision import Decision, choose
 from wargame.engine.intel import STRIKE_OPTIONS
 from wargame.engine.observation import CentcomView, HostView, IrgcView
-
-if TYPE_CHECKING:
-    from wargame.engine.model import GulfModel
 
 
 def option_rows(menu: tuple[ActionSpec, ...], *tables) -> tuple[tuple, ...]:
@@ -42,11 +37,11 @@ class StateActor(mesa.Agent):
     terms, and a mapping per option cost more to build than the numbers in it."""
 
     actor_id: str
-    model: GulfModel
+    model: mesa.Model  # a GulfModel: actors read its spec, intel and rng
     terms: tuple[str, ...]
     options: tuple[str, ...]
 
-    def __init__(self, model: GulfModel, rationality: float, weights: dict[str, float]):
+    def __init__(self, model: mesa.Model, rationality: float, weights: dict[str, float]):
         super().__init__(model)
         self.rationality = rationality
         self.weights = weights
@@ -82,7 +77,7 @@ class Irgc(StateActor):
     )
     options = tuple(spec.id for spec in IRGC_ACTIONS)
 
-    def __init__(self, model: GulfModel, rationality: float, weights: dict[str, float]):
+    def __init__(self, model: mesa.Model, rationality: float, weights: dict[str, float]):
         super().__init__(model, rationality, weights)
         forecast = model.spec.behaviour.irgc
         limited_loss, expanded_loss = model.intel.iran_package_losses
@@ -170,7 +165,7 @@ class Centcom(StateActor):
     )
     options = tuple(spec.id for spec in CENTCOM_ACTIONS)
 
-    def __init__(self, model: GulfModel, rationality: float, weights: dict[str, float]):
+    def __init__(self, model: mesa.Model, rationality: float, weights: dict[str, float]):
         super().__init__(model, rationality, weights)
         forecast = model.spec.behaviour.centcom
         intel = model.intel
@@ -242,7 +237,7 @@ class Host(StateActor):
     terms = ("economic_damage", "civilian_harm", "defence_spending", "hosting_value")
     options = tuple(spec.id for spec in HOST_ACTIONS)
 
-    def __init__(self, model: GulfModel, params):
+    def __init__(self, model: mesa.Model, params):
         super().__init__(model, params.rationality, params.weights.model_dump())
         self.params = params
         self.actor_id = params.id

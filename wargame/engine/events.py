@@ -11,7 +11,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-# What `Event.figures` holds, by the event (set in effects.py and, for mine strikes, model.py):
+# What `Event.figures` holds, by the event (set in adjudication/):
 # - an IRGC raid on a defended site (actor "irgc", phase 3: salvo_hosts, strike_energy,
 #   strike_us_navy): target (node id), host (host id or None), launch_sites ({kind: [Iranian
 #   site ids standing in range]}, Iran's secret), launched, intercepted, leaked, failed ({kind:
@@ -67,3 +67,85 @@ class Event:
         """`to_dict()` with the event's `figures`: what the browser's map and log read."""
         # A copy: the record is the caller's to change, the event stays as logged.
         return {**self.to_dict(), "figures": copy.deepcopy(self.figures)}
+
+
+class EventLog:
+    """The run's events, booked as they happen, and the round each loop phase first happened.
+
+    The model tells it the round being played (`start_round`), the actors' decisions of the
+    round (`decisions`) and the human orders applied (`applied`), so an outcome is booked with
+    the cost breakdown and probability of the action behind it (`decision`)."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+        self.phase_firsts: dict[int, int] = {}
+        self.round = 0
+        self.date = ""
+        self.decisions: dict[str, Any] = {}  # actor -> decision.Decision, this round's
+        self.applied: dict[str, str] = {}  # actor -> action: the human orders being resolved
+
+    def start_round(self, round_: int, date: str) -> None:
+        self.round, self.date = round_, date
+
+    def event(
+        self,
+        actor,
+        action,
+        target,
+        outcome,
+        sentence,
+        phase=None,
+        breakdown=None,
+        probability=None,
+        by_human=False,
+        figures=None,
+    ) -> None:
+        """Book one event of the current round."""
+        if phase is not None and phase not in self.phase_firsts:
+            self.phase_firsts[phase] = self.round
+        self.events.append(
+            Event(
+                self.round,
+                self.date,
+                actor,
+                action,
+                str(target),
+                str(outcome),
+                sentence,
+                phase,
+                breakdown or {},
+                probability,
+                by_human,
+                figures or {},
+            )
+        )
+
+    def decision(
+        self, actor, action, target, outcome, sentence, phase=None, decision_key=None, figures=None
+    ) -> None:
+        """Book the outcome of an actor's action, with why it was chosen (its decision's
+        breakdown and probability of `action`) and whether a human ordered it."""
+        key = decision_key or actor
+        decision = self.decisions.get(key)
+        known = decision is not None and action in decision.options
+        breakdown = decision.breakdown(action) if known else {}
+        probability = decision.probability(action) if known else None
+        by_human = self.applied.get(key) == action
+        self.event(
+            actor,
+            action,
+            target,
+            outcome,
+            sentence,
+            phase,
+            breakdown,
+            probability,
+            by_human,
+            figures,
+        )
+
+    def phase_sequence(self) -> list[int]:
+        """The loop's phases in the order they first happened."""
+        return [
+            phase for phase, _ in sorted(self.phase_firsts.items(), key=lambda kv: (kv[1], kv[0]))
+        ]

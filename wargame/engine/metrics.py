@@ -14,25 +14,7 @@ from __future__ import annotations
 
 from wargame.config.ladder import ACTIONS, rung_name
 from wargame.engine.rules.defence import THREAT_KINDS
-
-TOTAL_KEYS = (
-    "interceptor_spend_usd",
-    "attacker_spend_usd",
-    "us_strike_spend_usd",
-    "shipping_strike_spend_usd",
-    "host_damage",
-    "economic_loss_usd",
-    "casualties",
-    "vessels_struck",
-    "transits",
-    "shipping_loss_usd",
-    "leakers",
-    "force_majeure_days",
-    *(f"launched_{kind}" for kind in THREAT_KINDS),
-    *(f"intercepted_{kind}" for kind in THREAT_KINDS),
-    *(f"leaked_{kind}" for kind in THREAT_KINDS),
-    *(f"failed_{kind}" for kind in THREAT_KINDS),
-)
+from wargame.engine.state import TOTAL_KEYS
 
 
 def round_number(model) -> int:
@@ -44,17 +26,17 @@ def date(model) -> str:
 
 
 def rung(model) -> int:
-    return model.tally.rung
+    return model.world.tally.rung
 
 
 def rung_label(model) -> str:
-    return rung_name(model.tally.rung)
+    return rung_name(model.world.tally.rung)
 
 
 def severity(model) -> int:
     """The round's severity score (Rivera et al. tiers): the higher of the IRGC's and CENTCOM's
     actions, as the rung is the higher of their rungs."""
-    tally = model.tally
+    tally = model.world.tally
     return max(ACTIONS[tally.irgc_action].severity, ACTIONS[tally.centcom_action].severity)
 
 
@@ -64,39 +46,39 @@ def doctrine_split(model) -> float:
 
 
 def highest_rung(model) -> int:
-    return model.highest_rung
+    return model.world.highest_rung
 
 
 def mou_state(model) -> str:
-    return model.mou.name
+    return model.world.diplomacy.mou.name
 
 
 def channel(model) -> str:
-    return model.channel.name
+    return model.world.diplomacy.channel.name
 
 
 def irgc_action(model) -> str:
-    return model.tally.irgc_action
+    return model.world.tally.irgc_action
 
 
 def centcom_action(model) -> str:
-    return model.tally.centcom_action
+    return model.world.tally.centcom_action
 
 
 def lebanon_intensity(model) -> float:
-    return round(model.lebanon, 6)
+    return round(model.world.lebanon, 6)
 
 
 def us_ledger(model) -> float:
-    return round(model.ledgers.us, 6)
+    return round(model.world.diplomacy.ledgers.us, 6)
 
 
 def iran_ledger(model) -> float:
-    return round(model.ledgers.iran, 6)
+    return round(model.world.diplomacy.ledgers.iran, 6)
 
 
 def transits(model) -> int:
-    return model.tally.transits
+    return model.world.tally.transits
 
 
 def vessels_in_area(model) -> int:
@@ -104,48 +86,48 @@ def vessels_in_area(model) -> int:
 
 
 def outside_corridor(model) -> int:
-    return model.tally.outside
+    return model.world.tally.outside
 
 
 def vessels_struck(model) -> int:
-    return model.tally.vessels_struck + model.tally.mine_hits
+    return model.world.tally.vessels_struck + model.world.tally.mine_hits
 
 
 def war_risk_premium(model) -> float:
-    return round(model.premium, 6)
+    return round(model.world.premium, 6)
 
 
 def launched(model) -> int:
     """Threats the IRGC fired at defended sites this round, every kind."""
-    return sum(model.tally.launched.values())
+    return sum(model.world.tally.launched.values())
 
 
 def leakers(model) -> int:
-    return model.tally.leakers
+    return model.world.tally.leakers
 
 
 def failed_in_flight(model) -> int:
     """Threats fired this round that failed on their own (reliability), every kind."""
-    return sum(model.tally.failed.values())
+    return sum(model.world.tally.failed.values())
 
 
 def iran_surveillance(model) -> float:
-    return round(model.surveillance(), 6)
+    return round(model.world.iran.surveillance(), 6)
 
 
 def host_tolerance_mean(model) -> float:
-    states = model.host_states.values()
+    states = model.world.hosts.values()
     return round(sum(s.tolerance for s in states) / len(states), 6)
 
 
 def hosts_restricting(model) -> int:
-    return sum(s.restricted for s in model.host_states.values())
+    return sum(s.restricted for s in model.world.hosts.values())
 
 
 def cost_exchange_so_far(model) -> float:
     """Interceptor spend over attacker spend, cumulative (0 before anything is fired)."""
-    attacker = model.totals["attacker_spend_usd"]
-    return round(model.totals["interceptor_spend_usd"] / attacker, 6) if attacker else 0.0
+    attacker = model.world.totals["attacker_spend_usd"]
+    return round(model.world.totals["interceptor_spend_usd"] / attacker, 6) if attacker else 0.0
 
 
 def interception_rate(model) -> float:
@@ -158,7 +140,7 @@ def interception_rate(model) -> float:
     threats engaged (total_intercepted_* and total_leaked_*) to tell 0.0 "none yet" from
     "none stopped".
     """
-    totals = model.totals
+    totals = model.world.totals
     intercepted = sum(totals[key] for key in _INTERCEPTED_KEYS)
     engaged = intercepted + sum(totals[key] for key in _LEAKED_KEYS)
     return round(intercepted / engaged, 6) if engaged else 0.0
@@ -170,13 +152,13 @@ _LEAKED_KEYS = tuple(f"leaked_{kind}" for kind in THREAT_KINDS)
 
 def interceptors_left(model) -> int:
     """Interceptors left in every magazine of every defended site (US and host)."""
-    return int(model.magazine.sum())
+    return int(model.world.magazines.left.sum())
 
 
 def magazine_share(model) -> float:
     """Interceptors left as a share of the magazines' capacity (requested stock included)."""
-    cap = int(model.magazine_cap.sum())
-    return round(int(model.magazine.sum()) / cap, 6) if cap else 1.0
+    cap = int(model.world.magazines.cap.sum())
+    return round(int(model.world.magazines.left.sum()) / cap, 6) if cap else 1.0
 
 
 def host_rows(model) -> dict[str, dict]:
@@ -187,8 +169,8 @@ def host_rows(model) -> dict[str, dict]:
     one flat list. Tolerance is a host's secret (see observation.can_see "tolerance").
     """
     rows = {}
-    magazines = model.host_magazines()
-    for host_id, state in model.host_states.items():
+    magazines = model.world.magazines.host_magazines()
+    for host_id, state in model.world.hosts.items():
         left, cap = magazines[host_id]
         rows[host_id] = {
             "host": host_id,
@@ -212,14 +194,14 @@ def _generated(name, reporter):
 
 def _intercepted(kind):
     def reporter(model) -> int:
-        return model.tally.intercepted[kind]
+        return model.world.tally.intercepted[kind]
 
     return _generated(f"intercepted_{kind}", reporter)
 
 
 def _total(key):
     def reporter(model) -> float:
-        value = model.totals[key]
+        value = model.world.totals[key]
         return round(value, 6) if isinstance(value, float) else value
 
     return _generated(f"total_{key}", reporter)

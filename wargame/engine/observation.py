@@ -17,11 +17,17 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from wargame.config.schema import MouLinkage
 from wargame.engine.rules.defence import THREAT_KINDS
+from wargame.engine.rules.diplomacy import Channel
+from wargame.engine.rules.grievance import defiance_seen
+from wargame.engine.rules.tolerance import host_threat
 
 if TYPE_CHECKING:
+    from mesa import Model
+
     from wargame.config.schema import Scenario
-    from wargame.engine.model import GulfModel
+    from wargame.engine.state import World
 
 OBSERVER = "observer"
 SIDES_FIXED = ("observer", "centcom", "irgc")
@@ -82,6 +88,77 @@ class HostView:
     threat: float  # perceived chance of being struck soon
     restricted: bool
     magazine_share: float  # its own interceptors left, share of the start
+
+
+# --- the views the actors decide from (phase 3) ---------------------------------------------
+
+
+def observe(
+    world: World, scenario: Scenario, detected: int, rng: np.random.Generator
+) -> tuple[IrgcView, CentcomView, dict[str, HostView]]:
+    """Every actor's view of the world this round (`detected`: defiant ships the IRGC saw).
+    CENTCOM's reports of Iranian doings and the IRGC's reading of Washington draw their error
+    from `rng`, in this order."""
+    irgc_noise = scenario.actors.irgc.observation_noise
+    centcom_noise = scenario.actors.centcom.observation_noise
+    grievances = world.grievances
+    iran = world.iran
+    channel_open = world.diplomacy.channel == Channel.OPEN
+    restricted = frozenset(h for h, s in world.hosts.items() if s.restricted)
+    open_channel = frozenset(
+        h for h, s in world.hosts.items() if s.open_channel_until >= world.round
+    )
+    irgc_view = IrgcView(
+        round=world.round,
+        capacity=iran.capacity.copy(),
+        surveillance=iran.surveillance(),
+        strike_capacity=iran.strike_capacity(),
+        defiant_detected=detected,
+        defiance=defiance_seen(
+            grievances.defiance, detected, scenario.behaviour.grievances.defiance
+        ),
+        sovereignty=grievances.sovereignty,
+        lebanon=world.lebanon,
+        linked=scenario.levers.mou_linkage == MouLinkage.LINKED,
+        us_resolve=min(1.0, reported(scenario.levers.doctrine_split, irgc_noise, rng)),
+        relief_offered=grievances.relief_offered,
+        channel_open=channel_open,
+        host_open_channel=open_channel,
+        restricted_hosts=restricted,
+    )
+    hosts_of_bases = world.us_base_hosts
+    usable = 1.0 - sum(host in restricted for host in hosts_of_bases) / max(1, len(hosts_of_bases))
+    normal = max(1.0, scenario.shipping.arrivals_per_round)
+    centcom_view = CentcomView(
+        round=world.round,
+        shipping_attacks=reported(grievances.shipping_attacks, centcom_noise, rng),
+        unanswered=reported(grievances.us_unanswered, centcom_noise, rng),
+        transit_shortfall=max(0.0, 1.0 - grievances.transits / normal),
+        mines=reported(iran.mines, centcom_noise, rng),
+        # Read by no cost term, but its draw is in the stream (see CentcomView; issue 9).
+        iran_capacity=min(1.0, reported(iran.mean_capacity(), centcom_noise, rng)),
+        host_strikes=grievances.host_strikes,
+        channel_open=channel_open,
+        restraint_pressure=grievances.restraint_pressure,
+        usable_basing=usable,
+    )
+    threat = host_threat(grievances.us_strikes, grievances.host_strikes, scenario.behaviour.hosts)
+    magazines = world.magazines.host_magazines()
+    host_views = {}
+    for host_id, state in world.hosts.items():
+        left, cap = magazines[host_id]
+        host_views[host_id] = HostView(
+            host=host_id,
+            round=world.round,
+            tolerance=state.tolerance,
+            damage_recent=state.damage_recent,
+            casualties_recent=state.casualties_recent,
+            force_majeure=max(0, state.force_majeure_until - world.round + 1),
+            threat=threat,
+            restricted=state.restricted,
+            magazine_share=left / cap if cap else 1.0,
+        )
+    return irgc_view, centcom_view, host_views
 
 
 # --- who may see what -----------------------------------------------------------------------
@@ -334,7 +411,7 @@ def _plain(value: Any) -> Any:
     raise TypeError(f"no JSON form for {type(value).__name__}")
 
 
-def _view_dict(view, model: GulfModel) -> dict[str, Any]:
+def _view_dict(view, model: Model) -> dict[str, Any]:
     record = {}
     for item in fields(view):
         value = getattr(view, item.name)
@@ -349,7 +426,7 @@ def _view_dict(view, model: GulfModel) -> dict[str, Any]:
     return record
 
 
-def side_observation(model: GulfModel, side: str) -> dict[str, Any]:
+def side_observation(model: Model, side: str) -> dict[str, Any]:
     """The JSON-able view `side` decides from: the begun round's, else the last round's ({}
     before round 1). CENTCOM gets its reports with their error, never the true Iranian
     capacities; a host its own view; the observer every actor's view and the true site
@@ -367,6 +444,6 @@ def side_observation(model: GulfModel, side: str) -> dict[str, Any]:
         "views": {actor: _view_dict(view, model) for actor, view in views.items()},
         "iran_sites": {
             site: round(float(c), 6)
-            for site, c in zip(model.theatre.iran_sites, model.capacity, strict=True)
+            for site, c in zip(model.theatre.iran_sites, model.world.iran.capacity, strict=True)
         },
     }

@@ -108,7 +108,7 @@ def without_history(model: GulfModel) -> GulfModel:
     model.datacollector = DataCollector(
         model_reporters={name: metrics.MODEL_REPORTERS[name] for name in KEPT_METRICS}
     )
-    model.events = []
+    model.record.events = []
     model.decision_history = {}
     return model
 
@@ -141,7 +141,7 @@ def run_outlook_task(task: OutlookTask) -> OutlookBatch:
             f"the game could not be replayed to round {task.from_round}: {error_text(error)}"
         )
         return batch
-    batch.start_mou = int(base.mou)
+    batch.start_mou = int(base.world.diplomacy.mou)
     for i, seed in enumerate(task.seeds):
         try:
             batch.rung[i], batch.mou[i], batch.host_damage[i] = continue_game(base, seed, horizon)

@@ -46,7 +46,7 @@ def run_once(scenario: Scenario, seed: int, rounds: int | None = None) -> RunRes
 
 def summarise(model: GulfModel) -> dict[str, Any]:
     """The run's outcomes, every one read from the model's own metrics and state."""
-    totals = model.totals
+    totals = model.world.totals
     launched = {kind: int(totals[f"launched_{kind}"]) for kind in THREAT_KINDS}
     intercepted = {kind: int(totals[f"intercepted_{kind}"]) for kind in THREAT_KINDS}
     # Every threat launched is intercepted, leaks through, or fails in flight on its own.
@@ -57,11 +57,11 @@ def summarise(model: GulfModel) -> dict[str, Any]:
     return {
         "seed": model.seed,
         "rounds": model.round,
-        "mou_collapsed_round": model.collapsed_round,
-        "mou_final": model.mou.name,
-        "channel_final": model.channel.name,
-        "highest_rung": model.highest_rung,
-        "highest_rung_name": RUNG_NAMES[model.highest_rung],
+        "mou_collapsed_round": model.world.diplomacy.collapsed_round,
+        "mou_final": model.world.diplomacy.mou.name,
+        "channel_final": model.world.diplomacy.channel.name,
+        "highest_rung": model.world.highest_rung,
+        "highest_rung_name": RUNG_NAMES[model.world.highest_rung],
         "phase_sequence": [PHASE_NAMES[p] for p in model.phase_sequence()],
         "first_interdiction_round": firsts.get(1),
         "first_centcom_strike_round": firsts.get(2),
@@ -81,8 +81,8 @@ def summarise(model: GulfModel) -> dict[str, Any]:
         "us_strike_spend_usd": totals["us_strike_spend_usd"],
         "host_damage": totals["host_damage"],
         "economic_loss_usd": totals["economic_loss_usd"],
-        "host_tolerance": {h: round(s.tolerance, 6) for h, s in model.host_states.items()},
-        "hosts_restricting": sorted(h for h, s in model.host_states.items() if s.restricted),
+        "host_tolerance": {h: round(s.tolerance, 6) for h, s in model.world.hosts.items()},
+        "hosts_restricting": sorted(h for h, s in model.world.hosts.items() if s.restricted),
         "force_majeure_days": totals["force_majeure_days"],
         "casualties": int(totals["casualties"]),
         "vessels_struck": int(totals["vessels_struck"]),

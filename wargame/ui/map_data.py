@@ -35,8 +35,8 @@ from wargame.config.schema import EdgeKind, NodeKind, Scenario, SiteRole, Weapon
 from wargame.engine import metrics
 from wargame.engine.geo import great_circle_km
 from wargame.engine.intel import layer_slots
-from wargame.engine.model import COMPLY, OUTSIDE
 from wargame.engine.observation import can_see, magazine_owner
+from wargame.engine.rules.shipping import COMPLY, OUTSIDE
 from wargame.engine.theatre import LAUNCH_ROLES, Theatre
 
 DATA_FILE = "gulf_land.json"
@@ -466,11 +466,11 @@ def snapshot(model) -> dict:
     for static, spec in zip(lay.nodes, scenario.nodes, strict=True):
         node = dict(static)
         if spec.id in site_position:
-            capacity = float(model.capacity[site_position[spec.id]])
+            capacity = float(model.world.iran.capacity[site_position[spec.id]])
             node["capacity"] = round(capacity, 3)
             node["damaged"] = capacity < DAMAGED_BELOW
             node["offline"] = capacity < theatre.launch_floor
-        if spec.host in model.host_states:
+        if spec.host in model.world.hosts:
             if spec.kind == NodeKind.ENERGY:
                 node["force_majeure"] = spec.host in fm_hosts
             if spec.kind == NodeKind.US_BASE:
@@ -487,10 +487,10 @@ def snapshot(model) -> dict:
     hosts = {
         host.id: {
             "name": host.name,
-            "basing_restricted": model.host_states[host.id].restricted,
+            "basing_restricted": model.world.hosts[host.id].restricted,
             "force_majeure": host.id in fm_hosts,
-            "damage_total": round(model.host_states[host.id].damage_total, 2),
-            "tolerance": round(model.host_states[host.id].tolerance, 3),
+            "damage_total": round(model.world.hosts[host.id].damage_total, 2),
+            "tolerance": round(model.world.hosts[host.id].tolerance, 3),
         }
         for host in scenario.actors.hosts
     }
@@ -550,9 +550,9 @@ def _raids(events: list) -> dict[str, dict]:
 def _defences(model, scenario: Scenario, spec) -> list[dict]:
     """Each defence layer at a site: interceptors left and the magazine's size now, read from
     the model's magazine arrays; `fielded` says whether the defence mix puts it in play."""
-    window = model.magazine_slices[spec.id]
-    left = model.magazine[window].tolist()
-    cap = model.magazine_cap[window].tolist()
+    window = model.world.magazines.slices[spec.id]
+    left = model.world.magazines.left[window].tolist()
+    cap = model.world.magazines.cap[window].tolist()
     fielded = set(layer_slots(scenario, spec.id))
     return [
         {

@@ -415,3 +415,17 @@ def expected_raid(groups: Sequence[RaidGroup], layers: Sequence[Layer]) -> Expec
             shots[li] += fired
 
     return _totals(ExpectedRaid, groups, layers, launched, failed, remaining, shots, kills_by_layer)
+
+
+def resupplied(
+    left: np.ndarray,
+    cap: np.ndarray,
+    whole: np.ndarray,
+    chance: np.ndarray,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Magazines after a round's resupply: each gets its `whole` interceptors and one more with
+    its fractional `chance` (one draw per magazine), never past its `cap`."""
+    extra = rng.random(len(chance)) < chance
+    arriving = (whole + extra).astype(np.int64)
+    return np.minimum(left + arriving, cap)

@@ -107,3 +107,21 @@ def mine_hits(
 ) -> int:
     """How many of this round's transiting vessels strike a mine."""
     return int(rng.binomial(transiting, min(1.0, mine_risk(mine_density, hit_per_density))))
+
+
+def perceived_strike_risk(
+    mandates: float,
+    remembered_attacks: float,
+    escorting: bool,
+    reading: VesselRisk,
+    protection: float,
+) -> float:
+    """The chance of being struck that owners read into running the TSS branch: the routing
+    mandates' warnings (their memory, at most 1) and the attacks on ships they remember, cut
+    by escorts while CENTCOM escorts, at most `reading.max_strike_risk`."""
+    risk = (
+        reading.warning_risk * min(1.0, mandates)
+        + reading.risk_per_remembered_attack * remembered_attacks
+    )
+    risk = escorted(risk, escorting, protection)
+    return float(min(reading.max_strike_risk, risk))

@@ -4,6 +4,8 @@ debris, fires and force majeure that interceptions over populated and energy sit
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from wargame.config.schema import Adjudication
@@ -88,3 +90,13 @@ def debris_effects(
 def energy_fire(leaked: int, params: Adjudication, rng: np.random.Generator) -> bool:
     """A leaker on an energy site starts a fire with this chance each."""
     return bool(rng.random() < 1.0 - (1.0 - params.fire_per_energy_hit) ** leaked)
+
+
+def package_targets(
+    capacity: np.ndarray, value: np.ndarray, eligible: Sequence[int], count: int
+) -> np.ndarray:
+    """The sites a strike package hits: of the `eligible` site indices, the `count` with the
+    most capacity x value standing (planners hit what still stands, most valuable first; ties
+    by index)."""
+    ranked = sorted(eligible, key=lambda i: (-capacity[i] * value[i], i))
+    return np.array(ranked[:count], dtype=np.int64)

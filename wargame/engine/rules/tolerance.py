@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wargame.config.schema import HostParams, ToleranceErosion
+from wargame.config.schema import HostBehaviour, HostParams, ToleranceErosion
 
 USD_PER_100M = 1e8  # the unit of spending erosion (ToleranceErosion.spending_per_100m_usd)
 
@@ -31,3 +31,12 @@ def next_tolerance(
 def basing_restricted(tolerance: float, chose_restriction: bool, params: HostParams) -> bool:
     """A host restricts offensive use of its bases by choice, or when tolerance runs out."""
     return chose_restriction or tolerance < params.restrict_below
+
+
+def host_threat(us_strikes: float, host_strikes: float, rates: HostBehaviour) -> float:
+    """The threat every host reads (0-1): recent US strikes on Iran invite retaliation, recent
+    IRGC salvos at hosts show it (their memories, scenario behaviour.memories)."""
+    return min(
+        1.0,
+        rates.threat_per_us_strike * us_strikes + rates.threat_per_host_strike * host_strikes,
+    )
