@@ -13,7 +13,6 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "wargame"
-ENGINE = "wargame.engine"
 
 
 def module_name(path: Path, root: Path = PACKAGE) -> str:
@@ -101,6 +100,15 @@ def test_the_graph_sees_every_kind_of_import():
     assert len(graph) > 10 and "wargame.engine.model" in graph
     # The model wires the agents (a module-level import).
     assert "wargame.engine.agents" in graph["wargame.engine.model"]
+
+
+def test_one_upward_import_in_the_engine_would_be_named():
+    graph = engine_graph()
+    graph["wargame.engine.state"].add("wargame.engine.model")  # the world reaching up
+    cycle = find_cycle(graph)
+    assert cycle is not None
+    assert "wargame.engine.state" in cycle and "wargame.engine.model" in cycle
+    assert cycle[0] == cycle[-1]
 
 
 def test_a_cycle_is_found_and_named():

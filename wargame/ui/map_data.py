@@ -527,7 +527,7 @@ def _round_events(model) -> list:
 
 def _raids(events: list) -> dict[str, dict]:
     """This round's IRGC raids by target: the figures the engine logged for each (a raid's
-    event: effects.book_raid), summed over kinds. Its launch sites are not drawn: the arrow
+    event: adjudication.raids.book_raid), summed over kinds. Its launch sites are not drawn: the arrow
     starts at the layout's origin, the same for every side (which sites stand is Iran's)."""
     raids = {}
     for event in events:
