@@ -1,10 +1,17 @@
-"""The Mesa model: wires the theatre, the actors and the vessels, and runs one round as DESIGN §3.
+"""The Mesa model: wires the world's state, the actors and the adjudication, and runs one round
+as DESIGN §3.
 
 A round, in order: (1) outside processes move and scripted injects fire; (2) vessels arrive and
 choose; (3) every actor decides from its own view, simultaneously; (4) adjudication of
 interdictions, strike packages and salvos; (5) hosts update tolerance and basing; (6) ledgers,
 the MOU and the channel update; (7) metrics and events are recorded. Nothing here schedules the
 escalation loop: it comes out of the actors' cost functions.
+
+What the model owns is the wiring and the run's records. The world's state is `self.world`
+(state.py); each phase is a function of it in adjudication/ (what orders do) or observation.py
+(what each side sees), built on the pure rules of rules/; the actors (agents.py) decide; events
+go to `self.record` (events.EventLog), decisions to `decision_history`, human orders to
+`human_orders`, the metrics to the DataCollector.
 
 Browser play splits a round in two: `begin_round()` runs phases 1-3 and returns every AI
 decision; `command(actor, action)` gives a human order for that round; `step()` resolves phases
@@ -25,7 +32,6 @@ import mesa
 import numpy as np
 from mesa.discrete_space import Network
 
-from wargame.config.ladder import ACTIONS
 from wargame.config.schema import Scenario
 from wargame.engine import metrics
 from wargame.engine.adjudication import Setting, centcom, diplomacy, hosts, irgc, outside, vessels
@@ -36,7 +42,6 @@ from wargame.engine.events import Event, EventLog
 from wargame.engine.fleet import Fleet
 from wargame.engine.intel import Intel
 from wargame.engine.observation import CentcomView, HostView, IrgcView, observe
-from wargame.engine.rules.defence import resupplied
 from wargame.engine.rules.grievance import after_centcom_action, after_irgc_action
 from wargame.engine.state import World, new_world
 from wargame.engine.theatre import Theatre
@@ -127,13 +132,9 @@ class GulfModel(mesa.Model):
             raise RuntimeError(
                 f"round {self.round} is already begun; call step() to resolve it first"
             )
-        world = self.world
-        world.next_round()
-        self.record.start_round(world.round, world.date.isoformat())
+        self._next_round()
         forced = self._outside_processes()  # 1
-        exposed_slots, detected = vessels.arrive_and_choose(
-            self, world, self.setting, self.rng
-        )  # 2
+        exposed_slots, detected = self._ships_arrive_and_choose()  # 2
         decisions = self._decide(int(detected.sum()))  # 3
         self._begun = BegunRound(forced, exposed_slots, detected, decisions)
         return dict(decisions)
@@ -177,8 +178,8 @@ class GulfModel(mesa.Model):
         begun = self._begun
         chosen = self._orders(begun)
         self._adjudicate(chosen, begun)  # 4
-        hosts.update(self.world, self.setting, self.host_params, self.record)  # 5
-        diplomacy.update(self.world, self.setting, chosen, begun.forced, self.rng, self.record)  # 6
+        self._update_hosts()  # 5
+        self._update_diplomacy(chosen, begun.forced)  # 6
         self._record_round()  # 7
         self.record.applied = {}
         self._begun = None
@@ -214,11 +215,20 @@ class GulfModel(mesa.Model):
             new.__dict__[name] = copy.deepcopy(value, memo)
         return new
 
-    # --- the phases -----------------------------------------------------------------------
+    # --- the phases (each module of adjudication/ says what its phase does) ---------------
+
+    def _next_round(self) -> None:
+        self.world.next_round()
+        self.record.start_round(self.world.round, self.world.date.isoformat())
 
     def _outside_processes(self) -> dict[str, str]:
+        """Phase 1; returns the actions the round's injects force."""
         injects = self.injects_by_round.get(self.round, [])
         return outside.outside_processes(self.world, self.setting, injects, self.rng, self.record)
+
+    def _ships_arrive_and_choose(self) -> tuple[np.ndarray, np.ndarray]:
+        """Phase 2; returns the ships in anti-ship reach on the TSS branch, and which are seen."""
+        return vessels.arrive_and_choose(self, self.world, self.setting, self.rng)
 
     def _decide(self, detected: int) -> dict[str, Decision]:
         """Phase 3: every actor decides from its own view, all at once."""
@@ -248,51 +258,50 @@ class GulfModel(mesa.Model):
         self.record.applied = applied
         return chosen
 
-    @property
-    def _host_params(self) -> dict:
-        return {host_id: host.params for host_id, host in self.hosts.items()}
-
     def _adjudicate(self, chosen: dict[str, str], begun: BegunRound) -> None:
         """Phase 4: the orders carried out (the IRGC's, CENTCOM's, each host's, in this order),
         then ships move, magazines are resupplied and Iranian sites repaired."""
-        world, setting, rng, record = self.world, self.setting, self.rng, self.record
-        rules = self.spec.behaviour.grievances
-        tally = world.tally
-        tally.irgc_action = chosen["irgc"]
-        tally.centcom_action = chosen["centcom"]
-        tally.host_actions = {h: chosen[h] for h in self.hosts}
-        tally.rung = max(ACTIONS[chosen["irgc"]].rung, ACTIONS[chosen["centcom"]].rung)
-        world.highest_rung = max(world.highest_rung, tally.rung)
-        capacity_before = world.iran.capacity.copy()
+        world = self.world
+        world.book_orders(chosen, tuple(self.hosts))
+        capacity_before = world.iran.capacity.copy()  # what CENTCOM's planners aim by
+        self._irgc_acts(chosen["irgc"], begun)
+        self._centcom_acts(chosen["centcom"], capacity_before)
+        for host_id, params in self.host_params.items():
+            hosts.act(world, self.setting, params, chosen[host_id], self.record)
+        vessels.move(world, self.setting, self.rng, self.record)
+        world.magazines.resupply(self.rng)
+        world.iran.repair(self.spec.actors.irgc.repair_per_round)
+
+    def _irgc_acts(self, action: str, begun: BegunRound) -> None:
+        world = self.world
         done = irgc.act(
             world,
-            setting,
-            chosen["irgc"],
+            self.setting,
+            action,
             begun.exposed_slots,
             begun.detected,
             self.views["irgc"],
-            rng,
-            record,
+            self.rng,
+            self.record,
         )
-        tally.irgc_carried_out = done
-        world.grievances = after_irgc_action(world.grievances, chosen["irgc"], done, rules)
-        centcom.act(
-            world, setting, chosen["centcom"], capacity_before, self.views["centcom"], rng, record
-        )
-        world.grievances = after_centcom_action(world.grievances, chosen["centcom"], rules)
-        for host_id, host in self.hosts.items():
-            hosts.act(world, setting, host.params, chosen[host_id], record)
-            if chosen[host_id] == "stay_quiet" and record.applied.get(host_id) == "stay_quiet":
-                # An AI host that stays quiet is not news; a human's order to is, so it shows.
-                record.decision(
-                    host_id, "stay_quiet", "-", "done", f"{host.params.name} stays quiet."
-                )
-        vessels.move(world, setting, rng, record)
-        magazines = world.magazines
-        magazines.left[:] = resupplied(
-            magazines.left, magazines.cap, magazines.resupply_whole, magazines.resupply_chance, rng
-        )
-        world.iran.repair(self.spec.actors.irgc.repair_per_round)
+        world.tally.irgc_carried_out = done
+        rules = self.spec.behaviour.grievances
+        world.grievances = after_irgc_action(world.grievances, action, done, rules)
+
+    def _centcom_acts(self, action: str, capacity_before: np.ndarray) -> None:
+        world = self.world
+        view = self.views["centcom"]
+        centcom.act(world, self.setting, action, capacity_before, view, self.rng, self.record)
+        rules = self.spec.behaviour.grievances
+        world.grievances = after_centcom_action(world.grievances, action, rules)
+
+    def _update_hosts(self) -> None:
+        """Phase 5: tolerance and basing restrictions after the round's harm."""
+        hosts.update(self.world, self.setting, self.host_params, self.record)
+
+    def _update_diplomacy(self, chosen: dict[str, str], forced: dict[str, str]) -> None:
+        """Phase 6: ledgers, the MOU, the channel; grievances and memories fade."""
+        diplomacy.update(self.world, self.setting, chosen, forced, self.rng, self.record)
 
     def _record_round(self) -> None:
         """Phase 7: the round's counts into the run's totals, and the DataCollector's row."""

@@ -25,9 +25,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from wargame.config.ladder import ACTIONS
 from wargame.config.schema import NodeKind, Scenario
 from wargame.engine.intel import request_slot
-from wargame.engine.rules.defence import THREAT_KINDS
+from wargame.engine.rules.defence import THREAT_KINDS, resupplied
 from wargame.engine.rules.diplomacy import Channel, Ledgers, MouState
 from wargame.engine.rules.grievance import Grievances
 from wargame.engine.theatre import (
@@ -233,6 +234,13 @@ class Magazines:
         cap = (self.host_matrix @ self.cap).tolist()
         return dict(zip(self.host_ids, zip(left, cap, strict=True), strict=True))
 
+    def resupply(self, rng: np.random.Generator) -> None:
+        """A round's deliveries (rules/defence.resupplied), written into the stock in place (so
+        every site's view of it stays live)."""
+        self.left[:] = resupplied(
+            self.left, self.cap, self.resupply_whole, self.resupply_chance, rng
+        )
+
     def add(self, node_id: str, index: int, count: int) -> None:
         """`count` more interceptors in one magazine of a site, and as much more room."""
         flat = self.slices[node_id].start + index
@@ -263,6 +271,16 @@ class World:
     highest_rung: int = 0
     tally: RoundTally = field(default_factory=RoundTally)
     totals: dict[str, float] = field(default_factory=lambda: dict.fromkeys(TOTAL_KEYS, 0.0))
+
+    def book_orders(self, chosen: dict[str, str], host_ids: tuple[str, ...]) -> None:
+        """The round's orders in its tally, and the rung they reach (the higher of the IRGC's
+        and CENTCOM's)."""
+        tally = self.tally
+        tally.irgc_action = chosen["irgc"]
+        tally.centcom_action = chosen["centcom"]
+        tally.host_actions = {h: chosen[h] for h in host_ids}
+        tally.rung = max(ACTIONS[chosen["irgc"]].rung, ACTIONS[chosen["centcom"]].rung)
+        self.highest_rung = max(self.highest_rung, tally.rung)
 
     def next_round(self) -> None:
         """Advance the clock and start a new tally."""

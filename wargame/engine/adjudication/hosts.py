@@ -30,6 +30,9 @@ def act(world: World, setting: Setting, params: HostParams, action: str, record:
         state.open_channel_until = world.round + behaviour.own_channel_rounds
     if action != "stay_quiet":
         record.decision(params.id, action, "-", "done", f"{params.name} {ACTIONS[action].label}.")
+    elif record.applied.get(params.id) == "stay_quiet":
+        # An AI host that stays quiet is not news; a human's order to is, so it shows.
+        record.decision(params.id, action, "-", "done", f"{params.name} stays quiet.")
 
 
 def update(world: World, setting: Setting, hosts: dict[str, HostParams], record: EventLog) -> None:
