@@ -290,7 +290,7 @@ def test_the_model_sets_refuse_changes_in_place_and_mesas_removal_works(scenario
     model.remove_all_agents()
     assert len(model.agents) == 0 and len(model.agents_by_type[Vessel]) == 0
     model.step()  # ships that leave are no longer agents: nothing to take out
-    assert len(model.agents) == len(model.agents_by_type[Vessel]) == model.tally.arrivals
+    assert len(model.agents) == len(model.agents_by_type[Vessel]) == model.world.tally.arrivals
 
 
 def _watch_by_signal(model, record):
