@@ -251,7 +251,8 @@ class Magazines:
 @dataclass
 class World:
     """Everything a run changes: the clock, the outside processes, the actors' standing and
-    the round's and run's counts. Built by `new_world`; the model runs the phases on it."""
+    the round's and run's counts (and `us_base_hosts`, a fixed lookup the round reads). Built
+    by `new_world`; the model runs the phases on it."""
 
     fleet: Fleet
     iran: IranForces
