@@ -82,12 +82,6 @@ def test_every_memory_fades_by_its_own_share():
     assert after.transits == 29.0 and after.relief_offered is True
 
 
-def test_fading_is_pure():
-    copy = dataclasses.replace(BEFORE)
-    fade(defiant_detected=4, ships_attacked=2)
-    assert copy == BEFORE
-
-
 def test_the_market_remembers_every_ship_attacked():
     quiet, attacked = fade(), fade(ships_attacked=3)
     assert quiet.premium_attacks == pytest.approx(PREMIUM.memory * 13.0)
@@ -111,30 +105,35 @@ def test_defiance_takes_in_the_ships_seen_and_is_cut_by_the_irgcs_action_carried
 @pytest.mark.parametrize("action", [spec.id for spec in IRGC_ACTIONS])
 def test_an_irgc_action_adds_to_washingtons_grievance_per_time_carried_out(action):
     rules = BEHAVIOUR.grievances
-    twice = after_irgc_action(BEFORE, action, 2, rules)
-    assert twice.us_unanswered == pytest.approx(7.0 + 2 * rules.unanswered.per_irgc_action[action])
-    left = rules.sovereignty.left_after_irgc_action[action]
-    assert twice.sovereignty == pytest.approx(5.0 * left)
-    never = after_irgc_action(BEFORE, action, 0, rules)
-    assert (never.us_unanswered, never.sovereignty) == (7.0, 5.0)
-    assert (twice.defiance, twice.shipping_attacks) == (BEFORE.defiance, BEFORE.shipping_attacks)
+    unanswered, sovereignty = after_irgc_action(BEFORE, action, 2, rules)
+    assert unanswered == pytest.approx(7.0 + 2 * rules.unanswered.per_irgc_action[action])
+    assert sovereignty == pytest.approx(5.0 * rules.sovereignty.left_after_irgc_action[action])
+    # An order that found nothing to do settles nothing and adds nothing.
+    assert after_irgc_action(BEFORE, action, 0, rules) == (7.0, 5.0)
 
 
 @pytest.mark.parametrize("action", [spec.id for spec in CENTCOM_ACTIONS])
 def test_a_centcom_action_adds_to_tehrans_grievance_and_settles_washingtons(action):
     rules = BEHAVIOUR.grievances
-    after = after_centcom_action(BEFORE, action, rules)
-    assert after.sovereignty == pytest.approx(5.0 + rules.sovereignty.per_centcom_action[action])
+    sovereignty, unanswered, relief = after_centcom_action(BEFORE, action, rules)
+    assert sovereignty == pytest.approx(5.0 + rules.sovereignty.per_centcom_action[action])
     left = rules.unanswered.left_after_centcom_action[action]
-    assert after.us_unanswered == pytest.approx(7.0 * left)
-    assert after.relief_offered is (action == "hold_and_negotiate")
-    assert BEFORE.relief_offered is True  # pure: the old value is untouched
+    assert unanswered == pytest.approx(7.0 * left)
+    assert relief is (action == "hold_and_negotiate")
 
 
 def test_strikes_answer_washingtons_grievance_and_holding_does_not():
     rules = BEHAVIOUR.grievances
-    assert after_centcom_action(BEFORE, "limited_strikes", rules).us_unanswered < 7.0
-    assert after_centcom_action(BEFORE, "hold_and_negotiate", rules).us_unanswered == 7.0
+    assert after_centcom_action(BEFORE, "limited_strikes", rules)[1] < 7.0
+    assert after_centcom_action(BEFORE, "hold_and_negotiate", rules)[1] == 7.0
+
+
+def test_the_rules_leave_the_grievances_they_read_alone():
+    before = dataclasses.replace(BEFORE)
+    after_irgc_action(BEFORE, "strike_vessel", 2, BEHAVIOUR.grievances)
+    after_centcom_action(BEFORE, "limited_strikes", BEHAVIOUR.grievances)
+    fade(defiant_detected=4, ships_attacked=2)
+    assert before == BEFORE
 
 
 def test_the_transit_average_moves_toward_the_round():

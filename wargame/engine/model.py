@@ -285,15 +285,19 @@ class GulfModel(mesa.Model):
             self.record,
         )
         world.tally.irgc_carried_out = done
-        rules = self.spec.behaviour.grievances
-        world.grievances = after_irgc_action(world.grievances, action, done, rules)
+        grievances = world.grievances
+        grievances.us_unanswered, grievances.sovereignty = after_irgc_action(
+            grievances, action, done, self.spec.behaviour.grievances
+        )
 
     def _centcom_acts(self, action: str, capacity_before: np.ndarray) -> None:
         world = self.world
         view = self.views["centcom"]
         centcom.act(world, self.setting, action, capacity_before, view, self.rng, self.record)
-        rules = self.spec.behaviour.grievances
-        world.grievances = after_centcom_action(world.grievances, action, rules)
+        grievances = world.grievances
+        grievances.sovereignty, grievances.us_unanswered, grievances.relief_offered = (
+            after_centcom_action(grievances, action, self.spec.behaviour.grievances)
+        )
 
     def _update_hosts(self) -> None:
         """Phase 5: tolerance and basing restrictions after the round's harm."""

@@ -5,7 +5,6 @@ the round's news."""
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 from wargame.config.schema import DefianceGrievance, Memories, PremiumModel
@@ -43,24 +42,26 @@ def defiance_seen(defiance: float, detected: int, params: DefianceGrievance) -> 
 
 def after_irgc_action(
     grievances: Grievances, action: str, carried_out: int, rules: GrievanceRules
-) -> Grievances:
+) -> tuple[float, float]:
     """What the IRGC's action, carried out `carried_out` times (ships attacked, else 0 or 1),
-    adds to Washington's grievance and settles of Tehran's sovereignty grievance."""
+    adds to Washington's grievance and settles of Tehran's: (us_unanswered, sovereignty)."""
     unanswered = grievances.us_unanswered + rules.unanswered.per_irgc_action[action] * carried_out
     sovereignty = grievances.sovereignty
     if carried_out:
         sovereignty *= rules.sovereignty.left_after_irgc_action[action]
-    return dataclasses.replace(grievances, us_unanswered=unanswered, sovereignty=sovereignty)
+    return unanswered, sovereignty
 
 
-def after_centcom_action(grievances: Grievances, action: str, rules: GrievanceRules) -> Grievances:
+def after_centcom_action(
+    grievances: Grievances, action: str, rules: GrievanceRules
+) -> tuple[float, float, bool]:
     """What CENTCOM's action adds to Tehran's sovereignty grievance and settles of
-    Washington's; holding to negotiate is the relief Tehran reads."""
-    return dataclasses.replace(
-        grievances,
-        sovereignty=grievances.sovereignty + rules.sovereignty.per_centcom_action[action],
-        us_unanswered=grievances.us_unanswered * rules.unanswered.left_after_centcom_action[action],
-        relief_offered=action == "hold_and_negotiate",
+    Washington's, and whether it offers the relief Tehran reads (holding to negotiate):
+    (sovereignty, us_unanswered, relief_offered)."""
+    return (
+        grievances.sovereignty + rules.sovereignty.per_centcom_action[action],
+        grievances.us_unanswered * rules.unanswered.left_after_centcom_action[action],
+        action == "hold_and_negotiate",
     )
 
 
@@ -80,8 +81,8 @@ def faded(
     defiance = defiance_seen(grievances.defiance, defiant_detected, rules.defiance)
     if irgc_carried_out:
         defiance *= rules.defiance.left_after_irgc_action[irgc_action]
-    return dataclasses.replace(
-        grievances,
+    # Built whole, not by dataclasses.replace: once a round, and replace cost more than the rule.
+    return Grievances(
         defiance=defiance,
         sovereignty=grievances.sovereignty * rules.sovereignty.memory,
         us_unanswered=grievances.us_unanswered * rules.unanswered.memory,
@@ -91,6 +92,8 @@ def faded(
         us_strikes=grievances.us_strikes * memories.us_strikes,
         mandates=grievances.mandates * memories.mandates,
         restraint_pressure=grievances.restraint_pressure * memories.restraint_pressure,
+        transits=grievances.transits,
+        relief_offered=grievances.relief_offered,
     )
 
 
