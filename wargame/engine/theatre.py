@@ -43,7 +43,7 @@ HOST_TARGET_KINDS = (NodeKind.US_BASE, NodeKind.PORT, NodeKind.ENERGY, NodeKind.
 type ReachTable = Mapping[str, frozenset[str]]
 # Most standing-site patterns one theatre remembers reach tables for (each is one dict per node).
 REACH_CACHE_LIMIT = 256
-# The roles of the sites behind each Iranian capacity the model reads (GulfModel.surveillance ...).
+# The roles of the sites behind each Iranian capacity the round reads (state.IranForces).
 SURVEILLANCE_ROLES = (SiteRole.COASTAL_RADAR, SiteRole.SURVEILLANCE)
 STRIKE_ROLES = (SiteRole.DRONE_STORAGE, SiteRole.NAVAL_BASE, SiteRole.COASTAL_RADAR)
 MISSILE_ROLES = (SiteRole.MISSILE_BASE,)
