@@ -126,7 +126,13 @@ ENGINE_MODULES = sorted(ENGINE.rglob("*.py"))
 
 def test_the_scan_reads_every_engine_module():
     names = {path.relative_to(ENGINE).as_posix() for path in ENGINE_MODULES}
-    for expected in ("model.py", "agents.py", "adjudication/irgc.py", "state.py", "rules/diplomacy.py"):
+    for expected in (
+        "model.py",
+        "agents.py",
+        "adjudication/irgc.py",
+        "state.py",
+        "rules/diplomacy.py",
+    ):
         assert expected in names
 
 
