@@ -218,6 +218,7 @@ class GulfModel(mesa.Model):
     # --- the phases (each module of adjudication/ says what its phase does) ---------------
 
     def _next_round(self) -> None:
+        """The clock moves on; events are booked in the new round."""
         self.world.next_round()
         self.record.start_round(self.world.round, self.world.date.isoformat())
 
@@ -273,6 +274,8 @@ class GulfModel(mesa.Model):
         world.iran.repair(self.spec.actors.irgc.repair_per_round)
 
     def _irgc_acts(self, action: str, begun: BegunRound) -> None:
+        """The IRGC's order carried out; then what it adds to Washington's grievance and
+        settles of Tehran's, by how many times it was carried out."""
         world = self.world
         done = irgc.act(
             world,
@@ -291,6 +294,8 @@ class GulfModel(mesa.Model):
         )
 
     def _centcom_acts(self, action: str, capacity_before: np.ndarray) -> None:
+        """CENTCOM's order carried out; then what it adds to Tehran's grievance and settles of
+        Washington's."""
         world = self.world
         view = self.views["centcom"]
         centcom.act(world, self.setting, action, capacity_before, view, self.rng, self.record)
