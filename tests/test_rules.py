@@ -37,12 +37,12 @@ from wargame.engine.rules.shipping import (
     OUTSIDE,
     TURN_BACK,
     WAIT,
+    choice_costs,
+    choice_utilities,
     escorted,
     interdict,
     mine_hits,
     premium_rate,
-    vessel_costs,
-    vessel_utilities,
 )
 from wargame.engine.rules.strikes import (
     debris_effects,
@@ -324,37 +324,30 @@ def test_premium_is_calm_without_attacks_and_capped_at_peak():
 
 
 def total_cost(shipping_params, strike_prob, mine_risk=0.0, can_wait=True):
-    costs = vessel_costs(
-        np.array([1.2e8]),
-        strike_prob,
-        mine_risk,
-        0.002,
-        np.array([can_wait]),
-        shipping_params,
-        BEHAVIOUR.vessels,
-    )
-    return costs, -vessel_utilities(costs, shipping_params.weights)[0]
+    """The total (weighted) cost of each choice for a ship that may (or, `can_wait` False, may
+    no longer) wait."""
+    costs = choice_costs(strike_prob, mine_risk, 0.002, shipping_params, BEHAVIOUR.vessels)
+    return -choice_utilities(costs, shipping_params.weights)[int(can_wait)]
 
 
 def test_outside_costs_more_than_comply_when_strikes_are_likely(shipping_params):
-    _, cost = total_cost(shipping_params, 0.5)
+    cost = total_cost(shipping_params, 0.5)
     assert cost[OUTSIDE] > cost[COMPLY]
 
 
 def test_outside_costs_less_than_comply_when_strikes_are_impossible(shipping_params):
-    _, cost = total_cost(shipping_params, 0.0)
+    cost = total_cost(shipping_params, 0.0)
     assert cost[OUTSIDE] < cost[COMPLY]  # the corridor's detour is the only difference
 
 
 def test_waiting_is_impossible_when_a_vessel_may_not_wait(shipping_params):
-    costs, cost = total_cost(shipping_params, 0.1, can_wait=False)
-    assert not costs["feasible"][0, WAIT]
+    cost = total_cost(shipping_params, 0.1, can_wait=False)
     assert math.isinf(cost[WAIT])
     assert np.isfinite(cost[[COMPLY, OUTSIDE, TURN_BACK]]).all()
     probabilities = logit_probabilities(-cost, shipping_params.rationality)
     assert probabilities[WAIT] == 0.0
     assert probabilities.sum() == pytest.approx(1.0)
-    _, free = total_cost(shipping_params, 0.1, can_wait=True)
+    free = total_cost(shipping_params, 0.1, can_wait=True)
     assert np.isfinite(free).all()
 
 
@@ -362,7 +355,7 @@ def test_waiting_is_impossible_when_a_vessel_may_not_wait(shipping_params):
 def test_vessel_that_may_not_wait_chooses_uniformly_among_the_rest_at_zero_rationality(
     shipping_params,
 ):
-    _, cost = total_cost(shipping_params, 0.1, can_wait=False)
+    cost = total_cost(shipping_params, 0.1, can_wait=False)
     probabilities = logit_probabilities(-cost, 0.0)
     assert np.isfinite(probabilities).all()
     assert probabilities[WAIT] == 0.0
@@ -372,10 +365,8 @@ def test_vessel_that_may_not_wait_chooses_uniformly_among_the_rest_at_zero_ratio
 @pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
 def test_zero_delay_weight_keeps_waiting_impossible(shipping_params):
     weights = VesselWeights(expected_loss=1.0, premium=1.0, delay=0.0)
-    costs = vessel_costs(
-        np.array([1.2e8]), 0.1, 0.0, 0.002, np.array([False]), shipping_params, BEHAVIOUR.vessels
-    )
-    utilities = vessel_utilities(costs, weights)
+    costs = choice_costs(0.1, 0.0, 0.002, shipping_params, BEHAVIOUR.vessels)
+    utilities = choice_utilities(costs, weights)
     probabilities = logit_probabilities(utilities, shipping_params.rationality)
     assert np.isfinite(probabilities).all()
     assert probabilities[0, WAIT] == 0.0

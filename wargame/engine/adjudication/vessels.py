@@ -1,22 +1,71 @@
 """Commercial ships: they arrive and choose a branch (phase 2), and move, strike mines, get hit
 and leave (phase 4). Every ship's numbers are in the fleet's arrays (fleet.py), updated in one
-vectorised pass per round."""
+vectorised pass per round.
+
+A round's ~100-400 ships make numpy's cost per call, not per ship, the price of these phases:
+the passes below are written to make few calls (lookup tables for the choice codes, route
+tables built once per theatre), each giving exactly the numbers the plain masks gave.
+"""
 
 from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
 
 import mesa
 import numpy as np
 
 from wargame.engine.adjudication import PHASE_INTERDICTION, Setting
-from wargame.engine.decision import draw_choices, logit_probabilities
+from wargame.engine.decision import logit_probabilities
 from wargame.engine.events import EventLog
 from wargame.engine.fleet import UNDECIDED, Fleet
 from wargame.engine.rules import shipping
 from wargame.engine.rules.grievance import transits_remembered
-from wargame.engine.rules.shipping import COMPLY, OUTSIDE, TURN_BACK, WAIT
+from wargame.engine.rules.shipping import CHOICES, COMPLY, OUTSIDE, TURN_BACK, WAIT
 from wargame.engine.state import RoundTally, World
+from wargame.engine.theatre import Theatre
 
-WAIT_KINDS = np.array([False, True])  # a choosing ship may not / may still wait
+
+def _codes(*codes: int) -> np.ndarray:
+    """A lookup table of `Fleet.choice` codes -> whether the code is one of `codes`
+    (UNDECIDED, -1, is the last entry: a negative index counts from the end)."""
+    table = np.zeros(CHOICES + 1, dtype=bool)
+    table[list(codes)] = True
+    return table
+
+
+CHOOSING = _codes(UNDECIDED, WAIT)  # a ship that has not set off chooses (again) this round
+UNDER_WAY = _codes(COMPLY, OUTSIDE)  # in the corridor or on the TSS branch
+
+
+@dataclass(frozen=True)
+class Lanes:
+    """The routes' numbers the vessel phases read per ship, by route id (and choice code)."""
+
+    reach_from: np.ndarray  # where a route's TSS branch comes into anti-ship reach (km) ...
+    reach_to: np.ndarray  # ... and leaves it; -inf for a route never in reach (no ship is)
+    step_km: np.ndarray  # [COMPLY, OUTSIDE]: km a ship makes in a round in the corridor, outside
+    length_km: np.ndarray  # [COMPLY | OUTSIDE, route]: the length of each way of each route
+
+
+@functools.lru_cache(maxsize=8)
+def lanes(theatre: Theatre, speed_km: float, corridor_delay_rounds: float) -> Lanes:
+    """The lanes of a theatre at a speed: made once, as the theatre never changes in a run."""
+    reach_to = theatre.route_exposed_to
+    tables = Lanes(
+        reach_from=theatre.route_exposed_from,
+        reach_to=np.where(reach_to > 0, reach_to, -np.inf),
+        step_km=np.array([speed_km / (1.0 + corridor_delay_rounds), speed_km]),
+        length_km=np.array([theatre.route_comply_km, theatre.route_outside_km]),
+    )
+    for table in (tables.reach_to, tables.step_km, tables.length_km):
+        table.flags.writeable = False
+    return tables
+
+
+def _lanes(setting: Setting) -> Lanes:
+    params = setting.scenario.shipping
+    return lanes(setting.theatre, params.speed_km_per_round, params.corridor_delay_rounds)
 
 
 def strike_risk(world: World, setting: Setting) -> float:
@@ -37,57 +86,65 @@ def arrive_and_choose(
     """This round's ships arrive (agents of `model`), and every ship not under way chooses its
     branch. Returns the slots of the ships on the TSS branch within anti-ship reach, and which
     of them the IRGC's surveillance detects."""
-    scenario = setting.scenario
-    params = scenario.shipping
-    fleet = world.fleet
+    params = setting.scenario.shipping
     arrivals = int(rng.poisson(params.arrivals_per_round))
     values = params.vessel_value_usd * np.exp(params.value_spread * rng.standard_normal(arrivals))
     # As `rng.choice(len(shares), size=arrivals, p=shares)` draws them (theatre.route_cdf).
     routes = setting.theatre.route_cdf.searchsorted(rng.random(arrivals), side="right")
-    fleet.arrive(model, values, routes)
+    world.fleet.arrive(model, values, routes)
     world.tally.arrivals = arrivals
+    choose(world, setting, rng)
+    exposed_slots = in_reach(world.fleet, setting)
+    detection = (
+        world.iran.surveillance() * setting.scenario.behaviour.operations.surveillance_detection
+    )
+    detected = rng.random(len(exposed_slots)) < detection
+    world.tally.defiant_detected = int(np.count_nonzero(detected))
+    return exposed_slots, detected
 
-    choosing = np.flatnonzero(fleet.alive & ((fleet.choice == UNDECIDED) | (fleet.choice == WAIT)))
-    if len(choosing):
-        # A ship scores its choices in basis points of its own value, so ships differ only
-        # in whether they may still wait: score those two kinds (rows False, True) once and
-        # give each ship its kind's probabilities (the same numbers, row by row).
-        costs = shipping.vessel_costs(
-            np.ones(len(WAIT_KINDS)),
-            strike_risk(world, setting),
-            shipping.mine_risk(
-                world.iran.mines, scenario.behaviour.operations.mine_hit_per_density
-            ),
-            world.premium,
-            WAIT_KINDS,
-            params,
-            scenario.behaviour.vessels,
-        )
-        utilities = shipping.vessel_utilities(costs, params.weights)
-        by_kind = logit_probabilities(utilities, params.rationality)
-        can_wait = fleet.waited[choosing] < params.max_wait_rounds
-        choices = draw_choices(by_kind, rng, rows=can_wait.astype(np.intp))
-        fleet.choice[choosing] = choices
+
+def choose(world: World, setting: Setting, rng: np.random.Generator) -> None:
+    """Every ship in the area that has not set off (just arrived, or waiting) chooses: comply,
+    run the TSS branch, wait, or turn back (and leave)."""
+    scenario = setting.scenario
+    params = scenario.shipping
+    fleet = world.fleet
+    choosing = (CHOOSING[fleet.choice] & fleet.alive).nonzero()[0]
+    if len(choosing) == 0:
+        return
+    costs = shipping.choice_costs(
+        strike_risk(world, setting),
+        shipping.mine_risk(world.iran.mines, scenario.behaviour.operations.mine_hit_per_density),
+        world.premium,
+        params,
+        scenario.behaviour.vessels,
+    )
+    utilities = shipping.choice_utilities(costs, params.weights)
+    cumulative = np.cumsum(logit_probabilities(utilities, params.rationality), axis=1)
+    may_wait = fleet.waited[choosing] < params.max_wait_rounds
+    choices = shipping.choose_by_kind(cumulative, may_wait, rng)
+    fleet.choice[choosing] = choices
+    chosen = np.bincount(choices, minlength=CHOICES).tolist()
+    if chosen[WAIT]:
         fleet.waited[choosing] += choices == WAIT
-        world.tally.outside = int(np.count_nonzero(choices == OUTSIDE))
+    world.tally.outside = chosen[OUTSIDE]
+    if chosen[TURN_BACK]:
         fleet.depart(choosing[choices == TURN_BACK])
 
-    # Ships running the TSS branch this round, inside anti-ship reach, can be seen and struck.
-    outside = np.flatnonzero(fleet.alive & (fleet.choice == OUTSIDE))
-    exposed = np.zeros(len(outside), dtype=bool)
-    if len(outside):
-        theatre = setting.theatre
-        route_ids = fleet.route[outside]
-        start = fleet.progress[outside]
-        end = start + params.speed_km_per_round
-        lo = theatre.route_exposed_from[route_ids]
-        hi = theatre.route_exposed_to[route_ids]
-        exposed = (hi > 0) & (start <= hi) & (end >= lo)
-    exposed_slots = outside[exposed]
-    detection = world.iran.surveillance() * scenario.behaviour.operations.surveillance_detection
-    detected = rng.random(len(exposed_slots)) < detection
-    world.tally.defiant_detected = int(detected.sum())
-    return exposed_slots, detected
+
+def in_reach(fleet: Fleet, setting: Setting) -> np.ndarray:
+    """Slots of the ships running the TSS branch this round inside anti-ship reach: where they
+    are and where the round takes them overlap the branch's stretch in reach. They can be seen
+    and struck."""
+    outside = ((fleet.choice == OUTSIDE) & fleet.alive).nonzero()[0]
+    if len(outside) == 0:
+        return outside
+    tables = _lanes(setting)
+    route_ids = fleet.route[outside]
+    start = fleet.progress[outside]
+    end = start + setting.scenario.shipping.speed_km_per_round
+    exposed = (start <= tables.reach_to[route_ids]) & (end >= tables.reach_from[route_ids])
+    return outside[exposed]
 
 
 def strike(
@@ -116,15 +173,13 @@ def strike(
 
 def moving_slots(fleet: Fleet) -> np.ndarray:
     """Slots of the ships under way: in the corridor or on the TSS branch."""
-    choice = fleet.choice
-    return np.flatnonzero(fleet.alive & ((choice == COMPLY) | (choice == OUTSIDE)))
+    return (UNDER_WAY[fleet.choice] & fleet.alive).nonzero()[0]
 
 
 def move(world: World, setting: Setting, rng: np.random.Generator, record: EventLog) -> None:
     """Ships under way strike mines (each a grievance of Washington's) and move on; those at
     the end of their route leave the theatre."""
     scenario = setting.scenario
-    params = scenario.shipping
     fleet = world.fleet
     grievances = world.grievances
     moving = moving_slots(fleet)
@@ -150,20 +205,11 @@ def move(world: World, setting: Setting, rng: np.random.Generator, record: Event
             figures={"hits": int(hits)},
         )
         moving = moving_slots(fleet)
-    complying = fleet.choice[moving] == COMPLY
-    speed = np.where(
-        complying,
-        params.speed_km_per_round / (1.0 + params.corridor_delay_rounds),
-        params.speed_km_per_round,
-    )
-    fleet.progress[moving] += speed
-    route_ids = fleet.route[moving]
-    lengths = np.where(
-        complying,
-        setting.theatre.route_comply_km[route_ids],
-        setting.theatre.route_outside_km[route_ids],
-    )
-    done = moving[fleet.progress[moving] >= lengths]
+    tables = _lanes(setting)
+    way = fleet.choice[moving]  # COMPLY or OUTSIDE: the row of the lane tables
+    progress = fleet.progress[moving] + tables.step_km[way]
+    fleet.progress[moving] = progress
+    done = moving[progress >= tables.length_km[way, fleet.route[moving]]]
     world.tally.transits = len(done)
     fleet.depart(done)
     grievances.transits = transits_remembered(grievances.transits, len(done), keep)

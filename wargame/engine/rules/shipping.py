@@ -1,7 +1,9 @@
 """Commercial shipping: war-risk premiums, the vessel's choice of branch, interdiction and mines.
 
-Vectorised over every vessel that chooses this round: a vessel scores its four choices in basis
-points of its own value (expected loss, premium, delay) and picks by the logit rule.
+A vessel scores its four choices in basis points of its own value (expected loss, premium,
+delay) and picks by the logit rule. In basis points every ship's costs are the same: ships
+differ only in whether they may still wait, so the choices are scored once per kind of ship
+and each ship draws from its kind's probabilities.
 """
 
 from __future__ import annotations
@@ -31,22 +33,18 @@ def escorted(probability: float, escorting: bool, protection: float) -> float:
     return probability * (1.0 - protection) if escorting else probability
 
 
-def vessel_costs(
-    values_usd: np.ndarray,
+def choice_costs(
     outside_strike_prob: float,
     mine_risk: float,
     premium: float,
-    can_wait: np.ndarray,
     params: ShippingParams,
     risk: VesselRisk,
-) -> dict[str, np.ndarray]:
-    """Raw cost terms (basis points of value) for each choice: arrays of shape (vessels, 4).
-    `risk` is how owners read the risks (scenario behaviour.vessels)."""
-    n = len(values_usd)
+) -> dict[str, list[float]]:
+    """Raw cost terms of each choice (a list in choice order per term), in basis points of a
+    ship's value, so the same for every ship. `risk` is how owners read the risks (scenario
+    behaviour.vessels)."""
     loss = params.strike_loss_fraction * BASIS_POINTS
     delay_bp = params.delay_cost_per_round * BASIS_POINTS
-    # Every ship's row is the same (costs are in basis points of its own value): each term's
-    # row is built once in Python floats and repeated, not assembled column by column.
     expected_loss = [0.0] * CHOICES
     expected_loss[COMPLY] = mine_risk * loss
     expected_loss[OUTSIDE] = (outside_strike_prob + mine_risk) * loss
@@ -57,25 +55,43 @@ def vessel_costs(
     delay[COMPLY] = params.corridor_delay_rounds * delay_bp
     delay[WAIT] = delay_bp
     delay[TURN_BACK] = params.voyage_value * BASIS_POINTS
-    feasible = np.ones((n, CHOICES), dtype=bool)
-    feasible[:, WAIT] = can_wait  # a ship that has waited its limit must move or turn back
-    return {
-        "expected_loss": np.full((n, CHOICES), expected_loss),
-        "premium": np.full((n, CHOICES), premium_bp),
-        "delay": np.full((n, CHOICES), delay),
-        "feasible": feasible,
-    }
+    return {"expected_loss": expected_loss, "premium": premium_bp, "delay": delay}
 
 
-def vessel_utilities(costs: dict[str, np.ndarray], weights: VesselWeights) -> np.ndarray:
-    """Minus the weighted costs; an infeasible choice gets -inf (probability 0 at any lambda)."""
-    utilities = -(
-        weights.expected_loss * costs["expected_loss"]
-        + weights.premium * costs["premium"]
-        + weights.delay * costs["delay"]
+def choice_utilities(costs: dict[str, list[float]], weights: VesselWeights) -> np.ndarray:
+    """Minus the weighted costs of each choice, for the two kinds of choosing ship: row 0 (False)
+    one that has waited its limit and must move or turn back (WAIT gets -inf: probability 0 at
+    any lambda), row 1 (True) one that may still wait. Plain Python floats: the same IEEE
+    products and sums, in the same order, as numpy's on arrays of every ship's costs, in one
+    array built per round instead of a dozen."""
+    may_wait = [
+        -(weights.expected_loss * loss + weights.premium * premium + weights.delay * delay)
+        for loss, premium, delay in zip(
+            costs["expected_loss"], costs["premium"], costs["delay"], strict=True
+        )
+    ]
+    must_move = list(may_wait)
+    must_move[WAIT] = -np.inf
+    return np.array([must_move, may_wait])
+
+
+def choose_by_kind(
+    cumulative: np.ndarray, may_wait: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """Each choosing ship's choice: one `rng.random()` each, against the cumulative choice
+    probabilities (`cumulative`, rows as `choice_utilities`') of its kind (`may_wait`).
+
+    The choices `decision.draw_choices(probabilities, rng, rows=may_wait)` draws (the number
+    of cumulative probabilities a draw exceeds, at most the last choice), found by bisection:
+    a row's running total only ever grows, so that count is where the draw sorts among its
+    first three entries."""
+    draws = rng.random(len(may_wait))
+    last = cumulative.shape[1] - 1
+    return np.where(
+        may_wait,
+        cumulative[1, :last].searchsorted(draws),
+        cumulative[0, :last].searchsorted(draws),
     )
-    utilities[~costs["feasible"]] = -np.inf
-    return utilities
 
 
 def interdict(
