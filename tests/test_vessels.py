@@ -285,3 +285,16 @@ def test_choice_utilities_are_the_products_and_sums_numpy_gave():
         )
         want[0, WAIT] = -np.inf
         assert got.tobytes() == want.tobytes()
+
+
+@pytest.mark.parametrize("rationality", [0.0, 1e-3, 0.4, 1.0, 7.5, 300.0])
+def test_choice_cumulative_is_the_running_total_of_the_logit_probabilities(rationality):
+    rng = np.random.default_rng(7)
+    params = SCENARIO.shipping
+    for _ in range(200):
+        strike, mine, premium = rng.random(3) * [0.5, 0.05, 0.03]
+        costs = shipping.choice_costs(strike, mine, premium, params, SCENARIO.behaviour.vessels)
+        utilities = shipping.choice_utilities(costs, params.weights)
+        want = np.cumsum(logit_probabilities(utilities, rationality), axis=1)
+        got = shipping.choice_cumulative(costs, params.weights, rationality)
+        assert got.tobytes() == want.tobytes()

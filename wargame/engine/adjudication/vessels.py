@@ -16,7 +16,6 @@ import mesa
 import numpy as np
 
 from wargame.engine.adjudication import PHASE_INTERDICTION, Setting
-from wargame.engine.decision import logit_probabilities
 from wargame.engine.events import EventLog
 from wargame.engine.fleet import UNDECIDED, Fleet
 from wargame.engine.rules import shipping
@@ -119,8 +118,7 @@ def choose(world: World, setting: Setting, rng: np.random.Generator) -> None:
         params,
         scenario.behaviour.vessels,
     )
-    utilities = shipping.choice_utilities(costs, params.weights)
-    cumulative = np.cumsum(logit_probabilities(utilities, params.rationality), axis=1)
+    cumulative = shipping.choice_cumulative(costs, params.weights, params.rationality)
     may_wait = fleet.waited[choosing] < params.max_wait_rounds
     choices = shipping.choose_by_kind(cumulative, may_wait, rng)
     fleet.choice[choosing] = choices
