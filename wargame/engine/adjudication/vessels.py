@@ -26,38 +26,44 @@ from wargame.engine.theatre import Theatre
 
 
 def _codes(*codes: int) -> np.ndarray:
-    """A lookup table of `Fleet.choice` codes -> whether the code is one of `codes`
-    (UNDECIDED, -1, is the last entry: a negative index counts from the end)."""
-    table = np.zeros(CHOICES + 1, dtype=bool)
+    """A lookup table of `Fleet.choice` codes -> whether the code is one of `codes`."""
+    table = np.zeros(CODES, dtype=bool)
     table[list(codes)] = True
     return table
 
 
+# The codes a slot's `Fleet.choice` holds, as rows of the tables below: the choices, then
+# UNDECIDED (-1: a negative index counts from the end) for a ship yet to choose or a free slot.
+CODES = CHOICES + 1
 CHOOSING = _codes(UNDECIDED, WAIT)  # a ship that has not set off chooses (again) this round
 UNDER_WAY = _codes(COMPLY, OUTSIDE)  # in the corridor or on the TSS branch
 
 
 @dataclass(frozen=True)
 class Lanes:
-    """The routes' numbers the vessel phases read per ship, by route id (and choice code)."""
+    """The routes' numbers the vessel phases read for every slot at once, by its choice code
+    (rows) and route id (columns). A code with no way has numbers that leave a slot as it is."""
 
-    reach_from: np.ndarray  # where a route's TSS branch comes into anti-ship reach (km) ...
-    reach_to: np.ndarray  # ... and leaves it; -inf for a route never in reach (no ship is)
-    step_km: np.ndarray  # [COMPLY, OUTSIDE]: km a ship makes in a round in the corridor, outside
-    length_km: np.ndarray  # [COMPLY | OUTSIDE, route]: the length of each way of each route
+    reach_from: np.ndarray  # [route]: where the TSS branch comes into anti-ship reach (km) ...
+    reach_to: np.ndarray  # [code, route]: ... and leaves it; -inf off the branch or never in reach
+    step_km: np.ndarray  # [code]: km made in a round, in the corridor or outside; else 0.0
+    length_km: np.ndarray  # [code, route]: the length of the way taken; inf with no way
 
 
 @functools.lru_cache(maxsize=8)
 def lanes(theatre: Theatre, speed_km: float, corridor_delay_rounds: float) -> Lanes:
     """The lanes of a theatre at a speed: made once, as the theatre never changes in a run."""
-    reach_to = theatre.route_exposed_to
-    tables = Lanes(
-        reach_from=theatre.route_exposed_from,
-        reach_to=np.where(reach_to > 0, reach_to, -np.inf),
-        step_km=np.array([speed_km / (1.0 + corridor_delay_rounds), speed_km]),
-        length_km=np.array([theatre.route_comply_km, theatre.route_outside_km]),
-    )
-    for table in (tables.reach_to, tables.step_km, tables.length_km):
+    exposed_to = theatre.route_exposed_to
+    reach_to = np.full((CODES, len(theatre.routes)), -np.inf)
+    reach_to[OUTSIDE] = np.where(exposed_to > 0, exposed_to, -np.inf)
+    step_km = np.zeros(CODES)
+    step_km[COMPLY] = speed_km / (1.0 + corridor_delay_rounds)
+    step_km[OUTSIDE] = speed_km
+    length_km = np.full((CODES, len(theatre.routes)), np.inf)
+    length_km[COMPLY] = theatre.route_comply_km
+    length_km[OUTSIDE] = theatre.route_outside_km
+    tables = Lanes(theatre.route_exposed_from, reach_to, step_km, length_km)
+    for table in (reach_to, step_km, length_km):
         table.flags.writeable = False
     return tables
 
@@ -133,16 +139,12 @@ def choose(world: World, setting: Setting, rng: np.random.Generator) -> None:
 def in_reach(fleet: Fleet, setting: Setting) -> np.ndarray:
     """Slots of the ships running the TSS branch this round inside anti-ship reach: where they
     are and where the round takes them overlap the branch's stretch in reach. They can be seen
-    and struck."""
-    outside = ((fleet.choice == OUTSIDE) & fleet.alive).nonzero()[0]
-    if len(outside) == 0:
-        return outside
+    and struck. (Every slot at once: one off the branch is never in reach.)"""
     tables = _lanes(setting)
-    route_ids = fleet.route[outside]
-    start = fleet.progress[outside]
-    end = start + setting.scenario.shipping.speed_km_per_round
-    exposed = (start <= tables.reach_to[route_ids]) & (end >= tables.reach_from[route_ids])
-    return outside[exposed]
+    progress, route = fleet.progress, fleet.route
+    end = progress + setting.scenario.shipping.speed_km_per_round
+    exposed = (progress <= tables.reach_to[fleet.choice, route]) & (end >= tables.reach_from[route])
+    return (exposed & fleet.alive).nonzero()[0]
 
 
 def strike(
@@ -169,27 +171,23 @@ def strike(
     fleet.depart(slots)
 
 
-def moving_slots(fleet: Fleet) -> np.ndarray:
-    """Slots of the ships under way: in the corridor or on the TSS branch."""
-    return (UNDER_WAY[fleet.choice] & fleet.alive).nonzero()[0]
-
-
 def move(world: World, setting: Setting, rng: np.random.Generator, record: EventLog) -> None:
     """Ships under way strike mines (each a grievance of Washington's) and move on; those at
     the end of their route leave the theatre."""
     scenario = setting.scenario
     fleet = world.fleet
     grievances = world.grievances
-    moving = moving_slots(fleet)
+    under_way = UNDER_WAY[fleet.choice] & fleet.alive
+    moving = int(np.count_nonzero(under_way))
     keep = scenario.behaviour.memories.transits
-    if len(moving) == 0:
+    if moving == 0:
         grievances.transits = keep * grievances.transits
         return
     hits = shipping.mine_hits(
-        len(moving), world.iran.mines, scenario.behaviour.operations.mine_hit_per_density, rng
+        moving, world.iran.mines, scenario.behaviour.operations.mine_hit_per_density, rng
     )
     if hits:
-        struck = rng.choice(moving, size=hits, replace=False)
+        struck = rng.choice(under_way.nonzero()[0], size=hits, replace=False)
         strike(fleet, world.tally, struck, setting, rng, by_mine=True)
         grievances.shipping_attacks += hits
         grievances.us_unanswered += scenario.behaviour.grievances.unanswered.per_mine_hit * hits
@@ -202,12 +200,12 @@ def move(world: World, setting: Setting, rng: np.random.Generator, record: Event
             phase=PHASE_INTERDICTION,
             figures={"hits": int(hits)},
         )
-        moving = moving_slots(fleet)
+    # Every slot at once: one not under way (now) makes 0.0 km, which leaves its number as it
+    # was, and has no end of its way to reach.
     tables = _lanes(setting)
-    way = fleet.choice[moving]  # COMPLY or OUTSIDE: the row of the lane tables
-    progress = fleet.progress[moving] + tables.step_km[way]
-    fleet.progress[moving] = progress
-    done = moving[progress >= tables.length_km[way, fleet.route[moving]]]
+    choice = fleet.choice
+    fleet.progress += tables.step_km[choice]
+    done = ((fleet.progress >= tables.length_km[choice, fleet.route]) & fleet.alive).nonzero()[0]
     world.tally.transits = len(done)
     fleet.depart(done)
     grievances.transits = transits_remembered(grievances.transits, len(done), keep)
