@@ -169,10 +169,10 @@ class Fleet:
         if model is not self.model:
             raise ValueError("a fleet's ships are agents of the model it was made for")
         count = len(values)
-        free = np.flatnonzero(~self.alive)
+        free = (~self.alive).nonzero()[0]  # np.flatnonzero, minus its wrappers (every round)
         if count > len(free):
             self._grow(count - len(free))
-            free = np.flatnonzero(~self.alive)
+            free = (~self.alive).nonzero()[0]
         # The lowest free slots, in ascending order: slot order is the order of every per-ship
         # random draw, so runs are reproducible (and the arrays stay dense).
         slots = free[:count]

@@ -111,11 +111,11 @@ def choose_by_kind(
     first three entries."""
     draws = rng.random(len(may_wait))
     last = cumulative.shape[1] - 1
-    return np.where(
-        may_wait,
-        cumulative[1, :last].searchsorted(draws),
-        cumulative[0, :last].searchsorted(draws),
-    )
+    choices = cumulative[1, :last].searchsorted(draws)
+    if not may_wait.all():  # (rare) ships at their wait limit draw from the other row
+        must_move = ~may_wait
+        choices[must_move] = cumulative[0, :last].searchsorted(draws[must_move])
+    return choices
 
 
 def interdict(
