@@ -24,6 +24,12 @@ from wargame.engine.rules.shipping import CHOICES, COMPLY, OUTSIDE, TURN_BACK, W
 from wargame.engine.state import RoundTally, World
 from wargame.engine.theatre import Theatre
 
+# The codes a slot's `Fleet.choice` holds, as rows of the tables below: the choices, then
+# UNDECIDED (-1: a negative index counts from the end) for a ship yet to choose or a free slot.
+CODES = CHOICES + 1
+# Theatres whose lanes are kept at once (a run reads one; a sweep runs one scenario at a time).
+LANES_KEPT = 8
+
 
 def _codes(*codes: int) -> np.ndarray:
     """A lookup table of `Fleet.choice` codes -> whether the code is one of `codes`."""
@@ -32,9 +38,6 @@ def _codes(*codes: int) -> np.ndarray:
     return table
 
 
-# The codes a slot's `Fleet.choice` holds, as rows of the tables below: the choices, then
-# UNDECIDED (-1: a negative index counts from the end) for a ship yet to choose or a free slot.
-CODES = CHOICES + 1
 CHOOSING = _codes(UNDECIDED, WAIT)  # a ship that has not set off chooses (again) this round
 UNDER_WAY = _codes(COMPLY, OUTSIDE)  # in the corridor or on the TSS branch
 
@@ -50,7 +53,7 @@ class Lanes:
     length_km: np.ndarray  # [code, route]: the length of the way taken; inf with no way
 
 
-@functools.lru_cache(maxsize=8)
+@functools.lru_cache(maxsize=LANES_KEPT)
 def lanes(theatre: Theatre, speed_km: float, corridor_delay_rounds: float) -> Lanes:
     """The lanes of a theatre at a speed: made once, as the theatre never changes in a run."""
     exposed_to = theatre.route_exposed_to
