@@ -4,6 +4,10 @@ Every number the CLI table, the summary, the files and the UI show comes from he
 recomputed elsewhere. `MODEL_REPORTERS` are the DataCollector's columns; `host_rows` gives the
 per-host numbers, whose hosts depend on the scenario and so cannot be fixed columns.
 
+`row` gives every column's value of a round at once, in one pass over the world; it is what
+the model's collector calls (once a round, instead of once per column), and it must equal
+calling each reporter (the collector checks its first row, tests check whole runs).
+
 Every reporter is a module-level function (the generated ones are registered in this module
 under their own names), so a model with its DataCollector pickles to a worker process. Every
 reporter returns a number or a string, which `collector.MetricsCollector` keeps as it is. No
@@ -15,6 +19,18 @@ from __future__ import annotations
 from wargame.config.ladder import ACTIONS, rung_name
 from wargame.engine.rules.defence import THREAT_KINDS
 from wargame.engine.state import TOTAL_KEYS
+
+
+def _r6(value: float) -> float:
+    """`round(value, 6)`, without the call for a whole number, which it returns unchanged (sign
+    and type included): most running totals are counts, and a round() is a third of a
+    microsecond, dozens of them a round."""
+    return value if value.is_integer() else round(value, 6)
+
+
+def _total_value(value):
+    """A running total as its column holds it: a float to 6 decimals, an int as it is."""
+    return _r6(value) if isinstance(value, float) else value
 
 
 def round_number(model) -> int:
@@ -36,13 +52,16 @@ def rung_label(model) -> str:
 def severity(model) -> int:
     """The round's severity score (Rivera et al. tiers): the higher of the IRGC's and CENTCOM's
     actions, as the rung is the higher of their rungs."""
-    tally = model.world.tally
+    return _severity(model.world.tally)
+
+
+def _severity(tally) -> int:
     return max(ACTIONS[tally.irgc_action].severity, ACTIONS[tally.centcom_action].severity)
 
 
 def doctrine_split(model) -> float:
     """The weight of the reciprocity wing in Washington (a lever; constant through a run)."""
-    return round(model.spec.levers.doctrine_split, 6)
+    return _r6(model.spec.levers.doctrine_split)
 
 
 def highest_rung(model) -> int:
@@ -66,15 +85,15 @@ def centcom_action(model) -> str:
 
 
 def lebanon_intensity(model) -> float:
-    return round(model.world.lebanon, 6)
+    return _r6(model.world.lebanon)
 
 
 def us_ledger(model) -> float:
-    return round(model.world.diplomacy.ledgers.us, 6)
+    return _r6(model.world.diplomacy.ledgers.us)
 
 
 def iran_ledger(model) -> float:
-    return round(model.world.diplomacy.ledgers.iran, 6)
+    return _r6(model.world.diplomacy.ledgers.iran)
 
 
 def transits(model) -> int:
@@ -94,7 +113,7 @@ def vessels_struck(model) -> int:
 
 
 def war_risk_premium(model) -> float:
-    return round(model.world.premium, 6)
+    return _r6(model.world.premium)
 
 
 def launched(model) -> int:
@@ -112,12 +131,15 @@ def failed_in_flight(model) -> int:
 
 
 def iran_surveillance(model) -> float:
-    return round(model.world.iran.surveillance(), 6)
+    return _r6(model.world.iran.surveillance())
 
 
 def host_tolerance_mean(model) -> float:
-    states = model.world.hosts.values()
-    return round(sum(s.tolerance for s in states) / len(states), 6)
+    return _host_tolerance(model.world.hosts.values())
+
+
+def _host_tolerance(states) -> float:
+    return _r6(sum(s.tolerance for s in states) / len(states))
 
 
 def hosts_restricting(model) -> int:
@@ -126,8 +148,12 @@ def hosts_restricting(model) -> int:
 
 def cost_exchange_so_far(model) -> float:
     """Interceptor spend over attacker spend, cumulative (0 before anything is fired)."""
-    attacker = model.world.totals["attacker_spend_usd"]
-    return round(model.world.totals["interceptor_spend_usd"] / attacker, 6) if attacker else 0.0
+    return _cost_exchange(model.world.totals)
+
+
+def _cost_exchange(totals) -> float:
+    attacker = totals["attacker_spend_usd"]
+    return _r6(totals["interceptor_spend_usd"] / attacker) if attacker else 0.0
 
 
 def interception_rate(model) -> float:
@@ -140,10 +166,13 @@ def interception_rate(model) -> float:
     threats engaged (total_intercepted_* and total_leaked_*) to tell 0.0 "none yet" from
     "none stopped".
     """
-    totals = model.world.totals
+    return _interception_rate(model.world.totals)
+
+
+def _interception_rate(totals) -> float:
     intercepted = sum(totals[key] for key in _INTERCEPTED_KEYS)
     engaged = intercepted + sum(totals[key] for key in _LEAKED_KEYS)
-    return round(intercepted / engaged, 6) if engaged else 0.0
+    return _r6(intercepted / engaged) if engaged else 0.0
 
 
 _INTERCEPTED_KEYS = tuple(f"intercepted_{kind}" for kind in THREAT_KINDS)
@@ -157,8 +186,12 @@ def interceptors_left(model) -> int:
 
 def magazine_share(model) -> float:
     """Interceptors left as a share of the magazines' capacity (requested stock included)."""
-    cap = int(model.world.magazines.cap.sum())
-    return round(int(model.world.magazines.left.sum()) / cap, 6) if cap else 1.0
+    magazines = model.world.magazines
+    return _share(int(magazines.left.sum()), int(magazines.cap.sum()))
+
+
+def _share(left: int, cap: int) -> float:
+    return _r6(left / cap) if cap else 1.0
 
 
 def host_rows(model) -> dict[str, dict]:
@@ -180,7 +213,7 @@ def host_rows(model) -> dict[str, dict]:
             "restricted": bool(state.restricted),
             "force_majeure": state.force_majeure_until >= model.round > 0,
             "interceptors_left": left,
-            "magazine_share": round(left / cap, 6) if cap else 1.0,
+            "magazine_share": _share(left, cap),
         }
     return rows
 
@@ -201,8 +234,7 @@ def _intercepted(kind):
 
 def _total(key):
     def reporter(model) -> float:
-        value = model.world.totals[key]
-        return round(value, 6) if isinstance(value, float) else value
+        return _total_value(model.world.totals[key])
 
     return _generated(f"total_{key}", reporter)
 
@@ -241,3 +273,49 @@ MODEL_REPORTERS = {
     "doctrine_split": doctrine_split,
     "interception_rate": interception_rate,
 }
+
+
+def row(model) -> list:
+    """Every MODEL_REPORTERS column's value this round, in the columns' order: the same values
+    as calling each reporter, read in one pass (what the model's MetricsCollector appends)."""
+    world = model.world
+    tally = world.tally
+    totals = world.totals
+    ledgers = world.diplomacy.ledgers
+    hosts = world.hosts.values()
+    magazines = world.magazines
+    left = int(magazines.left.sum())
+    intercepted = tally.intercepted
+    return [
+        world.round,
+        world.date.isoformat(),
+        tally.rung,
+        rung_name(tally.rung),
+        world.highest_rung,
+        world.diplomacy.mou.name,
+        world.diplomacy.channel.name,
+        tally.irgc_action,
+        tally.centcom_action,
+        _r6(world.lebanon),
+        _r6(ledgers.us),
+        _r6(ledgers.iran),
+        tally.transits,
+        model.fleet.count(),
+        tally.outside,
+        tally.vessels_struck + tally.mine_hits,
+        _r6(world.premium),
+        sum(tally.launched.values()),
+        *[intercepted[kind] for kind in THREAT_KINDS],
+        tally.leakers,
+        sum(tally.failed.values()),
+        _r6(world.iran.surveillance()),
+        _host_tolerance(hosts),
+        sum(s.restricted for s in hosts),
+        _cost_exchange(totals),
+        *[_total_value(totals[key]) for key in TOTAL_KEYS],
+        left,
+        _share(left, int(magazines.cap.sum())),
+        _severity(tally),
+        _r6(model.spec.levers.doctrine_split),
+        _interception_rate(totals),
+    ]

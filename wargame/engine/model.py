@@ -92,7 +92,7 @@ class GulfModel(mesa.Model):
         self.human_orders: dict[int, dict[str, str]] = {}
         self.reseeds: list[tuple[int, int]] = []  # (after round, seed) of every reseed()
         self._begun: BegunRound | None = None
-        self.datacollector = MetricsCollector(metrics.MODEL_REPORTERS)
+        self.datacollector = MetricsCollector(metrics.MODEL_REPORTERS, row=metrics.row)
 
     # --- what readers see -----------------------------------------------------------------
 
