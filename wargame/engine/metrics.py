@@ -28,11 +28,6 @@ def _r6(value: float) -> float:
     return value if value.is_integer() else round(value, 6)
 
 
-def _total_value(value):
-    """A running total as its column holds it: a float to 6 decimals, an int as it is."""
-    return _r6(value) if isinstance(value, float) else value
-
-
 def round_number(model) -> int:
     return model.round
 
@@ -170,8 +165,8 @@ def interception_rate(model) -> float:
 
 
 def _interception_rate(totals) -> float:
-    intercepted = sum(totals[key] for key in _INTERCEPTED_KEYS)
-    engaged = intercepted + sum(totals[key] for key in _LEAKED_KEYS)
+    intercepted = sum(map(totals.__getitem__, _INTERCEPTED_KEYS))
+    engaged = intercepted + sum(map(totals.__getitem__, _LEAKED_KEYS))
     return _r6(intercepted / engaged) if engaged else 0.0
 
 
@@ -234,7 +229,7 @@ def _intercepted(kind):
 
 def _total(key):
     def reporter(model) -> float:
-        return _total_value(model.world.totals[key])
+        return _r6(model.world.totals[key])
 
     return _generated(f"total_{key}", reporter)
 
@@ -312,7 +307,8 @@ def row(model) -> list:
         _host_tolerance(hosts),
         sum(s.restricted for s in hosts),
         _cost_exchange(totals),
-        *[_total_value(totals[key]) for key in TOTAL_KEYS],
+        # Each total through _r6, written inline: dozens of calls a round.
+        *[v if v.is_integer() else round(v, 6) for v in map(totals.__getitem__, TOTAL_KEYS)],
         left,
         _share(left, int(magazines.cap.sum())),
         _severity(tally),
