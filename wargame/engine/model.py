@@ -42,7 +42,6 @@ from wargame.engine.events import Event, EventLog
 from wargame.engine.fleet import Fleet
 from wargame.engine.intel import Intel
 from wargame.engine.observation import CentcomView, HostView, IrgcView, observe
-from wargame.engine.rules.grievance import after_centcom_action, after_irgc_action
 from wargame.engine.state import World, new_world
 from wargame.engine.theatre import Theatre
 
@@ -261,48 +260,29 @@ class GulfModel(mesa.Model):
 
     def _adjudicate(self, chosen: dict[str, str], begun: BegunRound) -> None:
         """Phase 4: the orders carried out (the IRGC's, CENTCOM's, each host's, in this order),
-        then ships move, magazines are resupplied and Iranian sites repaired."""
-        world = self.world
+        each by its party's module, which also books it and the grievances it changes; then
+        ships move, magazines are resupplied and Iranian sites repaired."""
+        world, setting, rng, record = self.world, self.setting, self.rng, self.record
         world.book_orders(chosen, tuple(self.hosts))
         capacity_before = world.iran.capacity.copy()  # what CENTCOM's planners aim by
-        self._irgc_acts(chosen["irgc"], begun)
-        self._centcom_acts(chosen["centcom"], capacity_before)
-        for host_id, params in self.host_params.items():
-            hosts.act(world, self.setting, params, chosen[host_id], self.record)
-        vessels.move(world, self.setting, self.rng, self.record)
-        world.magazines.resupply(self.rng)
-        world.iran.repair(self.spec.actors.irgc.repair_per_round)
-
-    def _irgc_acts(self, action: str, begun: BegunRound) -> None:
-        """The IRGC's order carried out; then what it adds to Washington's grievance and
-        settles of Tehran's, by how many times it was carried out."""
-        world = self.world
-        done = irgc.act(
+        irgc.act(
             world,
-            self.setting,
-            action,
+            setting,
+            chosen["irgc"],
             begun.exposed_slots,
             begun.detected,
             self.views["irgc"],
-            self.rng,
-            self.record,
+            rng,
+            record,
         )
-        world.tally.irgc_carried_out = done
-        grievances = world.grievances
-        grievances.us_unanswered, grievances.sovereignty = after_irgc_action(
-            grievances, action, done, self.spec.behaviour.grievances
+        centcom.act(
+            world, setting, chosen["centcom"], capacity_before, self.views["centcom"], rng, record
         )
-
-    def _centcom_acts(self, action: str, capacity_before: np.ndarray) -> None:
-        """CENTCOM's order carried out; then what it adds to Tehran's grievance and settles of
-        Washington's."""
-        world = self.world
-        view = self.views["centcom"]
-        centcom.act(world, self.setting, action, capacity_before, view, self.rng, self.record)
-        grievances = world.grievances
-        grievances.sovereignty, grievances.us_unanswered, grievances.relief_offered = (
-            after_centcom_action(grievances, action, self.spec.behaviour.grievances)
-        )
+        for host_id, params in self.host_params.items():
+            hosts.act(world, setting, params, chosen[host_id], record)
+        vessels.move(world, setting, rng, record)
+        world.magazines.resupply(rng)
+        world.iran.repair(self.spec.actors.irgc.repair_per_round)
 
     def _update_hosts(self) -> None:
         """Phase 5: tolerance and basing restrictions after the round's harm."""

@@ -14,7 +14,9 @@ and one object per concern:
 
 The model (model.py) makes one `World` and runs the round's phases on it; adjudication
 (adjudication/) changes it and reports what changed; the rules (rules/) are pure functions of
-the numbers read here. Nothing in this module draws a random number or books an event.
+the numbers read here. Nothing in this module books an event, and one method only draws
+random numbers: `Magazines.resupply`, from the stream it is given (the model's, at the end of
+phase 4), for the chance of a fractional delivery (rules/defence.resupplied).
 """
 
 from __future__ import annotations
@@ -42,7 +44,11 @@ from wargame.engine.theatre import (
 if TYPE_CHECKING:
     from wargame.engine.fleet import Fleet
 
-# The run's running totals (World.totals), each the sum of a count of the round's tally.
+# The run's running totals (World.totals). Most are the sum of a count of the round's tally,
+# folded in once a round (RoundTally.add_to, phase 7). Two have no count in the tally and are
+# added to as they happen: economic_loss_usd by each raid (adjudication/raids.py, phase 4) and
+# by each host's round in force majeure (adjudication/hosts.py, phase 5), force_majeure_days by
+# the latter. Those additions stay where they are: their order is part of a run's results.
 TOTAL_KEYS = (
     "interceptor_spend_usd",
     "attacker_spend_usd",
@@ -235,8 +241,8 @@ class Magazines:
         return dict(zip(self.host_ids, zip(left, cap, strict=True), strict=True))
 
     def resupply(self, rng: np.random.Generator) -> None:
-        """A round's deliveries (rules/defence.resupplied), written into the stock in place (so
-        every site's view of it stays live)."""
+        """A round's deliveries (rules/defence.resupplied: one draw from `rng` per magazine),
+        written into the stock in place (so every site's view of it stays live)."""
         self.left[:] = resupplied(
             self.left, self.cap, self.resupply_whole, self.resupply_chance, rng
         )

@@ -3,8 +3,8 @@
 Each module is one party's doings, as functions of the world's state objects (state.py), the
 run's fixed `Setting` (scenario, theatre, intel), the random stream and the event log
 (events.EventLog). They change the state they are given, book the round's counts in its tally
-and one event per outcome, and return what the model folds in elsewhere (how many times an
-order was carried out, which ships are in reach). The probabilistic core of each outcome is a
+and one event per outcome, and return only what a later phase needs (which ships are in reach,
+which injects force an order). The probabilistic core of each outcome is a
 pure rule in `rules/`. None of them knows the model.
 
 - `outside`: the Lebanon front and the scripted injects (phase 1);

@@ -1,4 +1,5 @@
-"""CENTCOM's order of the round carried out: escorts, and strike packages on Iranian sites."""
+"""CENTCOM's order of the round carried out: escorts, and strike packages on Iranian sites; then
+what it adds to Tehran's grievance and settles of Washington's (rules/grievance.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from wargame.engine.events import EventLog
 from wargame.engine.intel import STRIKE_OPTIONS, strike_package
 from wargame.engine.observation import CentcomView
 from wargame.engine.rules import strikes
+from wargame.engine.rules.grievance import after_centcom_action
 from wargame.engine.state import World
 
 SITES_NAMED = 4  # a strike package's sentence names its first four sites, then "and N more"
@@ -24,14 +26,21 @@ def act(
     rng: np.random.Generator,
     record: EventLog,
 ) -> None:
-    """Carry out CENTCOM's `action`: strike planners aim by the sites' capacity at the start
-    of the round (`capacity_before`) and from the bases `view` says are usable."""
+    """Carry out CENTCOM's `action` (strike planners aim by the sites' capacity at the start
+    of the round, `capacity_before`, and from the bases `view` says are usable), then let it
+    change the grievances: Tehran's sovereignty grievance grows by it, Washington's unanswered
+    attacks are settled in part, and holding to negotiate offers the relief Tehran reads."""
+    scenario = setting.scenario
     if action == "escort":
-        world.escort_until = world.round + setting.scenario.behaviour.operations.escort_rounds
+        world.escort_until = world.round + scenario.behaviour.operations.escort_rounds
     if action in STRIKE_OPTIONS:
         _strike_package(world, setting, action, capacity_before, view.usable_basing, rng, record)
     else:
         record.decision("centcom", action, "-", "done", f"CENTCOM {ACTIONS[action].label}.")
+    grievances = world.grievances
+    grievances.sovereignty, grievances.us_unanswered, grievances.relief_offered = (
+        after_centcom_action(grievances, action, scenario.behaviour.grievances)
+    )
 
 
 def _strike_package(

@@ -1,5 +1,6 @@
 """The IRGC's order of the round carried out: mandates enforced, ships interdicted, mines laid,
-salvos at hosts and energy, strikes at the US Navy."""
+salvos at hosts and energy, strikes at the US Navy; then booked: how many times it was carried
+out, and what that adds to Washington's grievance and settles of Tehran's (rules/grievance.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from wargame.engine.adjudication import PHASE_INTERDICTION, Setting, raids, vess
 from wargame.engine.events import EventLog
 from wargame.engine.observation import IrgcView
 from wargame.engine.rules import shipping
+from wargame.engine.rules.grievance import after_irgc_action
 from wargame.engine.state import World
 
 
@@ -22,10 +24,31 @@ def act(
     view: IrgcView,
     rng: np.random.Generator,
     record: EventLog,
-) -> int:
+) -> None:
     """Carry out the IRGC's `action` (ships in reach: `exposed_slots`, seen: `detected`; `view`:
-    what the IRGC saw when it chose). Returns how many times it was carried out: the ships
-    attacked for strike_vessel, 0 for an order that found nothing in reach, else 1."""
+    what the IRGC saw when it chose), book in the round's tally how many times it was carried
+    out, and let that change the grievances: Washington's unanswered attacks grow by it, and
+    Tehran's sovereignty grievance is settled in part once the order was carried out at all."""
+    done = _carry_out(world, setting, action, exposed_slots, detected, view, rng, record)
+    world.tally.irgc_carried_out = done
+    grievances = world.grievances
+    grievances.us_unanswered, grievances.sovereignty = after_irgc_action(
+        grievances, action, done, setting.scenario.behaviour.grievances
+    )
+
+
+def _carry_out(
+    world: World,
+    setting: Setting,
+    action: str,
+    exposed_slots: np.ndarray,
+    detected: np.ndarray,
+    view: IrgcView,
+    rng: np.random.Generator,
+    record: EventLog,
+) -> int:
+    """The order's own doings; returns how many times it was carried out: the ships attacked
+    for strike_vessel, 0 for an order that found nothing in reach, else 1."""
     scenario = setting.scenario
     irgc = scenario.actors.irgc
     grievances = world.grievances

@@ -19,7 +19,9 @@ class Grievances:
     Washington's unanswered violations) grow with the other side's actions and shrink when
     answered. The memories count recent events and fade each round by the scenario's
     `behaviour.memories` (the field of the same name): ships and CENTCOM read them as risk,
-    hosts as threat. The world keeps one (state.World.grievances)."""
+    hosts as threat. The world keeps one (state.World.grievances): the actors' orders change it
+    in phase 4 (adjudication's irgc.act and centcom.act, by `after_irgc_action` and
+    `after_centcom_action`), and it fades in phase 6 (adjudication.diplomacy, by `faded`)."""
 
     defiance: float = 0.0  # ships seen running the TSS branch
     sovereignty: float = 0.0  # US strikes and escorts, as Tehran counts them
@@ -44,7 +46,8 @@ def after_irgc_action(
     grievances: Grievances, action: str, carried_out: int, rules: GrievanceRules
 ) -> tuple[float, float]:
     """What the IRGC's action, carried out `carried_out` times (ships attacked, else 0 or 1),
-    adds to Washington's grievance and settles of Tehran's: (us_unanswered, sovereignty)."""
+    adds to Washington's grievance and settles of Tehran's: (us_unanswered, sovereignty).
+    Applied by adjudication.irgc.act once the order has been carried out."""
     unanswered = grievances.us_unanswered + rules.unanswered.per_irgc_action[action] * carried_out
     sovereignty = grievances.sovereignty
     if carried_out:
@@ -57,7 +60,8 @@ def after_centcom_action(
 ) -> tuple[float, float, bool]:
     """What CENTCOM's action adds to Tehran's sovereignty grievance and settles of
     Washington's, and whether it offers the relief Tehran reads (holding to negotiate):
-    (sovereignty, us_unanswered, relief_offered)."""
+    (sovereignty, us_unanswered, relief_offered). Applied by adjudication.centcom.act once the
+    order has been carried out."""
     return (
         grievances.sovereignty + rules.sovereignty.per_centcom_action[action],
         grievances.us_unanswered * rules.unanswered.left_after_centcom_action[action],
