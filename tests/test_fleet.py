@@ -25,7 +25,7 @@ from mesa.experimental.mesa_signals import ModelSignals
 
 from wargame.engine import metrics
 from wargame.engine.collector import MetricsCollector
-from wargame.engine.fleet import MESA_MODEL_LOG, Fleet, Vessel
+from wargame.engine.fleet import MESA_MODEL_LOG, UNDECIDED, Fleet, Vessel
 from wargame.engine.model import build_model
 
 
@@ -175,7 +175,7 @@ def test_a_ships_agent_is_made_when_read_and_is_one_object_while_it_is_in_the_ar
         return sum(type(o) is Vessel for o in gc.get_objects())
 
     before = vessels()
-    slots = fleet.arrive(model, np.ones(500), np.zeros(500, dtype=np.int64))
+    slots = fleet.arrive(np.ones(500), np.zeros(500, dtype=np.int64))
     assert vessels() == before, "an arrival made agent objects"
     assert len(model.agents) == len(model.agents_by_type[Vessel]) == 500
     assert [a.unique_id for a in model.agents] == list(range(1, 501))
@@ -194,7 +194,7 @@ def test_a_ships_agent_is_made_when_read_and_is_one_object_while_it_is_in_the_ar
     assert leaving.slot is None and fleet.agents[7] is None
     with pytest.raises(LookupError, match=f"vessel {leaving.unique_id} has left the area"):
         leaving.value_usd  # noqa: B018 -- it would read the next ship's numbers
-    fleet.arrive(model, np.array([9.0]), np.array([0]))
+    fleet.arrive(np.array([9.0]), np.array([0]))
     newcomer = fleet.agents[7]
     assert newcomer is not leaving and newcomer.unique_id == 501 == model.agent_id_counter - 1
     assert newcomer.value_usd == 9.0 and newcomer in model.agents
@@ -241,7 +241,7 @@ def test_ships_take_the_lowest_free_slots_in_order():
             heapq.heappush(free, size)
             size += 1
         expected = [heapq.heappop(free) for _ in range(count)]
-        slots = fleet.arrive(model, np.ones(count), np.zeros(count, dtype=np.int64))
+        slots = fleet.arrive(np.ones(count), np.zeros(count, dtype=np.int64))
         assert slots.tolist() == expected
         live = np.flatnonzero(fleet.alive)
         leaving = rng.choice(live, size=int(rng.integers(0, len(live) + 1)), replace=False)
@@ -256,17 +256,17 @@ def test_a_fleet_serves_one_model():
     fleet = Fleet((), {}, model)
     with pytest.raises(ValueError, match="already has a fleet"):
         Fleet((), {}, model)
-    with pytest.raises(ValueError, match="the model it was made for"):
-        fleet.arrive(mesa.Model(rng=0), np.ones(1), np.zeros(1, dtype=np.int64))
+    fleet.arrive(np.ones(1), np.zeros(1, dtype=np.int64))
+    assert [a.model for a in model.agents] == [model]  # its ships are its model's agents
 
 
 def _odd(agent) -> bool:
     return agent.unique_id % 2 == 1
 
 
-def test_the_model_sets_refuse_changes_in_place_and_mesas_removal_works(scenario):
+def test_the_model_sets_refuse_changes_in_place(scenario):
     """In-place reordering or filtering is what Mesa tells users not to do to these sets; here
-    it is refused, not half done. Removing an agent through Mesa takes it out of both sets."""
+    it is refused, not half done."""
     model = build_model(scenario, 1)
     for _ in range(3):
         model.step()
@@ -281,16 +281,52 @@ def test_the_model_sets_refuse_changes_in_place_and_mesas_removal_works(scenario
                 change(agents)
         assert [key(a) for a in agents] == before
         assert agents.select(inplace=True) is agents  # no change asked: Mesa returns the set
-    ship = next(iter(model.agents_by_type[Vessel]))
-    count = len(model.agents)
+
+
+def _remove(ship) -> None:
     ship.remove()
+
+
+def _deregister(ship) -> None:
+    ship.model.deregister_agent(ship)
+
+
+@pytest.mark.parametrize("watched", [False, True])
+@pytest.mark.parametrize("take_out", [_remove, _deregister])
+def test_a_ship_removed_through_mesa_leaves_the_area(scenario, take_out, watched):
+    """A ship is simulated exactly while it is one of the model's agents: removing its agent
+    through Mesa (`Agent.remove`, `deregister_agent`, `remove_all_agents`) takes it out of both
+    sets and out of the fleet, as a departure does; its slot is free for the next arrival.
+    The same when ships go through Mesa's per-agent calls (someone watches them)."""
+    model = build_model(scenario, 1)
+    for _ in range(3):
+        model.step()
+    record: list = []
+    undo = _watch_by_signal(model, record) if watched else (lambda: None)
+    fleet = model.fleet
+    ship = list(model.agents_by_type[Vessel])[5]
+    slot, count, ships = ship.slot, len(model.agents), fleet.count()
+    take_out(ship)
+    if watched:
+        assert [m.additional_kwargs["args"][0] for m in record] == [ship]
     assert ship not in model.agents and ship not in model.agents_by_type[Vessel]
-    assert len(model.agents) == count - 1 and ship.slot is not None  # its ship is still there
+    assert len(model.agents) == count - 1 and len(model.agents_by_type[Vessel]) == ships - 1
+    assert fleet.count() == ships - 1 and not fleet.enrolled[:, slot].any()
+    assert ship.slot is None and fleet.agents[slot] is None
+    assert fleet.choice[slot] == UNDECIDED
     ship.remove()  # as for any Mesa agent removed twice: nothing
+    assert fleet.count() == ships - 1 and len(model.agents) == count - 1
+    first_new = model.agent_id_counter
+    model.step()
+    assert fleet.ids[slot] >= first_new, "the free slot went to a ship of this round"
     model.remove_all_agents()
-    assert len(model.agents) == 0 and len(model.agents_by_type[Vessel]) == 0
-    model.step()  # ships that leave are no longer agents: nothing to take out
-    assert len(model.agents) == len(model.agents_by_type[Vessel]) == model.world.tally.arrivals
+    assert len(model.agents) == len(model.agents_by_type[Vessel]) == fleet.count() == 0
+    first_new = model.agent_id_counter
+    model.step()  # only this round's ships are in the area, each an agent
+    assert len(model.agents) == len(model.agents_by_type[Vessel]) == fleet.count() > 0
+    assert all(a.unique_id >= first_new for a in model.agents)
+    assert fleet.progress[fleet.alive].max() <= scenario.shipping.speed_km_per_round
+    undo()
 
 
 def _watch_by_signal(model, record):

@@ -27,14 +27,14 @@ FLEET_ARRAYS = ("alive", "value", "route", "choice", "progress", "waited", "ids"
 # --- the reference: every ship's costs as arrays and one mask per condition -----------------
 
 
-def reference_arrive_and_choose(model, world, setting, rng):
+def reference_arrive_and_choose(world, setting, rng):
     scenario = setting.scenario
     params = scenario.shipping
     fleet = world.fleet
     arrivals = int(rng.poisson(params.arrivals_per_round))
     values = params.vessel_value_usd * np.exp(params.value_spread * rng.standard_normal(arrivals))
     routes = setting.theatre.route_cdf.searchsorted(rng.random(arrivals), side="right")
-    fleet.arrive(model, values, routes)
+    fleet.arrive(values, routes)
     world.tally.arrivals = arrivals
     choosing = np.flatnonzero(fleet.alive & ((fleet.choice == UNDECIDED) | (fleet.choice == WAIT)))
     if len(choosing):
@@ -182,8 +182,8 @@ def test_the_vessel_phases_do_exactly_what_the_plain_masks_did(push, seed, round
     setting = push(model) or model.setting
     ours, plain = model, copy.deepcopy(model)
     for _ in range(3):  # a few rounds of both phases, on the pushed state
-        got = vessels.arrive_and_choose(ours, ours.world, setting, ours.rng)
-        want = reference_arrive_and_choose(plain, plain.world, setting, plain.rng)
+        got = vessels.arrive_and_choose(ours.world, setting, ours.rng)
+        want = reference_arrive_and_choose(plain.world, setting, plain.rng)
         for a, b in zip(got, want, strict=True):
             assert a.dtype == b.dtype
             np.testing.assert_array_equal(a, b)
@@ -208,7 +208,7 @@ def test_the_pushed_states_reach_what_they_are_meant_to():
     fleet = stuck.world.fleet
     at_limit = fleet.alive & (fleet.waited >= SCENARIO.shipping.max_wait_rounds)
     before = fleet.count()
-    vessels.arrive_and_choose(stuck, stuck.world, stuck.setting, stuck.rng)
+    vessels.arrive_and_choose(stuck.world, stuck.setting, stuck.rng)
     assert at_limit.any() and (fleet.choice[at_limit] != WAIT).all()
     turned_back = before + stuck.world.tally.arrivals - fleet.count()
     assert turned_back > 0
@@ -222,7 +222,7 @@ def test_the_pushed_states_reach_what_they_are_meant_to():
     on_hidden = (
         hidden.world.fleet.alive & (setting.theatre.route_exposed_to == 0)[hidden.world.fleet.route]
     )
-    exposed, _ = vessels.arrive_and_choose(hidden, hidden.world, setting, hidden.rng)
+    exposed, _ = vessels.arrive_and_choose(hidden.world, setting, hidden.rng)
     assert on_hidden.any()
     assert not on_hidden[exposed].any()
     assert len(exposed) > 0  # the others, in reach, are

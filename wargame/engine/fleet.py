@@ -52,7 +52,8 @@ class Vessel(mesa.Agent):
 
     Its numbers are read from the fleet's arrays by `slot`. When its ship leaves, the agent is
     out of the model and its `slot` is None: it no longer reads anything (a later ship in the
-    slot is another agent)."""
+    slot is another agent). The other way round too: removing the agent from the model
+    (`remove()`, `model.remove_all_agents()`) takes its ship out of the area."""
 
     def __init__(self, model: mesa.Model, slot: int):
         self.slot: int | None = slot  # before Mesa registers it: the fleet knows it by its slot
@@ -164,10 +165,9 @@ class Fleet:
             [self.enrolled, np.zeros((MEMBERSHIP_ROWS, grow), dtype=bool)], axis=1
         )
 
-    def arrive(self, model: mesa.Model, values: np.ndarray, routes: np.ndarray) -> np.ndarray:
-        """Give each arriving ship a slot and make it an agent of the model; returns the slots."""
-        if model is not self.model:
-            raise ValueError("a fleet's ships are agents of the model it was made for")
+    def arrive(self, values: np.ndarray, routes: np.ndarray) -> np.ndarray:
+        """Give each arriving ship a slot and make it an agent of the fleet's model; returns
+        the slots."""
         count = len(values)
         free = (~self.alive).nonzero()[0]  # np.flatnonzero, minus its wrappers (every round)
         if count > len(free):
@@ -196,6 +196,11 @@ class Fleet:
             for slot in order:
                 if self.enrolled[:, slot].any():
                     self.agent(slot).remove()  # Mesa's deregister: its signal and debug line
+        self._leave(slots, order)
+
+    def _leave(self, slots: np.ndarray | list[int], order: list[int]) -> None:
+        """The ships in `slots` (`order`: the same as a list) are out of the area and of both
+        sets; their slots are free, and an agent object read for one is detached."""
         self._set_enrolled(slots, False)
         self.alive[slots] = False
         self.choice[slots] = UNDECIDED
@@ -269,7 +274,14 @@ class Fleet:
             self.ids[vessel.slot] = vessel.unique_id
 
     def _unlist(self, row: int, vessel: Vessel) -> None:
-        self.enrolled[row, vessel.slot] = False
+        """A ship's agent taken out of a set by Mesa. Out of `model.agents` (`Agent.remove`,
+        `Model.remove_all_agents`, `deregister_agent`), its ship leaves the area as if it had
+        departed: a ship is simulated exactly while it is one of the model's agents."""
+        if row == IN_MODEL:
+            slot = vessel.slot
+            self._leave([slot], [slot])
+        else:
+            self.enrolled[row, vessel.slot] = False
 
     def _count(self, row: int) -> int:
         return int(np.count_nonzero(self.enrolled[row]))

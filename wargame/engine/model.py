@@ -228,7 +228,7 @@ class GulfModel(mesa.Model):
 
     def _ships_arrive_and_choose(self) -> tuple[np.ndarray, np.ndarray]:
         """Phase 2; returns the ships in anti-ship reach on the TSS branch, and which are seen."""
-        return vessels.arrive_and_choose(self, self.world, self.setting, self.rng)
+        return vessels.arrive_and_choose(self.world, self.setting, self.rng)
 
     def _decide(self, detected: int) -> dict[str, Decision]:
         """Phase 3: every actor decides from its own view, all at once."""

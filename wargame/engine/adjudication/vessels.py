@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-import mesa
 import numpy as np
 
 from wargame.engine.adjudication import PHASE_INTERDICTION, Setting
@@ -89,17 +88,17 @@ def strike_risk(world: World, setting: Setting) -> float:
 
 
 def arrive_and_choose(
-    model: mesa.Model, world: World, setting: Setting, rng: np.random.Generator
+    world: World, setting: Setting, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
-    """This round's ships arrive (agents of `model`), and every ship not under way chooses its
-    branch. Returns the slots of the ships on the TSS branch within anti-ship reach, and which
-    of them the IRGC's surveillance detects."""
+    """This round's ships arrive (agents of the fleet's model), and every ship not under way
+    chooses its branch. Returns the slots of the ships on the TSS branch within anti-ship
+    reach, and which of them the IRGC's surveillance detects."""
     params = setting.scenario.shipping
     arrivals = int(rng.poisson(params.arrivals_per_round))
     values = params.vessel_value_usd * np.exp(params.value_spread * rng.standard_normal(arrivals))
     # As `rng.choice(len(shares), size=arrivals, p=shares)` draws them (theatre.route_cdf).
     routes = setting.theatre.route_cdf.searchsorted(rng.random(arrivals), side="right")
-    world.fleet.arrive(model, values, routes)
+    world.fleet.arrive(values, routes)
     world.tally.arrivals = arrivals
     choose(world, setting, rng)
     exposed_slots = in_reach(world.fleet, setting)
