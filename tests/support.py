@@ -1,4 +1,5 @@
-"""Helpers the tests share: the repository root, the default scenario, and many-seed summaries.
+"""Helpers the tests share: the repository root, the default scenario, a world to adjudicate on,
+and many-seed summaries.
 
 Imported by name (`from support import ...`); fixtures live in conftest.py. (A test module must
 not import `conftest`: with tests/browser/conftest.py also on the path, `conftest` can resolve
@@ -16,8 +17,15 @@ from concurrent.futures import ProcessPoolExecutor
 from functools import cache
 from pathlib import Path
 
+import mesa
+
 from wargame.config.loader import load_scenario
 from wargame.config.schema import Scenario
+from wargame.engine.adjudication import Setting
+from wargame.engine.events import EventLog
+from wargame.engine.fleet import Fleet
+from wargame.engine.model import prepared
+from wargame.engine.state import World, new_world
 from wargame.experiments.single_run import run_once
 
 REPO = Path(__file__).resolve().parents[1]
@@ -28,6 +36,19 @@ STAT_SEEDS = 200
 @cache
 def default_scenario() -> Scenario:
     return load_scenario(DEFAULT_SCENARIO)
+
+
+def world_in_round_one(scenario: Scenario) -> tuple[World, Setting, EventLog]:
+    """Round 1 of a new world on its own, with no GulfModel (its ships are agents of a bare
+    Mesa model), the run's Setting, and an event log open on that round: what adjudication
+    tests give the functions of adjudication/."""
+    theatre, intel = prepared(scenario)
+    fleet = Fleet(theatre.routes, theatre.path_cumulative_km, mesa.Model(rng=0))
+    world = new_world(scenario, theatre, fleet)
+    world.next_round()
+    record = EventLog()
+    record.start_round(world.round, world.date.isoformat())
+    return world, Setting(scenario, theatre, intel), record
 
 
 def _summary(args: tuple[Scenario, int, int]) -> dict:

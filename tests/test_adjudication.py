@@ -4,31 +4,22 @@ was given, the round's tally and the events booked."""
 
 from __future__ import annotations
 
-import mesa
 import numpy as np
 import pytest
-from support import default_scenario
+from support import default_scenario, world_in_round_one
 
 from wargame.config.schema import Inject
 from wargame.engine.adjudication import PHASE_US_STRIKE, Setting, centcom, hosts, outside
 from wargame.engine.events import EventLog
-from wargame.engine.fleet import Fleet
 from wargame.engine.intel import LIMITED_PACKAGE_ROLES
-from wargame.engine.model import prepared
 from wargame.engine.observation import CentcomView
-from wargame.engine.state import World, new_world
+from wargame.engine.state import World
 
 SCENARIO = default_scenario()
 
 
 def start() -> tuple[World, Setting, EventLog]:
-    theatre, intel = prepared(SCENARIO)
-    fleet = Fleet(theatre.routes, theatre.path_cumulative_km, mesa.Model(rng=0))
-    world = new_world(SCENARIO, theatre, fleet)
-    world.next_round()
-    record = EventLog()
-    record.start_round(world.round, world.date.isoformat())
-    return world, Setting(SCENARIO, theatre, intel), record
+    return world_in_round_one(SCENARIO)
 
 
 def centcom_view(usable_basing: float = 1.0) -> CentcomView:

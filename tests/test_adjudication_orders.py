@@ -5,33 +5,18 @@ and the events it booked, consistent with each other."""
 
 from __future__ import annotations
 
-import mesa
 import numpy as np
-from support import default_scenario
+from support import default_scenario, world_in_round_one
 
-from wargame.config.schema import Scenario
 from wargame.engine.adjudication import PHASE_INTERDICTION, Setting, centcom, diplomacy, irgc
 from wargame.engine.events import EventLog
-from wargame.engine.fleet import Fleet
-from wargame.engine.model import prepared
 from wargame.engine.observation import observe
 from wargame.engine.rules.defence import THREAT_KINDS
 from wargame.engine.rules.diplomacy import Ledgers, MouState
-from wargame.engine.state import World, new_world
+from wargame.engine.state import World
 
 SCENARIO = default_scenario()
 NO_SHIPS = np.array([], dtype=np.int64)
-
-
-def start(scenario: Scenario = SCENARIO) -> tuple[World, Setting, EventLog]:
-    """Round 1 of a new world, its setting and an event log open on that round."""
-    theatre, intel = prepared(scenario)
-    fleet = Fleet(theatre.routes, theatre.path_cumulative_km, mesa.Model(rng=0))
-    world = new_world(scenario, theatre, fleet)
-    world.next_round()
-    record = EventLog()
-    record.start_round(world.round, world.date.isoformat())
-    return world, Setting(scenario, theatre, intel), record
 
 
 def irgc_orders(world: World, setting: Setting, action: str, slots=NO_SHIPS, seed: int = 3):
@@ -47,7 +32,7 @@ def irgc_orders(world: World, setting: Setting, action: str, slots=NO_SHIPS, see
 
 
 def test_a_salvo_at_hosts_draws_down_their_magazines_and_books_every_missile_once():
-    world, setting, _ = start()
+    world, setting, _ = world_in_round_one(SCENARIO)
     world.grievances.sovereignty = 2.0
     magazines_before = world.magazines.left.copy()
     record = irgc_orders(world, setting, "salvo_hosts")
@@ -89,7 +74,7 @@ def test_a_salvo_at_hosts_draws_down_their_magazines_and_books_every_missile_onc
 def test_striking_ships_remembers_and_books_each_ship_attacked():
     irgc_params = SCENARIO.actors.irgc.model_copy(update={"vessel_strikes_per_round": 3})
     actors = SCENARIO.actors.model_copy(update={"irgc": irgc_params})
-    world, setting, _ = start(SCENARIO.model_copy(update={"actors": actors}))
+    world, setting, _ = world_in_round_one(SCENARIO.model_copy(update={"actors": actors}))
     fleet = world.fleet
     slots = fleet.arrive(np.full(5, 1e8), np.zeros(5, dtype=np.int64))
     world.grievances.shipping_attacks = 0.5
@@ -112,7 +97,7 @@ def test_striking_ships_remembers_and_books_each_ship_attacked():
 
 
 def test_striking_ships_with_none_in_reach_is_not_carried_out():
-    world, setting, _ = start()
+    world, setting, _ = world_in_round_one(SCENARIO)
     record = irgc_orders(world, setting, "strike_vessel")
     assert world.tally.irgc_carried_out == 0
     assert world.grievances.shipping_attacks == 0.0
@@ -122,7 +107,7 @@ def test_striking_ships_with_none_in_reach_is_not_carried_out():
 
 
 def test_centcom_holding_to_negotiate_settles_nothing_and_offers_relief():
-    world, setting, record = start()
+    world, setting, record = world_in_round_one(SCENARIO)
     world.grievances.sovereignty, world.grievances.us_unanswered = 2.0, 4.0
     _, centcom_view, _ = observe(world, SCENARIO, 0, np.random.default_rng(0))
     before = world.iran.capacity.copy()
@@ -138,7 +123,7 @@ def test_centcom_holding_to_negotiate_settles_nothing_and_offers_relief():
 
 
 def test_a_collapsing_mou_is_booked_once_and_stays_collapsed():
-    world, setting, record = start()
+    world, setting, record = world_in_round_one(SCENARIO)
     calm = {"irgc": "comply", "centcom": "hold_and_negotiate"}
     # Washington's ledger at 6.5 decays to 5.85 (x 0.9); a salvo at the hosts adds 3.0: past
     # the collapse threshold (6.0) in one round, from an MOU in force.

@@ -29,7 +29,8 @@ def act(
     what the IRGC saw when it chose), book in the round's tally how many times it was carried
     out, and let that change the grievances: Washington's unanswered attacks grow by it, and
     Tehran's sovereignty grievance is settled in part once the order was carried out at all."""
-    done = _carry_out(world, setting, action, exposed_slots, detected, view, rng, record)
+    candidates = exposed_slots[detected]  # the ships an anti-ship strike may aim at
+    done = _carry_out(world, setting, action, candidates, view, rng, record)
     world.tally.irgc_carried_out = done
     grievances = world.grievances
     grievances.us_unanswered, grievances.sovereignty = after_irgc_action(
@@ -41,14 +42,14 @@ def _carry_out(
     world: World,
     setting: Setting,
     action: str,
-    exposed_slots: np.ndarray,
-    detected: np.ndarray,
+    candidates: np.ndarray,
     view: IrgcView,
     rng: np.random.Generator,
     record: EventLog,
 ) -> int:
-    """The order's own doings; returns how many times it was carried out: the ships attacked
-    for strike_vessel, 0 for an order that found nothing in reach, else 1."""
+    """The order's own doings (`candidates`: the slots of the ships seen in reach); returns
+    how many times it was carried out: the ships attacked for strike_vessel, 0 for an order
+    that found nothing in reach, else 1."""
     scenario = setting.scenario
     irgc = scenario.actors.irgc
     grievances = world.grievances
@@ -64,7 +65,7 @@ def _carry_out(
         )
     elif action == "strike_vessel":
         grievances.mandates = 1.0
-        return _strike_vessels(world, setting, exposed_slots[detected], rng, record)
+        return _strike_vessels(world, setting, candidates, rng, record)
     elif action == "mine_lanes":
         laid = scenario.behaviour.operations.mines_per_mining * iran.strike_capacity()
         iran.mines += laid
