@@ -18,6 +18,7 @@ from functools import cache
 from pathlib import Path
 
 import mesa
+import numpy as np
 
 from wargame.config.loader import load_scenario
 from wargame.config.schema import Scenario
@@ -71,3 +72,34 @@ def many_summaries(
 
 
 _SUMMARY_CACHE: dict[tuple, list[dict]] = {}
+
+
+# --- the logit rule as textbook arrays: the oracle the engine's two fast paths are held to ---
+
+
+def logit_probabilities(utilities: np.ndarray, rationality: float) -> np.ndarray:
+    """Quantal-response probabilities; rows of a 2-D array are independent choosers."""
+    utilities = np.asarray(utilities, dtype=float)
+    # -inf marks an impossible option: it keeps probability 0 even at lambda = 0. It is scaled
+    # as 0 and put back afterwards, because lambda * -inf is NaN at lambda = 0.
+    # (The ufuncs' own reductions, not the array methods: the same sums, without the wrappers.)
+    possible = utilities != -np.inf
+    scaled = np.where(possible, rationality * np.where(possible, utilities, 0.0), -np.inf)
+    scaled = scaled - np.maximum.reduce(scaled, axis=-1, keepdims=True)  # stable softmax
+    weights = np.exp(scaled)
+    return weights / np.add.reduce(weights, axis=-1, keepdims=True)
+
+
+def draw_choices(
+    probabilities: np.ndarray, rng: np.random.Generator, rows: np.ndarray | None = None
+) -> np.ndarray:
+    """One draw per row of a (choosers x options) probability matrix, vectorised.
+
+    With `rows`, `probabilities` holds one row per kind of chooser and chooser i draws from row
+    `rows[i]`: the same draws as from the matrix with each kind's row repeated."""
+    cumulative = np.cumsum(probabilities, axis=1)
+    if rows is not None:
+        cumulative = cumulative[rows]
+    draws = rng.random(cumulative.shape[0])[:, None]
+    chosen = np.add.reduce(draws > cumulative, axis=1)
+    return np.minimum(chosen, probabilities.shape[1] - 1)

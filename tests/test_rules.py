@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support import draw_choices, logit_probabilities
 
 from wargame.config.loader import load_scenario
 from wargame.config.schema import (
@@ -22,7 +23,7 @@ from wargame.config.schema import (
     ShippingParams,
     VesselWeights,
 )
-from wargame.engine.decision import decide, draw_choices, logit_probabilities
+from wargame.engine.decision import decide
 from wargame.engine.rules.diplomacy import (
     Channel,
     Ledgers,

@@ -10,10 +10,9 @@ import copy
 
 import numpy as np
 import pytest
-from support import default_scenario
+from support import default_scenario, draw_choices, logit_probabilities
 
 from wargame.engine.adjudication import Setting, vessels
-from wargame.engine.decision import draw_choices, logit_probabilities
 from wargame.engine.fleet import UNDECIDED
 from wargame.engine.model import build_model
 from wargame.engine.rules import shipping

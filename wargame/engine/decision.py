@@ -87,34 +87,6 @@ class Decision:
         return self.probabilities[self.options.index(option)]
 
 
-def logit_probabilities(utilities: np.ndarray, rationality: float) -> np.ndarray:
-    """Quantal-response probabilities; rows of a 2-D array are independent choosers."""
-    utilities = np.asarray(utilities, dtype=float)
-    # -inf marks an impossible option: it keeps probability 0 even at lambda = 0. It is scaled
-    # as 0 and put back afterwards, because lambda * -inf is NaN at lambda = 0.
-    # (The ufuncs' own reductions, not the array methods: the same sums, without the wrappers.)
-    possible = utilities != -np.inf
-    scaled = np.where(possible, rationality * np.where(possible, utilities, 0.0), -np.inf)
-    scaled = scaled - np.maximum.reduce(scaled, axis=-1, keepdims=True)  # stable softmax
-    weights = np.exp(scaled)
-    return weights / np.add.reduce(weights, axis=-1, keepdims=True)
-
-
-def draw_choices(
-    probabilities: np.ndarray, rng: np.random.Generator, rows: np.ndarray | None = None
-) -> np.ndarray:
-    """One draw per row of a (choosers x options) probability matrix, vectorised.
-
-    With `rows`, `probabilities` holds one row per kind of chooser and chooser i draws from row
-    `rows[i]`: the same draws as from the matrix with each kind's row repeated."""
-    cumulative = np.cumsum(probabilities, axis=1)
-    if rows is not None:
-        cumulative = cumulative[rows]
-    draws = rng.random(cumulative.shape[0])[:, None]
-    chosen = np.add.reduce(draws > cumulative, axis=1)
-    return np.minimum(chosen, probabilities.shape[1] - 1)
-
-
 def decide(
     actor: str,
     raw_terms: Mapping[str, Mapping[str, float]],
@@ -152,8 +124,9 @@ def choose(
 
     Menus are short (2-8 options), so plain Python beats numpy's per-call overhead here.
 
-    The same rule as `logit_probabilities` + `draw_choices` (the ships' vectorised path), kept
-    as a second copy on purpose: the arithmetic differs in the last bits (lambda * (u - top)
+    The same rule as `rules.shipping.choice_cumulative` + `choose_by_kind` (the ships'
+    vectorised path, checked against the textbook arrays in tests/support.py), kept as a
+    second copy on purpose: the arithmetic differs in the last bits (lambda * (u - top)
     here, lambda * u - lambda * top there; math.exp and a running sum against np.exp and
     numpy's reduction; a draw equal to a cumulative probability takes the next option here,
     that option there). Routing decisions through the arrays changes the recorded

@@ -83,10 +83,11 @@ def choice_cumulative(
     costs: dict[str, list[float]], weights: VesselWeights, rationality: float
 ) -> np.ndarray:
     """Each kind's running total of its choice probabilities (rows as `choice_utilities`'):
-    `np.cumsum(decision.logit_probabilities(choice_utilities(costs, weights), rationality),
-    axis=1)` bit for bit, in four numpy calls instead of a dozen. The scaling by lambda and the
-    shift by the row's largest are single IEEE operations, done here in Python floats; exp,
-    the row sums and the division are numpy's, on the same array, as there."""
+    `np.cumsum(logit_probabilities(choice_utilities(costs, weights), rationality), axis=1)` bit
+    for bit (the textbook arrays, kept in tests/support.py as this rule's oracle), in four numpy
+    calls instead of a dozen. The scaling by lambda and the shift by the row's largest are
+    single IEEE operations, done here in Python floats; exp, the row sums and the division are
+    numpy's, on the same array, as there."""
     may_wait = [rationality * utility for utility in _utilities(costs, weights)]
     must_move = list(may_wait)
     must_move[WAIT] = -np.inf  # impossible: exp gives it 0, whatever lambda
@@ -105,7 +106,8 @@ def choose_by_kind(
     """Each choosing ship's choice: one `rng.random()` each, against the running total of its
     kind's choice probabilities (`choice_cumulative`; `may_wait` its kind).
 
-    The choices `decision.draw_choices(probabilities, rng, rows=may_wait)` draws (the number
+    The choices the textbook `draw_choices(probabilities, rng, rows=may_wait)` (tests/support.py)
+    draws (the number
     of cumulative probabilities a draw exceeds, at most the last choice), found by bisection:
     a row's running total only ever grows, so that count is where the draw sorts among its
     first three entries."""
