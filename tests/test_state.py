@@ -64,12 +64,17 @@ def test_repair_gives_back_a_share_of_what_was_lost():
 
 def test_a_sites_magazines_are_a_view_of_the_one_stock():
     w = world()
-    site = next(iter(w.magazines.slices))
-    w.magazines.of(site)[:] = 0
-    assert w.magazines.left[w.magazines.slices[site]].sum() == 0
-    stock = w.magazines.left
-    w.magazines.resupply(np.random.default_rng(0))
-    assert w.magazines.left is stock  # resupplied in place: every view stays live
+    magazines = w.magazines
+    # A site that is resupplied every round (some whole interceptors a round).
+    site = next(s for s, part in magazines.slices.items() if magazines.resupply_whole[part].any())
+    view = magazines.of(site)
+    view[:] = 0
+    assert magazines.left[magazines.slices[site]].sum() == 0
+    stock = magazines.left
+    magazines.resupply(np.random.default_rng(0))
+    assert magazines.left is stock  # resupplied in place
+    assert view.sum() > 0  # so the view taken before sees the new interceptors
+    assert view.sum() == magazines.left[magazines.slices[site]].sum()
 
 
 def test_a_host_counts_the_interceptors_of_its_own_sites_only():

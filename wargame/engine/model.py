@@ -34,7 +34,8 @@ from mesa.discrete_space import Network
 
 from wargame.config.schema import Scenario
 from wargame.engine import metrics
-from wargame.engine.adjudication import Setting, centcom, diplomacy, hosts, irgc, outside, vessels
+from wargame.engine.adjudication import Setting, centcom, diplomacy, irgc, outside, vessels
+from wargame.engine.adjudication import hosts as host_measures  # not self.hosts, the agents
 from wargame.engine.agents import Centcom, Host, Irgc
 from wargame.engine.collector import MetricsCollector
 from wargame.engine.decision import Decision
@@ -79,7 +80,7 @@ class GulfModel(mesa.Model):
             self, actors.centcom.rationality, actors.centcom.weights.model_dump()
         )
         self.hosts = {params.id: Host(self, params) for params in actors.hosts}
-        self.host_params = {params.id: params for params in actors.hosts}
+        self.host_params = {params.id: params for params in actors.hosts}  # what adjudication reads
         self.world: World = new_world(scenario, self.theatre, self.fleet)
         self.record = EventLog()
         self.views: dict[str, IrgcView | CentcomView | HostView] = {}  # the latest, by actor
@@ -279,14 +280,14 @@ class GulfModel(mesa.Model):
             world, setting, chosen["centcom"], capacity_before, self.views["centcom"], rng, record
         )
         for host_id, params in self.host_params.items():
-            hosts.act(world, setting, params, chosen[host_id], record)
+            host_measures.act(world, setting, params, chosen[host_id], record)
         vessels.move(world, setting, rng, record)
         world.magazines.resupply(rng)
         world.iran.repair(self.spec.actors.irgc.repair_per_round)
 
     def _update_hosts(self) -> None:
         """Phase 5: tolerance and basing restrictions after the round's harm."""
-        hosts.update(self.world, self.setting, self.host_params, self.record)
+        host_measures.update(self.world, self.setting, self.host_params, self.record)
 
     def _update_diplomacy(self, chosen: dict[str, str], forced: dict[str, str]) -> None:
         """Phase 6: ledgers, the MOU, the channel; grievances and memories fade."""
