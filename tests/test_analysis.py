@@ -719,6 +719,7 @@ def read_only_command(folder: Path, *args: str) -> list[str]:
     ]
 
 
+@pytest.mark.slow  # starts run.py sweep and analyse: the fast tier's time, CI runs it
 def test_a_read_only_results_folder_exits_2_and_offers_report_dir(tmp_path):
     folder = results_folder(tmp_path / "results", grid_experiment(), hand_sweep())
     try:

@@ -910,6 +910,7 @@ def test_cli_validate_good_configs_reports_every_file_ok(cli):
     assert f"\n{count} of {count} files valid" in result.stdout
 
 
+@pytest.mark.slow  # starts run.py over every bad file: the fast tier's time, CI runs it
 def test_cli_batch_validate_exits_2_and_counts_every_file_invalid(cli):
     for key, batch in (("batch0", cli.batches[0]), ("batch1", cli.batches[1])):
         result = cli[key]
@@ -937,6 +938,7 @@ def test_cli_validate_single_file(cli, key: str):
     assert "0 of 1 files valid" in result.stdout
 
 
+@pytest.mark.slow  # starts run.py simulate once per bad file: the fast tier's time, CI runs it
 @pytest.mark.parametrize("key", SINGLE_SIMULATE)
 def test_cli_simulate_refuses_bad_scenario(cli, key: str):
     result = cli[f"simulate:{key}"]

@@ -231,6 +231,7 @@ def assert_bad_input(done: subprocess.CompletedProcess) -> None:
     assert "Traceback" not in done.stdout + done.stderr, done.stderr
 
 
+@pytest.mark.slow  # starts run.py validate once per bad value: the fast tier's time, CI runs it
 def test_run_py_validate_names_the_file_and_the_dotted_path_of_each_bad_value(tmp_path: Path):
     files = {}
     for index, bad in enumerate(CASES):
@@ -414,6 +415,7 @@ def test_run_py_validate_refuses_an_experiment_with_an_out_of_range_behaviour_va
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow  # starts a sweep's worker processes: the fast tier's time, CI runs it
 def test_a_sweep_over_a_behaviour_field_runs_and_changes_results(tmp_path: Path):
     """`run.py sweep` over the IRGC's memory of defiance: each run equals the same run made in
     process with the value set, and some run differs from the baseline at the same seed (a

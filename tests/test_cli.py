@@ -684,6 +684,7 @@ def wait_until_running(proc: subprocess.Popen, deadline: float = 60.0) -> None:
 
 
 @pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="needs Linux /proc")
+@pytest.mark.slow  # starts run.py simulate and signals it: the fast tier's time, CI runs it
 @pytest.mark.parametrize(
     ("stop", "code", "said"),
     [
@@ -717,6 +718,7 @@ def test_a_stopped_simulate_says_so_writes_nothing_and_exits(stop, code, said, t
     assert folder_names(tmp_path) == ["run"]  # no staging folder left beside it
 
 
+@pytest.mark.slow  # starts run.py once per broken output: the fast tier's time, CI runs it
 def test_output_errors_on_stdout_give_a_message_not_a_traceback():
     args = [sys.executable, RUN, "simulate", "--rounds", "3"]
     pipe = subprocess.PIPE

@@ -170,6 +170,7 @@ DESIGNS = {
 }
 
 
+@pytest.mark.slow  # starts a fresh interpreter per design: the fast tier's time, CI runs it
 @pytest.mark.parametrize("kind", sorted(DESIGNS))
 def test_validate_checks_an_experiment_without_mesa(tmp_path, kind):
     design, parameters, sampler = DESIGNS[kind]

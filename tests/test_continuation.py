@@ -182,6 +182,7 @@ def test_bad_requests_are_refused_at_once(record):
             start_outlook(record, executor=InProcessExecutor(), **call)
 
 
+@pytest.mark.slow  # starts a fresh interpreter: the fast tier's time, CI runs it
 def test_no_pool_is_made_at_import():
     code = (
         "import multiprocessing, wargame.experiments.continuation as c; "
@@ -191,6 +192,7 @@ def test_no_pool_is_made_at_import():
     assert done.stdout.strip() == "ok", done.stderr
 
 
+@pytest.mark.slow  # starts a pool of worker processes: the fast tier's time, CI runs it
 def test_200_short_continuations_come_back_batch_by_batch_from_the_pool(record, pool):
     seen = []
 
