@@ -7,25 +7,41 @@ way the ODD explains: `[*]` for any element of a list (`nodes[*].value`), `{id}`
 a mapping (`weapons.{id}.pk.{id}`), `{action}` for the actions of a per-action table
 (`behaviour.ledgers.us_per_irgc_action.{action}`; its keys are the menus of config/ladder.py).
 
-The ODD's citations are held too: every engine function or class it names (module.function,
+Each row's Range cell must be the schema's bounds as `range_text` writes them (the failure
+names the text expected). The ODD's citations are held too: every engine function or class it names (module.function,
 module.Class.method) exists, every source file it names exists, and every docs/sources.md
 anchor it cites is defined there.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import enum
 import importlib
 import pkgutil
 import re
 import types
 import typing
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from wargame.config.ladder import ActionSpec
-from wargame.config.schema import ActionTable, Scenario, Strict, action_table
+from wargame.config.schema import (
+    EARLIEST_START_DATE,
+    LATEST_START_DATE,
+    ActionTable,
+    Doctrine,
+    Identifier,
+    Probability,
+    Real,
+    Scenario,
+    Strict,
+    action_table,
+    count,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 ODD = ROOT / "docs" / "ODD.md"
@@ -35,43 +51,93 @@ ROW = re.compile(r"^\|\s*`([^`]+)`\s*\|")
 COLUMNS = ("Parameter", "Meaning", "Unit", "Range", "Used in")
 
 
-def _unwrapped(annotation):
-    """The type inside Annotated[...] and Optional[...] (X | None)."""
+@dataclass(frozen=True)
+class Leaf:
+    """One scenario parameter: its path, its type and the constraints on it (pydantic's
+    metadata: bounds, pattern), and whether it may be left out."""
+
+    path: str
+    kind: object
+    constraints: tuple
+    optional: bool = False
+
+
+def _unwrapped(annotation, constraints=(), optional=False):
+    """(type, constraints, optional) inside Annotated[...] and Optional[...] (X | None)."""
     origin = typing.get_origin(annotation)
     if origin is typing.Annotated:
-        return _unwrapped(typing.get_args(annotation)[0])
+        kind, *extra = typing.get_args(annotation)
+        for item in extra:  # a Field(...) inside Annotated carries its bounds in its metadata
+            constraints += tuple(getattr(item, "metadata", ())) + (item,)
+        return _unwrapped(kind, constraints, optional)
     if origin in (typing.Union, types.UnionType):
         inner = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
         if len(inner) != 1:
             # Neither the schema nor the ODD's notation has a field of several types: say so
             # rather than guess which path it would have.
             raise TypeError(f"cannot name the parameters of a field of type {annotation!r}")
-        return _unwrapped(inner[0])
-    return annotation
+        return _unwrapped(inner[0], constraints, True)
+    return annotation, constraints, optional
 
 
-def _paths(annotation, path: str):
-    kind = _unwrapped(annotation)
+def _leaves(annotation, path: str, constraints: tuple = ()):
+    kind, constraints, optional = _unwrapped(annotation, constraints)
     origin = typing.get_origin(kind)
     if isinstance(kind, type) and issubclass(kind, ActionTable):
-        yield f"{path}.{{action}}"
+        # Every action's value has one type: the table is one parameter per action.
+        first = next(iter(kind.model_fields.values()))
+        value, value_constraints, _ = _unwrapped(first.annotation, tuple(first.metadata))
+        yield Leaf(f"{path}.{{action}}", value, value_constraints)
     elif isinstance(kind, type) and issubclass(kind, BaseModel):
-        yield from parameter_paths(kind, prefix=f"{path}.")
+        yield from parameters(kind, prefix=f"{path}.")
     elif origin in (tuple, list):
-        yield from _paths(typing.get_args(kind)[0], f"{path}[*]")
+        yield from _leaves(typing.get_args(kind)[0], f"{path}[*]")
     elif origin is dict:
-        yield from _paths(typing.get_args(kind)[1], f"{path}.{{id}}")
+        yield from _leaves(typing.get_args(kind)[1], f"{path}.{{id}}")
     else:
-        yield path
+        yield Leaf(path, kind, constraints, optional)
+
+
+def parameters(model: type[BaseModel] = Scenario, prefix: str = "") -> list[Leaf]:
+    """Every leaf field of `model`, in schema order."""
+    return [
+        leaf
+        for name, field in model.model_fields.items()
+        for leaf in _leaves(field.annotation, f"{prefix}{name}", tuple(field.metadata))
+    ]
 
 
 def parameter_paths(model: type[BaseModel] = Scenario, prefix: str = "") -> list[str]:
     """Every leaf field path of `model`, in schema order."""
-    return [
-        found
-        for name, field in model.model_fields.items()
-        for found in _paths(field.annotation, f"{prefix}{name}")
-    ]
+    return [leaf.path for leaf in parameters(model, prefix)]
+
+
+def range_text(leaf: Leaf) -> str:
+    """The Range cell the table gives a parameter, from the schema: `[low, high]` with `(` or
+    `)` for an open end, the values of an enumeration or literal, or what text it takes."""
+    kind = leaf.kind
+    bounds = {}
+    for constraint in leaf.constraints:
+        for name, bracket in (("ge", "["), ("gt", "("), ("le", "]"), ("lt", ")")):
+            if getattr(constraint, name, None) is not None:
+                bounds["low" if name[0] == "g" else "high"] = (bracket, getattr(constraint, name))
+    if isinstance(kind, type) and issubclass(kind, enum.Enum):
+        text = " / ".join(member.value for member in kind)
+    elif typing.get_origin(kind) is typing.Literal:
+        text = " / ".join(str(value) for value in typing.get_args(kind))
+    elif kind is bool:
+        text = "true / false"
+    elif kind is dt.date:
+        text = f"{EARLIEST_START_DATE} to {LATEST_START_DATE}"
+    elif kind is str:
+        patterned = any(getattr(c, "pattern", None) for c in leaf.constraints)
+        text = "identifier (a-z, 0-9, _)" if patterned else "text"
+    elif "low" in bounds and "high" in bounds:
+        (opening, low), (closing, high) = bounds["low"], bounds["high"]
+        text = f"{opening}{low:g}, {high:g}{closing}"
+    else:
+        raise AssertionError(f"{leaf.path}: a number without both bounds ({kind!r})")
+    return f"{text} or none" if leaf.optional else text
 
 
 def table_rows(text: str) -> list[list[str]]:
@@ -128,6 +194,16 @@ def test_each_parameter_has_one_complete_row(odd_text):
     assert not incomplete, (
         f"rows without all of {', '.join(COLUMNS)} filled in: {', '.join(incomplete)}"
     )
+
+
+def test_each_range_is_the_schemas(odd_text):
+    expected = {leaf.path: range_text(leaf) for leaf in parameters()}
+    wrong = [
+        f"{path}: the table says {row[3]!r}, the schema {expected[path]!r}"
+        for path, row in zip(table_paths(odd_text), table_rows(odd_text), strict=True)
+        if path in expected and len(row) == len(COLUMNS) and row[3] != expected[path]
+    ]
+    assert not wrong, "Range cells that differ from the schema's bounds:\n" + "\n".join(wrong)
 
 
 # --- the code and the sources the ODD cites exist ---------------------------------------------
@@ -253,6 +329,25 @@ def test_the_walk_reaches_the_nested_sections_of_the_scenario():
     assert any(path.startswith("weapons.{id}.pk.{id}") for path in paths)
     assert any(path.endswith(".{action}") for path in paths)
     assert len(paths) == len(set(paths))
+
+
+def test_the_range_is_read_from_the_bounds():
+    class Ranged(Strict):
+        share: Probability
+        whole: count(10, low=1)
+        positive: typing.Annotated[Real, Field(gt=0.0, le=5.0)]
+        doctrine: Doctrine | None = None
+        side: typing.Literal["a", "b"]
+        name: Identifier
+
+    assert [range_text(leaf) for leaf in parameters(Ranged)] == [
+        "[0, 1]",
+        "[1, 10]",
+        "(0, 5]",
+        "salvo / shoot_look_shoot or none",
+        "a / b",
+        "identifier (a-z, 0-9, _)",
+    ]
 
 
 def test_a_field_of_two_types_is_refused():
