@@ -143,10 +143,29 @@ class HostState:
     restricted_until: int = 0
     open_channel_until: int = 0
     force_majeure_until: int = 0
-    damage_recent: float = 0.0
+    damage_recent: float = 0.0  # its memory of harm (fades: behaviour.memories.host_harm)
     casualties_recent: float = 0.0
     damage_total: float = 0.0
     interceptor_spend_round: float = 0.0  # interceptors fired in its defence this round
+    # The memory as the last update left it (faded): what the round's raids add on top of it
+    # is the round's new harm, the only harm that erodes tolerance.
+    damage_remembered: float = 0.0
+    casualties_remembered: float = 0.0
+
+    def new_harm(self) -> tuple[float, float]:
+        """The damage and casualties booked on its soil since the last update (raids add to
+        the memory; the memory carried over from earlier rounds is not new harm)."""
+        return (
+            max(0.0, self.damage_recent - self.damage_remembered),
+            max(0.0, self.casualties_recent - self.casualties_remembered),
+        )
+
+    def fade_harm(self, memory: float) -> None:
+        """The memory of harm fades by `memory` (the share kept a round)."""
+        self.damage_recent *= memory
+        self.casualties_recent *= memory
+        self.damage_remembered = self.damage_recent
+        self.casualties_remembered = self.casualties_recent
 
 
 def mean(values: np.ndarray) -> float:
