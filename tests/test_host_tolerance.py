@@ -10,6 +10,7 @@ from support import default_scenario, world_in_round_one
 from wargame.config.schema import Scenario
 from wargame.engine.adjudication import hosts
 from wargame.engine.model import build_model
+from wargame.engine.observation import HostView, observe
 
 SCENARIO = default_scenario()
 HOST = "bahrain"
@@ -88,3 +89,102 @@ def test_in_a_run_an_isolated_salvo_then_quiet_rounds_never_lowers_tolerance_fur
                 tolerance,
             )
     assert harmed >= 5  # the salvo did harm someone in every run
+
+
+# --- the host's measures: every option live somewhere, a reload when magazines run low ---------
+
+
+def host_view(
+    threat: float, magazine_share: float, tolerance: float = 1.0, damage: float = 0.0
+) -> HostView:
+    return HostView(
+        host=HOST,
+        round=1,
+        tolerance=tolerance,
+        damage_recent=damage,
+        casualties_recent=0.0,
+        force_majeure=0,
+        threat=threat,
+        restricted=False,
+        magazine_share=magazine_share,
+    )
+
+
+def probabilities(model, view: HostView) -> dict[str, float]:
+    decision = model.hosts[HOST].decide_action(view)
+    return dict(zip(decision.options, decision.probabilities, strict=True))
+
+
+def test_a_host_sees_its_patriots_run_out_whatever_unfielded_lasers_hold():
+    """Its view's magazine share is its fielded interceptors left by worth: the 1,500 uses of
+    a laser and a jammer the baseline does not field (nor a fielded one's $4 shots) cannot
+    hide its Patriots being spent."""
+    for mix in ("point_defence", "directed_energy_ew"):
+        data = SCENARIO.model_dump()
+        data["levers"]["defence_mix"] = mix
+        scenario = Scenario.model_validate(data)
+        world, _, _ = world_in_round_one(scenario)
+        for node in scenario.nodes:
+            if node.host == HOST and node.defences:
+                live = world.magazines.of(node.id)
+                for index, defence in enumerate(node.defences):
+                    if defence.system.startswith("pac"):
+                        live[index] = 0
+        view = observe(world, scenario, 0, np.random.default_rng(0))[2][HOST]
+        assert view.magazine_share < 0.01, (mix, view.magazine_share)
+        assert (
+            observe(*world_in_round_one(scenario)[:1], scenario, 0, np.random.default_rng(0))[2][
+                HOST
+            ].magazine_share
+            == 1.0
+        )
+
+
+def test_a_reload_is_more_likely_the_more_interceptors_are_spent():
+    model = build_model(SCENARIO, 0)
+    chances = [
+        probabilities(model, host_view(0.8, share))["request_interceptors"]
+        for share in (1.0, 0.6, 0.3, 0.0)
+    ]
+    assert all(b > a for a, b in zip(chances, chances[1:], strict=False)), chances
+    # With its magazines full a reload averts nothing: it only costs.
+    costs = dict(
+        zip(
+            model.hosts[HOST].options,
+            model.hosts[HOST].option_costs(host_view(0.8, 1.0)),
+            strict=True,
+        )
+    )
+    assert costs["request_interceptors"][:2] == costs["stay_quiet"][:2]
+
+
+def with_host_values(
+    defence_spending: float, hosting_value: float, request_averts: float
+) -> Scenario:
+    data = SCENARIO.model_dump()
+    for host in data["actors"]["hosts"]:
+        host["weights"]["defence_spending"] = defence_spending
+        host["weights"]["hosting_value"] = hosting_value
+    data["behaviour"]["hosts"]["reduces_harm"]["request_interceptors"] = request_averts
+    return Scenario.model_validate(data)
+
+
+def test_every_host_measure_is_chosen_somewhere_in_a_small_hypercube():
+    """Each option on a host's menu is chosen at least one time in four at some point of a
+    small grid of weights (the price it puts on a reload, the value of hosting US forces), the
+    harm a reload averts, and situations (threat, harm remembered, interceptors left,
+    tolerance). (press_restraint is never the likeliest: its costs are exactly two thirds of
+    open_channel's plus a third of stay_quiet's, so it lives between them.)"""
+    best: dict[str, float] = {}
+    for spending in (0.25, 2.0):
+        for hosting in (0.5, 1.5):
+            for averts in (0.3, 0.6):
+                model = build_model(with_host_values(spending, hosting, averts), 0)
+                for threat, damage in ((0.0, 0.0), (1.0, 0.0), (1.0, 20.0)):
+                    for share in (1.0, 0.2):
+                        for tolerance in (1.0, 0.3):
+                            view = host_view(threat, share, tolerance, damage)
+                            for option, chance in probabilities(model, view).items():
+                                best[option] = max(best.get(option, 0.0), chance)
+    assert set(best) == set(model.hosts[HOST].options)
+    assert min(best.values()) >= 0.25, best
