@@ -137,7 +137,9 @@ def test_interception_rate_is_the_models_column_as_percent(game):
             assert model_rate[i] == pytest.approx(hit / (hit + leaked), abs=1e-6), f"round {r}"
         else:
             assert model_rate[i] == 0.0, f"round {r}"
-    assert engaged_rounds and 0.5 < model_rate[-1] < 1.0  # seed 1 intercepts most, not all
+    # Seed 1 intercepts most; since the defences were calibrated to the UAE's record (issue 9)
+    # it may intercept every threat it engages in these rounds, a rate of exactly 1.
+    assert engaged_rounds and 0.5 < model_rate[-1] <= 1.0
 
 
 def test_the_chart_draws_no_rate_of_its_own(game):

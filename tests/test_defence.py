@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import math
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import default_scenario
 
+from wargame.engine.model import build_model
 from wargame.engine.rules.defence import (
     ENGAGEMENT_PRIORITY,
     THREAT_KINDS,
@@ -521,3 +525,57 @@ def test_outcome_arrays_are_read_only() -> None:
     outcome = resolve_raid([_group(3)], [_layer({"w": 0.5})], np.random.default_rng(0))
     with pytest.raises(ValueError):
         outcome.leaked[0] = 0
+
+
+# --- the scenario's defences against the record -----------------------------------------------
+# The UAE's figures to 8 March 2026 (docs/sources.md#S-uae-intercepts): 221 of 238 ballistic
+# missiles launched intercepted (93%), 15 fell at sea; 1,342 of 1,422 drones (94%). The
+# scenario's weapons and interceptors are set so the model's host raids come out near them.
+
+OBSERVED_INTERCEPTED = {"ballistic": 221 / 238, "drone": 1_342 / 1_422}
+OBSERVED_FELL_AT_SEA = {"ballistic": 15 / 238}
+RECORD_SEEDS = 100
+RECORD_ROUNDS = 90
+
+
+def host_raid_counts(seed: int) -> dict[str, dict[str, int]]:
+    """Launched, intercepted and failed threats by kind in one run's raids on host states'
+    sites (the raid events' figures; strikes at the fleet are not host raids)."""
+    scenario = default_scenario()
+    hosts = {host.id for host in scenario.actors.hosts}
+    model = build_model(scenario, seed)
+    for _ in range(RECORD_ROUNDS):
+        model.step()
+    counts: dict[str, dict[str, int]] = {}
+    for event in model.events:
+        figures = event.figures
+        if figures.get("host") in hosts and "launched" in figures:
+            for count in ("launched", "intercepted", "failed"):
+                for kind, number in figures[count].items():
+                    by_kind = counts.setdefault(
+                        kind, dict.fromkeys(("launched", "intercepted", "failed"), 0)
+                    )
+                    by_kind[count] += number
+    return counts
+
+
+@pytest.mark.slow  # 100 runs of 90 rounds (~30 s of CPU, in two processes)
+def test_host_raids_intercept_launched_threats_at_about_the_uaes_rates() -> None:
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("forkserver")) as pool:
+        runs = list(pool.map(host_raid_counts, range(RECORD_SEEDS), chunksize=10))
+    for kind, observed in OBSERVED_INTERCEPTED.items():
+        rates = [
+            run[kind]["intercepted"] / run[kind]["launched"]
+            for run in runs
+            if run.get(kind, {}).get("launched")
+        ]
+        assert len(rates) >= RECORD_SEEDS // 2, (kind, len(rates))  # most runs see host raids
+        mean = float(np.mean(rates))
+        low, high = np.percentile(rates, [5, 95])
+        # The mean over runs within 3 points of the record, which lies in the runs' 90% range.
+        assert abs(mean - observed) <= 0.03, (kind, mean, observed)
+        assert low <= observed <= high, (kind, low, high, observed)
+    for kind, observed in OBSERVED_FELL_AT_SEA.items():
+        launched = sum(run[kind]["launched"] for run in runs if kind in run)
+        failed = sum(run[kind]["failed"] for run in runs if kind in run)
+        assert failed / launched <= observed + 0.01, (kind, failed / launched)

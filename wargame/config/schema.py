@@ -839,6 +839,12 @@ class HostBehaviour(Strict):
     force_majeure_weight: CostUnits = Field(
         description="economic damage per round of force majeure still to run"
     )
+    depleted_harm: Annotated[Real, Field(ge=0.0, le=100.0)] = Field(
+        description="how much more harm a host expects from the threat with its interceptors "
+        "gone than with them full, less one (its expected harm times 1 + this x the share "
+        "spent); a reload averts its share of harm (reduces_harm) in proportion to the "
+        "share spent. 100 is beyond every threat leaking"
+    )
     threat_per_us_strike: Probability = Field(
         description="perceived chance of being struck soon per remembered US strike on Iran "
         "(the threat is at most 1)"

@@ -243,11 +243,13 @@ class Host(StateActor):
         self.actor_id = params.id
         forecast = model.spec.behaviour.hosts
         request_cost = model.intel.interceptor_request_cost[self.actor_id]
-        # The share of the expected harm each measure leaves (1 - what it reduces), and what it
-        # spends on interceptors: the same every round.
+        # Per option: the share of the expected harm it averts, whether that share needs spent
+        # interceptors to refill (a reload), what it spends on interceptors and the share of
+        # hosting value it gives up: the same every round.
         self._rows = tuple(
             (
-                1.0 - reduces_harm,
+                reduces_harm,
+                option == "request_interceptors",
                 request_cost if option == "request_interceptors" else 0.0,
                 hosting_lost,
             )
@@ -263,7 +265,10 @@ class Host(StateActor):
         forecast = self.model.spec.behaviour.hosts
         scales = self.model.spec.behaviour.scales
         damage_exposure, casualty_exposure = self._exposure
-        threat = view.threat
+        # The interceptors it has spent (by worth): the threat does more harm as they run out,
+        # and a reload averts harm only in proportion to them.
+        spent = 1.0 - view.magazine_share
+        threat = view.threat * (1.0 + forecast.depleted_harm * spent)
         # The harm it expects if it does nothing; each measure keeps a share of it.
         damage = (
             threat * damage_exposure
@@ -272,9 +277,8 @@ class Host(StateActor):
         )
         harm = threat * casualty_exposure + view.casualties_recent / scales.casualties
         tolerance = view.tolerance
-        return tuple(
-            [
-                (damage * kept, harm * kept, request_cost, tolerance * hosting_lost)
-                for kept, request_cost, hosting_lost in self._rows
-            ]
-        )
+        rows = []
+        for reduces_harm, refills, request_cost, hosting_lost in self._rows:
+            kept = 1.0 - reduces_harm * spent if refills else 1.0 - reduces_harm
+            rows.append((damage * kept, harm * kept, request_cost, tolerance * hosting_lost))
+        return tuple(rows)

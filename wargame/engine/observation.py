@@ -87,7 +87,9 @@ class HostView:
     force_majeure: int
     threat: float  # perceived chance of being struck soon
     restricted: bool
-    magazine_share: float  # its own interceptors left, share of the start
+    # Its own fielded interceptors left, share of the start, by what they are worth
+    # (state.Magazines.host_defence_shares).
+    magazine_share: float
 
 
 # --- the views the actors decide from (phase 3) ---------------------------------------------
@@ -155,10 +157,9 @@ def observe(
         usable_basing=usable,
     )
     threat = host_threat(grievances.us_strikes, grievances.host_strikes, scenario.behaviour.hosts)
-    magazines = world.magazines.host_magazines()
+    defences = world.magazines.host_defence_shares()
     host_views = {}
     for host_id, state in world.hosts.items():
-        left, cap = magazines[host_id]
         host_views[host_id] = _view(
             HostView,
             host=host_id,
@@ -169,7 +170,7 @@ def observe(
             force_majeure=max(0, state.force_majeure_until - world.round + 1),
             threat=threat,
             restricted=state.restricted,
-            magazine_share=left / cap if cap else 1.0,
+            magazine_share=defences[host_id],
         )
     return irgc_view, centcom_view, host_views
 

@@ -143,10 +143,29 @@ class HostState:
     restricted_until: int = 0
     open_channel_until: int = 0
     force_majeure_until: int = 0
-    damage_recent: float = 0.0
+    damage_recent: float = 0.0  # its memory of harm (fades: behaviour.memories.host_harm)
     casualties_recent: float = 0.0
     damage_total: float = 0.0
     interceptor_spend_round: float = 0.0  # interceptors fired in its defence this round
+    # The memory as the last update left it (faded): what the round's raids add on top of it
+    # is the round's new harm, the only harm that erodes tolerance.
+    damage_remembered: float = 0.0
+    casualties_remembered: float = 0.0
+
+    def new_harm(self) -> tuple[float, float]:
+        """The damage and casualties booked on its soil since the last update (raids add to
+        the memory; the memory carried over from earlier rounds is not new harm)."""
+        return (
+            max(0.0, self.damage_recent - self.damage_remembered),
+            max(0.0, self.casualties_recent - self.casualties_remembered),
+        )
+
+    def fade_harm(self, memory: float) -> None:
+        """The memory of harm fades by `memory` (the share kept a round)."""
+        self.damage_recent *= memory
+        self.casualties_recent *= memory
+        self.damage_remembered = self.damage_recent
+        self.casualties_remembered = self.casualties_recent
 
 
 def mean(values: np.ndarray) -> float:
@@ -229,6 +248,17 @@ class Magazines:
                     self.host_matrix[row, self.slices[n]] += 1
         # Where each host's requested interceptors go (a site's slot), None if nowhere.
         self.request_slots = {host: request_slot(scenario, theatre, host) for host in hosts}
+        # The same matrix weighted by each fielded system's unit cost (0 for a system the
+        # defence mix does not field): a host's defences left by what they are worth, so the
+        # never-spent uses of an unfielded laser or jammer (1,500 a site) and the cheap ones
+        # of a fielded one do not hide its Patriots running out (HostView.magazine_share).
+        self.host_value_matrix = self.host_matrix * np.array(
+            [
+                fielded_unit_cost(scenario, defence.system)
+                for node in scenario.nodes
+                for defence in node.defences
+            ]
+        )
 
     def of(self, node_id: str) -> np.ndarray:
         """A defended site's magazines: a view, so writing it writes the stock."""
@@ -239,6 +269,13 @@ class Magazines:
         left = (self.host_matrix @ self.left).tolist()
         cap = (self.host_matrix @ self.cap).tolist()
         return dict(zip(self.host_ids, zip(left, cap, strict=True), strict=True))
+
+    def host_defence_shares(self) -> dict[str, float]:
+        """Each host's fielded interceptors left over its own sites, as a share of their
+        capacity weighted by unit cost (1 for a host with none)."""
+        left = (self.host_value_matrix @ self.left).tolist()
+        cap = (self.host_value_matrix @ self.cap).tolist()
+        return {h: lf / c if c else 1.0 for h, lf, c in zip(self.host_ids, left, cap, strict=True)}
 
     def resupply(self, rng: np.random.Generator) -> None:
         """A round's deliveries (rules/defence.resupplied: one draw from `rng` per magazine),
@@ -252,6 +289,14 @@ class Magazines:
         flat = self.slices[node_id].start + index
         self.left[flat] += count
         self.cap[flat] += count
+
+
+def fielded_unit_cost(scenario: Scenario, system_id: str) -> float:
+    """An interceptor's unit cost if the scenario's defence mix fields it, else 0."""
+    system = scenario.interceptors[system_id]
+    if system.requires_mix is not None and system.requires_mix != scenario.levers.defence_mix:
+        return 0.0
+    return system.unit_cost_usd
 
 
 @dataclass

@@ -36,17 +36,20 @@ def act(world: World, setting: Setting, params: HostParams, action: str, record:
 
 
 def update(world: World, setting: Setting, hosts: dict[str, HostParams], record: EventLog) -> None:
-    """Phase 5: each host's tolerance after the round's harm and defence bill, the basing
+    """Phase 5: each host's tolerance after the round's new harm and defence bill, the basing
     restrictions it brings, force majeure's cost, and the host's memory of harm fading."""
     scenario = setting.scenario
     memory = scenario.behaviour.memories.host_harm
     for host_id, state in world.hosts.items():
         params = hosts[host_id]
         in_force_majeure = state.force_majeure_until >= world.round
+        # Only the round's new harm erodes: the memory of earlier harm was charged when it
+        # happened (it still feeds the host's own forecast, agents.Host).
+        new_damage, new_casualties = state.new_harm()
         state.tolerance = next_tolerance(
             state.tolerance,
-            state.damage_recent,
-            state.casualties_recent,
+            new_damage,
+            new_casualties,
             int(in_force_majeure),
             params,
             scenario.behaviour.hosts.erosion,
@@ -70,5 +73,4 @@ def update(world: World, setting: Setting, hosts: dict[str, HostParams], record:
             world.totals["economic_loss_usd"] += (
                 scenario.adjudication.economic_loss_per_force_majeure_round
             )
-        state.damage_recent *= memory
-        state.casualties_recent *= memory
+        state.fade_harm(memory)

@@ -16,8 +16,10 @@ def next_tolerance(
     rates: ToleranceErosion,
     interceptor_spend_usd: float = 0.0,
 ) -> float:
-    """Harm and the defence bill erode tolerance (`rates`: scenario behaviour.hosts.erosion);
-    quiet rounds let it recover toward the start."""
+    """The round's new harm (`damage`, `casualties`: booked this round, not the remembered
+    harm of earlier rounds, which was charged when it happened), force majeure and the defence
+    bill erode tolerance (`rates`: scenario behaviour.hosts.erosion); quiet rounds let it
+    recover toward the start."""
     erosion = (
         rates.damage * damage
         + rates.casualties * casualties
