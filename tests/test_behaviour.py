@@ -317,10 +317,12 @@ SCRIPT_ROUNDS = 30
 def scripted_data() -> dict:
     """The default scenario with the script, in a theatre where every path is met: ships run
     the TSS branch (vessel strikes find targets), US warships at NSA Bahrain are in anti-ship
-    reach, and sovereignty never blocks the halted channel from reopening with relief."""
+    reach, sovereignty never blocks the halted channel from reopening with relief, and ships
+    keep coming when war cover goes (so the mines find ships)."""
     data = default_data()
     data["injects"] = copy.deepcopy(SCRIPT)
     data["shipping"]["corridor_delay_rounds"] = 5.0
+    data["shipping"]["demand"]["cover"]["sail_uncovered"] = 1.0
     data["weapons"][data["actors"]["irgc"]["anti_ship_weapon"]]["range_km"] = 450.0
     data["mou"]["channel_halt_threshold"] = 1e6
     return data

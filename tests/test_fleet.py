@@ -60,6 +60,9 @@ class MesaMirror:
             name = type(actor).__name__
             stand_in = classes.setdefault(name, type(name, (mesa.Agent,), {}))
             self._register(lambda stand_in=stand_in: stand_in(self.model), actor.unique_id)
+        # The ships in the area now, as Mesa would have them had it followed from the start
+        # (a mirror made mid-run of a fleet that then empties still knows the Vessel type).
+        self.follow(model)
 
     def _register(self, make, unique_id: int) -> mesa.Agent:
         self.model.agent_id_counter = unique_id  # the id Mesa then gives it

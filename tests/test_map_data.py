@@ -26,8 +26,9 @@ REPO = Path(__file__).resolve().parents[1]
 SEED = 6
 ROUNDS = 60
 # Human orders (round -> actor, action) so every kind of raid and package appears in the game.
+# Energy strikes on five days in a row: a fire (force majeure) needs a leaker and then luck.
 ORDERS = {
-    40: ("irgc", "strike_energy"),
+    **{day: ("irgc", "strike_energy") for day in range(40, 45)},
     50: ("centcom", "regime_campaign"),
 }
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from support import default_scenario
 
-from wargame.engine.rules.shipping import perceived_strike_risk
+from wargame.engine.rules.shipping import mine_risk, perceived_strike_risk
 from wargame.engine.rules.tolerance import host_threat
 
 BEHAVIOUR = default_scenario().behaviour
@@ -62,3 +62,12 @@ def test_hosts_read_recent_us_strikes_and_salvos_at_hosts_each_at_its_own_rate()
 
 def test_the_threat_is_at_most_certain():
     assert host_threat(10.0, 10.0, HOSTS) == 1.0
+
+
+def test_owners_read_the_mine_risk_capped_as_the_hits_draw_it():
+    """A dense field reads as certain death, not as a 'risk' past 1 that would make waiting
+    or running the TSS branch look worse than sure loss (the hits were capped; the reading
+    was not)."""
+    assert mine_risk(1_000.0, 0.004) == 1.0
+    assert mine_risk(0.5, 0.004) == pytest.approx(0.002)
+    assert mine_risk(1.0, 1.0) == 1.0

@@ -30,7 +30,10 @@ def reference_arrive_and_choose(world, setting, rng):
     scenario = setting.scenario
     params = scenario.shipping
     fleet = world.fleet
-    arrivals = int(rng.poisson(params.arrivals_per_round))
+    # The owners' decision to come (scalar rules, not what this file checks) reads the costs
+    # at the Strait before anyone arrives.
+    share = vessels.coming(world, setting, vessels.branch_costs(world, setting))
+    arrivals = int(rng.poisson(params.arrivals_per_round * share))
     values = params.vessel_value_usd * np.exp(params.value_spread * rng.standard_normal(arrivals))
     routes = setting.theatre.route_cdf.searchsorted(rng.random(arrivals), side="right")
     fleet.arrive(values, routes)
@@ -63,6 +66,7 @@ def reference_arrive_and_choose(world, setting, rng):
         fleet.choice[choosing] = choices
         fleet.waited[choosing] += choices == WAIT
         world.tally.outside = int(np.count_nonzero(choices == OUTSIDE))
+        world.tally.turned_back = int(np.count_nonzero(choices == TURN_BACK))
         fleet.depart(choosing[choices == TURN_BACK])
     outside = np.flatnonzero(fleet.alive & (fleet.choice == OUTSIDE))
     exposed = np.zeros(len(outside), dtype=bool)
@@ -82,6 +86,16 @@ def reference_arrive_and_choose(world, setting, rng):
 
 
 def reference_move(world, setting, rng, record):
+    reference_move_ships(world, setting, rng, record)
+    tally = world.tally
+    world.market.attacks = (
+        setting.scenario.shipping.demand.attack_memory * world.market.attacks
+        + tally.vessels_attacked
+        + tally.mine_hits
+    )
+
+
+def reference_move_ships(world, setting, rng, record):
     scenario = setting.scenario
     params = scenario.shipping
     fleet = world.fleet
@@ -107,7 +121,7 @@ def reference_move(world, setting, rng, record):
     complying = fleet.choice[moving] == COMPLY
     speed = np.where(
         complying,
-        params.speed_km_per_round / (1.0 + params.corridor_delay_rounds),
+        params.speed_km_per_round / (1.0 + params.corridor_delay_rounds + params.inspection_rounds),
         params.speed_km_per_round,
     )
     fleet.progress[moving] += speed
@@ -190,6 +204,7 @@ def test_the_vessel_phases_do_exactly_what_the_plain_masks_did(push, seed, round
         reference_move(plain.world, setting, plain.rng, plain.record)
         assert ours.world.tally == plain.world.tally
         assert ours.world.grievances == plain.world.grievances
+        assert ours.world.market == plain.world.market
         for name, array in fleet_state(ours.world).items():
             np.testing.assert_array_equal(array, getattr(plain.world.fleet, name), err_msg=name)
         assert ours.rng.bit_generator.state == plain.rng.bit_generator.state  # the same draws

@@ -474,11 +474,71 @@ class PremiumModel(Strict):
         return self
 
 
+class WarCover(Strict):
+    """When underwriters cancel war-risk cover for the Gulf (on notice) and reinstate it, and
+    who sails without it (rules/shipping.war_cover, rules/shipping.coming_share)."""
+
+    cancel_at_premium: Probability = Field(
+        description="war-risk premium (share of hull value per transit) at which cover is "
+        "cancelled on notice"
+    )
+    cancel_at_attacks: Annotated[Real, Field(ge=0.0, le=1e6)] = Field(
+        description="attacks on shipping the market remembers (shipping.demand.attack_memory) "
+        "at which cover is cancelled on notice"
+    )
+    cancel_at_host_salvos: Annotated[Real, Field(ge=0.0, le=1e6)] = Field(
+        description="remembered IRGC salvos at host states and energy (behaviour.memories."
+        "host_strikes) at which cover is cancelled on notice: the war reaching the Gulf's shore"
+    )
+    notice_rounds: count(MAX_ROUNDS, why="rounds between notice of cancellation and its effect")
+    reinstate_below: Probability = Field(
+        description="cover is reinstated once the premium, the attacks and the salvos "
+        "remembered are all below this share of their cancelling levels ..."
+    )
+    reinstate_after_rounds: count(
+        MAX_ROUNDS, why="... for this many rounds in a row (0 or 1: at the first such round)"
+    )
+    sail_uncovered: Probability = Field(
+        description="share of the owners who would come that still come without war cover "
+        "(self-insured, state-backed)"
+    )
+    escort_restores: Probability = Field(
+        description="share of the traffic lost to cancelled cover that sails again while "
+        "CENTCOM escorts ships"
+    )
+
+
+class ShippingDemand(Strict):
+    """The owners' and charterers' decision to send a ship to the Strait at all: a logit between
+    coming (the voyage's margin less the expected cost of the branch it will choose and the
+    aversion to remembered attacks) and staying away (rules/shipping.coming_share)."""
+
+    voyage_margin: Probability = Field(
+        description="what a voyage through the Strait earns the median owner, share of vessel "
+        "value, against which the expected costs of coming are weighed"
+    )
+    rationality: Rationality = Field(
+        description="logit lambda per basis point of vessel value of the decision to come "
+        "(how alike owners are: 0 = a coin toss, large = all decide alike)"
+    )
+    aversion_per_remembered_attack: Probability = Field(
+        description="cost per remembered attack on shipping, share of vessel value, beyond the "
+        "premium and the risk read into the branch: crews' refusal, charterers' caution"
+    )
+    attack_memory: Probability = Field(
+        description="share of the attacks on ships that owners deciding whether to send a "
+        "ship remember from one round to the next (the aversion's and cover's record)"
+    )
+    cover: WarCover
+
+
 class ShippingParams(Strict):
     arrivals_per_round: Annotated[Real, Field(ge=0.0, le=10_000.0)] = Field(
-        description="Poisson mean of vessels entering a round; the Strait sees ~100 a day, "
+        description="Poisson mean of vessels entering a round if every owner came "
+        "(shipping.demand says how many do); the Strait sees ~100 a day, "
         "10,000 a round is a hundredfold (each ship is an agent in memory)"
     )
+    demand: ShippingDemand
     vessel_value_usd: Annotated[Real, Field(gt=0.0, le=1e10)] = Field(
         description="median hull and cargo value; a laden VLCC is ~$0.2B, $10B is no merchant ship"
     )
@@ -500,6 +560,14 @@ class ShippingParams(Strict):
     corridor_delay_rounds: Annotated[Real, Field(ge=0.0, le=100.0)] = Field(
         description="extra time the mandated corridor costs (a corridor 100 rounds slower "
         "than the open lane is no route at all)",
+    )
+    inspection_rounds: Annotated[Real, Field(ge=0.0, le=100.0)] = Field(
+        description="rounds an Iranian inspection holds a ship in the mandated corridor (a "
+        "delay cost and slower progress, on top of corridor_delay_rounds)"
+    )
+    sanctions_exposure: Probability = Field(
+        description="expected penalty, share of vessel value, of accepting Iran's mandate "
+        "(sanctions on dealing with the IRGC), counted with the expected loss of complying"
     )
     max_wait_rounds: count(1_000, why="rounds a ship may wait before it must choose")
     strike_loss_fraction: Probability = Field(description="share of value lost when struck")

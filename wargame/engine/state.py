@@ -33,6 +33,7 @@ from wargame.engine.intel import request_slot
 from wargame.engine.rules.defence import THREAT_KINDS, resupplied
 from wargame.engine.rules.diplomacy import Channel, Ledgers, MouState
 from wargame.engine.rules.grievance import Grievances
+from wargame.engine.rules.shipping import Market
 from wargame.engine.theatre import (
     DRONE_ROLES,
     MISSILE_ROLES,
@@ -84,6 +85,8 @@ class RoundTally:
     arrivals: int = 0
     transits: int = 0
     outside: int = 0  # ships that chose the TSS branch this round
+    turned_back: int = 0  # ships that chose to turn back this round
+    coming_share: float = 1.0  # share of the calm-time traffic whose owners sent a ship
     defiant_detected: int = 0
     irgc_carried_out: int = 0  # times the IRGC's action was carried out (adjudication.irgc)
     vessels_attacked: int = 0
@@ -320,6 +323,7 @@ class World:
     us_base_hosts: tuple[str, ...]
     round: int = 0
     escort_until: int = 0  # CENTCOM escorts ships up to this round
+    market: Market = field(default_factory=Market)  # war cover, owners' memory of attacks
     highest_rung: int = 0
     tally: RoundTally = field(default_factory=RoundTally)
     totals: dict[str, float] = field(default_factory=lambda: dict.fromkeys(TOTAL_KEYS, 0.0))

@@ -72,7 +72,9 @@ def lanes(theatre: Theatre, speed_km: float, corridor_delay_rounds: float) -> La
 
 def _lanes(setting: Setting) -> Lanes:
     params = setting.scenario.shipping
-    return lanes(setting.theatre, params.speed_km_per_round, params.corridor_delay_rounds)
+    # An inspection holds a ship in the corridor: it slows it as the corridor's own delay does.
+    held = params.corridor_delay_rounds + params.inspection_rounds
+    return lanes(setting.theatre, params.speed_km_per_round, held)
 
 
 def strike_risk(world: World, setting: Setting) -> float:
@@ -94,13 +96,14 @@ def arrive_and_choose(
     chooses its branch. Returns the slots of the ships on the TSS branch within anti-ship
     reach, and which of them the IRGC's surveillance detects."""
     params = setting.scenario.shipping
-    arrivals = int(rng.poisson(params.arrivals_per_round))
+    costs = branch_costs(world, setting)
+    arrivals = int(rng.poisson(params.arrivals_per_round * coming(world, setting, costs)))
     values = params.vessel_value_usd * np.exp(params.value_spread * rng.standard_normal(arrivals))
     # As `rng.choice(len(shares), size=arrivals, p=shares)` draws them (theatre.route_cdf).
     routes = setting.theatre.route_cdf.searchsorted(rng.random(arrivals), side="right")
     world.fleet.arrive(values, routes)
     world.tally.arrivals = arrivals
-    choose(world, setting, rng)
+    choose(world, setting, rng, costs)
     exposed_slots = in_reach(world.fleet, setting)
     detection = (
         world.iran.surveillance() * setting.scenario.behaviour.operations.surveillance_detection
@@ -110,22 +113,57 @@ def arrive_and_choose(
     return exposed_slots, detected
 
 
-def choose(world: World, setting: Setting, rng: np.random.Generator) -> None:
-    """Every ship in the area that has not set off (just arrived, or waiting) chooses: comply,
-    run the TSS branch, wait, or turn back (and leave)."""
+def branch_costs(world: World, setting: Setting) -> dict[str, list[float]]:
+    """The cost terms of each choice at the Strait this round (the same for every ship)."""
     scenario = setting.scenario
-    params = scenario.shipping
+    return shipping.choice_costs(
+        strike_risk(world, setting),
+        shipping.mine_risk(world.iran.mines, scenario.behaviour.operations.mine_hit_per_density),
+        world.premium,
+        scenario.shipping,
+        scenario.behaviour.vessels,
+    )
+
+
+def coming(world: World, setting: Setting, costs: dict[str, list[float]]) -> float:
+    """Underwriters' cover at this round's arrivals (in the world), and the share of the
+    calm-time traffic whose owners send a ship this round."""
+    params = setting.scenario.shipping
+    market = world.market
+    market.cover = shipping.war_cover(
+        market.cover,
+        world.premium,
+        market.attacks,
+        world.grievances.host_strikes,
+        params.demand.cover,
+    )
+    share = shipping.coming_share(
+        shipping.expected_cost(costs, params.weights, params.rationality),
+        market.attacks,
+        market.cover,
+        world.escorting,
+        params.demand,
+    )
+    world.tally.coming_share = share
+    return share
+
+
+def choose(
+    world: World,
+    setting: Setting,
+    rng: np.random.Generator,
+    costs: dict[str, list[float]] | None = None,
+) -> None:
+    """Every ship in the area that has not set off (just arrived, or waiting) chooses: comply,
+    run the TSS branch, wait, or turn back (and leave). `costs`: this round's `branch_costs`
+    if already made."""
+    params = setting.scenario.shipping
     fleet = world.fleet
     choosing = (CHOOSING[fleet.choice] & fleet.alive).nonzero()[0]
     if len(choosing) == 0:
         return
-    costs = shipping.choice_costs(
-        strike_risk(world, setting),
-        shipping.mine_risk(world.iran.mines, scenario.behaviour.operations.mine_hit_per_density),
-        world.premium,
-        params,
-        scenario.behaviour.vessels,
-    )
+    if costs is None:
+        costs = branch_costs(world, setting)
     cumulative = shipping.choice_cumulative(costs, params.weights, params.rationality)
     may_wait = fleet.waited[choosing] < params.max_wait_rounds
     choices = shipping.choose_by_kind(cumulative, may_wait, rng)
@@ -134,6 +172,7 @@ def choose(world: World, setting: Setting, rng: np.random.Generator) -> None:
     if chosen[WAIT]:
         fleet.waited[choosing] += choices == WAIT
     world.tally.outside = chosen[OUTSIDE]
+    world.tally.turned_back = chosen[TURN_BACK]
     if chosen[TURN_BACK]:
         fleet.depart(choosing[choices == TURN_BACK])
 
@@ -175,7 +214,19 @@ def strike(
 
 def move(world: World, setting: Setting, rng: np.random.Generator, record: EventLog) -> None:
     """Ships under way strike mines (each a grievance of Washington's) and move on; those at
-    the end of their route leave the theatre."""
+    the end of their route leave the theatre. Then the market remembers the round's attacks
+    on ships (the IRGC's, already carried out in this phase, and the mines')."""
+    _move(world, setting, rng, record)
+    tally = world.tally
+    market = world.market
+    market.attacks = shipping.attacks_remembered(
+        market.attacks,
+        tally.vessels_attacked + tally.mine_hits,
+        setting.scenario.shipping.demand.attack_memory,
+    )
+
+
+def _move(world: World, setting: Setting, rng: np.random.Generator, record: EventLog) -> None:
     scenario = setting.scenario
     fleet = world.fleet
     grievances = world.grievances

@@ -1,17 +1,33 @@
-"""Commercial shipping: war-risk premiums, the vessel's choice of branch, interdiction and mines.
+"""Commercial shipping: war-risk premiums and cover, the owners' decision to come at all, the
+vessel's choice of branch, interdiction and mines.
 
 A vessel scores its four choices in basis points of its own value (expected loss, premium,
 delay) and picks by the logit rule. In basis points every ship's costs are the same: ships
 differ only in whether they may still wait, so the choices are scored once per kind of ship
 and each ship draws from its kind's probabilities.
+
+Before that, owners and charterers decide whether to send a ship at all (`coming_share`): the
+voyage's margin against the expected cost of the branch it would choose and their aversion to
+the attacks they remember, by a logit of its own; and while underwriters have withdrawn war
+cover (`war_cover`, on notice), only those who sail uncovered come.
 """
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
 import numpy as np
 
 from wargame.config.ladder import VESSEL_CHOICES
-from wargame.config.schema import PremiumModel, ShippingParams, VesselRisk, VesselWeights
+from wargame.config.schema import (
+    PremiumModel,
+    ShippingDemand,
+    ShippingParams,
+    VesselRisk,
+    VesselWeights,
+    WarCover,
+)
 
 # A vessel's choices, in the ladder's order: the columns of its costs and the codes the fleet
 # keeps in `Fleet.choice` (the model imports them from here, and the map from the model).
@@ -51,8 +67,11 @@ def choice_costs(
     expected_loss[WAIT] = risk.wait_risk_factor * min(outside_strike_prob, mine_risk) * loss
     premium_bp = [premium * BASIS_POINTS] * CHOICES
     premium_bp[TURN_BACK] = 0.0
+    # Accepting Iran's mandate exposes a ship to sanctions (an expected penalty, counted with
+    # the expected loss) and to inspection (rounds held, counted with the delay).
+    expected_loss[COMPLY] += params.sanctions_exposure * BASIS_POINTS
     delay = [0.0] * CHOICES
-    delay[COMPLY] = params.corridor_delay_rounds * delay_bp
+    delay[COMPLY] = (params.corridor_delay_rounds + params.inspection_rounds) * delay_bp
     delay[WAIT] = delay_bp
     delay[TURN_BACK] = params.voyage_value * BASIS_POINTS
     return {"expected_loss": expected_loss, "premium": premium_bp, "delay": delay}
@@ -139,16 +158,16 @@ def interdict(
 
 def mine_risk(mine_density: float, hit_per_density: float) -> float:
     """A transit's chance of striking a mine (`hit_per_density`: the chance per unit of
-    density, scenario behaviour.operations), as owners read it. Not capped at 1 here: the
-    owners' reading never was, the hits below are (issue 9 may align them)."""
-    return mine_density * hit_per_density
+    density, scenario behaviour.operations): what the hits below draw and what owners read,
+    both at most certain."""
+    return min(1.0, mine_density * hit_per_density)
 
 
 def mine_hits(
     transiting: int, mine_density: float, hit_per_density: float, rng: np.random.Generator
 ) -> int:
     """How many of this round's transiting vessels strike a mine."""
-    return int(rng.binomial(transiting, min(1.0, mine_risk(mine_density, hit_per_density))))
+    return int(rng.binomial(transiting, mine_risk(mine_density, hit_per_density)))
 
 
 def perceived_strike_risk(
@@ -167,3 +186,107 @@ def perceived_strike_risk(
     )
     risk = escorted(risk, escorting, protection)
     return float(min(reading.max_strike_risk, risk))
+
+
+# --- the owners' decision to come -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cover:
+    """War-risk cover for the Gulf as underwriters hold it: in force, cancelled on notice
+    (`notice_left` rounds still covered), or withdrawn."""
+
+    notice_left: int = 0  # rounds of cover left under a notice of cancellation (0: none given)
+    withdrawn: bool = False
+    calm_rounds: int = 0  # while withdrawn: rounds in a row with every signal below reinstatement
+
+
+@dataclass
+class Market:
+    """What the shipping market carries from round to round (the world keeps one): the war
+    cover, and the attacks on ships that owners and charterers remember when they decide
+    whether to send a ship (voyages are fixed weeks ahead: a longer memory than the branch's
+    reading of risk, behaviour.memories.shipping_attacks)."""
+
+    cover: Cover = Cover()
+    attacks: float = 0.0
+
+
+def attacks_remembered(remembered: float, attacked: int, memory: float) -> float:
+    """The market's memory of attacks on ships after a round in which `attacked` were attacked
+    (missiles and mines)."""
+    return memory * remembered + attacked
+
+
+def war_cover(
+    cover: Cover, premium: float, attacks: float, host_salvos: float, params: WarCover
+) -> Cover:
+    """Cover at this round's arrivals. Underwriters give notice of cancellation when the
+    premium, the attacks on shipping or the salvos at host states remembered reach their
+    levels; a notice runs its `notice_rounds` and then cover is withdrawn, until all three have
+    stayed below `reinstate_below` of their levels for `reinstate_after_rounds` rounds in a row
+    (one round at a time: no random draw)."""
+    if cover.withdrawn:
+        below = params.reinstate_below
+        calm = (
+            premium < below * params.cancel_at_premium
+            and attacks < below * params.cancel_at_attacks
+            and host_salvos < below * params.cancel_at_host_salvos
+        )
+        calm_rounds = cover.calm_rounds + 1 if calm else 0
+        if calm_rounds >= params.reinstate_after_rounds:
+            return Cover()
+        return Cover(withdrawn=True, calm_rounds=calm_rounds)
+    if cover.notice_left:
+        left = cover.notice_left - 1
+        return Cover(withdrawn=True) if left == 0 else Cover(notice_left=left)
+    if (
+        premium >= params.cancel_at_premium
+        or attacks >= params.cancel_at_attacks
+        or host_salvos >= params.cancel_at_host_salvos
+    ):
+        if params.notice_rounds == 0:
+            return Cover(withdrawn=True)
+        return Cover(notice_left=params.notice_rounds)
+    return cover
+
+
+def expected_cost(
+    costs: dict[str, list[float]], weights: VesselWeights, rationality: float
+) -> float:
+    """What coming to the Strait is expected to cost a ship, in basis points of its value: its
+    choices' weighted costs, each times the chance it picks it (a ship that may still wait)."""
+    utilities = _utilities(costs, weights)
+    if rationality == 0.0:
+        return -math.fsum(utilities) / len(utilities)
+    top = max(utilities)
+    shares = [math.exp(rationality * (utility - top)) for utility in utilities]
+    total = math.fsum(shares)
+    return -math.fsum(s * u for s, u in zip(shares, utilities, strict=True)) / total
+
+
+def coming_share(
+    cost_bp: float,
+    remembered_attacks: float,
+    cover: Cover,
+    escorting: bool,
+    demand: ShippingDemand,
+) -> float:
+    """The share of the owners who would send a ship in calm that send one this round: a logit
+    of coming (the voyage's margin less the expected cost of coming, `cost_bp`, and the aversion
+    to the attacks remembered, all in basis points) against staying away (0); while cover is
+    withdrawn only those who sail uncovered come (more while CENTCOM escorts)."""
+    utility = (
+        demand.voyage_margin * BASIS_POINTS
+        - cost_bp
+        - demand.aversion_per_remembered_attack * BASIS_POINTS * remembered_attacks
+    )
+    x = demand.rationality * utility
+    share = 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
+    if cover.withdrawn:
+        params = demand.cover
+        uncovered = params.sail_uncovered
+        if escorting:
+            uncovered += (1.0 - uncovered) * params.escort_restores
+        share *= uncovered
+    return share
