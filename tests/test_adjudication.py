@@ -23,8 +23,10 @@ def start() -> tuple[World, Setting, EventLog]:
 
 
 def centcom_view(usable_basing: float = 1.0, site_capacity=None) -> CentcomView:
+    world, setting, _ = start()
+    world_magazines = world.magazines
     if site_capacity is None:
-        site_capacity = np.ones(len(start()[1].theatre.iran_sites))
+        site_capacity = np.ones(len(setting.theatre.iran_sites))
     return CentcomView(
         round=1,
         shipping_attacks=0.0,
@@ -35,7 +37,8 @@ def centcom_view(usable_basing: float = 1.0, site_capacity=None) -> CentcomView:
         iran_capacity=float(site_capacity.mean()),
         interceptor_spend=0.0,
         threats_launched=0,
-        magazine_share=1.0,
+        magazines_left=world_magazines.left.copy(),
+        magazines_cap=world_magazines.cap.copy(),
         host_strikes=0.0,
         channel_open=True,
         restraint_pressure=0.0,

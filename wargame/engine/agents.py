@@ -14,6 +14,7 @@ Swiss channel (`Irgc.decide_channel`).
 from __future__ import annotations
 
 import mesa
+import numpy as np
 
 from wargame.config.ladder import CENTCOM_ACTIONS, HOST_ACTIONS, IRGC_ACTIONS, ActionSpec
 from wargame.config.schema import UsPackage
@@ -222,6 +223,15 @@ class Centcom(StateActor):
         # order of battle's forecast of the interceptor bill per weapon (scales.spend_usd units).
         self._threats_per_raid = irgc.salvo_targets * (salvo.ballistic + salvo.drone + salvo.cruise)
         self._prior_per_threat = intel.expected_interceptor_spend / max(1, self._threats_per_raid)
+        # What one round of each magazine costs (state.Magazines' order), so that scarcity is
+        # read in dollars: a laser's thousand cheap shots do not hide an empty THAAD battery.
+        self._round_costs = np.array(
+            [
+                model.spec.interceptors[defence.system].unit_cost_usd
+                for node in model.spec.nodes
+                for defence in node.defences
+            ]
+        )
 
     def interceptor_cost(self, view: CentcomView) -> float:
         """The interceptor bill CENTCOM expects one Iranian retaliation to run up (scales.spend_usd
@@ -235,8 +245,13 @@ class Centcom(StateActor):
         per_threat = (
             (self._prior_per_threat * prior + spent) / seen if seen else self._prior_per_threat
         )
-        scarcity = 1.0 + forecast.scarcity_weight * (1.0 - view.magazine_share)
+        scarcity = 1.0 + forecast.scarcity_weight * (1.0 - self.magazine_share(view))
         return per_threat * self._threats_per_raid * scarcity
+
+    def magazine_share(self, view: CentcomView) -> float:
+        """The share of the theatre's interceptors, in dollars, still in the magazines."""
+        full = float(self._round_costs @ view.magazines_cap)
+        return float(self._round_costs @ view.magazines_left) / full if full else 1.0
 
     def option_costs(self, view: CentcomView) -> tuple[tuple[float, ...], ...]:
         """Per option of `options`, its raw cost of each of `terms`."""

@@ -72,10 +72,11 @@ class CentcomView:
     site_capacity: np.ndarray
     iran_capacity: float
     # Its own air defence so far, exact: interceptor USD fired in host raids, Iranian weapons
-    # launched into them, and the share of the theatre's interceptors still in the magazines.
+    # launched into them, and every magazine's stock and room (state.Magazines' order).
     interceptor_spend: float
     threats_launched: int
-    magazine_share: float
+    magazines_left: np.ndarray
+    magazines_cap: np.ndarray
     host_strikes: float  # salvos on host states reported recently (decayed)
     channel_open: bool
     restraint_pressure: float  # hosts pressing for restraint this round
@@ -106,12 +107,6 @@ def _view(cls, **values):
     view = object.__new__(cls)
     view.__dict__.update(values)
     return view
-
-
-def magazine_share(left: np.ndarray, cap: np.ndarray) -> float:
-    """The share of the theatre's interceptors still in their magazines (1 with none)."""
-    total = int(cap.sum())
-    return int(left.sum()) / total if total else 1.0
 
 
 def observe(
@@ -165,7 +160,8 @@ def observe(
         iran_capacity=float(site_reports.mean()) if len(site_reports) else 0.0,
         interceptor_spend=world.totals["interceptor_spend_usd"],
         threats_launched=int(sum(world.totals[f"launched_{kind}"] for kind in THREAT_KINDS)),
-        magazine_share=magazine_share(world.magazines.left, world.magazines.cap),
+        magazines_left=world.magazines.left.copy(),
+        magazines_cap=world.magazines.cap.copy(),
         host_strikes=grievances.host_strikes,
         channel_open=channel_open,
         restraint_pressure=grievances.restraint_pressure,
@@ -450,6 +446,8 @@ def _view_dict(view, model: Model) -> dict[str, Any]:
                 site: round(float(c), 6)
                 for site, c in zip(model.theatre.iran_sites, value, strict=True)
             }
+        elif isinstance(value, np.ndarray):  # CENTCOM's magazines, in state.Magazines' order
+            value = [_plain(v) for v in value.tolist()]
         else:
             value = _plain(value)
         record[item.name] = value
