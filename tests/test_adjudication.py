@@ -22,14 +22,23 @@ def start() -> tuple[World, Setting, EventLog]:
     return world_in_round_one(SCENARIO)
 
 
-def centcom_view(usable_basing: float = 1.0) -> CentcomView:
+def centcom_view(usable_basing: float = 1.0, site_capacity=None) -> CentcomView:
+    world, setting, _ = start()
+    world_magazines = world.magazines
+    if site_capacity is None:
+        site_capacity = np.ones(len(setting.theatre.iran_sites))
     return CentcomView(
         round=1,
         shipping_attacks=0.0,
         unanswered=0.0,
         transit_shortfall=0.0,
         mines=0.0,
-        iran_capacity=1.0,
+        site_capacity=site_capacity,
+        iran_capacity=float(site_capacity.mean()),
+        interceptor_spend=0.0,
+        threats_launched=0,
+        magazines_left=world_magazines.left.copy(),
+        magazines_cap=world_magazines.cap.copy(),
         host_strikes=0.0,
         channel_open=True,
         restraint_pressure=0.0,
@@ -40,9 +49,7 @@ def centcom_view(usable_basing: float = 1.0) -> CentcomView:
 def test_a_strike_package_hits_the_most_valuable_sites_of_its_roles_and_only_them():
     world, setting, record = start()
     before = world.iran.capacity.copy()
-    centcom.act(
-        world, setting, "limited_strikes", before, centcom_view(), np.random.default_rng(1), record
-    )
+    centcom.act(world, setting, "limited_strikes", centcom_view(), np.random.default_rng(1), record)
     [event] = record.events
     sites = setting.theatre.iran_sites
     targets = [sites.index(site["site"]) for site in event.figures["sites"]]
@@ -70,9 +77,8 @@ def test_a_strike_package_hits_the_most_valuable_sites_of_its_roles_and_only_the
 
 def test_restricted_bases_shrink_the_package():
     world, setting, record = start()
-    before = world.iran.capacity.copy()
     rng = np.random.default_rng(1)
-    centcom.act(world, setting, "expanded_strikes", before, centcom_view(0.25), rng, record)
+    centcom.act(world, setting, "expanded_strikes", centcom_view(0.25), rng, record)
     assert SCENARIO.actors.centcom.expanded_package_targets == 20
     assert world.tally.sites_struck == 5  # a quarter of the package, from a quarter of the bases
 

@@ -110,13 +110,12 @@ def test_centcom_holding_to_negotiate_settles_nothing_and_offers_relief():
     world, setting, record = world_in_round_one(SCENARIO)
     world.grievances.sovereignty, world.grievances.us_unanswered = 2.0, 4.0
     _, centcom_view, _ = observe(world, SCENARIO, 0, np.random.default_rng(0))
-    before = world.iran.capacity.copy()
     rng = np.random.default_rng(1)
-    centcom.act(world, setting, "hold_and_negotiate", before, centcom_view, rng, record)
+    centcom.act(world, setting, "hold_and_negotiate", centcom_view, rng, record)
     assert world.grievances.relief_offered is True
     assert (world.grievances.sovereignty, world.grievances.us_unanswered) == (2.0, 4.0)
     # A limited strike: Tehran's grievance grows by 1.0, Washington's is settled to 0.2 of it.
-    centcom.act(world, setting, "limited_strikes", before, centcom_view, rng, record)
+    centcom.act(world, setting, "limited_strikes", centcom_view, rng, record)
     assert world.grievances.relief_offered is False
     assert world.grievances.sovereignty == 3.0
     assert world.grievances.us_unanswered == 0.8
@@ -124,12 +123,16 @@ def test_centcom_holding_to_negotiate_settles_nothing_and_offers_relief():
 
 def test_a_collapsing_mou_is_booked_once_and_stays_collapsed():
     world, setting, record = world_in_round_one(SCENARIO)
-    calm = {"irgc": "comply", "centcom": "hold_and_negotiate"}
+    calm = {"irgc": "comply", "centcom": "hold_and_negotiate", "irgc_channel": "keep_channel"}
     # Washington's ledger at 6.5 decays to 5.85 (x 0.9); a salvo at the hosts adds 3.0: past
     # the collapse threshold (6.0) in one round, from an MOU in force.
     world.diplomacy.ledgers = Ledgers(us=6.5)
-    chosen = {"irgc": "salvo_hosts", "centcom": "hold_and_negotiate"}
-    diplomacy.update(world, setting, chosen, {}, np.random.default_rng(0), record)
+    chosen = {
+        "irgc": "salvo_hosts",
+        "centcom": "hold_and_negotiate",
+        "irgc_channel": "keep_channel",
+    }
+    diplomacy.update(world, setting, chosen, record)
     assert world.diplomacy.mou == MouState.COLLAPSED
     assert world.diplomacy.collapsed_round == 1
     [event] = [e for e in record.events if e.action == "mou"]
@@ -137,7 +140,7 @@ def test_a_collapsing_mou_is_booked_once_and_stays_collapsed():
     for _ in range(2):  # calm rounds: still collapsed, booked no more
         world.next_round()
         record.start_round(world.round, world.date.isoformat())
-        diplomacy.update(world, setting, calm, {}, np.random.default_rng(0), record)
+        diplomacy.update(world, setting, calm, record)
         assert world.diplomacy.mou == MouState.COLLAPSED
         assert world.diplomacy.collapsed_round == 1
     assert [e.round for e in record.events if e.action == "mou"] == [1]

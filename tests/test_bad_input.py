@@ -129,7 +129,7 @@ FLOAT_FIELDS = [
     "levers.interceptor_resupply",
     "levers.doctrine_split",
     "mou.collapsed_at",
-    "mou.channel_halt_threshold",
+    "behaviour.channel.weights.sovereignty",
     "mou.ledger_decay",
     "lebanon.volatility",
     "lebanon.linkage_weight",
@@ -245,10 +245,15 @@ def strict_type_cases() -> list[Case]:
 
 
 def actor_id_cases() -> list[Case]:
-    """Host ids share one namespace with every id the engine keys actors by."""
+    """Host ids share one namespace with every id the engine keys actors by (each reserved id
+    tried on a host in turn: there are more reserved ids than hosts)."""
+    hosts = len(yaml.safe_load(DEFAULT.read_text())["actors"]["hosts"])
     return [
         one(
-            f"actors.hosts[{i}].id", reserved, f"{reserved!r} is reserved", id=f"host_id_{reserved}"
+            f"actors.hosts[{i % hosts}].id",
+            reserved,
+            f"{reserved!r} is reserved",
+            id=f"host_id_{reserved}",
         )
         for i, reserved in enumerate(RESERVED_ACTOR_IDS)
     ]

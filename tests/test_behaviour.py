@@ -35,6 +35,7 @@ from wargame.config.loader import (
 from wargame.config.overrides import apply_overrides, field_kind
 from wargame.config.schema import ActionTable, Behaviour, Scenario
 from wargame.engine.model import build_model
+from wargame.engine.rules.diplomacy import CHANNEL_MOVES, Channel, channel_after
 from wargame.experiments.single_run import run_once
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -139,9 +140,14 @@ def test_every_order_an_inject_can_give_runs(actor: str, action: str):
         {"round": r, "kind": "action", "actor": actor, "action": action} for r in (1, 2)
     ]
     model = build_model(validate_data(data, Scenario, "inject.yaml"), 3)
+    begun = model.begin_round()
     model.step()
     done = {"irgc": model.world.tally.irgc_action, "centcom": model.world.tally.centcom_action}
-    assert done.get(actor, model.world.tally.host_actions.get(actor)) == action
+    if action in CHANNEL_MOVES:  # a channel move is the IRGC's channel decision, not its action
+        assert done["irgc"] == begun["irgc"].chosen
+        assert model.world.diplomacy.channel == channel_after(Channel.OPEN, action)
+    else:
+        assert done.get(actor, model.world.tally.host_actions.get(actor)) == action
     model.step()
     model.step()
 
@@ -317,14 +323,14 @@ SCRIPT_ROUNDS = 30
 def scripted_data() -> dict:
     """The default scenario with the script, in a theatre where every path is met: ships run
     the TSS branch (vessel strikes find targets), US warships at NSA Bahrain are in anti-ship
-    reach, sovereignty never blocks the halted channel from reopening with relief, and ships
+    reach, sovereignty never keeps the halted channel from reopening with relief, and ships
     keep coming when war cover goes (so the mines find ships)."""
     data = default_data()
     data["injects"] = copy.deepcopy(SCRIPT)
     data["shipping"]["corridor_delay_rounds"] = 5.0
     data["shipping"]["demand"]["cover"]["sail_uncovered"] = 1.0
     data["weapons"][data["actors"]["irgc"]["anti_ship_weapon"]]["range_km"] = 450.0
-    data["mou"]["channel_halt_threshold"] = 1e6
+    data["behaviour"]["channel"]["weights"]["sovereignty"] = 0.0
     return data
 
 

@@ -23,6 +23,7 @@ from wargame.config.loader import load_scenario
 from wargame.config.schema import Scenario
 from wargame.engine import metrics
 from wargame.engine.model import build_model
+from wargame.engine.rules.diplomacy import CHANNEL_MOVES
 
 SCENARIOS = REPO / "configs" / "scenarios"
 ROUNDS = 40
@@ -82,7 +83,7 @@ def test_an_ai_only_game_is_the_same_run_whether_rounds_are_begun_or_not(scenari
     begun = build_model(chosen, seed)
     for _ in range(ROUNDS):
         decisions = begun.begin_round()
-        assert set(decisions) == {"irgc", "centcom", *begun.hosts}
+        assert set(decisions) == {"irgc", "irgc_channel", "centcom", *begun.hosts}
         begun.step()
     assert_same_run(plain, begun)
     assert len(plain.events) > ROUNDS  # every round logs decisions: the comparison is not empty
@@ -231,7 +232,7 @@ def test_decision_history_holds_every_rounds_decisions_for_every_actor(scenario)
         if round_ % 5 == 0:
             model.command("irgc", "mine_lanes")
         model.step()
-    actors = {"irgc", "centcom", *model.hosts}
+    actors = {"irgc", "irgc_channel", "centcom", *model.hosts}
     assert sorted(model.decision_history) == list(range(1, 21))
     assert all(set(d) == actors for d in model.decision_history.values())
     for round_, decisions in model.decision_history.items():
@@ -243,7 +244,9 @@ def test_decision_history_holds_every_rounds_decisions_for_every_actor(scenario)
         assert played == ("mine_lanes" if round_ % 5 == 0 else ai)
     # Each round's logged decision matches that round's history.
     for event in model.events:
-        decision = model.decision_history[event.round].get(event.actor)
+        # The IRGC's channel moves are booked under its channel decision.
+        key = "irgc_channel" if event.action in CHANNEL_MOVES else event.actor
+        decision = model.decision_history[event.round].get(key)
         if decision is not None and event.probability is not None:
             assert event.probability == decision.probability(event.action)
 

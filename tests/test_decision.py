@@ -52,7 +52,10 @@ def test_a_utility_is_exactly_minus_the_sum_of_its_breakdown(model):
             for option, utility in zip(decision.options, decision.utilities, strict=True):
                 assert utility == -sum(decision.breakdown(option).values()), option
                 checked += 1
-    assert checked == ROUNDS * sum(len(actor.options) for actor in actors(model).values())
+    channel_options = 2  # the IRGC's channel decision: keep, or the move the state allows
+    assert checked == ROUNDS * (
+        sum(len(actor.options) for actor in actors(model).values()) + channel_options
+    )
 
 
 def test_raw_terms_are_read_only_mappings_of_each_options_row(model):

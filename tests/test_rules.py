@@ -64,8 +64,6 @@ MOU = MouParams(
     collapsed_at=6.0,
     ledger_decay=0.9,
     recovery_rounds=4,
-    channel_reopen_base=0.1,
-    channel_halt_threshold=1.0,
 )
 HOST = HostParams(
     id="bahrain",
@@ -110,7 +108,7 @@ def shipping_params(scenario: Scenario) -> ShippingParams:
 
 def test_ledgers_decay_when_nothing_happens():
     after = update_ledgers(
-        Ledgers(us=2.0, iran=1.0), "comply", "hold_and_negotiate", 0.0, MOU, LEDGERS
+        Ledgers(us=2.0, iran=1.0), "comply", "keep_channel", "hold_and_negotiate", 0.0, MOU, LEDGERS
     )
     assert after.us == pytest.approx(1.8)
     assert after.iran == pytest.approx(0.9)
@@ -118,20 +116,32 @@ def test_ledgers_decay_when_nothing_happens():
 
 @pytest.mark.parametrize("irgc_action", ["strike_vessel", "mine_lanes"])
 def test_us_ledger_counts_attacks_on_shipping_and_iran_ledger_does_not(irgc_action):
-    quiet = update_ledgers(Ledgers(), "comply", "hold_and_negotiate", 0.0, MOU, LEDGERS)
-    attack = update_ledgers(Ledgers(), irgc_action, "hold_and_negotiate", 0.0, MOU, LEDGERS)
+    quiet = update_ledgers(
+        Ledgers(), "comply", "keep_channel", "hold_and_negotiate", 0.0, MOU, LEDGERS
+    )
+    attack = update_ledgers(
+        Ledgers(), irgc_action, "keep_channel", "hold_and_negotiate", 0.0, MOU, LEDGERS
+    )
     assert attack.us > quiet.us
     assert attack.iran == quiet.iran == 0.0
 
 
 def test_iran_ledger_counts_us_strikes_and_the_lebanon_entry_and_us_ledger_does_not():
-    strike = update_ledgers(Ledgers(), "comply", "limited_strikes", 0.0, MOU, LEDGERS)
+    strike = update_ledgers(
+        Ledgers(), "comply", "keep_channel", "limited_strikes", 0.0, MOU, LEDGERS
+    )
     assert strike.iran > 0.0 and strike.us == 0.0
-    bigger = update_ledgers(Ledgers(), "comply", "expanded_strikes", 0.0, MOU, LEDGERS)
+    bigger = update_ledgers(
+        Ledgers(), "comply", "keep_channel", "expanded_strikes", 0.0, MOU, LEDGERS
+    )
     assert bigger.iran > strike.iran
-    lebanon = update_ledgers(Ledgers(), "comply", "hold_and_negotiate", 0.25, MOU, LEDGERS)
+    lebanon = update_ledgers(
+        Ledgers(), "comply", "keep_channel", "hold_and_negotiate", 0.25, MOU, LEDGERS
+    )
     assert lebanon.iran == pytest.approx(0.25) and lebanon.us == 0.0
-    both = update_ledgers(Ledgers(iran=1.0), "comply", "limited_strikes", 0.25, MOU, LEDGERS)
+    both = update_ledgers(
+        Ledgers(iran=1.0), "comply", "keep_channel", "limited_strikes", 0.25, MOU, LEDGERS
+    )
     assert both.iran == pytest.approx(0.9 + strike.iran + 0.25)
 
 

@@ -40,7 +40,11 @@ from wargame.engine.rules.diplomacy import (
 from wargame.experiments.single_run import run_once
 
 SCENARIO = default_scenario()
-CALM = {"irgc": "comply", "centcom": "hold_and_negotiate"}  # neither side writes a violation
+CALM = {
+    "irgc": "comply",
+    "irgc_channel": "keep_channel",
+    "centcom": "hold_and_negotiate",
+}  # neither side writes a violation
 
 # ---------------------------------------------------------------------- linkage: the rule
 
@@ -77,7 +81,9 @@ def test_the_iranian_ledger_alone_worsens_the_mou(threshold, state):
 def test_a_lebanon_entry_is_written_to_the_iranian_ledger_only():
     ledgers = Ledgers(us=1.0, iran=2.0)
     entries = SCENARIO.behaviour.ledgers
-    after = update_ledgers(ledgers, CALM["irgc"], CALM["centcom"], 0.7, SCENARIO.mou, entries)
+    after = update_ledgers(
+        ledgers, CALM["irgc"], CALM["irgc_channel"], CALM["centcom"], 0.7, SCENARIO.mou, entries
+    )
     decay = SCENARIO.mou.ledger_decay
     assert after.us == 1.0 * decay
     assert after.iran == 2.0 * decay + 0.7
@@ -93,7 +99,7 @@ def calm_rounds_with_lebanon(scenario: Scenario, intensity: float, rounds: int):
     states = []
     for _ in range(rounds):
         world.lebanon = intensity
-        diplomacy.update(world, setting, CALM, {}, np.random.default_rng(0), record)
+        diplomacy.update(world, setting, CALM, record)
         states.append(world.diplomacy.mou)
         world.next_round()
         record.start_round(world.round, world.date.isoformat())
@@ -124,7 +130,7 @@ def test_a_world_with_only_an_iranian_ledger_collapses_its_mou():
     # After one round's decay the Iranian ledger is still at the collapse threshold.
     params = SCENARIO.mou
     world.diplomacy.ledgers = Ledgers(us=0.0, iran=params.collapsed_at / params.ledger_decay + 0.01)
-    diplomacy.update(world, setting, CALM, {}, np.random.default_rng(0), record)
+    diplomacy.update(world, setting, CALM, record)
     assert world.diplomacy.ledgers.us == 0.0
     assert world.diplomacy.mou == MouState.COLLAPSED
     assert world.diplomacy.collapsed_round == 1

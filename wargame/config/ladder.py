@@ -16,7 +16,10 @@ RUNG_NAMES = (
     "attacks on shipping",
     "limited strikes on Iranian soil",
     "host-state retaliation",
-    "energy war",
+    # Rung 6 holds both sides' step past the first exchange: the IRGC's strikes on Gulf energy
+    # and CENTCOM's expanded strikes on missile and naval bases (neither hits the other's
+    # energy when the other chose it), so the name names both.
+    "energy war and expanded strikes",
     "direct force-on-force",
     "full-scale war",
 )

@@ -34,7 +34,14 @@ from pydantic import (
     Strict as StrictInput,
 )
 
-from wargame.config.ladder import CENTCOM_ACTIONS, HOST_ACTIONS, IRGC_ACTIONS, MENUS, ActionSpec
+from wargame.config.ladder import (
+    CENTCOM_ACTIONS,
+    HOST_ACTIONS,
+    IRGC_ACTIONS,
+    IRGC_CHANNEL_ACTIONS,
+    MENUS,
+    ActionSpec,
+)
 
 # --- bounds -----------------------------------------------------------------------------------
 # Every number has a finite range. The upper ends lie far past any sensible scenario; they are
@@ -359,6 +366,10 @@ class CentcomWeights(Strict):
     top_rung_risk: Weight
     interceptor_use: Weight
     diplomatic_progress: Weight
+    iranian_threat: Weight = Field(
+        description="Iran's strike capacity as CENTCOM observes it, left standing by an action "
+        "(behaviour.centcom.degrades_capacity)"
+    )
 
 
 class HostWeights(Strict):
@@ -611,10 +622,6 @@ class MouParams(Strict):
     recovery_rounds: count(
         MAX_ROUNDS, low=1, why="calm rounds per step of recovery (past the longest run: never)"
     )
-    channel_reopen_base: Probability = Field(description="per-round reopening chance after a halt")
-    channel_halt_threshold: LedgerPressure = Field(
-        description="sovereignty pressure at which the IRGC halts the channel"
-    )
 
     @model_validator(mode="after")
     def _ordered(self) -> MouParams:
@@ -735,7 +742,7 @@ IrgcOptionPackages = action_table(
 
 class SovereigntyGrievance(Strict):
     """The IRGC's count of US violations of Iranian soil not yet answered: a cost term of every
-    option it weighs, and what halts the Swiss channel (mou.channel_halt_threshold)."""
+    option it weighs, and what moves it to halt the Swiss channel (behaviour.channel)."""
 
     memory: Probability = Field(description="share kept from one round to the next")
     per_centcom_action: CentcomSeverity = Field(description="added by each CENTCOM action")
@@ -809,13 +816,28 @@ class LedgerEntries(Strict):
     )
 
 
-class ChannelBehaviour(Strict):
-    """The Swiss channel, beyond mou.channel_halt_threshold and mou.channel_reopen_base."""
+class ChannelWeights(Strict):
+    """What the IRGC weighs when it keeps, halts or reopens the Swiss channel
+    (rules/diplomacy.channel_costs gives each move's raw cost of each term)."""
 
-    relief_reopening_factor: Annotated[Real, Field(ge=0.0, le=100.0)] = Field(
-        description="how many times likelier a halted channel reopens in a round CENTCOM offers "
-        "sanctions relief (a chance past 1 is certain; 100 makes any chance above 1% certain)"
+    sovereignty: Weight = Field(
+        description="face lost talking while US violations of its soil go unanswered, per unit "
+        "of the sovereignty grievance (one limited package is 1)"
     )
+    relief_forgone: Weight = Field(
+        description="the sanctions relief on the table that a halted channel forgoes"
+    )
+    isolation: Weight = Field(description="a round with the channel halted")
+    turnabout: Weight = Field(
+        description="a change of course: a halt or a reopening, each a public commitment"
+    )
+
+
+class ChannelBehaviour(Strict):
+    """The Swiss channel: the IRGC keeps, halts or reopens it each round by the logit rule at
+    its rationality (actors.irgc.rationality), from these weights."""
+
+    weights: ChannelWeights
 
 
 class IrgcForecast(Strict):
@@ -879,6 +901,19 @@ class CentcomForecast(Strict):
     top_rung_risk: CentcomCosts = Field(
         description="risk of a regime-altering war each action carries, before the hosts' "
         "pressure for restraint multiplies it"
+    )
+    degrades_capacity: CentcomShares = Field(
+        description="share of Iran's standing strike capacity CENTCOM expects each action to "
+        "remove for good (its iranian_threat term)"
+    )
+    spend_prior_threats: Annotated[Real, Field(ge=0.0, le=1e6)] = Field(
+        description="Iranian weapons' worth of belief in the order-of-battle forecast of "
+        "interceptor spend per weapon, before the spend it observes outweighs it (0: only "
+        "what it saw)"
+    )
+    scarcity_weight: Annotated[Real, Field(ge=0.0, le=100.0)] = Field(
+        description="how much dearer an interceptor is with the magazines empty than full "
+        "(the interceptor_use term x (1 + this x share fired))"
     )
 
 
@@ -1210,6 +1245,7 @@ RESERVED_ACTOR_IDS = {
     "irgc": "the IRGC actor",
     "centcom": "the CENTCOM actor",
     "channel": "the key of a channel inject among the actions injects force",
+    "irgc_channel": "the key of the IRGC's channel decision among each round's decisions",
     "scenario": "the actor of scripted injects in the event log",
     "diplomacy": "the actor of MOU changes in the event log",
 }
@@ -1232,9 +1268,15 @@ def salvo_weapon_problems(irgc: IrgcParams):
                 )
 
 
+# An IRGC action inject naming a channel move sets the channel, as a channel inject does.
+IRGC_CHANNEL_MOVES = frozenset(spec.id for spec in IRGC_CHANNEL_ACTIONS)
+
+
 def inject_target(inject: Inject) -> str:
     """What an inject sets: two injects of one round that set the same thing conflict."""
-    if inject.kind == "action":
+    if inject.kind == "action" and not (
+        inject.actor == "irgc" and inject.action in IRGC_CHANNEL_MOVES
+    ):
         return f"the action of {inject.actor}"
     return "Lebanon's intensity" if inject.kind == "lebanon_intensity" else "the channel"
 

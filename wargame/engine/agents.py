@@ -7,17 +7,21 @@ damage), seen through the actor's own view, and the forecast tables of the scena
 (`behaviour.irgc`, `behaviour.centcom`, `behaviour.hosts`). The terms are the seed's
 incompatible cost functions: Washington counts shipping and credibility, Tehran counts
 sovereignty, the Lebanon ledger and regime risk, hosts count damage and the value of hosting.
+The IRGC takes a second decision each round, on its channel menu: keep, halt or reopen the
+Swiss channel (`Irgc.decide_channel`).
 """
 
 from __future__ import annotations
 
 import mesa
+import numpy as np
 
 from wargame.config.ladder import CENTCOM_ACTIONS, HOST_ACTIONS, IRGC_ACTIONS, ActionSpec
 from wargame.config.schema import UsPackage
 from wargame.engine.decision import Decision, choose
 from wargame.engine.intel import STRIKE_OPTIONS
 from wargame.engine.observation import CentcomView, HostView, IrgcView
+from wargame.engine.rules.diplomacy import CHANNEL_TERMS, Channel, channel_costs
 
 
 def option_rows(menu: tuple[ActionSpec, ...], *tables) -> tuple[tuple, ...]:
@@ -80,6 +84,8 @@ class Irgc(StateActor):
     def __init__(self, model: mesa.Model, rationality: float, weights: dict[str, float]):
         super().__init__(model, rationality, weights)
         forecast = model.spec.behaviour.irgc
+        channel_weights = model.spec.behaviour.channel.weights
+        self._channel_weights = {term: getattr(channel_weights, term) for term in CHANNEL_TERMS}
         limited_loss, expanded_loss = model.intel.iran_package_losses
         package_loss = {UsPackage.LIMITED: limited_loss, UsPackage.EXPANDED: expanded_loss}
         # What each option risks losing to the US package it invites, and the share of each
@@ -111,6 +117,23 @@ class Irgc(StateActor):
                     forecast.punishes_defiance,
                 )
             )
+        )
+
+    def decide_channel(self, view: IrgcView) -> Decision:
+        """The IRGC's channel move this round (keep, halt or reopen, as the channel's state
+        allows): its raw costs from rules/diplomacy.channel_costs, weighed by
+        behaviour.channel.weights at the IRGC's rationality. The model keeps it under
+        "irgc_channel" among the round's decisions."""
+        channel = Channel.OPEN if view.channel_open else Channel.HALTED
+        options, costs = channel_costs(channel, view.sovereignty, view.relief_offered)
+        return choose(
+            self.actor_id,
+            options,
+            CHANNEL_TERMS,
+            costs,
+            self._channel_weights,
+            self.rationality,
+            self.model.rng,
         )
 
     def option_costs(self, view: IrgcView) -> tuple[tuple[float, ...], ...]:
@@ -162,6 +185,7 @@ class Centcom(StateActor):
         "top_rung_risk",
         "interceptor_use",
         "diplomatic_progress",
+        "iranian_threat",
     )
     options = tuple(spec.id for spec in CENTCOM_ACTIONS)
 
@@ -169,8 +193,10 @@ class Centcom(StateActor):
         super().__init__(model, rationality, weights)
         forecast = model.spec.behaviour.centcom
         intel = model.intel
-        # The retaliation an option invites is forecast from the order of battle (intel), so
-        # its three costs are the same every round.
+        irgc = model.spec.actors.irgc
+        # The retaliation an option invites is forecast from the order of battle (intel): its
+        # casualties and damage are the same every round; its interceptor bill is priced each
+        # round from what air defence has cost so far (`interceptor_cost`).
         self._rows = tuple(
             (
                 option,
@@ -180,16 +206,52 @@ class Centcom(StateActor):
                 top_rung_risk,
                 retaliation * intel.expected_us_casualties,
                 retaliation * intel.expected_us_damage,
-                retaliation * intel.expected_interceptor_spend,
+                retaliation,
+                1.0 - degrades,
             )
-            for option, retaliation, protects, answers, top_rung_risk in option_rows(
+            for option, retaliation, protects, answers, top_rung_risk, degrades in option_rows(
                 CENTCOM_ACTIONS,
                 forecast.retaliation,
                 forecast.protects_shipping,
                 forecast.answers_violations,
                 forecast.top_rung_risk,
+                forecast.degrades_capacity,
             )
         )
+        salvo = irgc.salvo_per_target
+        # Iranian weapons in one retaliation (a salvo at each of its targets), and the
+        # order of battle's forecast of the interceptor bill per weapon (scales.spend_usd units).
+        self._threats_per_raid = irgc.salvo_targets * (salvo.ballistic + salvo.drone + salvo.cruise)
+        self._prior_per_threat = intel.expected_interceptor_spend / max(1, self._threats_per_raid)
+        # What one round of each magazine costs (state.Magazines' order), so that scarcity is
+        # read in dollars: a laser's thousand cheap shots do not hide an empty THAAD battery.
+        self._round_costs = np.array(
+            [
+                model.spec.interceptors[defence.system].unit_cost_usd
+                for node in model.spec.nodes
+                for defence in node.defences
+            ]
+        )
+
+    def interceptor_cost(self, view: CentcomView) -> float:
+        """The interceptor bill CENTCOM expects one Iranian retaliation to run up (scales.spend_usd
+        units), from what it sees: the spend per Iranian weapon so far, with the order of
+        battle's forecast counted as `spend_prior_threats` weapons' worth of it, times the
+        weapons of one retaliation, dearer as the magazines empty (`scarcity_weight`)."""
+        forecast = self.model.spec.behaviour.centcom
+        prior = forecast.spend_prior_threats
+        spent = view.interceptor_spend / self.model.spec.behaviour.scales.spend_usd
+        seen = prior + view.threats_launched
+        per_threat = (
+            (self._prior_per_threat * prior + spent) / seen if seen else self._prior_per_threat
+        )
+        scarcity = 1.0 + forecast.scarcity_weight * (1.0 - self.magazine_share(view))
+        return per_threat * self._threats_per_raid * scarcity
+
+    def magazine_share(self, view: CentcomView) -> float:
+        """The share of the theatre's interceptors, in dollars, still in the magazines."""
+        full = float(self._round_costs @ view.magazines_cap)
+        return float(self._round_costs @ view.magazines_left) / full if full else 1.0
 
     def option_costs(self, view: CentcomView) -> tuple[tuple[float, ...], ...]:
         """Per option of `options`, its raw cost of each of `terms`."""
@@ -200,6 +262,8 @@ class Centcom(StateActor):
         restraint = 1.0 + view.restraint_pressure
         usable_basing = view.usable_basing
         channel_open = view.channel_open
+        interceptor_bill = self.interceptor_cost(view)
+        threat = view.iran_capacity
         costs = []
         for (
             option,
@@ -209,7 +273,8 @@ class Centcom(StateActor):
             top_rung_risk,
             casualties,
             damage,
-            interceptors,
+            retaliation,
+            capacity_left,
         ) in self._rows:
             # A strike launched from restricted bases loses reach; restraint pressure adds cost.
             effect = usable_basing if striking else 1.0
@@ -226,8 +291,9 @@ class Centcom(StateActor):
                     damage,
                     unanswered * (1.0 - answers * effect) * (unanswered_base + split),
                     top_rung_risk * restraint,
-                    interceptors,
+                    retaliation * interceptor_bill,
                     diplomacy,
+                    threat * (1.0 - (1.0 - capacity_left) * effect),
                 )
             )
         return tuple(costs)

@@ -130,16 +130,19 @@ def choose(
     here, lambda * u - lambda * top there; math.exp and a running sum against np.exp and
     numpy's reduction; a draw equal to a cumulative probability takes the next option here,
     that option there). Routing decisions through the arrays changes the recorded
-    probabilities of every run (the golden test fails), so they stay apart until a
-    behaviour-changing issue (issue 9) may merge them. No `-inf` (impossible option) occurs
-    on an actor's menu, so this copy does not handle it.
+    probabilities of every run (the golden test fails). Issue 9 (which changed behaviour on
+    purpose) still left them apart: the merge is not trivially safe (the ships' path works on
+    arrays of many ships at once and handles `-inf`, an impossible choice; routing a 2-8
+    option menu through it costs numpy's per-call overhead seven times a round), and what it
+    would save is one short function. No `-inf` (impossible option) occurs on an actor's
+    menu, so this copy does not handle it.
     """
     # The same products, in the same order, that `Decision.breakdown` gives for each option,
     # summed by the built-in sum: the recorded utilities depend on how. Since Python 3.12 it
     # compensates (Neumaier) over exact Python floats, but a numpy scalar among the products
     # turns the rest of the sum into plain additions: the IRGC's package losses are numpy
     # scalars (intel), so its utilities are plain sums, the others compensated. The costs
-    # must keep their types as well as their values (issue 9 may make one rule of it).
+    # must keep their types as well as their values.
     weight_row = [weights[term] for term in terms]
     utilities = tuple([-sum(map(mul, weight_row, row)) for row in costs])
     top = max(utilities)

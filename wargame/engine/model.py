@@ -43,15 +43,31 @@ from wargame.engine.events import Event, EventLog
 from wargame.engine.fleet import Fleet
 from wargame.engine.intel import Intel
 from wargame.engine.observation import CentcomView, HostView, IrgcView, observe
+from wargame.engine.rules.diplomacy import CHANNEL_DECISION, CHANNEL_MOVES
 from wargame.engine.state import World, new_world
 from wargame.engine.theatre import Theatre
+
+
+def channel_forced(forced: dict[str, str]) -> dict[str, str]:
+    """The injects' orders by decision key: a channel inject ("open"/"halted") and an IRGC
+    action inject naming a channel move both force the IRGC's channel decision (not its
+    main action)."""
+    keyed = {}
+    for key, action in forced.items():
+        if key == "channel":
+            keyed[CHANNEL_DECISION] = "halt_channel" if action == "halted" else "reopen_channel"
+        elif key == "irgc" and action in CHANNEL_MOVES:
+            keyed[CHANNEL_DECISION] = action
+        else:
+            keyed[key] = action
+    return keyed
 
 
 @dataclass
 class BegunRound:
     """A round whose phases 1-3 ran: what phases 4-7 need, and the human orders given for it."""
 
-    forced: dict[str, str]  # scripted injects' actions by actor (and "channel")
+    forced: dict[str, str]  # scripted injects' actions by decision key (actor, "irgc_channel")
     exposed_slots: np.ndarray
     detected: np.ndarray
     decisions: dict[str, Decision]
@@ -65,6 +81,9 @@ class GulfModel(mesa.Model):
     def __init__(self, scenario: Scenario, seed: int):
         super().__init__(rng=seed)
         self.spec = scenario
+        # `seed` is the seed of the random stream the model now draws from: the build seed
+        # until a `reseed()` replaces it (`build_seed` keeps the first, `reseeds` every later).
+        self.build_seed = seed
         self.seed = seed
         self.theatre, self.intel = prepared(scenario)
         self.setting = Setting(scenario, self.theatre, self.intel)
@@ -133,7 +152,7 @@ class GulfModel(mesa.Model):
                 f"round {self.round} is already begun; call step() to resolve it first"
             )
         self._next_round()
-        forced = self._outside_processes()  # 1
+        forced = channel_forced(self._outside_processes())  # 1
         exposed_slots, detected = self._ships_arrive_and_choose()  # 2
         decisions = self._decide(int(detected.sum()))  # 3
         self._begun = BegunRound(forced, exposed_slots, detected, decisions)
@@ -149,7 +168,7 @@ class GulfModel(mesa.Model):
         """Actions scripted injects force in the begun round; they beat any human order."""
         if self._begun is None:
             return {}
-        return {a: x for a, x in self._begun.forced.items() if a != "channel"}
+        return dict(self._begun.forced)
 
     def command(self, actor: str, action: str) -> None:
         """A human order for the begun round; the last order for an actor stands."""
@@ -179,7 +198,7 @@ class GulfModel(mesa.Model):
         chosen = self._orders(begun)
         self._adjudicate(chosen, begun)  # 4
         self._update_hosts()  # 5
-        self._update_diplomacy(chosen, begun.forced)  # 6
+        self._update_diplomacy(chosen)  # 6
         self._record_round()  # 7
         self.record.applied = {}
         self._begun = None
@@ -197,6 +216,7 @@ class GulfModel(mesa.Model):
         # (Mesa's reset_randomizer does the same but warns of its deprecated keyword.)
         self.random.seed(seed)
         self._seed = seed
+        self.seed = seed
         self.reseeds.append((self.round, seed))
 
     def __deepcopy__(self, memo: dict) -> GulfModel:
@@ -237,6 +257,7 @@ class GulfModel(mesa.Model):
         self.views = {"irgc": irgc_view, "centcom": centcom_view, **host_views}
         decisions: dict[str, Decision] = {
             "irgc": self.irgc.decide_action(irgc_view),
+            CHANNEL_DECISION: self.irgc.decide_channel(irgc_view),
             "centcom": self.centcom.decide_action(centcom_view),
         }
         for host_id, host in self.hosts.items():
@@ -251,9 +272,7 @@ class GulfModel(mesa.Model):
         chosen = {actor: decision.chosen for actor, decision in begun.decisions.items()}
         applied = {a: x for a, x in begun.orders.items() if a not in begun.forced}
         chosen.update(applied)
-        for actor, action in begun.forced.items():
-            if actor != "channel":
-                chosen[actor] = action
+        chosen.update(begun.forced)
         if applied:
             self.human_orders[self.round] = dict(applied)
         self.record.applied = applied
@@ -265,7 +284,6 @@ class GulfModel(mesa.Model):
         ships move, magazines are resupplied and Iranian sites repaired."""
         world, setting, rng, record = self.world, self.setting, self.rng, self.record
         world.book_orders(chosen, tuple(self.hosts))
-        capacity_before = world.iran.capacity.copy()  # what CENTCOM's planners aim by
         irgc.act(
             world,
             setting,
@@ -276,9 +294,7 @@ class GulfModel(mesa.Model):
             rng,
             record,
         )
-        centcom.act(
-            world, setting, chosen["centcom"], capacity_before, self.views["centcom"], rng, record
-        )
+        centcom.act(world, setting, chosen["centcom"], self.views["centcom"], rng, record)
         for host_id, params in self.host_params.items():
             host_measures.act(world, setting, params, chosen[host_id], record)
         vessels.move(world, setting, rng, record)
@@ -289,9 +305,9 @@ class GulfModel(mesa.Model):
         """Phase 5: tolerance and basing restrictions after the round's harm."""
         host_measures.update(self.world, self.setting, self.host_params, self.record)
 
-    def _update_diplomacy(self, chosen: dict[str, str], forced: dict[str, str]) -> None:
+    def _update_diplomacy(self, chosen: dict[str, str]) -> None:
         """Phase 6: ledgers, the MOU, the channel; grievances and memories fade."""
-        diplomacy.update(self.world, self.setting, chosen, forced, self.rng, self.record)
+        diplomacy.update(self.world, self.setting, chosen, self.record)
 
     def _record_round(self) -> None:
         """Phase 7: the round's counts into the run's totals, and the DataCollector's row."""

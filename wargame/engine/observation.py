@@ -66,11 +66,17 @@ class CentcomView:
     unanswered: float  # reported violations since the last US strike (decayed)
     transit_shortfall: float  # share of normal traffic missing
     mines: float  # reported mine density
-    # Estimated mean capacity of Iranian coastal sites, noisy. CENTCOM's cost terms never read
-    # it (only the map shows it to a CENTCOM player), yet its report draws a random number every
-    # round: dropping it would shift every later draw, so it waits for issue 9 (model
-    # credibility), which changes results on purpose.
+    # Each Iranian site's capacity as CENTCOM's intelligence reports it (noisy, 0..1, in the
+    # order of theatre.iran_sites): its planners aim packages by it, its iranian_threat term
+    # reads their mean (`iran_capacity`, also what the map shows a CENTCOM player).
+    site_capacity: np.ndarray
     iran_capacity: float
+    # Its own air defence so far, exact: interceptor USD fired in host raids, Iranian weapons
+    # launched into them, and every magazine's stock and room (state.Magazines' order).
+    interceptor_spend: float
+    threats_launched: int
+    magazines_left: np.ndarray
+    magazines_cap: np.ndarray
     host_strikes: float  # salvos on host states reported recently (decayed)
     channel_open: bool
     restraint_pressure: float  # hosts pressing for restraint this round
@@ -139,6 +145,9 @@ def observe(
         host_open_channel=open_channel,
         restricted_hosts=restricted,
     )
+    site_reports = np.clip(
+        iran.capacity * np.exp(centcom_noise * rng.standard_normal(len(iran.capacity))), 0.0, 1.0
+    )
     hosts_of_bases = world.us_base_hosts
     usable = 1.0 - sum(host in restricted for host in hosts_of_bases) / max(1, len(hosts_of_bases))
     normal = max(1.0, scenario.shipping.arrivals_per_round)
@@ -149,8 +158,12 @@ def observe(
         unanswered=reported(grievances.us_unanswered, centcom_noise, rng),
         transit_shortfall=max(0.0, 1.0 - grievances.transits / normal),
         mines=reported(iran.mines, centcom_noise, rng),
-        # Read by no cost term, but its draw is in the stream (see CentcomView; issue 9).
-        iran_capacity=min(1.0, reported(iran.mean_capacity(), centcom_noise, rng)),
+        site_capacity=site_reports,
+        iran_capacity=float(site_reports.mean()) if len(site_reports) else 0.0,
+        interceptor_spend=world.totals["interceptor_spend_usd"],
+        threats_launched=int(sum(world.totals[f"launched_{kind}"] for kind in THREAT_KINDS)),
+        magazines_left=world.magazines.left.copy(),
+        magazines_cap=world.magazines.cap.copy(),
         host_strikes=grievances.host_strikes,
         channel_open=channel_open,
         restraint_pressure=grievances.restraint_pressure,
@@ -429,11 +442,13 @@ def _view_dict(view, model: Model) -> dict[str, Any]:
     record = {}
     for item in fields(view):
         value = getattr(view, item.name)
-        if item.name == "capacity":  # the IRGC's own sites, by id
+        if item.name in ("capacity", "site_capacity"):  # Iranian sites, by id
             value = {
                 site: round(float(c), 6)
                 for site, c in zip(model.theatre.iran_sites, value, strict=True)
             }
+        elif isinstance(value, np.ndarray):  # CENTCOM's magazines, in state.Magazines' order
+            value = [_plain(v) for v in value.tolist()]
         else:
             value = _plain(value)
         record[item.name] = value

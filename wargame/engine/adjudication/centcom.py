@@ -21,20 +21,19 @@ def act(
     world: World,
     setting: Setting,
     action: str,
-    capacity_before: np.ndarray,
     view: CentcomView,
     rng: np.random.Generator,
     record: EventLog,
 ) -> None:
-    """Carry out CENTCOM's `action` (strike planners aim by the sites' capacity at the start
-    of the round, `capacity_before`, and from the bases `view` says are usable), then let it
+    """Carry out CENTCOM's `action` (strike planners aim by the sites' capacity as `view`
+    reports it, with its error, and from the bases it says are usable), then let it
     change the grievances: Tehran's sovereignty grievance grows by it, Washington's unanswered
     attacks are settled in part, and holding to negotiate offers the relief Tehran reads."""
     scenario = setting.scenario
     if action == "escort":
         world.escort_until = world.round + scenario.behaviour.operations.escort_rounds
     if action in STRIKE_OPTIONS:
-        _strike_package(world, setting, action, capacity_before, view.usable_basing, rng, record)
+        _strike_package(world, setting, action, view, rng, record)
     else:
         record.decision("centcom", action, "-", "done", f"CENTCOM {ACTIONS[action].label}.")
     grievances = world.grievances
@@ -47,8 +46,7 @@ def _strike_package(
     world: World,
     setting: Setting,
     action: str,
-    capacity_before: np.ndarray,
-    usable_basing: float,
+    view: CentcomView,
     rng: np.random.Generator,
     record: EventLog,
 ) -> None:
@@ -56,9 +54,9 @@ def _strike_package(
     centcom = scenario.actors.centcom
     iran = world.iran
     roles, count, per_target = strike_package(scenario, theatre, action)
-    count = max(1, int(round(count * usable_basing)))
+    count = max(1, int(round(count * view.usable_basing)))
     eligible = [i for i, role in enumerate(theatre.site_roles) if role in roles]
-    targets = strikes.package_targets(capacity_before, iran.value, eligible, count)
+    targets = strikes.package_targets(view.site_capacity, iran.value, eligible, count)
     weapon = scenario.weapons[centcom.strike_weapon]
     struck_before = iran.capacity[targets]
     iran.capacity, hits = strikes.strike_sites(

@@ -3,35 +3,27 @@ grievances and memories fade (rules/diplomacy.py, rules/grievance.py)."""
 
 from __future__ import annotations
 
-import numpy as np
-
 from wargame.config.schema import MouLinkage
 from wargame.engine.adjudication import Setting
 from wargame.engine.events import EventLog
 from wargame.engine.rules import shipping
 from wargame.engine.rules.diplomacy import (
+    CHANNEL_DECISION,
     Channel,
     MouState,
-    next_channel,
+    channel_after,
     next_mou_state,
     update_ledgers,
 )
-from wargame.engine.rules.grievance import faded
+from wargame.engine.rules.grievance import after_irgc_action, faded
 from wargame.engine.state import World
 
 
-def update(
-    world: World,
-    setting: Setting,
-    chosen: dict[str, str],
-    forced: dict[str, str],
-    rng: np.random.Generator,
-    record: EventLog,
-) -> None:
-    """Ledgers, MOU and channel after the round's `chosen` actions (`forced`: the injects'
-    orders, a forced channel among them); then every memory fades."""
+def update(world: World, setting: Setting, chosen: dict[str, str], record: EventLog) -> None:
+    """Ledgers, MOU and channel after the round's `chosen` orders (the IRGC's channel move
+    under "irgc_channel"); then every memory fades."""
     _ledgers_and_mou(world, setting, chosen, record)
-    _channel(world, setting, forced, rng, record)
+    _channel(world, setting, chosen, record)
     scenario = setting.scenario
     behaviour = scenario.behaviour
     tally = world.tally
@@ -65,6 +57,7 @@ def _ledgers_and_mou(
     diplomacy.ledgers = update_ledgers(
         diplomacy.ledgers,
         chosen["irgc"],
+        chosen[CHANNEL_DECISION],
         chosen["centcom"],
         lebanon_entry,
         scenario.mou,
@@ -91,42 +84,34 @@ def _ledgers_and_mou(
         diplomacy.collapsed_round = world.round
 
 
-def _channel(
-    world: World,
-    setting: Setting,
-    forced: dict[str, str],
-    rng: np.random.Generator,
-    record: EventLog,
-) -> None:
+def _channel(world: World, setting: Setting, chosen: dict[str, str], record: EventLog) -> None:
+    """The IRGC's channel move of the round (its decision, a human order or an inject's),
+    booked like its other orders: what it adds to Washington's grievance and settles of
+    Tehran's (rules/grievance.after_irgc_action) and of the defiance it remembers."""
     scenario = setting.scenario
     diplomacy = world.diplomacy
-    sovereignty = world.grievances.sovereignty
-    if "channel" in forced:
-        new_channel = Channel.OPEN if forced["channel"] == "open" else Channel.HALTED
-    else:
-        new_channel = next_channel(
-            diplomacy.channel,
-            sovereignty,
-            world.grievances.relief_offered,
-            scenario.mou,
-            scenario.behaviour.channel,
-            rng,
-        )
+    grievances = world.grievances
+    move = chosen[CHANNEL_DECISION]
+    rules = scenario.behaviour.grievances
+    sovereignty = grievances.sovereignty
+    grievances.us_unanswered, grievances.sovereignty = after_irgc_action(grievances, move, 1, rules)
+    grievances.defiance *= rules.defiance.left_after_irgc_action[move]
+    new_channel = channel_after(diplomacy.channel, move)
     if new_channel != diplomacy.channel:
         halted = new_channel == Channel.HALTED
         verb = "halts" if halted else "reopens"
-        why = (
-            f"sovereignty violations {sovereignty:.2f} at or past its threshold "
-            f"{scenario.mou.channel_halt_threshold:.2f}"
-            if halted
-            else "violations have faded"
-        )
-        record.event(
+        if halted:
+            why = f"sovereignty violations {sovereignty:.2f} unanswered"
+        elif grievances.relief_offered:
+            why = "sanctions relief is on the table"
+        else:
+            why = f"violations have faded to {sovereignty:.2f}"
+        record.decision(
             "irgc",
-            "halt_channel" if halted else "reopen_channel",
+            move,
             "Swiss channel",
             new_channel.name,
             f"The IRGC {verb} the diplomatic channel in Switzerland ({why}).",
-            breakdown={"sovereignty": round(sovereignty, 6)},
+            decision_key=CHANNEL_DECISION,
         )
     diplomacy.channel = new_channel

@@ -3,7 +3,9 @@
 Each side keeps its own ledger and counts different things: Washington counts attacks on shipping
 and on host states; Tehran counts strikes on its soil and, when the MOU is linked, the Lebanon
 front. The MOU worsens at once when either ledger crosses a threshold and recovers one step at a
-time, only while the channel is open and both ledgers stay low.
+time, only while the channel is open and both ledgers stay low. The Swiss channel is the
+IRGC's to halt or reopen, a decision it takes each round on its channel menu by the logit rule
+(`channel_costs` gives the menu and its raw costs; agents.Irgc.decide_channel weighs them).
 """
 
 from __future__ import annotations
@@ -11,9 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 
-import numpy as np
-
-from wargame.config.schema import ChannelBehaviour, LedgerEntries, MouParams
+from wargame.config.schema import LedgerEntries, MouParams
 
 
 class MouState(IntEnum):
@@ -41,15 +41,18 @@ class Ledgers:
 def update_ledgers(
     ledgers: Ledgers,
     irgc_action: str,
+    channel_move: str,
     centcom_action: str,
     lebanon_entry: float,
     params: MouParams,
     entries: LedgerEntries,
 ) -> Ledgers:
     """Decay both ledgers, then write this round's violations as each side counts them
-    (`entries`: scenario behaviour.ledgers)."""
+    (`entries`: scenario behaviour.ledgers); Washington books the IRGC's channel move too."""
     return Ledgers(
-        us=ledgers.us * params.ledger_decay + entries.us_per_irgc_action[irgc_action],
+        us=ledgers.us * params.ledger_decay
+        + entries.us_per_irgc_action[irgc_action]
+        + entries.us_per_irgc_action[channel_move],
         iran=ledgers.iran * params.ledger_decay
         + entries.iran_per_centcom_action[centcom_action]
         + lebanon_entry,
@@ -83,25 +86,46 @@ def next_mou_state(
     return state, calm_rounds
 
 
-def next_channel(
-    channel: Channel,
-    sovereignty: float,
-    relief_offered: bool,
-    params: MouParams,
-    behaviour: ChannelBehaviour,
-    rng: np.random.Generator,
-) -> Channel:
-    """The IRGC halts the Swiss channel once sovereignty violations pass its declared threshold;
-    a halted channel reopens by chance once they fade, likelier with relief on the table
-    (`behaviour.relief_reopening_factor` times).
+# The key of the IRGC's channel decision (keep, halt or reopen the Swiss channel) among each
+# round's decisions and orders, beside the actors' own: a human IRGC player may order it with
+# `GulfModel.command(CHANNEL_DECISION, move)`, and injects that set the channel force it.
+CHANNEL_DECISION = "irgc_channel"
 
-    Always draws one number, so the random stream does not depend on the channel's state.
-    """
-    draw = rng.random()
-    if sovereignty >= params.channel_halt_threshold:
+# The IRGC's channel decision (agents.Irgc.decide_channel): its cost terms, in the order of
+# behaviour.channel.weights, and the moves that make sense in each state of the channel.
+CHANNEL_TERMS = ("sovereignty", "relief_forgone", "isolation", "turnabout")
+CHANNEL_MENU = {
+    Channel.OPEN: ("keep_channel", "halt_channel"),
+    Channel.HALTED: ("keep_channel", "reopen_channel"),
+}
+
+
+def channel_costs(
+    channel: Channel, sovereignty: float, relief_offered: bool
+) -> tuple[tuple[str, ...], tuple[tuple[float, ...], ...]]:
+    """The IRGC's channel menu in this state of the channel and each move's raw cost of
+    `CHANNEL_TERMS`: an open channel costs it face while US violations of its soil go
+    unanswered (`sovereignty`); a halted one forgoes the sanctions relief on the table and
+    isolates it (1 a round); a change of course (a halt, a reopening) costs 1 of turnabout,
+    so a halted channel stays halted until the violations fade or relief is offered."""
+    relief = 1.0 if relief_offered else 0.0
+    open_row = (sovereignty, 0.0, 0.0)
+    halted_row = (0.0, relief, 1.0)
+    if channel == Channel.OPEN:
+        return CHANNEL_MENU[channel], ((*open_row, 0.0), (*halted_row, 1.0))
+    return CHANNEL_MENU[channel], ((*halted_row, 0.0), (*open_row, 1.0))
+
+
+def channel_after(channel: Channel, move: str) -> Channel:
+    """The channel after one of the IRGC's channel moves (an inject may force a move the
+    menu of this state lacks: halting a halted channel keeps it halted)."""
+    if move == "halt_channel":
         return Channel.HALTED
-    if channel == Channel.HALTED:
-        relief = behaviour.relief_reopening_factor if relief_offered else 1.0
-        chance = params.channel_reopen_base * relief
-        return Channel.OPEN if draw < chance else Channel.HALTED
-    return channel
+    if move == "reopen_channel":
+        return Channel.OPEN
+    if move == "keep_channel":
+        return channel
+    raise ValueError(f"{move!r} is not a channel move; expected one of {sorted(CHANNEL_MOVES)}")
+
+
+CHANNEL_MOVES = frozenset(("keep_channel", "halt_channel", "reopen_channel"))
