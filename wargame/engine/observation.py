@@ -57,6 +57,10 @@ class IrgcView:
     channel_open: bool
     host_open_channel: frozenset[str]  # hosts that opened their own channel to Tehran
     restricted_hosts: frozenset[str]
+    # Its raids' results as reported to it, fading (state.RaidRecord): threats it saw get
+    # through / intercepted, per node (theatre.node_ids) and threat kind (THREAT_KINDS).
+    leaked_seen: np.ndarray
+    intercepted_seen: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -136,6 +140,8 @@ def observe(
         channel_open=channel_open,
         host_open_channel=open_channel,
         restricted_hosts=restricted,
+        leaked_seen=iran.raids.leaked.copy(),
+        intercepted_seen=iran.raids.intercepted.copy(),
     )
     hosts_of_bases = world.us_base_hosts
     usable = 1.0 - sum(host in restricted for host in hosts_of_bases) / max(1, len(hosts_of_bases))
@@ -432,6 +438,12 @@ def _view_dict(view, model: Model) -> dict[str, Any]:
             value = {
                 site: round(float(c), 6)
                 for site, c in zip(model.theatre.iran_sites, value, strict=True)
+            }
+        elif item.name in ("leaked_seen", "intercepted_seen"):  # the IRGC's raid results
+            value = {
+                node: {kind: round(float(v), 6) for kind, v in zip(THREAT_KINDS, row, strict=True)}
+                for node, row in zip(model.theatre.node_ids, value, strict=True)
+                if row.any()
             }
         else:
             value = _plain(value)
