@@ -80,6 +80,23 @@ class Plan:
     energy_leverage: float
 
 
+@dataclass(frozen=True, eq=False)
+class SiteTable:
+    """The sites the IRGC may raid with one menu of mixes, and its forecast of each mix at
+    each (sites x mixes [x THREAT_KINDS]): worked out once per pattern of launch sites
+    standing, read every round by `Intel.plan`."""
+
+    sites: tuple[tuple[str, str], ...]  # (node, host), by node id
+    mixes: tuple[Salvo, ...]  # as ordered; the part that reaches a site is what is fired
+    rows: np.ndarray  # each site's index in theatre.node_ids (the RaidRecord's rows)
+    scale: np.ndarray  # (1 - hardening) x value / behaviour.scales.damage
+    fires: np.ndarray  # whether any of the mix reaches the site
+    leaked: np.ndarray  # expected leakers per kind
+    engaged: np.ndarray  # expected leakers + interceptions per kind
+    rate: np.ndarray  # leaked / engaged (0 where nothing is engaged)
+    cost: np.ndarray  # launch cost, behaviour.scales.spend_usd units
+
+
 def effective_value(scenario: Scenario, node_id: str) -> float:
     """A site's value; C2 sites lose most of it when command moves afloat."""
     node = scenario.node(node_id)
@@ -397,20 +414,18 @@ class Intel:
         irgc = self.scenario.actors.irgc
         launch_cost_weight = self.scenario.behaviour.irgc.launch_cost_weight
         discount = self.discounts(view)
-        bases, energy = self._aimable_sites(view.capacity)
-        candidates = []
-        for node_id, host, mixes in bases:
-            best, best_utility = None, -math.inf
-            for mix, fired in mixes:
-                harm, cost = self._expected_harm(node_id, fired, view)
-                utility = harm - launch_cost_weight * cost
-                if utility > best_utility:
-                    best, best_utility = Aim(node_id, host, mix, harm), utility
-            candidates.append(best)
+        bases, energy = self.aimable(view.capacity)
+        harm = self._expected_harm(bases, view)
+        utility = np.where(bases.fires, harm - launch_cost_weight * bases.cost, -np.inf)
+        best = utility.argmax(axis=1)  # the first of equally good mixes
+        candidates = [
+            Aim(node_id, host, bases.mixes[best[i]], float(harm[i, best[i]]))
+            for i, (node_id, host) in enumerate(bases.sites)
+        ]
         felt: dict[str, float] = {}
         chosen: list[Aim] = []
         for _ in range(min(irgc.salvo_targets, len(candidates))):
-            best, best_gain = None, -math.inf
+            pick, pick_gain = None, -math.inf
             for aim in candidates:
                 if aim in chosen:
                     continue
@@ -418,70 +433,96 @@ class Intel:
                 gain = discount.get(aim.host, 1.0) * (
                     saturating(before + aim.harm) - saturating(before)
                 )
-                if gain > best_gain:
-                    best, best_gain = aim, gain
-            chosen.append(best)
-            felt[best.host] = felt.get(best.host, 0.0) + best.harm
+                if gain > pick_gain:
+                    pick, pick_gain = aim, gain
+            chosen.append(pick)
+            felt[pick.host] = felt.get(pick.host, 0.0) + pick.harm
         salvo_leverage = sum(discount.get(h, 1.0) * saturating(x) for h, x in felt.items())
         energy_aim, energy_pressure = None, 0.0
-        for node_id, host, [(mix, fired)] in energy:
-            harm, _ = self._expected_harm(node_id, fired, view)
-            pressure = discount.get(host, 1.0) * saturating(harm)
+        for (node_id, host), harm_there in zip(
+            energy.sites, self._expected_harm(energy, view)[:, 0], strict=True
+        ):
+            pressure = discount.get(host, 1.0) * saturating(float(harm_there))
             if energy_aim is None or pressure > energy_pressure:
-                energy_aim, energy_pressure = Aim(node_id, host, mix, harm), pressure
+                energy_aim = Aim(node_id, host, energy.mixes[0], float(harm_there))
+                energy_pressure = pressure
         return Plan(tuple(chosen), energy_aim, salvo_leverage, energy_pressure)
 
-    def _aimable_sites(self, capacity: np.ndarray) -> tuple[tuple, tuple]:
-        """The US bases and energy sites in reach of the launch sites standing at `capacity`
-        (sorted by id, so ties go to the first), each with (mix, the part of it that reaches
-        the site) for every mix the IRGC may fire there (its salvo mixes; the energy salvo)."""
+    def aimable(self, capacity: np.ndarray) -> tuple[SiteTable, SiteTable]:
+        """The US bases and the energy sites the IRGC may raid from the launch sites standing
+        at `capacity`, with its forecast of each mix it may fire at each (its salvo mixes; the
+        energy salvo)."""
         return remembered(
             self._aimable, self._standing(capacity), lambda: self._aimable_worked_out(capacity)
         )
 
-    def _aimable_worked_out(self, capacity: np.ndarray) -> tuple[tuple, tuple]:
+    def _aimable_worked_out(self, capacity: np.ndarray) -> tuple[SiteTable, SiteTable]:
         irgc = self.scenario.actors.irgc
+        scales = self.scenario.behaviour.scales
         reach = self.theatre.salvo_reach(capacity)
 
-        def aimable(sites: tuple[str, ...], mixes: tuple[Salvo, ...]) -> tuple:
-            rows = []
-            for node_id in sorted(sites):
-                fired = [(mix, reachable_mix(mix, node_id, reach)) for mix in mixes]
-                fired = tuple((mix, part) for mix, part in fired if salvo_size(part))
-                if fired:
-                    rows.append((node_id, self.scenario.node(node_id).host or "", fired))
-            return tuple(rows)
+        def table(sites: tuple[str, ...], mixes: tuple[Salvo, ...]) -> SiteTable:
+            kept, rows, scale, fires, leaked, engaged, cost = [], [], [], [], [], [], []
+            for node_id in sorted(sites):  # by id, so ties go to the first
+                fired = [reachable_mix(mix, node_id, reach) for mix in mixes]
+                if not any(salvo_size(part) for part in fired):
+                    continue  # none of it reaches the site: no target
+                node = self.scenario.node(node_id)
+                kept.append((node_id, node.host or ""))
+                rows.append(self.theatre.index[node_id])
+                scale.append(
+                    (1.0 - node.hardening) * effective_value(self.scenario, node_id) / scales.damage
+                )
+                forecasts = [self.forecast(node_id, part) for part in fired]
+                fires.append([salvo_size(part) > 0 for part in fired])
+                leaked.append([f.leaked_by_kind for f in forecasts])
+                engaged.append([np.add(f.leaked_by_kind, f.intercepted_by_kind) for f in forecasts])
+                cost.append([f.attacker_cost / scales.spend_usd for f in forecasts])
+            shape = (len(kept), len(mixes), len(THREAT_KINDS))
+            leaked_array = np.array(leaked, dtype=float).reshape(shape)
+            engaged_array = np.array(engaged, dtype=float).reshape(shape)
+            return SiteTable(
+                sites=tuple(kept),
+                mixes=mixes,
+                rows=np.array(rows, dtype=np.intp),
+                scale=np.array(scale, dtype=float),
+                fires=np.array(fires, dtype=bool).reshape(shape[:2]),
+                leaked=leaked_array,
+                engaged=engaged_array,
+                rate=np.divide(
+                    leaked_array,
+                    engaged_array,
+                    out=np.zeros(shape),
+                    where=engaged_array > 0,
+                ),
+                cost=np.array(cost, dtype=float).reshape(shape[:2]),
+            )
 
         return (
-            aimable(self.base_sites, (irgc.salvo_per_target, *irgc.salvo_mixes)),
-            aimable(self.energy_sites, (irgc.energy_salvo,)),
+            table(self.base_sites, (irgc.salvo_per_target, *irgc.salvo_mixes)),
+            table(self.energy_sites, (irgc.energy_salvo,)),
         )
 
-    def _expected_harm(self, node_id: str, fired: Salvo, view) -> tuple[float, float]:
-        """The harm (behaviour.scales.damage units) the IRGC expects `fired` to do at a site,
-        and its launch cost (behaviour.scales.spend_usd units). The forecast's leak rate of
-        each threat kind is corrected by the results the IRGC saw there: a Beta-like mean of
-        the forecast's rate, weighted as `results_prior_weight` threats, and the threats it
-        saw get through and stopped."""
-        forecast = self.forecast(node_id, fired)
-        scales = self.scenario.behaviour.scales
-        prior_weight = self.scenario.behaviour.irgc.results_prior_weight
-        leaked = np.array(forecast.leaked_by_kind)
-        engaged = leaked + np.array(forecast.intercepted_by_kind)
-        row = self.theatre.index[node_id]
-        seen_leaked = view.leaked_seen[row]
-        seen = seen_leaked + view.intercepted_seen[row]
+    def _expected_harm(self, table: SiteTable, view) -> np.ndarray:
+        """The harm (behaviour.scales.damage units) the IRGC expects each mix to do at each
+        site of `table` (sites x mixes). The forecast's leak rate of each threat kind is
+        corrected by the results the IRGC saw there: a Beta-like mean of the forecast's rate,
+        weighted as `results_prior_weight` threats, and the threats it saw get through and
+        stopped."""
+        seen_leaked = view.leaked_seen[table.rows][:, None, :]
+        seen = seen_leaked + view.intercepted_seen[table.rows][:, None, :]
+        leaked = table.leaked
         if seen.any():
-            rate = np.divide(leaked, engaged, out=np.zeros_like(leaked), where=engaged > 0)
+            prior_weight = self.scenario.behaviour.irgc.results_prior_weight
             weight = prior_weight + seen
             corrected = np.divide(
-                prior_weight * rate + seen_leaked, weight, out=rate.copy(), where=weight > 0
+                prior_weight * table.rate + seen_leaked,
+                weight,
+                out=table.rate.copy(),
+                where=weight > 0,
             )
-            leaked = engaged * corrected
-        node = self.scenario.node(node_id)
-        damage = strikes.leaker_damage(leaked, self._kind_damage, node.hardening)
-        harm = damage * effective_value(self.scenario, node_id) / scales.damage
-        return harm, forecast.attacker_cost / scales.spend_usd
+            leaked = table.engaged * corrected
+        return (leaked @ self._kind_damage) * table.scale[:, None]
 
 
 def remembered(cache: dict, key, work_out):
