@@ -478,7 +478,8 @@ class Intel:
                 leaked.append([f.leaked_by_kind for f in forecasts])
                 engaged.append([np.add(f.leaked_by_kind, f.intercepted_by_kind) for f in forecasts])
                 cost.append([f.attacker_cost / scales.spend_usd for f in forecasts])
-            shape = (len(kept), len(mixes), len(THREAT_KINDS))
+            by_mix = (len(kept), len(mixes))
+            shape = (*by_mix, len(THREAT_KINDS))
             leaked_array = np.array(leaked, dtype=float).reshape(shape)
             engaged_array = np.array(engaged, dtype=float).reshape(shape)
             return SiteTable(
@@ -486,7 +487,7 @@ class Intel:
                 mixes=mixes,
                 rows=np.array(rows, dtype=np.intp),
                 scale=np.array(scale, dtype=float),
-                fires=np.array(fires, dtype=bool).reshape(shape[:2]),
+                fires=np.array(fires, dtype=bool).reshape(by_mix),
                 leaked=leaked_array,
                 engaged=engaged_array,
                 rate=np.divide(
@@ -495,7 +496,7 @@ class Intel:
                     out=np.zeros(shape),
                     where=engaged_array > 0,
                 ),
-                cost=np.array(cost, dtype=float).reshape(shape[:2]),
+                cost=np.array(cost, dtype=float).reshape(by_mix),
             )
 
         return (
