@@ -35,14 +35,22 @@ def test_a_salvo_at_hosts_draws_down_their_magazines_and_books_every_missile_onc
     world, setting, _ = world_in_round_one(SCENARIO)
     world.grievances.sovereignty = 2.0
     magazines_before = world.magazines.left.copy()
+    # What the IRGC planned from its view of the round (irgc_orders builds the same view).
+    plan = setting.intel.plan(observe(world, SCENARIO, 0, np.random.default_rng(0))[0])
     record = irgc_orders(world, setting, "salvo_hosts")
     tally = world.tally
     raids = [e for e in record.events if e.action == "salvo_hosts"]
     targets = [e.target for e in raids]
-    # Two targets (actors.irgc.salvo_targets), each the whole salvo (6 ballistic, 2 cruise,
-    # 18 drones) while every launch site stands.
+    # Two targets (actors.irgc.salvo_targets), each the whole of the mix the IRGC chose for it
+    # (its plan of the round) while every launch site stands.
     assert len(targets) == SCENARIO.actors.irgc.salvo_targets == 2
-    assert tally.launched == {"ballistic": 12, "cruise": 4, "drone": 36, "anti_ship": 0}
+    assert targets == [aim.node for aim in plan.salvo]
+    assert tally.launched == {
+        "ballistic": sum(aim.mix.ballistic for aim in plan.salvo),
+        "cruise": sum(aim.mix.cruise for aim in plan.salvo),
+        "drone": sum(aim.mix.drone for aim in plan.salvo),
+        "anti_ship": 0,
+    }
     for kind in THREAT_KINDS:
         assert tally.launched[kind] == (
             tally.intercepted[kind] + tally.leaked[kind] + tally.failed[kind]

@@ -262,15 +262,15 @@ def actor_id_cases() -> list[Case]:
 def salvo_weapon_cases() -> list[Case]:
     """Every salvo count above 0 needs its weapon slot (the optional one: cruise_weapon)."""
     cases = []
-    salvos = ("salvo_per_target", "energy_salvo")
+    salvos = ("salvo_per_target", "energy_salvo", "salvo_mixes[0]", "salvo_mixes[1]")
     for salvo in salvos:
-        other = salvos[1 - salvos.index(salvo)]
+        others = {f"actors.irgc.{other}.cruise": 0 for other in salvos if other != salvo}
         cases.append(
             Case(
-                f"{salvo}_cruise_without_weapon",
+                f"{salvo}_cruise_without_weapon".replace("[", "_").replace("]", ""),
                 {
                     "actors.irgc.cruise_weapon": None,
-                    f"actors.irgc.{other}.cruise": 0,
+                    **others,
                     f"actors.irgc.{salvo}.cruise": 5,
                 },
                 "actors.irgc.cruise_weapon",
@@ -476,7 +476,12 @@ CASES: list[Case] = [
     ),
     Case(
         "cruise_salvo_without_weapon",
-        {"actors.irgc.cruise_weapon": DELETE},
+        {
+            "actors.irgc.cruise_weapon": DELETE,
+            # The other mixes the IRGC may fire carry none, so the problem is the one salvo's.
+            "actors.irgc.salvo_mixes[0].cruise": 0,
+            "actors.irgc.salvo_mixes[1].cruise": 0,
+        },
         "actors.irgc.cruise_weapon",
         "needed because salvo_per_target.cruise is 2",
     ),

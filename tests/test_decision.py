@@ -14,7 +14,7 @@ import pytest
 
 from wargame.engine.agents import Irgc
 from wargame.engine.decision import Decision, choose, decide
-from wargame.engine.intel import saturating
+from wargame.engine.intel import Intel
 from wargame.engine.model import build_model
 
 ROUNDS = 30
@@ -127,19 +127,13 @@ def test_striking_a_vessel_makes_no_example_with_nobody_in_sight(model):
 
 
 def leverage_by_the_rule(intel, scenario, view) -> tuple[float, float]:
-    """The IRGC's leverage worked out afresh, with no cache: its best host-state targets
-    after discounting courted hosts, and its best energy target."""
-    discount = intel.discounts(view)
-    targets = intel.salvo_targets(discount, scenario.actors.irgc.salvo_targets, view.capacity)
-    damage = sum(f.damage * discount.get(f.host, 1.0) for f in targets)
-    scale = scenario.behaviour.scales.damage
-    salvo = saturating(damage / scale) * view.strike_capacity
-    _, energy_targets = intel.targets(view.capacity)
-    energy = saturating(energy_targets[0].damage / scale) if energy_targets else 0.0
-    return salvo, energy * view.strike_capacity if energy_targets else 0.0
+    """The IRGC's leverage worked out afresh, with no cache: a new Intel's plan of the round
+    (its targets after discounting courted hosts and correcting by its results)."""
+    plan = Intel(scenario, intel.theatre)._plan(view)
+    return plan.salvo_leverage * view.strike_capacity, plan.energy_leverage * view.strike_capacity
 
 
-def test_the_irgcs_cached_leverage_follows_its_sites_and_the_hosts_it_courts(model):
+def test_the_irgcs_cached_leverage_follows_its_sites_the_hosts_it_courts_and_its_results(model):
     intel, scenario = model.intel, model.spec
     view = dataclasses.replace(
         model.views["irgc"],
@@ -148,18 +142,31 @@ def test_the_irgcs_cached_leverage_follows_its_sites_and_the_hosts_it_courts(mod
         restricted_hosts=frozenset(),
         strike_capacity=0.8,
     )
-    top_host = intel.salvo_targets({}, scenario.actors.irgc.salvo_targets, view.capacity)[0].host
+    top = intel.plan(view).salvo[0]
+    top_host = top.host
     no_launchers = np.zeros(len(model.theatre.iran_sites))
+    # Every threat it fired at its first target seen stopped.
+    stopped = view.intercepted_seen.copy()
+    stopped[model.theatre.index[top.node]] += 50.0
+    # ... or every one seen get through.
+    through = view.leaked_seen.copy()
+    through[model.theatre.index[top.node]] += 50.0
     variants = [
         view,
         dataclasses.replace(view, host_open_channel=frozenset({top_host})),
         dataclasses.replace(view, restricted_hosts=frozenset({top_host})),
         dataclasses.replace(view, strike_capacity=0.3),
         dataclasses.replace(view, capacity=no_launchers),
+        dataclasses.replace(view, intercepted_seen=stopped),
+        dataclasses.replace(view, leaked_seen=through),
         view,
     ]
     got = [intel.leverage(v) for v in variants]
     assert got == [leverage_by_the_rule(intel, scenario, v) for v in variants]
-    # Each variant changes what the IRGC expects, so a cache that ignored one would be seen.
-    assert len({salvo for salvo, _ in got[:5]}) == 5
+    # Each variant changes what the IRGC expects, so a cache that ignored one would be seen
+    # (a courted host, by open channel or restricted basing, is worth less to strike).
+    assert len({salvo for salvo, _ in got[:7]}) == 7
+    assert got[1][0] < got[0][0] and got[2][0] < got[0][0]
     assert got[4] == (0.0, 0.0)
+    assert top.node not in {aim.node for aim in intel.plan(variants[5]).salvo}
+    assert got[6][0] > got[0][0]

@@ -35,7 +35,7 @@ from wargame.engine.observation import (
 
 SCENARIOS = ("gulf_2026", "gulf_2026_lebanon_flare")
 ROUNDS = 60
-SEED = 3
+SEED = 4
 # Orders that make every sentence quoting hidden state happen at least once.
 ORDERS = {
     2: {"centcom": "limited_strikes"},

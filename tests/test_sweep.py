@@ -291,7 +291,7 @@ def test_every_outcome_has_a_type():
 
 
 def test_every_part_has_one_schema_whatever_its_rows_or_size(tmp_path):
-    every = {"outcomes": sorted(OUTCOME_TYPES), "rounds": 12, "replicates": 4}
+    every = {"outcomes": sorted(OUTCOME_TYPES), "rounds": 16, "replicates": 4}
     metrics = sorted(m for m in MODEL_REPORTERS if m != "round")
     one = experiment_file(
         tmp_path,

@@ -409,6 +409,12 @@ class IrgcParams(Strict):
         1_000, low=1, why="assumption: the seed saw one; 1,000 is more ships than are in reach"
     )
     salvo_per_target: Salvo
+    salvo_mixes: tuple[Salvo, ...] = Field(
+        max_length=20,
+        description="other mixes the IRGC may fire at a host-state target instead of "
+        "salvo_per_target: each round it picks, per target, the mix it expects to do most harm "
+        "for its launch cost (behaviour.irgc.launch_cost_weight)",
+    )
     salvo_targets: count(
         1_000, low=1, why="host-state targets of one salvo (more than any theatre holds)"
     )
@@ -878,6 +884,18 @@ class IrgcForecast(Strict):
     restricted_basing_discount: Probability = Field(
         description="weight of a salvo's damage at a host restricting US basing (times the above)"
     )
+    results_memory: Probability = Field(
+        description="share of its record of past raids (threats that got through or were "
+        "intercepted at each site) the IRGC keeps per round"
+    )
+    results_prior_weight: Annotated[Real, Field(ge=0.0, le=10_000.0)] = Field(
+        description="threats' worth of weight the IRGC gives its forecast of a site's leak rate "
+        "(from the defences it sees there) against the results it observed there"
+    )
+    launch_cost_weight: Annotated[Real, Field(ge=0.0, le=1_000.0)] = Field(
+        description="harm (in behaviour.scales units) the IRGC gives up per unit of launch cost "
+        "(behaviour.scales.spend_usd) when it picks a salvo's mix"
+    )
 
 
 class CentcomForecast(Strict):
@@ -1257,8 +1275,9 @@ assert set(SALVO_WEAPON) == set(Salvo.model_fields), "every salvo kind needs its
 def salvo_weapon_problems(irgc: IrgcParams):
     """A salvo count whose weapon slot is empty would be dropped without a word when fired:
     each count above 0 needs its weapon. `energy_salvo` also rides along US Navy strikes."""
-    for salvo_field in ("salvo_per_target", "energy_salvo"):
-        salvo = getattr(irgc, salvo_field)
+    salvos = [("salvo_per_target", irgc.salvo_per_target), ("energy_salvo", irgc.energy_salvo)]
+    salvos += [(f"salvo_mixes[{i}]", mix) for i, mix in enumerate(irgc.salvo_mixes)]
+    for salvo_field, salvo in salvos:
         for kind, slot in SALVO_WEAPON.items():
             count = getattr(salvo, kind)
             if count and getattr(irgc, slot) is None:

@@ -57,6 +57,10 @@ class IrgcView:
     channel_open: bool
     host_open_channel: frozenset[str]  # hosts that opened their own channel to Tehran
     restricted_hosts: frozenset[str]
+    # Its raids' results as reported to it, fading (state.RaidRecord): threats it saw get
+    # through / intercepted, per node (theatre.node_ids) and threat kind (THREAT_KINDS).
+    leaked_seen: np.ndarray
+    intercepted_seen: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -144,6 +148,8 @@ def observe(
         channel_open=channel_open,
         host_open_channel=open_channel,
         restricted_hosts=restricted,
+        leaked_seen=iran.raids.leaked.copy(),
+        intercepted_seen=iran.raids.intercepted.copy(),
     )
     site_reports = np.clip(
         iran.capacity * np.exp(centcom_noise * rng.standard_normal(len(iran.capacity))), 0.0, 1.0
@@ -446,6 +452,12 @@ def _view_dict(view, model: Model) -> dict[str, Any]:
             value = {
                 site: round(float(c), 6)
                 for site, c in zip(model.theatre.iran_sites, value, strict=True)
+            }
+        elif item.name in ("leaked_seen", "intercepted_seen"):  # the IRGC's raid results
+            value = {
+                node: {kind: round(float(v), 6) for kind, v in zip(THREAT_KINDS, row, strict=True)}
+                for node, row in zip(model.theatre.node_ids, value, strict=True)
+                if row.any()
             }
         elif isinstance(value, np.ndarray):  # CENTCOM's magazines, in state.Magazines' order
             value = [_plain(v) for v in value.tolist()]

@@ -177,14 +177,58 @@ def mean(values: np.ndarray) -> float:
     return float(np.add.reduce(values) / len(values))
 
 
+class RaidRecord:
+    """What the IRGC has seen of its own raids: at each node (theatre.node_ids order) and per
+    threat kind (THREAT_KINDS order), the threats it saw get through and those it saw
+    intercepted, as reported to it (log-normal error), the older the fainter. Its targeting
+    reads it each round (Intel.plan): a site whose salvos are all stopped loses rank."""
+
+    def __init__(self, theatre: Theatre, memory: float, noise: float):
+        self.index = theatre.index
+        self.leaked = np.zeros((len(theatre.node_ids), len(THREAT_KINDS)))
+        self.intercepted = np.zeros_like(self.leaked)
+        self.memory = memory
+        self.noise = noise
+
+    def fade(self) -> None:
+        """A round passes: every remembered count keeps `memory` of itself."""
+        self.leaked *= self.memory
+        self.intercepted *= self.memory
+
+    def observe(
+        self,
+        node_id: str,
+        leaked: dict[str, int],
+        intercepted: dict[str, int],
+        rng: np.random.Generator,
+    ) -> None:
+        """A raid's results at `node_id` as the IRGC hears of them: each count times its own
+        log-normal error (one draw per count, whatever the counts, so the stream never
+        depends on them)."""
+        kinds = len(THREAT_KINDS)
+        leaked_error = np.exp(self.noise * rng.standard_normal(kinds))
+        intercepted_error = np.exp(self.noise * rng.standard_normal(kinds))
+        row = self.index[node_id]
+        self.leaked[row] += leaked_error * np.array([leaked.get(k, 0) for k in THREAT_KINDS])
+        self.intercepted[row] += intercepted_error * np.array(
+            [intercepted.get(k, 0) for k in THREAT_KINDS]
+        )
+
+
 class IranForces:
-    """The Iranian sites' capacities (0-1, by theatre.iran_sites order) and the IRGC's mines.
+    """The Iranian sites' capacities (0-1, by theatre.iran_sites order), the IRGC's mines and
+    its record of its raids (`raids`).
 
     A site's capacity is what strikes leave of it; the IRGC's abilities (surveillance, strike,
     missile and drone launch) are the mean capacity of the sites of their roles."""
 
     def __init__(self, scenario: Scenario, theatre: Theatre):
         self.capacity = np.ones(len(theatre.iran_sites))
+        self.raids = RaidRecord(
+            theatre,
+            scenario.behaviour.irgc.results_memory,
+            scenario.actors.irgc.observation_noise,
+        )
         self.hardening = np.array([scenario.node(s).hardening for s in theatre.iran_sites])
         self.value = np.array([scenario.node(s).value for s in theatre.iran_sites])
         self.mines = 0.0  # density in the lanes

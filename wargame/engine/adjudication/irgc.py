@@ -30,6 +30,7 @@ def act(
     out, and let that change the grievances: Washington's unanswered attacks grow by it, and
     Tehran's sovereignty grievance is settled in part once the order was carried out at all."""
     candidates = exposed_slots[detected]  # the ships an anti-ship strike may aim at
+    world.iran.raids.fade()  # older results count for less in what it saw before (its view)
     done = _carry_out(world, setting, action, candidates, view, rng, record)
     world.tally.irgc_carried_out = done
     grievances = world.grievances
@@ -51,7 +52,6 @@ def _carry_out(
     how many times it was carried out: the ships attacked for strike_vessel, 0 for an order
     that found nothing in reach, else 1."""
     scenario = setting.scenario
-    irgc = scenario.actors.irgc
     grievances = world.grievances
     iran = world.iran
     if action == "enforce_mandates":
@@ -80,10 +80,9 @@ def _carry_out(
             figures={"laid": round(laid, 6), "density": round(iran.mines, 6)},
         )
     elif action == "salvo_hosts":
-        discount = setting.intel.discounts(view)
-        # Only sites some of the salvo reaches from the launch sites standing (Intel.targets).
-        targets = setting.intel.salvo_targets(discount, irgc.salvo_targets, iran.capacity)
-        if not targets:
+        # Its plan of the round (Intel.plan): the sites and mixes it chose from what it saw.
+        aims = setting.intel.plan(view).salvo
+        if not aims:
             record.decision(
                 "irgc",
                 action,
@@ -92,14 +91,12 @@ def _carry_out(
                 "The IRGC orders salvos at host-state bases but has no launcher left in reach.",
             )
             return 0
-        for target in targets:
-            raids.fire_salvo(
-                world, setting, target.node, irgc.salvo_per_target, action, rng, record
-            )
+        for aim in aims:
+            raids.fire_salvo(world, setting, aim.node, aim.mix, action, rng, record)
         grievances.host_strikes += 1.0
     elif action == "strike_energy":
-        _, energy_targets = setting.intel.targets(iran.capacity)
-        if not energy_targets:
+        aim = setting.intel.plan(view).energy
+        if aim is None:
             record.decision(
                 "irgc",
                 action,
@@ -108,14 +105,11 @@ def _carry_out(
                 "The IRGC orders strikes on Gulf energy assets but has no launcher in reach.",
             )
             return 0
-        raids.fire_salvo(
-            world, setting, energy_targets[0].node, irgc.energy_salvo, action, rng, record
-        )
+        raids.fire_salvo(world, setting, aim.node, aim.mix, action, rng, record)
         grievances.host_strikes += 1.0
     elif action == "strike_us_navy":
-        # Counted as carried out even when no warship is in reach (the engine's rule before
-        # issue 8, kept: this issue changes no result).
-        raids.strike_navy(world, setting, rng, record)
+        # Not carried out when no warship is in reach (issue 9: it used to count).
+        return raids.strike_navy(world, setting, rng, record)
     else:
         record.decision("irgc", action, "-", "done", f"The IRGC {ACTIONS[action].label}.")
     return 1
@@ -156,11 +150,12 @@ def _strike_vessels(
     # Anti-ship shots are not part of the air-defence cost-exchange (no interceptor fired).
     tally.shipping_strike_spend += len(attacked) * weapon.unit_cost_usd
     struck = candidates[attacked[hits]]
+    # Named before the ships hit leave the theatre (and their slots with them).
+    ids = fleet.ids[candidates[attacked]].tolist()
     vessels.strike(fleet, tally, struck, setting, rng)
     world.grievances.shipping_attacks += len(attacked)
-    for slot, hit in zip(candidates[attacked], hits, strict=True):
-        agent = fleet.agents[slot]
-        name = f"vessel {agent.unique_id}" if agent is not None else "a vessel"
+    for vessel_id, hit in zip(ids, hits, strict=True):
+        name = f"vessel {vessel_id}"
         outcome = "hit" if hit else "missed"
         record.decision(
             "irgc",
@@ -170,7 +165,7 @@ def _strike_vessels(
             f"The IRGC fires a {weapon.name} at {name}, running the TSS branch outside the mandated corridor: {outcome}.",
             phase=PHASE_INTERDICTION,
             figures={
-                "vessel": int(agent.unique_id) if agent is not None else None,
+                "vessel": vessel_id,
                 "hit": bool(hit),
                 "weapon": irgc.anti_ship_weapon,
             },

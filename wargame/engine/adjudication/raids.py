@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from wargame.config.schema import Node, NodeKind, Salvo, WeaponKind
+from wargame.config.schema import C2Posture, Node, NodeKind, Salvo, WeaponKind
 from wargame.engine.adjudication import PHASE_HOST_RETALIATION, Setting
 from wargame.engine.events import EventLog
 from wargame.engine.intel import (
@@ -89,6 +89,8 @@ def book_raid(
         booked = getattr(tally, count)
         for kind, number in kinds.items():
             booked[kind] += number
+    # The IRGC hears how its raid went, with error; its next plans read it (Intel.plan).
+    world.iran.raids.observe(node.id, by_kind["leaked"], by_kind["intercepted"], rng)
     leaked = int(outcome.leaked.sum())
     intercepted = int(outcome.intercepted.sum())
     tally.leakers += leaked
@@ -165,20 +167,27 @@ def launch_sites(
     return {kind: sorted(set(found)) for kind, found in sites.items()}
 
 
-def strike_navy(world: World, setting: Setting, rng: np.random.Generator, record: EventLog) -> None:
-    """Anti-ship missiles and drones at US warships: afloat command if in reach, else the fleet
-    at its fixed littoral headquarters (only while C2 stays there)."""
+def navy_targets(setting: Setting, capacity: np.ndarray) -> list[str]:
+    """US warships the IRGC's anti-ship weapon reaches from the launch sites standing at
+    `capacity`, most valuable first (ties by id): groups at sea (afloat nodes) and the fleet at
+    its littoral headquarters while C2 stays there."""
+    scenario = setting.scenario
+    theatre = setting.theatre
+    weapon = scenario.actors.irgc.anti_ship_weapon
+    fixed = scenario.levers.c2_posture == C2Posture.FIXED_LITTORAL
+    ships = [n for n in scenario.nodes if n.kind == NodeKind.AFLOAT or (n.c2 and fixed)]
+    ships.sort(key=lambda n: (-effective_value(scenario, n.id), n.id))
+    return [n.id for n in ships if theatre.in_reach(weapon, n.id, capacity)]
+
+
+def strike_navy(world: World, setting: Setting, rng: np.random.Generator, record: EventLog) -> int:
+    """Anti-ship missiles and drones at the most valuable US warships in reach (`navy_targets`);
+    returns how many raids were fired (0: none in reach, the order not carried out)."""
     scenario = setting.scenario
     theatre = setting.theatre
     capacity = world.iran.capacity
     irgc = scenario.actors.irgc
-    targets = [
-        n.id
-        for n in scenario.nodes
-        if n.kind == NodeKind.AFLOAT
-        or (n.c2 and scenario.levers.c2_posture.value == "fixed_littoral")
-    ]
-    targets = [t for t in targets if theatre.in_reach(irgc.anti_ship_weapon, t, capacity)]
+    targets = navy_targets(setting, capacity)
     if not targets:
         record.decision(
             "irgc",
@@ -187,7 +196,7 @@ def strike_navy(world: World, setting: Setting, rng: np.random.Generator, record
             "no target in reach",
             "The IRGC looks for US warships to strike but none is within anti-ship reach.",
         )
-        return
+        return 0
     node = scenario.node(targets[0])
     weapon = scenario.weapons[irgc.anti_ship_weapon]
     groups = [
@@ -204,3 +213,4 @@ def strike_navy(world: World, setting: Setting, rng: np.random.Generator, record
     groups += salvo_groups(scenario, reachable_mix(irgc.energy_salvo, node.id, reach))
     outcome = raid(world.magazines, setting, node.id, groups, rng)
     book_raid(world, setting, node, groups, outcome, "strike_us_navy", rng, record)
+    return 1
