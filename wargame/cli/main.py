@@ -196,7 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     calibrate.add_argument(
         "--out",
-        default="calibration",
+        default="results/calibration",
         help="folder for report.html, calibration.txt, calibration.json and the sweeps' results",
     )
     calibrate.add_argument(

@@ -33,6 +33,7 @@ from wargame.config.overrides import get_path
 from wargame.config.schema import Scenario
 from wargame.engine.intel import salvo_groups, site_layers
 from wargame.engine.rules.defence import expected_raid, resolve_raid
+from wargame.experiments.analysis import plural
 from wargame.experiments.errors import StoreError
 from wargame.experiments.outputs import link_problem
 
@@ -305,7 +306,7 @@ class Settings:
     runs: int = DEFAULT_RUNS
     samples: int = DEFAULT_SAMPLES
     seed: int = 0
-    out: Path = Path("calibration")
+    out: Path = Path("results/calibration")
     workers: int = 0  # 0 = one per core
 
 
@@ -819,7 +820,7 @@ def calibrate(
     files = write_experiments(settings, scenario)
     total = settings.runs * (settings.samples * len(ARMS) + DEFAULT_RUNS_FACTOR)
     say(
-        f"calibrate: {settings.samples} parameter sets x {settings.runs} seeds x {len(ARMS)} "
+        f"calibrate: {plural(settings.samples, 'parameter set')} x {plural(settings.runs, 'seed')} x {len(ARMS)} "
         f"arms + {settings.runs * DEFAULT_RUNS_FACTOR} runs at the default = {total:,} runs of "
         f"{scenario.clock.rounds} rounds"
     )

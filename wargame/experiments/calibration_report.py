@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import html
 
+from wargame.experiments.analysis import plural
 from wargame.experiments.calibration import ARMS, LEVER_OUTCOMES, PRIORS, Calibration, _num
 
 ARM_LABELS = {
@@ -176,7 +177,8 @@ def emergence_table(result: Calibration) -> list[list[str]]:
 def text_report(result: Calibration) -> str:
     s = result.settings
     parts = [
-        f"Calibration of {s['scenario']}: {result.points} parameter sets x {s['runs']} seeds, "
+        f"Calibration of {s['scenario']}: {plural(result.points, 'parameter set')} x "
+        f"{plural(s['runs'], 'seed')}, "
         f"{s['default_runs']} runs at the default, seed {s['seed']}, {s['rounds']} rounds",
         "",
         "Patterns (statistic [5th, 95th percentile of runs]; verdict at the default)",
@@ -319,8 +321,8 @@ def html_report(result: Calibration) -> str:
         "td,th{border:1px solid #ccc;padding:3px 6px}th{background:#eee}img{max-width:100%}"
         "</style></head><body>",
         "<h1>Calibration: pattern-oriented, by rejection</h1>",
-        f"<p>Scenario {html.escape(s['scenario'])}; {result.points} parameter sets (Latin "
-        f"hypercube) x {s['runs']} seeds per arm, {s['default_runs']} runs at the default, "
+        f"<p>Scenario {html.escape(s['scenario'])}; {plural(result.points, 'parameter set')} (Latin "
+        f"hypercube) x {plural(s['runs'], 'seed')} per arm, {s['default_runs']} runs at the default, "
         f"seed {s['seed']}, {s['rounds']} rounds a run. Sources: docs/sources.md anchors.</p>",
         "<h2>Patterns</h2>",
         "<p>Statistic over runs, with the 5th-95th percentile of its per-run values. The verdict "
