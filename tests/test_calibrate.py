@@ -142,6 +142,8 @@ def test_lever_effects_are_paired_differences_point_by_point():
     better = effects["insulated_mou"]["truce_survival"]
     assert better["diff_mean"] == pytest.approx(1 / 3)
     assert better["share_helped"] == 1.0
+    # Every set gains exactly 1/3: the mean is sure, so its bootstrap interval is a point.
+    assert better["diff_ci_low"] == pytest.approx(1 / 3) == better["diff_ci_high"]
     worse = effects["c2_afloat"]["truce_survival"]
     assert worse["share_helped"] == 0.0 and worse["share_hurt"] == pytest.approx(2 / 3)
     assert worse["diff_mean"] == pytest.approx(-2 / 9)

@@ -555,8 +555,26 @@ def lever_point_values(runs: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def lever_effects(tables: dict[str, pd.DataFrame], points: np.ndarray) -> dict[str, Any]:
+BOOTSTRAP_RESAMPLES = 2000
+
+
+def mean_interval(
+    values: np.ndarray, rng: np.random.Generator
+) -> tuple[float | None, float | None]:
+    """90% percentile-bootstrap interval of the mean over parameter sets (each set's value is
+    already its seeds' mean): how sure the ensemble's mean effect is, not how spread it is."""
+    if len(values) < 2:
+        return None, None
+    draws = values[rng.integers(0, len(values), (BOOTSTRAP_RESAMPLES, len(values)))].mean(axis=1)
+    low, high = np.quantile(draws, [0.05, 0.95])
+    return float(low), float(high)
+
+
+def lever_effects(
+    tables: dict[str, pd.DataFrame], points: np.ndarray, seed: int = 0
+) -> dict[str, Any]:
     """Each arm over the ensemble's points, and its paired difference from the baseline."""
+    rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(2)[1])
     values = {arm: lever_point_values(tables[arm]).loc[points] for arm in ARMS}
     base = values["baseline"]
     arms: dict[str, Any] = {}
@@ -573,8 +591,11 @@ def lever_effects(tables: dict[str, pd.DataFrame], points: np.ndarray) -> dict[s
                 diff = (column - base[name]).dropna()
                 dlow, dhigh = _quantiles(diff)
                 sign = np.sign(diff.to_numpy()) * direction
+                ci_low, ci_high = mean_interval(diff.to_numpy(dtype=float), rng)
                 entry[name].update(
                     diff_mean=_mean(diff),
+                    diff_ci_low=ci_low,
+                    diff_ci_high=ci_high,
                     diff_p5=dlow,
                     diff_p95=dhigh,
                     share_helped=float((sign > 0).mean()) if len(diff) else None,
@@ -609,8 +630,9 @@ def lever_sentences(effects: dict[str, Any]) -> list[str]:
                 continue
             parts.append(
                 f"{name.replace('_', ' ')} {lever_verdict(better, worse)} (better in "
-                f"{better:.0%}, worse in {worse:.0%} of {effect['sets']} parameter sets, "
-                f"mean change {_num(effect['diff_mean'])})"
+                f"{better:.0%}, worse in {worse:.0%} of {effect['sets']} parameter sets; "
+                f"mean change {_num(effect['diff_mean'])}, 90% CI "
+                f"{_num(effect['diff_ci_low'])} to {_num(effect['diff_ci_high'])})"
             )
         sentences.append(f"{label}: " + "; ".join(parts) + ".")
     return sentences
@@ -626,7 +648,7 @@ def lever_verdict(better: float, worse: float) -> str:
         return "holds"
     if worse >= 0.5 and better <= 0.1:
         return "fails (the opposite happens)"
-    return "is mixed" if better > worse else "is mixed, leaning against"
+    return "is mixed" if better >= worse else "is mixed, leaning against"
 
 
 def emergence(design: pd.DataFrame, runs: pd.DataFrame) -> dict[str, Any]:
@@ -783,7 +805,7 @@ def analyse(settings: Settings, scenario: Scenario, tables: dict[str, pd.DataFra
                 "(mean over runs at the default; not comparable)"
             )
         rows.append(row)
-    effects = lever_effects(tables, ensemble_points)
+    effects = lever_effects(tables, ensemble_points, settings.seed)
     return Calibration(
         settings={
             "scenario": str(settings.scenario),

@@ -110,27 +110,39 @@ def constraint_table(result: Calibration) -> list[list[str]]:
 
 
 def lever_table(result: Calibration) -> list[list[str]]:
-    rows = [
-        [
-            "arm",
-            *(f"{name} [90% of sets]" for name in LEVER_OUTCOMES),
-            *(f"d {n} vs baseline [90%]" for n in LEVER_OUTCOMES),
-        ]
-    ]
+    """Each arm's outcomes: the mean over parameter sets and the 5th-95th percentile of the
+    sets' values (each set's value is its seeds' mean)."""
+    rows = [["arm", *(f"{name} [90% of sets]" for name in LEVER_OUTCOMES)]]
     for arm in ARMS:
         entry = result.levers[arm]
         cells = [ARM_LABELS[arm]]
         for name in LEVER_OUTCOMES:
             e = entry[name]
             cells.append(f"{_num(e['mean'])} [{_num(e['p5_sets'])}, {_num(e['p95_sets'])}]")
-        for name in LEVER_OUTCOMES:
-            e = entry[name]
-            cells.append(
-                "-"
-                if arm == "baseline"
-                else f"{_num(e['diff_mean'])} [{_num(e['diff_p5'])}, {_num(e['diff_p95'])}]"
-            )
         rows.append(cells)
+    return rows
+
+
+def difference_table(result: Calibration) -> list[list[str]]:
+    """Each lever's paired difference from the baseline, set by set: the mean with its 90%
+    bootstrap interval, the sets' 5th-95th percentile, and the shares better and worse."""
+    rows = [["arm", "outcome", "mean change (90% CI)", "[90% of sets]", "better", "worse"]]
+    for arm in ARMS:
+        if arm == "baseline":
+            continue
+        for name in LEVER_OUTCOMES:
+            e = result.levers[arm][name]
+            better, worse = e.get("share_helped"), e.get("share_hurt")
+            rows.append(
+                [
+                    ARM_LABELS[arm],
+                    name,
+                    f"{_num(e['diff_mean'])} ({_num(e['diff_ci_low'])} to {_num(e['diff_ci_high'])})",
+                    f"[{_num(e['diff_p5'])}, {_num(e['diff_p95'])}]",
+                    "-" if better is None else f"{better:.0%}",
+                    "-" if worse is None else f"{worse:.0%}",
+                ]
+            )
     return rows
 
 
@@ -199,6 +211,8 @@ def text_report(result: Calibration) -> str:
         "",
         f"Path forward over {result.ensemble}",
         _table_text(lever_table(result)),
+        "Paired differences from the baseline (same parameter sets, same seeds)",
+        _table_text(difference_table(result)),
         *(f"  {line}" for line in result.lever_sentences),
         "",
         f"Emergence: {result.emergence['overall']:.0%} of all hypercube runs in the article's "
@@ -350,6 +364,8 @@ def html_report(result: Calibration) -> str:
         "<p>Each arm runs the same parameter sets with the same seeds; differences are "
         "paired, set by set.</p>",
         _html_table(lever_table(result)),
+        "<h3>Paired differences from the baseline</h3>",
+        _html_table(difference_table(result)),
         *(f"<p>{html.escape(line)}</p>" for line in result.lever_sentences),
         "<h2>Emergence of the loop</h2>",
         f"<p>{result.emergence['overall']:.0%} of all hypercube runs show the article's loop "
