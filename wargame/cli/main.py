@@ -1,7 +1,8 @@
 """The command line: `play` (the default) serves the browser game, `simulate` plays one seeded
 game and prints it, `sweep` runs an experiment file, `analyse` reports on its results,
-`validate` checks scenario and experiment files. Bad input exits 2 with a message naming the
-file and field, never a traceback.
+`calibrate` compares the model with the reference patterns, `validate` checks scenario and
+experiment files. Bad input exits 2 with a message naming the file and field, never a
+traceback.
 
 At the top this module imports only what the parser needs, so `--help` and argument errors
 answer without loading pydantic, YAML, NetworkX, Mesa or pandas; each command imports what it
@@ -165,6 +166,46 @@ def build_parser() -> argparse.ArgumentParser:
         help="folder to write the report into (default: RESULTS/report); use it when the "
         "results folder is read-only",
     )
+    calibrate = add_parser(
+        "calibrate",
+        help="calibrate against the reference patterns (rejection ABC over a Latin hypercube), "
+        "the path forward over the accepted ensemble, an HTML report",
+    )
+    calibrate.add_argument(
+        "--scenario",
+        default=str(DEFAULT_SCENARIO),
+        help="scenario to calibrate (default: configs/scenarios/gulf_2026.yaml)",
+    )
+    calibrate.add_argument(
+        "--runs",
+        type=positive_int("--runs", 1, 10_000),
+        default=6,
+        help="seeded runs per parameter set (the default scenario gets 4x as many)",
+    )
+    calibrate.add_argument(
+        "--samples",
+        type=positive_int("--samples", 1, 100_000),
+        default=48,
+        help="parameter sets in the Latin hypercube",
+    )
+    calibrate.add_argument(
+        "--seed",
+        type=positive_int("--seed", 0, 2**63 - 1),
+        default=0,
+        help="seed of the hypercube and of every run; the same seed and sizes give the same report",
+    )
+    calibrate.add_argument(
+        "--out",
+        default="results/calibration",
+        help="folder for report.html, calibration.txt, calibration.json and the sweeps' results",
+    )
+    calibrate.add_argument(
+        "--workers",
+        type=positive_int("--workers", 1, 512),
+        default=None,
+        help="worker processes (default: one per core; 1 = no pool)",
+    )
+    calibrate.add_argument("--quiet", action="store_true", help="no progress lines")
     validate = add_parser("validate", help="check scenario and experiment files or folders")
     validate.add_argument(
         "paths", nargs="+", help="files or folders of YAML scenarios and experiments"
@@ -351,6 +392,39 @@ def analyse(args: argparse.Namespace) -> int:
     return 0
 
 
+def calibrate(args: argparse.Namespace) -> int:
+    from wargame.config.loader import check_path_argument
+    from wargame.experiments.calibration import CalibrationError, Settings
+    from wargame.experiments.calibration import calibrate as run_calibration
+    from wargame.experiments.sweep import print_progress
+
+    check_path_argument("--scenario", args.scenario)
+    check_path_argument("--out", args.out)
+    if not args.out:
+        raise StoreError("--out: empty folder name; give a folder to write the report into")
+    settings = Settings(
+        scenario=Path(args.scenario),
+        runs=args.runs,
+        samples=args.samples,
+        seed=args.seed,
+        out=Path(args.out),
+        workers=args.workers or 0,
+    )
+    say = (lambda line: None) if args.quiet else (lambda line: print(line, file=sys.stderr))
+    try:
+        result, written = run_calibration(
+            settings, say=say, progress=None if args.quiet else print_progress
+        )
+    except CalibrationError as error:
+        print(f"calibrate: {printable(error, 1_000)}", file=sys.stderr)
+        return 1
+    print((settings.out / "calibration.txt").read_text(encoding="utf-8"), end="")
+    times = ", ".join(f"{arm} {seconds:.1f} s" for arm, seconds in result.seconds.items())
+    print(f"\ntimes: {times}")
+    print(f"wrote {', '.join(shown_path(p) for p in written)}")
+    return 0
+
+
 def validate(args: argparse.Namespace) -> int:
     """Check scenario and experiment files (an experiment is a file with `base_scenario`)."""
     from wargame.config.loader import ScenarioError, scenario_files
@@ -418,6 +492,8 @@ def interrupted_message(args: argparse.Namespace) -> str:
         return "interrupted: finished runs are stored; run the same command again to resume"
     if args.command == "play":
         return "stopped the game server"
+    if args.command == "calibrate":
+        return "interrupted: no report was written (finished sweeps are in --out/sweeps)"
     return "interrupted"
 
 
@@ -510,6 +586,8 @@ def run_command(parser: argparse.ArgumentParser, argv: list[str] | None) -> int:
             return sweep(args)
         if args.command == "analyse":
             return analyse(args)
+        if args.command == "calibrate":
+            return calibrate(args)
         return validate(args)
     except KeyboardInterrupt:
         print(f"\n{interrupted_message(args)}", file=sys.stderr)

@@ -30,6 +30,16 @@ OUTCOMES = {
     "vessels_struck": "ships hit by missiles or mines",
     "transits": "ships that passed through the Strait",
     "shipping_loss_usd": "value lost on ships hit",
+    # For the calibration's patterns (experiments/patterns.py, experiments/calibration.py).
+    "launched_ballistic": "ballistic missiles fired at defended sites",
+    "intercepted_ballistic": "ballistic missiles intercepted",
+    "launched_drone": "drones fired at defended sites",
+    "intercepted_drone": "drones intercepted",
+    "transits_calm_per_day": "mean Strait transits a day before the first attack on a ship",
+    "transits_peak_per_day": "lowest 7-day mean of transits a day after the first attack on a ship",
+    "first_host_strike_casualties": "deaths in the round of the first host-state strike",
+    "bahrain_intercepted_ballistic": "ballistic missiles intercepted over Bahrain",
+    "bahrain_intercepted_drone": "drones intercepted over Bahrain",
 }
 
 
@@ -56,4 +66,13 @@ OUTCOME_TYPES: dict[str, type] = {
     "vessels_struck": int,
     "transits": int,
     "shipping_loss_usd": float,
+    "launched_ballistic": int,
+    "intercepted_ballistic": int,
+    "launched_drone": int,
+    "intercepted_drone": int,
+    "transits_calm_per_day": float,
+    "transits_peak_per_day": float,
+    "first_host_strike_casualties": int,
+    "bahrain_intercepted_ballistic": int,
+    "bahrain_intercepted_drone": int,
 }

@@ -16,6 +16,7 @@ from wargame.config.schema import Scenario
 from wargame.engine.events import Event
 from wargame.engine.model import GulfModel, build_model
 from wargame.engine.rules.defence import THREAT_KINDS
+from wargame.experiments.patterns import pattern_values
 
 PHASE_NAMES = {1: "interdiction", 2: "CENTCOM strike", 3: "host-state strike"}
 
@@ -88,6 +89,7 @@ def summarise(model: GulfModel) -> dict[str, Any]:
         "vessels_struck": int(totals["vessels_struck"]),
         "transits": int(totals["transits"]),
         "shipping_loss_usd": totals["shipping_loss_usd"],
+        **pattern_values(model),
     }
 
 
@@ -95,6 +97,11 @@ def outcome_values(summary: dict[str, Any], names: tuple[str, ...]) -> dict[str,
     derived = {
         "truce_held": summary["mou_collapsed_round"] is None,
         "loop_in_order": loop_in_order(summary),
+        **{
+            f"{count}_{kind}": summary[count][kind]
+            for count in ("launched", "intercepted")
+            for kind in THREAT_KINDS
+        },
     }
     return {name: derived[name] if name in derived else summary[name] for name in names}
 

@@ -1,0 +1,236 @@
+"""`run.py calibrate`: the patterns read from a run, the rejection rule, the paired lever
+comparison, the arms' shared design, bad flags, and the whole command's determinism."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from wargame.cli.main import main
+from wargame.config.loader import load_experiment, load_scenario
+from wargame.config.overrides import apply_overrides
+from wargame.config.schema import Scenario
+from wargame.experiments import calibration
+from wargame.experiments.calibration import (
+    ARMS,
+    PRIORS,
+    VALIDATION,
+    Settings,
+    lever_effects,
+    point_statistics,
+    write_experiments,
+)
+from wargame.experiments.design import design_table
+from wargame.experiments.patterns import (
+    calm_transits,
+    first_night_casualties,
+    peak_transits,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+SCENARIO = REPO / "configs" / "scenarios" / "gulf_2026.yaml"
+
+# One run that reproduces every validation pattern (inside every window), as a runs row.
+GOOD_RUN = {
+    "loop_in_order": True,
+    "intercepted_ballistic": 93,
+    "launched_ballistic": 100,
+    "intercepted_drone": 94,
+    "launched_drone": 100,
+    "first_host_strike_casualties": 0,
+    "transits_calm_per_day": 100.0,
+    "transits_peak_per_day": 5.0,
+    "interceptor_spend_usd": 50e6,
+    "attacker_spend_usd": 1e6,
+    "cost_exchange": 50.0,
+}
+
+
+def runs_frame(points: dict[int, dict]) -> pd.DataFrame:
+    """Three runs per point, each GOOD_RUN with the point's changes."""
+    rows = [
+        {"point": point, "replicate": r, **GOOD_RUN, **changes}
+        for point, changes in points.items()
+        for r in range(3)
+    ]
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- per-run patterns
+
+
+def test_peak_is_the_lowest_weekly_mean_after_the_first_attack():
+    rounds = np.arange(1, 41)
+    transits = np.full(40, 100.0)
+    transits[19:26] = 4.0  # a week at 4 a day from round 20 on
+    transits[5] = 0.0  # one empty day before the war counts for calm, not for the peak
+    assert peak_transits(transits, rounds, first_attack=15) == pytest.approx(4.0)
+    assert peak_transits(transits, rounds, first_attack=None) is None
+    assert peak_transits(transits, rounds, first_attack=38) is None  # fewer than 7 days left
+    # Calm: rounds 3..14 (after the warm-up, before the attack), one of them empty.
+    assert calm_transits(transits, rounds, first_attack=15) == pytest.approx(1100 / 12)
+
+
+def test_first_night_counts_only_the_first_host_strike_round():
+    event = lambda rnd, phase, deaths: SimpleNamespace(  # noqa: E731
+        round=rnd, phase=phase, figures={"casualties": deaths}
+    )
+    events = [event(4, 1, 9), event(7, 3, 2), event(7, 3, 1), event(9, 3, 5)]
+    assert first_night_casualties(events, 7) == 3
+    assert first_night_casualties(events, None) is None
+
+
+# --------------------------------------------------------------------------- rejection
+
+
+def test_a_point_is_accepted_only_when_every_validation_pattern_holds():
+    broken = {
+        "bm_interception": {"intercepted_ballistic": 81},
+        "uav_interception": {"intercepted_drone": 79},
+        "loop_order": {"loop_in_order": False},
+        "first_night_casualties": {"first_host_strike_casualties": 4},
+        "transits_calm": {"transits_calm_per_day": 40.0},
+        "transits_peak": {"transits_peak_per_day": 95.0},
+        "cost_exchange": {"interceptor_spend_usd": 5e6},
+    }
+    assert set(broken) == {p.key for p in VALIDATION}
+    points = {0: {}, **{i + 1: changes for i, changes in enumerate(broken.values())}}
+    stats = point_statistics(runs_frame(points)).set_index("point")
+    assert stats.loc[0, "accepted"]
+    for i, key in enumerate(broken, start=1):
+        assert not stats.loc[i, "accepted"], key
+        assert not stats.loc[i, f"ok:{key}"], key
+        # ... and only that pattern fails.
+        others = [p.key for p in VALIDATION if p.key != key]
+        assert stats.loc[i, [f"ok:{k}" for k in others]].all(), key
+
+
+def test_a_pattern_with_no_run_to_measure_it_is_not_reproduced():
+    # No ship attacked in any seed: there is no peak, so the war's pattern is not met.
+    stats = point_statistics(runs_frame({0: {"transits_peak_per_day": None}}))
+    assert not stats.loc[0, "ok:transits_peak"]
+    assert not stats.loc[0, "accepted"]
+
+
+def test_lever_effects_are_paired_differences_point_by_point():
+    def arm(survival_by_point):
+        rows = [
+            {
+                "point": p,
+                "truce_held": r < round(3 * s),
+                "host_damage": 10.0 * (1 - s),
+                "interceptor_spend_usd": 40.0,
+                "attacker_spend_usd": 1.0,
+            }
+            for p, s in survival_by_point.items()
+            for r in range(3)
+        ]
+        return pd.DataFrame(rows)
+
+    base = {0: 0.0, 1: 1 / 3, 2: 2 / 3}
+    tables = {name: arm(base) for name in ARMS}
+    tables["insulated_mou"] = arm({0: 1 / 3, 1: 2 / 3, 2: 1.0})  # better at every point
+    tables["c2_afloat"] = arm({0: 0.0, 1: 0.0, 2: 1 / 3})  # worse at two, equal at one
+    effects = lever_effects(tables, np.array([0, 1, 2]))
+    better = effects["insulated_mou"]["truce_survival"]
+    assert better["diff_mean"] == pytest.approx(1 / 3)
+    assert better["share_helped"] == 1.0
+    # Every set gains exactly 1/3: the mean is sure, so its bootstrap interval is a point.
+    assert better["diff_ci_low"] == pytest.approx(1 / 3) == better["diff_ci_high"]
+    worse = effects["c2_afloat"]["truce_survival"]
+    assert worse["share_helped"] == 0.0 and worse["share_hurt"] == pytest.approx(2 / 3)
+    assert worse["diff_mean"] == pytest.approx(-2 / 9)
+    sentences = calibration.lever_sentences(effects)
+    assert any(s.startswith("Insulating") and "truce survival holds (" in s for s in sentences)
+    assert any(s.startswith("Moving C2") and "truce survival fails" in s for s in sentences)
+    assert any(
+        s.startswith("Directed") and "survival makes little difference" in s for s in sentences
+    )
+
+
+# --------------------------------------------------------------------------- the arms
+
+
+def test_priors_are_valid_scenario_values_at_both_ends():
+    base = load_scenario(SCENARIO).model_dump(mode="json")
+    for prior in PRIORS:
+        for value in (prior.low, prior.high):
+            Scenario.model_validate(apply_overrides(base, {prior.path: value}))
+
+
+def test_every_arm_runs_the_same_parameter_sets_with_its_own_levers(tmp_path):
+    settings = Settings(scenario=SCENARIO, runs=2, samples=5, seed=3, out=tmp_path)
+    files = write_experiments(settings, load_scenario(SCENARIO))
+    behaviour = [prior.path for prior in PRIORS]
+    designs = {arm: design_table(load_experiment(files[arm]).experiment) for arm in ARMS}
+    for arm, design in designs.items():
+        pd.testing.assert_frame_equal(design[behaviour], designs["baseline"][behaviour])
+        flipped = {calibration.LEVERS[name][0] for name in ARMS[arm]}
+        for path, value in calibration.LEVERS.values():
+            column = design[path]
+            assert (column == value).all() == (path in flipped), (arm, path)
+    default = load_experiment(files["default"]).experiment
+    assert default.replicates == 2 * calibration.DEFAULT_RUNS_FACTOR
+
+
+# --------------------------------------------------------------------------- the command
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--runs", "-3"], "--runs must be between 1 and"),
+        (["--samples", "0"], "--samples must be between 1 and"),
+        (["--workers", "0"], "--workers must be between 1 and"),
+    ],
+)
+def test_bad_sizes_are_refused_with_a_message(flags, message, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(["calibrate", *flags])
+    assert stopped.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_an_unwritable_out_folder_is_refused_before_any_run(tmp_path, capsys):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x")
+    assert main(["calibrate", "--out", str(blocker / "report")]) == 2
+    err = capsys.readouterr().err
+    assert "--out: cannot write to" in err and "Traceback" not in err
+    assert main(["calibrate", "--out", str(blocker)]) == 2
+    assert "is not a folder" in capsys.readouterr().err
+
+
+def calibrate_in(folder: Path, workers: int) -> tuple[str, str, dict]:
+    command = [sys.executable, str(REPO / "run.py"), "calibrate", "--runs", "1", "--samples"]
+    command += ["2", "--seed", "7", "--out", str(folder), "--workers", str(workers), "--quiet"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=REPO)
+    assert done.returncode == 0, done.stderr
+    data = json.loads((folder / "calibration.json").read_text())
+    data.pop("seconds")
+    return (folder / "calibration.txt").read_text(), (folder / "report.html").read_text(), data
+
+
+@pytest.mark.slow
+def test_calibrate_is_deterministic_for_a_seed_and_size_whatever_the_workers(tmp_path):
+    one = calibrate_in(tmp_path / "one", workers=1)
+    two = calibrate_in(tmp_path / "two", workers=2)
+    assert one[0] == two[0]
+    assert one[1] == two[1]
+    assert one[2] == two[2]
+    text, page, data = one
+    for pattern in calibration.PATTERNS:
+        assert pattern.title in text and pattern.source in page
+    assert "input: the scenario sets 10" in text
+    assert "not available" in text
+    assert page.count("src='data:image/png;base64,") == 4 and "http" not in page.split("<body>")[1]
+    assert data["points"] == 2 and set(data["levers"]) == set(ARMS)
+    # The arms' results folders are ordinary sweeps, which `run.py analyse` can read.
+    assert (tmp_path / "one" / "sweeps" / "baseline" / "manifest.json").exists()
