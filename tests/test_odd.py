@@ -230,11 +230,21 @@ CODE_REFERENCE = re.compile(
 )
 
 
+def _names_a_parameter(span: str, paths: list[str]) -> bool:
+    """Whether `span` is a scenario parameter path or a section of one (`shipping.demand`):
+    `shipping.premium.calm_rate` is a parameter, not the module rules/shipping."""
+    return any(
+        path == span or path.startswith((f"{span}.", f"{span}[", f"{span}{{")) for path in paths
+    )
+
+
 def code_references(text: str) -> list[tuple[str, str]]:
     """(where, reference) of each reference to engine code: every one in the table's "Used in"
-    column, and in the prose those with their folder written (`adjudication/...`, `rules/...`),
-    which cannot be a field or a variable."""
+    column; in the prose those with their folder written (`adjudication/...`, `rules/...`),
+    which cannot be a field or a variable, and every code span that is one whole reference to
+    an engine module (`intel.Intel.plan`) and not a scenario parameter path."""
     modules = _engine_modules()
+    paths = parameter_paths()
     found = []
     for row in table_rows(text):
         for match in CODE_REFERENCE.finditer(row[-1]):
@@ -243,6 +253,10 @@ def code_references(text: str) -> list[tuple[str, str]]:
     for match in CODE_REFERENCE.finditer(text):
         if match.group(1):
             found.append(("text", match.group(0)))
+    for span in re.findall(r"`([^`\n]+)`", text):
+        match = CODE_REFERENCE.fullmatch(span)
+        if match and match.group(2) in modules and not _names_a_parameter(span, paths):
+            found.append(("text", span))
     return [(where, ref) for where, ref in found if not ref.endswith(".py")]  # files: below
 
 
