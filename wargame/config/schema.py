@@ -621,6 +621,10 @@ class Adjudication(Strict):
 
 
 class MouParams(Strict):
+    start: Literal["in_force", "strained", "suspended", "collapsed"] = Field(
+        description="the MOU's state at round 1 (collapsed: no MOU binds either side, as "
+        "before it was signed; it may then recover toward in_force like any collapse)"
+    )
     strained_at: LedgerThreshold = Field(description="ledger pressure at which the MOU is STRAINED")
     suspended_at: LedgerThreshold
     collapsed_at: LedgerThreshold

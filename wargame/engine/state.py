@@ -401,7 +401,7 @@ def new_world(scenario: Scenario, theatre: Theatre, fleet: Fleet) -> World:
         magazines=Magazines(scenario, theatre),
         hosts={h.id: HostState(tolerance=h.tolerance_start) for h in scenario.actors.hosts},
         grievances=Grievances(transits=float(scenario.shipping.arrivals_per_round)),
-        diplomacy=Diplomacy(),
+        diplomacy=Diplomacy(mou=MouState[scenario.mou.start.upper()]),
         start_date=scenario.clock.start_date,
         date=scenario.clock.start_date,
         round_hours=scenario.clock.round_hours,
