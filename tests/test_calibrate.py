@@ -180,6 +180,40 @@ def test_every_arm_runs_the_same_parameter_sets_with_its_own_levers(tmp_path):
     assert default.replicates == 2 * calibration.DEFAULT_RUNS_FACTOR
 
 
+def test_the_war_arm_runs_the_war_before_the_mou_at_its_own_values(tmp_path):
+    settings = Settings(scenario=SCENARIO, runs=2, samples=5, seed=3, out=tmp_path)
+    files = write_experiments(settings, load_scenario(SCENARIO))
+    war = load_experiment(files[calibration.WAR_ARM])
+    assert war.base_path.name == "gulf_2026_war.yaml"
+    assert war.experiment.rounds == 32
+    assert war.experiment.replicates == 2 * calibration.DEFAULT_RUNS_FACTOR
+    assert war.base_data["mou"]["start"] == "collapsed"
+    assert war.base_data["clock"]["start_date"] == "2026-02-28"
+
+
+def test_without_a_war_scenario_beside_it_the_bahrain_row_is_not_run(tmp_path):
+    alone = tmp_path / "scenario" / "gulf_2026.yaml"
+    alone.parent.mkdir()
+    alone.write_text(SCENARIO.read_text(encoding="utf-8"), encoding="utf-8")
+    settings = Settings(scenario=alone, runs=1, samples=2, out=tmp_path / "out")
+    assert settings.war_scenario is None
+    assert calibration.WAR_ARM not in write_experiments(settings, load_scenario(alone))
+
+
+def test_bahrain_s_counts_are_judged_on_the_war_runs_but_not_in_the_acceptance():
+    bahrain = [p for p in calibration.PATTERNS if p.number == 5]
+    assert {p.key for p in bahrain} == {"bahrain_bm", "bahrain_uav"}
+    assert not set(bahrain) & set(VALIDATION)
+    runs = pd.DataFrame(
+        {"bahrain_intercepted_ballistic": [100, 124], "bahrain_intercepted_drone": [5, 7]}
+    )
+    by_key = {p.key: calibration.pattern_summary(p, runs) for p in bahrain}
+    assert by_key["bahrain_bm"]["value"] == pytest.approx(112)
+    assert bahrain[0].holds(by_key["bahrain_bm"]["value"])  # 112 of 112
+    assert not bahrain[1].holds(by_key["bahrain_uav"]["value"])  # 6 of 186
+    assert calibration.pattern_summary(bahrain[0], None)["value"] is None
+
+
 # --------------------------------------------------------------------------- the command
 
 
@@ -229,8 +263,10 @@ def test_calibrate_is_deterministic_for_a_seed_and_size_whatever_the_workers(tmp
     for pattern in calibration.PATTERNS:
         assert pattern.title in text and pattern.source in page
     assert "input: the scenario sets 10" in text
-    assert "not available" in text
+    # Pattern 5 is judged on the war before the MOU, whatever its verdict.
+    assert "war runs reach a host-state strike" in text and "not available" not in text
     assert page.count("src='data:image/png;base64,") == 4 and "http" not in page.split("<body>")[1]
     assert data["points"] == 2 and set(data["levers"]) == set(ARMS)
     # The arms' results folders are ordinary sweeps, which `run.py analyse` can read.
     assert (tmp_path / "one" / "sweeps" / "baseline" / "manifest.json").exists()
+    assert (tmp_path / "one" / "sweeps" / calibration.WAR_ARM / "manifest.json").exists()

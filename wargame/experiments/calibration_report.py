@@ -198,7 +198,7 @@ def text_report(result: Calibration) -> str:
         *(
             f"  {row['title']}: {row['context']}. {row['note']}"
             for row in result.patterns
-            if row["role"] == "unavailable"
+            if row.get("context")
         ),
         "",
         f"Rejection ABC: {result.accepted} of {result.points} parameter sets accepted "
