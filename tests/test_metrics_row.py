@@ -17,6 +17,7 @@ from wargame.config.loader import load_scenario
 from wargame.engine import metrics
 from wargame.engine.collector import MetricsCollector
 from wargame.engine.model import build_model
+from wargame.engine.state import fielded_unit_cost
 
 SCENARIOS = sorted((REPO / "configs" / "scenarios").glob("*.yaml"))
 
@@ -129,3 +130,40 @@ def test_r6_is_round_to_6_decimals_value_sign_and_type():
     for value in values:
         got, wanted = metrics._r6(value), round(value, 6)
         assert type(got) is type(wanted) and str(got) == str(wanted), value
+
+
+def _fielded_slots(scenario, magazines, host: str) -> list[int]:
+    """The magazine slots of a host's sites whose system the defence mix fields."""
+    slots = []
+    for node in scenario.nodes:
+        if node.host != host or node.id not in magazines.slices:
+            continue
+        start = magazines.slices[node.id].start
+        slots += [
+            start + i
+            for i, defence in enumerate(node.defences)
+            if fielded_unit_cost(scenario, defence.system) > 0
+        ]
+    return slots
+
+
+def test_a_hosts_magazine_share_counts_only_the_defences_it_fields():
+    """The per-host line of the UI's magazine chart (metrics.host_rows): a host whose fielded
+    interceptors are gone shows 0%, though the unfielded laser's and jammer's uses still sit in
+    its magazines (counted, they held the line at ~98% whatever was spent)."""
+    scenario = default_scenario()
+    assert scenario.levers.defence_mix.value == "point_defence"
+    model = build_model(scenario, 8)
+    magazines = model.world.magazines
+    slots = _fielded_slots(scenario, magazines, "bahrain")
+    assert slots
+    magazines.left[slots] = magazines.cap[slots] // 2
+    half = metrics.host_rows(model)
+    assert half["bahrain"]["magazine_share"] == pytest.approx(0.5, abs=0.02)
+    magazines.left[slots] = 0
+    rows = metrics.host_rows(model)
+    assert rows["bahrain"]["magazine_share"] == 0.0
+    assert rows["bahrain"]["interceptors_left"] > 0  # the unfielded uses, still counted
+    assert all(r["magazine_share"] == 1.0 for h, r in rows.items() if h != "bahrain")
+    # What the host itself reads of its defences (observation.HostView.magazine_share).
+    assert rows["bahrain"]["magazine_share"] == magazines.host_defence_shares()["bahrain"]

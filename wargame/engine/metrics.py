@@ -195,11 +195,17 @@ def host_rows(model) -> dict[str, dict]:
     Called once a round by the UI (not a DataCollector column: the hosts differ by scenario).
     Each row is JSON-able and names its host and round, so rows of many rounds can be kept as
     one flat list. Tolerance is a host's secret (see observation.can_see "tolerance").
+    `interceptors_left` counts every round in the host's sites' magazines; `magazine_share` is
+    the host's defences left by what they are worth (state.Magazines.host_defence_shares, what
+    the host itself reads: HostView.magazine_share), so the never-spent uses of a laser or jammer
+    the defence mix does not field do not hold it near 100% while the Patriots run out.
     """
     rows = {}
-    magazines = model.world.magazines.host_magazines()
+    magazines = model.world.magazines
+    counts = magazines.host_magazines()
+    shares = magazines.host_defence_shares()
     for host_id, state in model.world.hosts.items():
-        left, cap = magazines[host_id]
+        left, _ = counts[host_id]
         rows[host_id] = {
             "host": host_id,
             "round": model.round,
@@ -208,7 +214,7 @@ def host_rows(model) -> dict[str, dict]:
             "restricted": bool(state.restricted),
             "force_majeure": state.force_majeure_until >= model.round > 0,
             "interceptors_left": left,
-            "magazine_share": _share(left, cap),
+            "magazine_share": _r6(shares[host_id]),
         }
     return rows
 
