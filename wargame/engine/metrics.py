@@ -180,13 +180,10 @@ def interceptors_left(model) -> int:
 
 
 def magazine_share(model) -> float:
-    """Interceptors left as a share of the magazines' capacity (requested stock included)."""
-    magazines = model.world.magazines
-    return _share(int(magazines.left.sum()), int(magazines.cap.sum()))
-
-
-def _share(left: int, cap: int) -> float:
-    return _r6(left / cap) if cap else 1.0
+    """The fielded defences left as a share of their capacity, weighted by unit cost
+    (requested stock included): a count would be held near 1 by the never-spent uses of an
+    unfielded laser or jammer (1,500 a site) and hide the Patriots running out."""
+    return _r6(model.world.magazines.defence_share())
 
 
 def host_rows(model) -> dict[str, dict]:
@@ -316,7 +313,7 @@ def row(model) -> list:
         # Each total through _r6, written inline: dozens of calls a round.
         *[v if v.is_integer() else round(v, 6) for v in map(totals.__getitem__, TOTAL_KEYS)],
         left,
-        _share(left, int(magazines.cap.sum())),
+        _r6(magazines.defence_share()),
         _severity(tally),
         _r6(model.spec.levers.doctrine_split),
         _interception_rate(totals),

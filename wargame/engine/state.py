@@ -299,13 +299,14 @@ class Magazines:
         # defence mix does not field): a host's defences left by what they are worth, so the
         # never-spent uses of an unfielded laser or jammer (1,500 a site) and the cheap ones
         # of a fielded one do not hide its Patriots running out (HostView.magazine_share).
-        self.host_value_matrix = self.host_matrix * np.array(
+        self.fielded_value = np.array(
             [
                 fielded_unit_cost(scenario, defence.system)
                 for node in scenario.nodes
                 for defence in node.defences
             ]
         )
+        self.host_value_matrix = self.host_matrix * self.fielded_value
 
     def of(self, node_id: str) -> np.ndarray:
         """A defended site's magazines: a view, so writing it writes the stock."""
@@ -323,6 +324,13 @@ class Magazines:
         left = (self.host_value_matrix @ self.left).tolist()
         cap = (self.host_value_matrix @ self.cap).tolist()
         return {h: lf / c if c else 1.0 for h, lf, c in zip(self.host_ids, left, cap, strict=True)}
+
+    def defence_share(self) -> float:
+        """Every defended site's fielded interceptors left (US afloat included), as a share of
+        their capacity weighted by unit cost, as `host_defence_shares` counts a host's (1 with
+        none fielded)."""
+        cap = float(self.fielded_value @ self.cap)
+        return float(self.fielded_value @ self.left) / cap if cap else 1.0
 
     def resupply(self, rng: np.random.Generator) -> None:
         """A round's deliveries (rules/defence.resupplied: one draw from `rng` per magazine),
