@@ -59,6 +59,7 @@ REPO = Path(__file__).resolve().parents[1]
 DEFAULT_SCENARIO = REPO / "configs" / "scenarios" / "gulf_2026.yaml"
 
 MOU = MouParams(
+    start="in_force",
     strained_at=1.0,
     suspended_at=3.0,
     collapsed_at=6.0,
