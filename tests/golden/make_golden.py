@@ -7,9 +7,10 @@ plus the full metrics frame of seed 0 of each scenario, so a difference can be r
 
     .venv/bin/python tests/golden/make_golden.py            # writes tests/golden/golden_runs.json
 
-Made once, on the commit before the rework; `tests/test_golden.py` compares against it. A change
-of behaviour on purpose (issue 9) makes a new file and says so in its commit; a refactor never
-does.
+Made on b4fa15e (the commit before the rework, which reproduced it bit for bit), then again on
+purpose once issue 9's behaviour changes were merged (shipping, hosts, IRGC targeting, the
+channel decision, CENTCOM's observed aims); `tests/test_golden.py` compares against it. A change
+of behaviour on purpose makes a new file and says so in its commit; a refactor never does.
 """
 
 from __future__ import annotations
