@@ -63,6 +63,13 @@ def runs_frame(points: dict[int, dict]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def arm_tables(points: dict[int, dict]) -> dict[str, pd.DataFrame]:
+    """The free runs and the calm arm's runs of the same points, both GOOD_RUN with the point's
+    changes (the calm arm has no attack on a ship, so no peak)."""
+    calm = runs_frame(points).assign(transits_peak_per_day=None)
+    return {"baseline": runs_frame(points), calibration.CALM_ARM: calm}
+
+
 # --------------------------------------------------------------------------- per-run patterns
 
 
@@ -74,8 +81,8 @@ def test_peak_is_the_lowest_weekly_mean_after_the_first_attack():
     assert peak_transits(transits, rounds, first_attack=15) == pytest.approx(4.0)
     assert peak_transits(transits, rounds, first_attack=None) is None
     assert peak_transits(transits, rounds, first_attack=38) is None  # fewer than 7 days left
-    # Calm: rounds 3..14 (after the warm-up, before the attack), one of them empty.
-    assert calm_transits(transits, rounds, first_attack=15) == pytest.approx(1100 / 12)
+    # Calm: rounds 5..14 (after the lanes fill, before the attack), one of them empty.
+    assert calm_transits(transits, rounds, first_attack=15) == pytest.approx(900 / 10)
 
 
 def test_first_night_counts_only_the_first_host_strike_round():
@@ -102,7 +109,7 @@ def test_a_point_is_accepted_only_when_every_validation_pattern_holds():
     }
     assert set(broken) == {p.key for p in VALIDATION}
     points = {0: {}, **{i + 1: changes for i, changes in enumerate(broken.values())}}
-    stats = point_statistics(runs_frame(points)).set_index("point")
+    stats = point_statistics(arm_tables(points)).set_index("point")
     assert stats.loc[0, "accepted"]
     for i, key in enumerate(broken, start=1):
         assert not stats.loc[i, "accepted"], key
@@ -114,9 +121,25 @@ def test_a_point_is_accepted_only_when_every_validation_pattern_holds():
 
 def test_a_pattern_with_no_run_to_measure_it_is_not_reproduced():
     # No ship attacked in any seed: there is no peak, so the war's pattern is not met.
-    stats = point_statistics(runs_frame({0: {"transits_peak_per_day": None}}))
+    stats = point_statistics(arm_tables({0: {"transits_peak_per_day": None}}))
     assert not stats.loc[0, "ok:transits_peak"]
     assert not stats.loc[0, "accepted"]
+
+
+def test_peacetime_transits_are_read_on_the_calm_arm_not_the_free_runs():
+    # The free runs attack a ship while the lanes still fill (~65 a day); the calm arm, the
+    # same points with the war scripted away, carries ~100 a day: the reference is peacetime.
+    free = runs_frame({0: {"transits_calm_per_day": 65.0}, 1: {"transits_calm_per_day": 100.0}})
+    calm = runs_frame({0: {"transits_calm_per_day": 100.0}, 1: {"transits_calm_per_day": 65.0}})
+    stats = point_statistics({"baseline": free, calibration.CALM_ARM: calm}).set_index("point")
+    assert stats.loc[0, "transits_calm"] == pytest.approx(100.0)
+    assert stats.loc[0, "ok:transits_calm"] and stats.loc[0, "accepted"]
+    assert not stats.loc[1, "ok:transits_calm"] and not stats.loc[1, "accepted"]
+    # A point the calm arm did not run is not reproduced (never filled in from the free runs).
+    alone = point_statistics({"baseline": free}).set_index("point")
+    assert not alone["ok:transits_calm"].any()
+    # The other patterns still read the free runs: no peak in the calm arm, yet point 0 passes.
+    assert stats.loc[0, "ok:transits_peak"]
 
 
 def test_lever_effects_are_paired_differences_point_by_point():
@@ -178,6 +201,34 @@ def test_every_arm_runs_the_same_parameter_sets_with_its_own_levers(tmp_path):
             assert (column == value).all() == (path in flipped), (arm, path)
     default = load_experiment(files["default"]).experiment
     assert default.replicates == 2 * calibration.DEFAULT_RUNS_FACTOR
+
+
+def test_the_calm_arms_run_the_same_points_and_seeds_with_the_war_scripted_away(tmp_path):
+    settings = Settings(scenario=SCENARIO, runs=2, samples=5, seed=3, out=tmp_path)
+    scenario = load_scenario(SCENARIO)
+    files = write_experiments(settings, scenario)
+    behaviour = [prior.path for prior in PRIORS]
+    calm = load_experiment(files[calibration.CALM_ARM])
+    base = load_experiment(files["baseline"])
+    pd.testing.assert_frame_equal(
+        design_table(calm.experiment)[behaviour], design_table(base.experiment)[behaviour]
+    )
+    assert calm.experiment.root_seed == base.experiment.root_seed
+    assert calm.experiment.replicates == base.experiment.replicates
+    default = load_experiment(files[calibration.CALM_DEFAULT_ARM])
+    assert default.experiment.replicates == 2 * calibration.DEFAULT_RUNS_FACTOR
+    for loaded in (calm, default):
+        injects = {(i["round"], i["actor"], i["action"]) for i in loaded.base_data["injects"]}
+        assert injects == {
+            (r, actor, action)
+            for r in range(1, scenario.clock.rounds + 1)
+            for actor, action in calibration.CALM_ACTIONS
+        }
+        # The rest of the scenario is the calibrated one's.
+        without = {k: v for k, v in loaded.base_data.items() if k != "injects"}
+        assert without == {
+            k: v for k, v in scenario.model_dump(mode="json").items() if k != "injects"
+        }
 
 
 def test_the_war_arm_runs_the_war_before_the_mou_at_its_own_values(tmp_path):
@@ -270,3 +321,5 @@ def test_calibrate_is_deterministic_for_a_seed_and_size_whatever_the_workers(tmp
     # The arms' results folders are ordinary sweeps, which `run.py analyse` can read.
     assert (tmp_path / "one" / "sweeps" / "baseline" / "manifest.json").exists()
     assert (tmp_path / "one" / "sweeps" / calibration.WAR_ARM / "manifest.json").exists()
+    assert (tmp_path / "one" / "sweeps" / calibration.CALM_ARM / "manifest.json").exists()
+    assert "shipping.demand.voyage_margin was set from this figure" in text

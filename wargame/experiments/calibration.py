@@ -8,7 +8,9 @@ arm is an ordinary experiment file written into the output folder (a Latin hyper
 `sweep.run_sweep` with its seeds from `SeedSequence`, its real worker processes and its Parquet
 results; `run.py analyse` reads any of those folders too. Every arm shares the design seed and
 the root seed, so the same parameter sets and the same run seeds meet every lever (common
-random numbers): a lever's effect is a paired difference, point by point.
+random numbers): a lever's effect is a paired difference, point by point. The calm arm runs the
+same points and seeds with the war scripted away (injects: the IRGC complies, CENTCOM holds and
+negotiates, every round): peacetime traffic, which the free runs never show.
 
 Rejection ABC (the simple kind): a parameter set is accepted when the statistic of its runs
 (pooled rate, share or mean over its seeds) falls in every validation pattern's window.
@@ -36,6 +38,7 @@ from wargame.engine.rules.defence import expected_raid, resolve_raid
 from wargame.experiments.analysis import plural
 from wargame.experiments.errors import StoreError
 from wargame.experiments.outputs import link_problem
+from wargame.experiments.patterns import WARM_UP_ROUNDS
 
 
 class CalibrationError(Exception):
@@ -106,6 +109,14 @@ DEFAULT_ARM = "default"  # the scenario's own values, many seeds: the "at the de
 # default arm. A sibling of the calibrated scenario's file; without one the row says so.
 WAR_ARM = "war"
 WAR_SCENARIO = "gulf_2026_war.yaml"
+# Peacetime traffic (pattern 4, before the war): the hypercube's parameter sets and seeds, and
+# the default's, on the scenario with the war scripted away: every round the IRGC complies and
+# CENTCOM holds and negotiates (injects of kind "action"), so no ship is attacked and the
+# transit count is the owners' demand in calm. Its scenario is written beside the experiments.
+CALM_ARM = "calm"
+CALM_DEFAULT_ARM = "default_calm"
+CALM_SCENARIO = "calm_scenario.yaml"
+CALM_ACTIONS = (("irgc", "comply"), ("centcom", "hold_and_negotiate"))
 
 OUTCOMES = (
     "truce_held",
@@ -185,6 +196,12 @@ class Pattern:
     per_run: Callable[[pd.DataFrame], pd.Series] | None = None
     statistic: Callable[[pd.DataFrame], float | None] | None = None
     note: str = ""
+    # The arm whose runs the statistic reads: the free runs of the hypercube ("baseline") or,
+    # for peacetime traffic, the same parameter sets and seeds with the war scripted away.
+    arm: str = "baseline"
+    # Partly an input: a scenario value was set from this reference figure; the row stays in
+    # the acceptance (it still constrains the other parameters) and its verdict says so.
+    partly_input: str = ""
 
     def holds(self, value: float | None) -> bool:
         return value is not None and self.low <= value <= self.high
@@ -281,14 +298,20 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern(
         "transits_calm",
         4,
-        "Transits a day, before the war",
+        "Transits a day, before the war (calm arm)",
         "S-hormuz-transits",
-        "~80-130 a day",
+        "~80-130 a day in peace",
         80.0,
         130.0,
-        statistic_text="mean transits a day from round 3 to the first attack on a ship",
+        statistic_text=f"mean transits a day from round {WARM_UP_ROUNDS + 1} on (after the lanes "
+        "fill), in the calm arm: the same parameter sets and seeds with the war scripted away "
+        "(IRGC comply, CENTCOM hold_and_negotiate every round)",
         per_run=_column("transits_calm_per_day"),
         statistic=_mean_of("transits_calm_per_day"),
+        note="the reference is peacetime traffic, before the 2026 war, not the days after the "
+        "MOU: the free runs attack a ship on day 3-5, while the lanes still fill",
+        arm=CALM_ARM,
+        partly_input="shipping.demand.voyage_margin was set from this figure",
     ),
     Pattern(
         "transits_peak",
@@ -410,10 +433,13 @@ def experiment_data(settings: Settings, scenario: Scenario, arm: str) -> dict[st
             "design": {"kind": "grid"},
             "parameters": {path: [value] for path, value in arm_levers(war, arm).items()},
         }
-    if arm == DEFAULT_ARM:
+    if arm in (CALM_ARM, CALM_DEFAULT_ARM):
+        common["base_scenario"] = str((settings.out / "experiments" / CALM_SCENARIO).resolve())
+    if arm in (DEFAULT_ARM, CALM_DEFAULT_ARM):
         return {
             "name": f"calibrate-{arm}",
-            "description": "the scenario's own values: the patterns at the default",
+            "description": "the scenario's own values: the patterns at the default"
+            + (", the war scripted away" if arm == CALM_DEFAULT_ARM else ""),
             **common,
             "replicates": settings.runs * DEFAULT_RUNS_FACTOR,
             "design": {"kind": "grid"},
@@ -428,7 +454,8 @@ def experiment_data(settings: Settings, scenario: Scenario, arm: str) -> dict[st
     )
     return {
         "name": f"calibrate-{arm}",
-        "description": f"rejection ABC hypercube, arm {arm}",
+        "description": f"rejection ABC hypercube, arm {arm}"
+        + (", the war scripted away" if arm == CALM_ARM else ""),
         **common,
         "replicates": settings.runs,
         "design": {"kind": "latin_hypercube", "samples": settings.samples, "seed": settings.seed},
@@ -436,12 +463,27 @@ def experiment_data(settings: Settings, scenario: Scenario, arm: str) -> dict[st
     }
 
 
+def calm_scenario(scenario: Scenario) -> dict[str, Any]:
+    """The scenario with the war scripted away, as data: its own injects replaced by the IRGC
+    complying and CENTCOM holding and negotiating in every round."""
+    data = scenario.model_dump(mode="json")
+    data["injects"] = [
+        {"round": r, "kind": "action", "actor": actor, "action": action, "note": "calm arm"}
+        for r in range(1, scenario.clock.rounds + 1)
+        for actor, action in CALM_ACTIONS
+    ]
+    return data
+
+
 def write_experiments(settings: Settings, scenario: Scenario) -> dict[str, Path]:
     folder = settings.out / "experiments"
     folder.mkdir(parents=True, exist_ok=True)
+    calm = "# Written by `run.py calibrate`: the calibrated scenario, the war scripted away.\n"
+    calm += yaml.safe_dump(calm_scenario(scenario), sort_keys=False)
+    (folder / CALM_SCENARIO).write_text(calm, encoding="utf-8")
     written = {}
     extra = (WAR_ARM,) if settings.war_scenario is not None else ()
-    for arm in (DEFAULT_ARM, *ARMS, *extra):
+    for arm in (DEFAULT_ARM, CALM_DEFAULT_ARM, *ARMS, CALM_ARM, *extra):
         path = folder / f"{arm}.yaml"
         text = "# Written by `run.py calibrate`; `run.py sweep` runs it alone too.\n"
         text += yaml.safe_dump(experiment_data(settings, scenario, arm), sort_keys=False)
@@ -529,13 +571,17 @@ def pattern_summary(pattern: Pattern, runs: pd.DataFrame | None) -> dict[str, An
     }
 
 
-def point_statistics(runs: pd.DataFrame) -> pd.DataFrame:
-    """One row per hypercube point: each validation pattern's statistic and pass/fail."""
+def point_statistics(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """One row per hypercube point: each validation pattern's statistic over its own arm's runs
+    at that point (`tables`: arm -> runs), and pass/fail. A point with no run in a pattern's
+    arm fails that pattern."""
+    groups = {arm: dict(list(runs.groupby("point", sort=True))) for arm, runs in tables.items()}
     rows = []
-    for point, group in runs.groupby("point", sort=True):
+    for point in sorted(groups["baseline"]):
         row: dict[str, Any] = {"point": int(point)}
         for pattern in VALIDATION:
-            value = pattern.statistic(group)
+            group = groups.get(pattern.arm, {}).get(point)
+            value = pattern.statistic(group) if group is not None else None
             row[pattern.key] = value
             row[f"ok:{pattern.key}"] = pattern.holds(value)
         rows.append(row)
@@ -815,7 +861,7 @@ class Calibration:
 def analyse(settings: Settings, scenario: Scenario, tables: dict[str, pd.DataFrame]) -> Calibration:
     baseline = tables["baseline"]
     design = design_of(baseline)
-    stats = point_statistics(baseline)
+    stats = point_statistics(tables)
     accepted_mask = stats["accepted"].to_numpy()
     accepted_points = stats.loc[accepted_mask, "point"].astype(int).tolist()
     if accepted_points:
@@ -835,6 +881,10 @@ def analyse(settings: Settings, scenario: Scenario, tables: dict[str, pd.DataFra
         if pattern.role == "war":
             at_default = pattern_summary(pattern, war_runs)
             over_ensemble = pattern_summary(pattern, None)
+        elif pattern.arm == CALM_ARM:
+            calm = tables[CALM_ARM]
+            at_default = pattern_summary(pattern, tables[CALM_DEFAULT_ARM])
+            over_ensemble = pattern_summary(pattern, calm[calm["point"].isin(ensemble_points)])
         else:
             at_default = pattern_summary(pattern, default_runs)
             over_ensemble = pattern_summary(pattern, ensemble_runs)
@@ -854,8 +904,14 @@ def analyse(settings: Settings, scenario: Scenario, tables: dict[str, pd.DataFra
         if pattern.role == "validation":
             row["verdict"] = (
                 "reproduced" if pattern.holds(at_default["value"]) else "not reproduced"
-            )
+            ) + (" (partly input)" if pattern.partly_input else "")
             row["rejection_rate"] = float(1 - stats[f"ok:{pattern.key}"].mean())
+            if pattern.partly_input:
+                row["context"] = (
+                    f"partly an input: {pattern.partly_input}, so it is kept in the acceptance "
+                    "(it still constrains the owners' other demand parameters) but is not an "
+                    "independent test"
+                )
         elif pattern.role == "input":
             value = get_path(
                 scenario.model_dump(mode="json"), "actors.centcom.limited_package_targets"
@@ -926,12 +982,13 @@ def calibrate(
     scenario = load_scenario(settings.scenario)
     files = write_experiments(settings, scenario)
     total = settings.runs * (
-        settings.samples * len(ARMS)
-        + DEFAULT_RUNS_FACTOR * (2 if settings.war_scenario is not None else 1)
+        settings.samples * (len(ARMS) + 1)
+        + DEFAULT_RUNS_FACTOR * (3 if settings.war_scenario is not None else 2)
     )
     say(
-        f"calibrate: {plural(settings.samples, 'parameter set')} x {plural(settings.runs, 'seed')} x {len(ARMS)} "
-        f"arms + {settings.runs * DEFAULT_RUNS_FACTOR} runs at the default"
+        f"calibrate: {plural(settings.samples, 'parameter set')} x {plural(settings.runs, 'seed')} x "
+        f"{len(ARMS)} arms and the calm arm + {settings.runs * DEFAULT_RUNS_FACTOR} runs at the "
+        "default, calm and free"
         + (" and as many of the war" if settings.war_scenario is not None else "")
         + f" = {total:,} runs of "
         f"{scenario.clock.rounds} rounds"
