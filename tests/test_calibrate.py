@@ -17,17 +17,13 @@ from wargame.cli.main import main
 from wargame.config.loader import load_experiment, load_scenario
 from wargame.config.overrides import apply_overrides
 from wargame.config.schema import Scenario
-from wargame.experiments import calibration
-from wargame.experiments.calibration import (
-    ARMS,
-    PRIORS,
-    VALIDATION,
-    Settings,
-    lever_effects,
-    point_statistics,
-    write_experiments,
-)
+from wargame.experiments import calibration_spec as spec
+from wargame.experiments.calibration import pattern_summary, point_statistics
+from wargame.experiments.calibration_arms import Settings, write_experiments
+from wargame.experiments.calibration_levers import lever_effects, lever_sentences
+from wargame.experiments.calibration_spec import ARMS, PRIORS, VALIDATION
 from wargame.experiments.design import design_table
+from wargame.experiments.store import ResultStore
 from wargame.experiments.patterns import (
     calm_transits,
     first_night_casualties,
@@ -67,7 +63,7 @@ def arm_tables(points: dict[int, dict]) -> dict[str, pd.DataFrame]:
     """The free runs and the calm arm's runs of the same points, both GOOD_RUN with the point's
     changes (the calm arm has no attack on a ship, so no peak)."""
     calm = runs_frame(points).assign(transits_peak_per_day=None)
-    return {"baseline": runs_frame(points), calibration.CALM_ARM: calm}
+    return {"baseline": runs_frame(points), spec.CALM_ARM: calm}
 
 
 # --------------------------------------------------------------------------- per-run patterns
@@ -131,7 +127,7 @@ def test_peacetime_transits_are_read_on_the_calm_arm_not_the_free_runs():
     # same points with the war scripted away, carries ~100 a day: the reference is peacetime.
     free = runs_frame({0: {"transits_calm_per_day": 65.0}, 1: {"transits_calm_per_day": 100.0}})
     calm = runs_frame({0: {"transits_calm_per_day": 100.0}, 1: {"transits_calm_per_day": 65.0}})
-    stats = point_statistics({"baseline": free, calibration.CALM_ARM: calm}).set_index("point")
+    stats = point_statistics({"baseline": free, spec.CALM_ARM: calm}).set_index("point")
     assert stats.loc[0, "transits_calm"] == pytest.approx(100.0)
     assert stats.loc[0, "ok:transits_calm"] and stats.loc[0, "accepted"]
     assert not stats.loc[1, "ok:transits_calm"] and not stats.loc[1, "accepted"]
@@ -170,7 +166,7 @@ def test_lever_effects_are_paired_differences_point_by_point():
     worse = effects["c2_afloat"]["truce_survival"]
     assert worse["share_helped"] == 0.0 and worse["share_hurt"] == pytest.approx(2 / 3)
     assert worse["diff_mean"] == pytest.approx(-2 / 9)
-    sentences = calibration.lever_sentences(effects)
+    sentences = lever_sentences(effects)
     assert any(s.startswith("Insulating") and "truce survival holds (" in s for s in sentences)
     assert any(s.startswith("Moving C2") and "truce survival fails" in s for s in sentences)
     assert any(
@@ -195,12 +191,12 @@ def test_every_arm_runs_the_same_parameter_sets_with_its_own_levers(tmp_path):
     designs = {arm: design_table(load_experiment(files[arm]).experiment) for arm in ARMS}
     for arm, design in designs.items():
         pd.testing.assert_frame_equal(design[behaviour], designs["baseline"][behaviour])
-        flipped = {calibration.LEVERS[name][0] for name in ARMS[arm]}
-        for path, value in calibration.LEVERS.values():
+        flipped = {spec.LEVERS[name][0] for name in ARMS[arm]}
+        for path, value in spec.LEVERS.values():
             column = design[path]
             assert (column == value).all() == (path in flipped), (arm, path)
     default = load_experiment(files["default"]).experiment
-    assert default.replicates == 2 * calibration.DEFAULT_RUNS_FACTOR
+    assert default.replicates == 2 * spec.DEFAULT_RUNS_FACTOR
 
 
 def test_the_calm_arms_run_the_same_points_and_seeds_with_the_war_scripted_away(tmp_path):
@@ -208,21 +204,21 @@ def test_the_calm_arms_run_the_same_points_and_seeds_with_the_war_scripted_away(
     scenario = load_scenario(SCENARIO)
     files = write_experiments(settings, scenario)
     behaviour = [prior.path for prior in PRIORS]
-    calm = load_experiment(files[calibration.CALM_ARM])
+    calm = load_experiment(files[spec.CALM_ARM])
     base = load_experiment(files["baseline"])
     pd.testing.assert_frame_equal(
         design_table(calm.experiment)[behaviour], design_table(base.experiment)[behaviour]
     )
     assert calm.experiment.root_seed == base.experiment.root_seed
     assert calm.experiment.replicates == base.experiment.replicates
-    default = load_experiment(files[calibration.CALM_DEFAULT_ARM])
-    assert default.experiment.replicates == 2 * calibration.DEFAULT_RUNS_FACTOR
+    default = load_experiment(files[spec.CALM_DEFAULT_ARM])
+    assert default.experiment.replicates == 2 * spec.DEFAULT_RUNS_FACTOR
     for loaded in (calm, default):
         injects = {(i["round"], i["actor"], i["action"]) for i in loaded.base_data["injects"]}
         assert injects == {
             (r, actor, action)
             for r in range(1, scenario.clock.rounds + 1)
-            for actor, action in calibration.CALM_ACTIONS
+            for actor, action in spec.CALM_ACTIONS
         }
         # The rest of the scenario is the calibrated one's.
         without = {k: v for k, v in loaded.base_data.items() if k != "injects"}
@@ -234,10 +230,10 @@ def test_the_calm_arms_run_the_same_points_and_seeds_with_the_war_scripted_away(
 def test_the_war_arm_runs_the_war_before_the_mou_at_its_own_values(tmp_path):
     settings = Settings(scenario=SCENARIO, runs=2, samples=5, seed=3, out=tmp_path)
     files = write_experiments(settings, load_scenario(SCENARIO))
-    war = load_experiment(files[calibration.WAR_ARM])
+    war = load_experiment(files[spec.WAR_ARM])
     assert war.base_path.name == "gulf_2026_war.yaml"
     assert war.experiment.rounds == 32
-    assert war.experiment.replicates == 2 * calibration.DEFAULT_RUNS_FACTOR
+    assert war.experiment.replicates == 2 * spec.DEFAULT_RUNS_FACTOR
     assert war.base_data["mou"]["start"] == "collapsed"
     assert war.base_data["clock"]["start_date"] == "2026-02-28"
 
@@ -248,21 +244,21 @@ def test_without_a_war_scenario_beside_it_the_bahrain_row_is_not_run(tmp_path):
     alone.write_text(SCENARIO.read_text(encoding="utf-8"), encoding="utf-8")
     settings = Settings(scenario=alone, runs=1, samples=2, out=tmp_path / "out")
     assert settings.war_scenario is None
-    assert calibration.WAR_ARM not in write_experiments(settings, load_scenario(alone))
+    assert spec.WAR_ARM not in write_experiments(settings, load_scenario(alone))
 
 
 def test_bahrain_s_counts_are_judged_on_the_war_runs_but_not_in_the_acceptance():
-    bahrain = [p for p in calibration.PATTERNS if p.number == 5]
+    bahrain = [p for p in spec.PATTERNS if p.number == 5]
     assert {p.key for p in bahrain} == {"bahrain_bm", "bahrain_uav"}
     assert not set(bahrain) & set(VALIDATION)
     runs = pd.DataFrame(
         {"bahrain_intercepted_ballistic": [100, 124], "bahrain_intercepted_drone": [5, 7]}
     )
-    by_key = {p.key: calibration.pattern_summary(p, runs) for p in bahrain}
+    by_key = {p.key: pattern_summary(p, runs) for p in bahrain}
     assert by_key["bahrain_bm"]["value"] == pytest.approx(112)
     assert bahrain[0].holds(by_key["bahrain_bm"]["value"])  # 112 of 112
     assert not bahrain[1].holds(by_key["bahrain_uav"]["value"])  # 6 of 186
-    assert calibration.pattern_summary(bahrain[0], None)["value"] is None
+    assert pattern_summary(bahrain[0], None)["value"] is None
 
 
 # --------------------------------------------------------------------------- the command
@@ -311,7 +307,7 @@ def test_calibrate_is_deterministic_for_a_seed_and_size_whatever_the_workers(tmp
     assert one[1] == two[1]
     assert one[2] == two[2]
     text, page, data = one
-    for pattern in calibration.PATTERNS:
+    for pattern in spec.PATTERNS:
         assert pattern.title in text and pattern.source in page
     assert "input: the scenario sets 10" in text
     # Pattern 5 is judged on the war before the MOU, whatever its verdict.
@@ -320,6 +316,30 @@ def test_calibrate_is_deterministic_for_a_seed_and_size_whatever_the_workers(tmp
     assert data["points"] == 2 and set(data["levers"]) == set(ARMS)
     # The arms' results folders are ordinary sweeps, which `run.py analyse` can read.
     assert (tmp_path / "one" / "sweeps" / "baseline" / "manifest.json").exists()
-    assert (tmp_path / "one" / "sweeps" / calibration.WAR_ARM / "manifest.json").exists()
-    assert (tmp_path / "one" / "sweeps" / calibration.CALM_ARM / "manifest.json").exists()
+    assert (tmp_path / "one" / "sweeps" / spec.WAR_ARM / "manifest.json").exists()
+    assert (tmp_path / "one" / "sweeps" / spec.CALM_ARM / "manifest.json").exists()
     assert "shipping.demand.voyage_margin was set from this figure" in text
+    # The lever arms run the ensemble's points only, each with the baseline's seeds (paired).
+    sweeps = tmp_path / "one" / "sweeps"
+    base = ResultStore(sweeps / "baseline").read_runs().set_index(["point", "replicate"])
+    ensemble = set(data["accepted_points"]) or set(base.index.get_level_values("point"))
+    for arm in spec.LEVER_ARMS:
+        runs = ResultStore(sweeps / arm).read_runs().set_index(["point", "replicate"])
+        assert set(runs.index.get_level_values("point")) == ensemble
+        assert (runs["seed"] == base.loc[runs.index, "seed"]).all()
+
+
+def test_the_central_set_is_an_accepted_set_nearest_the_accepted_medians():
+    from wargame.experiments.calibration import central_point
+
+    middle = {p.path: (p.low + p.high) / 2 for p in PRIORS}
+    first = PRIORS[0]
+
+    def at(share: float) -> dict:
+        return {**middle, first.path: first.low + share * (first.high - first.low)}
+
+    # Accepted: 0, 0.2 and 1 (median 0.2); rejected: 0.45 and 0.5 (all five: median 0.45).
+    design = pd.DataFrame([at(0.0), at(0.2), at(0.45), at(0.5), at(1.0)])
+    accepted = np.array([True, True, False, False, True])
+    assert central_point(design, accepted) == 1
+    assert central_point(design, np.array([False] * 5)) is None

@@ -124,6 +124,22 @@ def test_seeds_come_from_seed_sequence_and_ids_do_not_depend_on_batching(tmp_pat
     assert [r.run_id for r in again] == [r.run_id for r in runs]
 
 
+def test_a_sweep_of_some_points_runs_them_with_their_seeds_in_the_whole_design(tmp_path):
+    whole_plan, _ = sweep(experiment_file(tmp_path, "whole"), workers=1)
+    some = load_experiment(experiment_file(tmp_path, "some"))
+    some_plan = plan_sweep(some, 1, points=[3, 1])
+    report = run_sweep(some_plan, InProcessExecutor)
+    assert report.ran == some_plan.total_runs == 6
+    whole = stored(whole_plan).set_index(["point", "replicate"]).drop(columns=VOLATILE)
+    part = stored(some_plan).set_index(["point", "replicate"]).drop(columns=VOLATILE)
+    assert sorted(set(part.index.get_level_values("point"))) == [1, 3]
+    # Same seeds, same runs: a subset is the whole design's runs at those points.
+    pd.testing.assert_frame_equal(part.sort_index(), whole.loc[part.index].sort_index())
+    assert some_plan.fingerprint != whole_plan.fingerprint  # never resumed as the whole
+    with pytest.raises(ValueError, match="points must lie in 0..3"):
+        plan_sweep(some, 1, points=[4])
+
+
 def fail_runs_at(monkeypatch, doctrine_split: float) -> None:
     """Runs of this doctrine_split raise part-way, in this process (the engine has no input
     that `validate` accepts and a run then fails on, so the failure is injected)."""

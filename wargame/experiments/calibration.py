@@ -28,519 +28,37 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from wargame.config.loader import load_experiment, load_scenario
+from wargame.config.loader import load_scenario
 from wargame.config.overrides import get_path
 from wargame.config.schema import Scenario
 from wargame.engine.intel import salvo_groups, site_layers
 from wargame.engine.rules.defence import expected_raid, resolve_raid
 from wargame.experiments.analysis import plural
-from wargame.experiments.errors import StoreError
-from wargame.experiments.outputs import link_problem
-from wargame.experiments.patterns import WARM_UP_ROUNDS
-
-
-class CalibrationError(Exception):
-    """Runs of an arm failed: no report can be made from them."""
-
-
-@dataclass(frozen=True)
-class Prior:
-    """One uncertain behavioural parameter: its dotted scenario path, its prior range (inside
-    the schema's range; every point is validated as a whole scenario before a run) and why."""
-
-    path: str
-    low: float
-    high: float
-    why: str
-
-
-# The uncertain parameters: the actors' logit rationality and the cost-term weights that set
-# the loop's order and pace (all "assumption" in the scenario, none has a public figure), and
-# the three numbers the interception patterns read directly (a weapon's reliability and a
-# Patriot's detection, whose documented values the UAE's figures bound). Ranges: about half to
-# twice the scenario's value for weights, the plausible band for probabilities. The shipping
-# owners' decision to come (shipping.demand.*) and the hosts' reading of harm (behaviour.hosts.*)
-# are in too where their yaml comments call them a behavioural assumption with no public
-# figure; the demand's voyage_margin and cover.notice_rounds are left out (the first is set by
-# the calm transit count, the second is sourced: S-war-cover-notice).
-PRIORS: tuple[Prior, ...] = (
-    Prior("actors.irgc.rationality", 1.0, 6.0, "logit lambda: from noisy to near-rational"),
-    Prior("actors.irgc.weights.sovereignty", 1.0, 3.0, "the retaliation driver, x0.5-x1.5"),
-    Prior("actors.irgc.weights.host_leverage", 0.5, 2.0, "coercive value of striking hosts"),
-    Prior("actors.irgc.weights.regime_risk", 2.0, 6.0, "the escalation ceiling, x0.5-x1.5"),
-    Prior("actors.centcom.rationality", 1.0, 6.0, "logit lambda: from noisy to near-rational"),
-    Prior("actors.centcom.weights.unanswered_violations", 1.0, 3.0, "reciprocity, x0.5-x1.5"),
-    Prior("actors.centcom.weights.interceptor_use", 0.0, 1.0, "the DE lever's sign (issue 9)"),
-    Prior("weapons.fateh_313.reliability", 0.80, 0.99, "UAE: >= 0.94 (15 of 238 at sea)"),
-    Prior("weapons.shahed_136.reliability", 0.80, 0.99, "cheap airframe; UAE: few duds"),
-    Prior("interceptors.pac3_mse.detection", 0.85, 0.99, "track quality of a Patriot radar"),
-    Prior("shipping.demand.rationality", 0.025, 0.095, "owners' spread in what keeps them away"),
-    Prior(
-        "shipping.demand.aversion_per_remembered_attack",
-        0.0004,
-        0.0016,
-        "crews' and charterers' caution per attack, x0.5-x2 (Red Sea shape)",
-    ),
-    Prior("shipping.demand.attack_memory", 0.8, 0.95, "owners remember an attack ~3-14 days"),
-    Prior("shipping.demand.cover.cancel_at_attacks", 2.5, 10.0, "a campaign, not an incident"),
-    Prior("shipping.demand.cover.sail_uncovered", 0.02, 0.10, "owners sailing without cover"),
-    Prior("behaviour.hosts.depleted_harm", 5.0, 20.0, "harm feared with magazines spent, x0.5-x2"),
-    Prior("behaviour.hosts.threat_per_us_strike", 0.3, 0.9, "US strikes as the hosts' warning"),
-    Prior("behaviour.hosts.erosion.damage", 0.02, 0.08, "tolerance lost per damage unit, x0.5-x2"),
+from wargame.experiments.calibration_arms import (
+    Settings,
+    check_output,
+    run_arms,
+    write_experiments,
+)
+from wargame.experiments.calibration_levers import lever_effects, lever_sentences
+from wargame.experiments.calibration_spec import (
+    CALM_ARM,
+    CALM_DEFAULT_ARM,
+    DEFAULT_ARM,
+    DEFAULT_RUNS_FACTOR,
+    LEVER_ARMS,
+    PATTERNS,
+    PRIORS,
+    VALIDATION,
+    WAR_ARM,
+    WAR_SCENARIO,
+    Pattern,
+    num_text,
+    quantiles90,
 )
 
-# The article's path forward, one lever at a time and all three (docs/sources.md#S-article-path-forward).
-LEVERS = {
-    "mou_linkage": ("levers.mou_linkage", "insulated"),
-    "defence_mix": ("levers.defence_mix", "directed_energy_ew"),
-    "c2_posture": ("levers.c2_posture", "distributed_afloat"),
-}
-ARMS: dict[str, tuple[str, ...]] = {
-    "baseline": (),
-    "insulated_mou": ("mou_linkage",),
-    "directed_energy": ("defence_mix",),
-    "c2_afloat": ("c2_posture",),
-    "all_three": ("mou_linkage", "defence_mix", "c2_posture"),
-}
-DEFAULT_ARM = "default"  # the scenario's own values, many seeds: the "at the default" column
-# The war before the MOU (pattern 5): its own scenario at its own values, as many seeds as the
-# default arm. A sibling of the calibrated scenario's file; without one the row says so.
-WAR_ARM = "war"
-WAR_SCENARIO = "gulf_2026_war.yaml"
-# Peacetime traffic (pattern 4, before the war): the hypercube's parameter sets and seeds, and
-# the default's, on the scenario with the war scripted away: every round the IRGC complies and
-# CENTCOM holds and negotiates (injects of kind "action"), so no ship is attacked and the
-# transit count is the owners' demand in calm. Its scenario is written beside the experiments.
-CALM_ARM = "calm"
-CALM_DEFAULT_ARM = "default_calm"
-CALM_SCENARIO = "calm_scenario.yaml"
-CALM_ACTIONS = (("irgc", "comply"), ("centcom", "hold_and_negotiate"))
-
-OUTCOMES = (
-    "truce_held",
-    "mou_collapsed_round",
-    "loop_in_order",
-    "first_interdiction_round",
-    "first_centcom_strike_round",
-    "first_host_strike_round",
-    "host_damage",
-    "casualties",
-    "interceptor_spend_usd",
-    "attacker_spend_usd",
-    "cost_exchange",
-    "launched_ballistic",
-    "intercepted_ballistic",
-    "launched_drone",
-    "intercepted_drone",
-    "transits_calm_per_day",
-    "transits_peak_per_day",
-    "first_host_strike_casualties",
-    "bahrain_intercepted_ballistic",
-    "bahrain_intercepted_drone",
-)
-
-DEFAULT_RUNS = 6
-DEFAULT_SAMPLES = 48
-DEFAULT_RUNS_FACTOR = 4  # the default scenario gets this many times --runs seeds
 DEFENCE_DRAWS = 4000  # Monte Carlo raids per defence-check case
-
-
-# --------------------------------------------------------------------------- patterns
-
-
-def _ratio(numerator: str, denominator: str) -> Callable[[pd.DataFrame], pd.Series]:
-    def per_run(runs: pd.DataFrame) -> pd.Series:
-        den = runs[denominator].astype(float)
-        return runs[numerator].astype(float).where(den > 0) / den.where(den > 0)
-
-    return per_run
-
-
-def _pooled(numerator: str, denominator: str) -> Callable[[pd.DataFrame], float | None]:
-    def statistic(runs: pd.DataFrame) -> float | None:
-        den = float(runs[denominator].fillna(0).sum())
-        return float(runs[numerator].fillna(0).sum()) / den if den > 0 else None
-
-    return statistic
-
-
-def _column(name: str) -> Callable[[pd.DataFrame], pd.Series]:
-    return lambda runs: runs[name].astype(float)
-
-
-def _mean_of(name: str) -> Callable[[pd.DataFrame], float | None]:
-    def statistic(runs: pd.DataFrame) -> float | None:
-        values = runs[name].dropna().astype(float)
-        return float(values.mean()) if len(values) else None
-
-    return statistic
-
-
-@dataclass(frozen=True)
-class Pattern:
-    """One reference pattern. `role`: validation (in the acceptance), input (a value the
-    scenario is given, not a test of the model) or unavailable (the model cannot produce it
-    yet; `note` says why). The window is the tolerance: the statistic must fall in it."""
-
-    key: str
-    number: int
-    title: str
-    source: str
-    reference: str
-    low: float | None = None
-    high: float | None = None
-    role: str = "validation"
-    statistic_text: str = ""
-    per_run: Callable[[pd.DataFrame], pd.Series] | None = None
-    statistic: Callable[[pd.DataFrame], float | None] | None = None
-    note: str = ""
-    # The arm whose runs the statistic reads: the free runs of the hypercube ("baseline") or,
-    # for peacetime traffic, the same parameter sets and seeds with the war scripted away.
-    arm: str = "baseline"
-    # Partly an input: a scenario value was set from this reference figure; the row stays in
-    # the acceptance (it still constrains the other parameters) and its verdict says so.
-    partly_input: str = ""
-
-    def holds(self, value: float | None) -> bool:
-        return value is not None and self.low <= value <= self.high
-
-    @property
-    def window(self) -> str:
-        if self.role not in ("validation", "war"):
-            return "-"
-        return f"[{_num(self.low)}, {_num(self.high)}]"
-
-
-BAHRAIN_NOTE = (
-    "window (assumption): half to twice the count, since the article does not date the end of "
-    "its count and the scenario's end (31 Mar 2026) is itself an assumption; judged at the war "
-    "scenario's own values, not in the acceptance (the hypercube runs the post-MOU scenario)"
-)
-
-
-def bahrain_pattern(key: str, kind: str, label: str, count: int) -> Pattern:
-    """Pattern 5, one threat kind: intercepted over Bahrain's sites in the war before the MOU
-    (gulf_2026_war.yaml, 28 Feb - 31 Mar 2026, no MOU at round 1), mean over its runs."""
-    column = f"bahrain_intercepted_{kind}"
-    return Pattern(
-        key,
-        5,
-        f"Bahrain: {label} intercepted in the war",
-        "S-bahrain-intercepts",
-        f"{count} {label} since late Feb 2026",
-        count / 2,
-        count * 2,
-        role="war",
-        statistic_text=f"{label} intercepted over Bahrain's sites in a run of "
-        "gulf_2026_war.yaml (28 Feb - 31 Mar 2026, no MOU at round 1), mean over runs",
-        per_run=_column(column),
-        statistic=_mean_of(column),
-        note=BAHRAIN_NOTE,
-    )
-
-
-PATTERNS: tuple[Pattern, ...] = (
-    Pattern(
-        "loop_order",
-        1,
-        "Loop phase order",
-        "S-article-loop",
-        "interdiction -> CENTCOM strike -> host-state strike",
-        0.5,
-        1.0,
-        statistic_text="share of runs in the article's order (model.phase_sequence())",
-        per_run=_column("loop_in_order"),
-        statistic=_mean_of("loop_in_order"),
-        note="window (assumption): the article's order in at least half the runs",
-    ),
-    Pattern(
-        "bm_interception",
-        2,
-        "BM intercepted / launched",
-        "S-uae-intercepts",
-        "0.93 (221 of 238, UAE to 8 Mar 2026)",
-        0.90,
-        0.96,
-        statistic_text="ballistic missiles intercepted / launched, pooled over runs",
-        per_run=_ratio("intercepted_ballistic", "launched_ballistic"),
-        statistic=_pooled("intercepted_ballistic", "launched_ballistic"),
-        note="window (assumption): +-3 points, about the binomial 90% band of 238 shots",
-    ),
-    Pattern(
-        "uav_interception",
-        2,
-        "UAV intercepted / launched",
-        "S-uae-intercepts",
-        "0.94 (1,342 of 1,422, UAE to 8 Mar 2026)",
-        0.91,
-        0.97,
-        statistic_text="drones intercepted / launched, pooled over runs",
-        per_run=_ratio("intercepted_drone", "launched_drone"),
-        statistic=_pooled("intercepted_drone", "launched_drone"),
-        note="window (assumption): +-3 points",
-    ),
-    Pattern(
-        "first_night_casualties",
-        3,
-        "Deaths, first host-strike night",
-        "S-article-zero-casualties",
-        "0 US casualties",
-        0.0,
-        1.0,
-        statistic_text="deaths in the round of the first host-state strike, mean over runs "
-        "that had one (the engine counts US and civilian deaths together: an upper bound)",
-        per_run=_column("first_host_strike_casualties"),
-        statistic=_mean_of("first_host_strike_casualties"),
-        note="window (assumption): at most one death a first night on average",
-    ),
-    Pattern(
-        "transits_calm",
-        4,
-        "Transits a day, before the war (calm arm)",
-        "S-hormuz-transits",
-        "~80-130 a day in peace",
-        80.0,
-        130.0,
-        statistic_text=f"mean transits a day from round {WARM_UP_ROUNDS + 1} on (after the lanes "
-        "fill), in the calm arm: the same parameter sets and seeds with the war scripted away "
-        "(IRGC comply, CENTCOM hold_and_negotiate every round)",
-        per_run=_column("transits_calm_per_day"),
-        statistic=_mean_of("transits_calm_per_day"),
-        note="the reference is peacetime traffic, before the 2026 war, not the days after the "
-        "MOU: the free runs attack a ship on day 3-5, while the lanes still fill",
-        arm=CALM_ARM,
-        partly_input="shipping.demand.voyage_margin was set from this figure",
-    ),
-    Pattern(
-        "transits_peak",
-        4,
-        "Transits a day, at the peak",
-        "S-hormuz-transits",
-        "< 10 a day",
-        0.0,
-        10.0,
-        statistic_text="lowest 7-day mean of transits a day after the first attack on a ship, "
-        "mean over runs with such an attack",
-        per_run=_column("transits_peak_per_day"),
-        statistic=_mean_of("transits_peak_per_day"),
-    ),
-    *(
-        bahrain_pattern(key, kind, label, count)
-        for key, kind, label, count in (
-            ("bahrain_bm", "ballistic", "BM", 112),
-            ("bahrain_uav", "drone", "UAV", 186),
-        )
-    ),
-    Pattern(
-        "cost_exchange",
-        6,
-        "Cost-exchange (interceptor USD per attacker USD)",
-        "S-article-cost-exchange",
-        "50 ($1M interceptor for a $20k drone)",
-        20.0,
-        200.0,
-        statistic_text="interceptor spend / attacker spend, pooled over runs (all threat "
-        "kinds: the engine books interceptor spend per raid, not per threat kind)",
-        per_run=_column("cost_exchange"),
-        statistic=_pooled("interceptor_spend_usd", "attacker_spend_usd"),
-        note="window (assumption): $1M-$4M interceptors (S-pac3-mse) against $20k-$50k drones "
-        "(S-shahed-136)",
-    ),
-    Pattern(
-        "strike_package",
-        0,
-        "CENTCOM's limited package: 10 targets",
-        "S-article-centcom-strike",
-        "10 targets",
-        role="input",
-        statistic_text="actors.centcom.limited_package_targets (a scenario input, not validation)",
-    ),
-)
-
-VALIDATION = tuple(p for p in PATTERNS if p.role == "validation")
-
-
-# --------------------------------------------------------------------------- settings, arms
-
-
-@dataclass(frozen=True)
-class Settings:
-    scenario: Path
-    runs: int = DEFAULT_RUNS
-    samples: int = DEFAULT_SAMPLES
-    seed: int = 0
-    out: Path = Path("results/calibration")
-    workers: int = 0  # 0 = one per core
-
-    @property
-    def war_scenario(self) -> Path | None:
-        """The war-before-the-MOU scenario beside the calibrated one, if there is one."""
-        path = self.scenario.parent / WAR_SCENARIO
-        return path if path.is_file() else None
-
-
-def check_output(out: Path) -> None:
-    """Refuse an output folder that can't be written before any run starts."""
-    problem = link_problem(out)
-    if problem:
-        raise StoreError(f"--out: {problem}")
-    if out.exists() and not out.is_dir():
-        raise StoreError(f"--out: {out} exists and is not a folder; give a folder to write into")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        probe = out / ".calibrate-write-check"
-        probe.write_text("", encoding="utf-8")
-        probe.unlink()
-    except OSError as error:
-        raise StoreError(
-            f"--out: cannot write to {out} ({error.strerror or error}); give a writable folder"
-        ) from None
-
-
-def arm_levers(scenario: Scenario, arm: str) -> dict[str, str]:
-    """The lever values of an arm: the scenario's own, with the arm's levers flipped."""
-    levers = {
-        path: str(get_path(scenario.model_dump(mode="json"), path)) for path, _ in LEVERS.values()
-    }
-    for name in ARMS.get(arm, ()):
-        path, value = LEVERS[name]
-        levers[path] = value
-    return levers
-
-
-def experiment_data(settings: Settings, scenario: Scenario, arm: str) -> dict[str, Any]:
-    """The experiment file of one arm, as data."""
-    levers = arm_levers(scenario, arm)
-    common = {
-        "base_scenario": str(settings.scenario.resolve()),
-        "rounds": scenario.clock.rounds,
-        "root_seed": settings.seed,
-        "outcomes": list(OUTCOMES),
-        "output": f"../sweeps/{arm}",
-        "execution": {"workers": settings.workers},
-    }
-    if arm == WAR_ARM:
-        war = load_scenario(settings.war_scenario)
-        return {
-            "name": f"calibrate-{arm}",
-            "description": "the war before the MOU at its own values: pattern 5 (Bahrain)",
-            **common,
-            "base_scenario": str(settings.war_scenario.resolve()),
-            "rounds": war.clock.rounds,
-            "replicates": settings.runs * DEFAULT_RUNS_FACTOR,
-            "design": {"kind": "grid"},
-            "parameters": {path: [value] for path, value in arm_levers(war, arm).items()},
-        }
-    if arm in (CALM_ARM, CALM_DEFAULT_ARM):
-        common["base_scenario"] = str((settings.out / "experiments" / CALM_SCENARIO).resolve())
-    if arm in (DEFAULT_ARM, CALM_DEFAULT_ARM):
-        return {
-            "name": f"calibrate-{arm}",
-            "description": "the scenario's own values: the patterns at the default"
-            + (", the war scripted away" if arm == CALM_DEFAULT_ARM else ""),
-            **common,
-            "replicates": settings.runs * DEFAULT_RUNS_FACTOR,
-            "design": {"kind": "grid"},
-            "parameters": {path: [value] for path, value in levers.items()},
-        }
-    parameters: dict[str, Any] = {
-        prior.path: {"type": "real", "low": prior.low, "high": prior.high} for prior in PRIORS
-    }
-    # One level per lever: the same hypercube dimensions in every arm, so the same points.
-    parameters.update(
-        {path: {"type": "categorical", "values": [value]} for path, value in levers.items()}
-    )
-    return {
-        "name": f"calibrate-{arm}",
-        "description": f"rejection ABC hypercube, arm {arm}"
-        + (", the war scripted away" if arm == CALM_ARM else ""),
-        **common,
-        "replicates": settings.runs,
-        "design": {"kind": "latin_hypercube", "samples": settings.samples, "seed": settings.seed},
-        "parameters": parameters,
-    }
-
-
-def calm_scenario(scenario: Scenario) -> dict[str, Any]:
-    """The scenario with the war scripted away, as data: its own injects replaced by the IRGC
-    complying and CENTCOM holding and negotiating in every round."""
-    data = scenario.model_dump(mode="json")
-    data["injects"] = [
-        {"round": r, "kind": "action", "actor": actor, "action": action, "note": "calm arm"}
-        for r in range(1, scenario.clock.rounds + 1)
-        for actor, action in CALM_ACTIONS
-    ]
-    return data
-
-
-def write_experiments(settings: Settings, scenario: Scenario) -> dict[str, Path]:
-    folder = settings.out / "experiments"
-    folder.mkdir(parents=True, exist_ok=True)
-    calm = "# Written by `run.py calibrate`: the calibrated scenario, the war scripted away.\n"
-    calm += yaml.safe_dump(calm_scenario(scenario), sort_keys=False)
-    (folder / CALM_SCENARIO).write_text(calm, encoding="utf-8")
-    written = {}
-    extra = (WAR_ARM,) if settings.war_scenario is not None else ()
-    for arm in (DEFAULT_ARM, CALM_DEFAULT_ARM, *ARMS, CALM_ARM, *extra):
-        path = folder / f"{arm}.yaml"
-        text = "# Written by `run.py calibrate`; `run.py sweep` runs it alone too.\n"
-        text += yaml.safe_dump(experiment_data(settings, scenario, arm), sort_keys=False)
-        path.write_text(text, encoding="utf-8")
-        written[arm] = path
-    return written
-
-
-def run_arms(
-    settings: Settings, files: dict[str, Path], say: Callable[[str], None], progress=None
-) -> tuple[dict[str, pd.DataFrame], dict[str, float]]:
-    """Run every arm through the sweep engine; returns each arm's runs table and seconds."""
-    from wargame.experiments.store import ResultStore
-    from wargame.experiments.sweep import InProcessExecutor, local_pool, plan_sweep, run_sweep
-
-    tables, seconds = {}, {}
-    for arm, path in files.items():
-        loaded = load_experiment(path)
-        plan = plan_sweep(loaded)
-        make_executor = (
-            InProcessExecutor if plan.workers == 1 else (lambda w=plan.workers: local_pool(w))
-        )
-        say(f"  {arm}: {plan.total_runs:,} runs on {plan.workers} worker(s)")
-        report = run_sweep(plan, make_executor, fresh=True, progress=progress)
-        if progress is not None:
-            say("")
-        if report.interrupted:
-            raise KeyboardInterrupt
-        runs = ResultStore(loaded.output).read_runs()
-        failed = runs[runs["status"] != "ok"]
-        if len(failed):
-            raise CalibrationError(
-                f"arm {arm}: {len(failed)} of {len(runs)} runs failed, e.g. "
-                f"{failed['error'].iloc[0]}"
-            )
-        tables[arm] = runs.sort_values(["point", "replicate"]).reset_index(drop=True)
-        seconds[arm] = round(report.seconds, 1)
-    return tables, seconds
-
-
-# --------------------------------------------------------------------------- analysis
-
-
-def _num(value: float | None, digits: int = 3) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "-"
-    if abs(value) >= 100:
-        return f"{value:,.0f}"
-    return f"{value:.{digits}g}"
-
-
-def _quantiles(values: pd.Series) -> tuple[float | None, float | None]:
-    values = values.dropna().astype(float)
-    if not len(values):
-        return None, None
-    low, high = np.quantile(values.to_numpy(), [0.05, 0.95])
-    return float(low), float(high)
 
 
 def _clean(value):
@@ -562,7 +80,7 @@ def pattern_summary(pattern: Pattern, runs: pd.DataFrame | None) -> dict[str, An
     if pattern.role not in ("validation", "war") or runs is None or runs.empty:
         return {"value": None, "p5": None, "p95": None, "runs_with_value": 0}
     per_run = pattern.per_run(runs)
-    low, high = _quantiles(per_run)
+    low, high = quantiles90(per_run)
     return {
         "value": pattern.statistic(runs),
         "p5": low,
@@ -621,7 +139,26 @@ def constraints(design: pd.DataFrame, stats: pd.DataFrame) -> dict[str, Any]:
     return {"rejection": rejection, "passing": passes, "shift": shifts}
 
 
-def accepted_ranges(design: pd.DataFrame, accepted: np.ndarray) -> list[dict[str, Any]]:
+def central_point(design: pd.DataFrame, accepted: np.ndarray) -> int | None:
+    """The accepted parameter set nearest the accepted sets' medians, each parameter scaled to
+    its prior range: a set the model was run at and accepted (the marginal medians together
+    may not be), and the one a scenario's values are taken from."""
+    chosen = design.loc[accepted]
+    if chosen.empty:
+        return None
+    spans = np.array([prior.high - prior.low for prior in PRIORS])
+    lows = np.array([prior.low for prior in PRIORS])
+    scaled = (chosen[[prior.path for prior in PRIORS]].to_numpy(dtype=float) - lows) / spans
+    distance = np.linalg.norm(scaled - np.median(scaled, axis=0), axis=1)
+    return int(chosen.index[int(np.argmin(distance))])
+
+
+def accepted_ranges(
+    design: pd.DataFrame, accepted: np.ndarray, scenario: Scenario, central: int | None
+) -> list[dict[str, Any]]:
+    """Per prior parameter: its prior, the accepted range and median, the central accepted
+    set's value and the scenario's own value (is the scenario inside what was accepted?)."""
+    data = scenario.model_dump(mode="json")
     rows = []
     for prior in PRIORS:
         values = design.loc[accepted, prior.path]
@@ -633,129 +170,12 @@ def accepted_ranges(design: pd.DataFrame, accepted: np.ndarray) -> list[dict[str
                 "accepted_low": float(values.min()) if len(values) else None,
                 "accepted_high": float(values.max()) if len(values) else None,
                 "accepted_median": float(values.median()) if len(values) else None,
+                "central": None if central is None else float(design.loc[central, prior.path]),
+                "scenario": float(get_path(data, prior.path)),
                 "why": prior.why,
             }
         )
     return rows
-
-
-# What each lever should do if the article is right: truce survival up, damage and cost down.
-LEVER_OUTCOMES = {
-    "truce_survival": ("share of runs with no MOU collapse", +1),
-    "host_damage": ("value-weighted damage to host sites", -1),
-    "cost_exchange": ("interceptor USD per attacker USD", -1),
-}
-
-
-def lever_point_values(runs: pd.DataFrame) -> pd.DataFrame:
-    """Per point: truce survival, mean host damage, pooled cost-exchange (None without raids)."""
-    grouped = runs.groupby("point", sort=True)
-    attacker = grouped["attacker_spend_usd"].sum()
-    return pd.DataFrame(
-        {
-            "truce_survival": grouped["truce_held"].mean().astype(float),
-            "host_damage": grouped["host_damage"].mean().astype(float),
-            "cost_exchange": (grouped["interceptor_spend_usd"].sum() / attacker).where(
-                attacker > 0
-            ),
-        }
-    )
-
-
-BOOTSTRAP_RESAMPLES = 2000
-
-
-def mean_interval(
-    values: np.ndarray, rng: np.random.Generator
-) -> tuple[float | None, float | None]:
-    """90% percentile-bootstrap interval of the mean over parameter sets (each set's value is
-    already its seeds' mean): how sure the ensemble's mean effect is, not how spread it is."""
-    if len(values) < 2:
-        return None, None
-    draws = values[rng.integers(0, len(values), (BOOTSTRAP_RESAMPLES, len(values)))].mean(axis=1)
-    low, high = np.quantile(draws, [0.05, 0.95])
-    return float(low), float(high)
-
-
-def lever_effects(
-    tables: dict[str, pd.DataFrame], points: np.ndarray, seed: int = 0
-) -> dict[str, Any]:
-    """Each arm over the ensemble's points, and its paired difference from the baseline."""
-    rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(2)[1])
-    values = {arm: lever_point_values(tables[arm]).loc[points] for arm in ARMS}
-    base = values["baseline"]
-    arms: dict[str, Any] = {}
-    for arm, table in values.items():
-        runs = tables[arm][tables[arm]["point"].isin(points)]
-        entry: dict[str, Any] = {}
-        for name, (_, direction) in LEVER_OUTCOMES.items():
-            column = table[name]
-            low, high = _quantiles(column)
-            entry[name] = {"mean": _mean(column), "p5_sets": low, "p95_sets": high}
-            if name == "host_damage":
-                entry[name]["p5_runs"], entry[name]["p95_runs"] = _quantiles(runs["host_damage"])
-            if arm != "baseline":
-                diff = (column - base[name]).dropna()
-                dlow, dhigh = _quantiles(diff)
-                sign = np.sign(diff.to_numpy()) * direction
-                ci_low, ci_high = mean_interval(diff.to_numpy(dtype=float), rng)
-                entry[name].update(
-                    diff_mean=_mean(diff),
-                    diff_ci_low=ci_low,
-                    diff_ci_high=ci_high,
-                    diff_p5=dlow,
-                    diff_p95=dhigh,
-                    share_helped=float((sign > 0).mean()) if len(diff) else None,
-                    share_hurt=float((sign < 0).mean()) if len(diff) else None,
-                    sets=int(len(diff)),
-                )
-        arms[arm] = entry
-    return arms
-
-
-def _mean(values: pd.Series) -> float | None:
-    values = values.dropna()
-    return float(values.mean()) if len(values) else None
-
-
-def lever_sentences(effects: dict[str, Any]) -> list[str]:
-    """Where the article's argument holds in the model and where not, one sentence per lever."""
-    names = {
-        "insulated_mou": "Insulating the MOU from Lebanon",
-        "directed_energy": "Directed energy and EW",
-        "c2_afloat": "Moving C2 afloat",
-        "all_three": "All three together",
-    }
-    sentences = []
-    for arm, label in names.items():
-        parts = []
-        for name in LEVER_OUTCOMES:
-            effect = effects[arm][name]
-            better, worse = effect.get("share_helped"), effect.get("share_hurt")
-            if better is None or effect.get("sets", 0) == 0:
-                parts.append(f"{name.replace('_', ' ')}: no parameter set to compare")
-                continue
-            parts.append(
-                f"{name.replace('_', ' ')} {lever_verdict(better, worse)} (better in "
-                f"{better:.0%}, worse in {worse:.0%} of {effect['sets']} parameter sets; "
-                f"mean change {_num(effect['diff_mean'])}, 90% CI "
-                f"{_num(effect['diff_ci_low'])} to {_num(effect['diff_ci_high'])})"
-            )
-        sentences.append(f"{label}: " + "; ".join(parts) + ".")
-    return sentences
-
-
-def lever_verdict(better: float, worse: float) -> str:
-    """The article's claim for one outcome, from the shares of parameter sets (paired with the
-    baseline) where the lever made it better and worse. Thresholds (assumption): a claim holds
-    when it is better in most sets and worse in almost none."""
-    if 1 - better - worse >= 0.7:
-        return "makes little difference"
-    if better >= 0.5 and worse <= 0.1:
-        return "holds"
-    if worse >= 0.5 and better <= 0.1:
-        return "fails (the opposite happens)"
-    return "is mixed" if better >= worse else "is mixed, leaning against"
 
 
 def emergence(design: pd.DataFrame, runs: pd.DataFrame) -> dict[str, Any]:
@@ -780,6 +200,8 @@ def emergence(design: pd.DataFrame, runs: pd.DataFrame) -> dict[str, Any]:
 
 
 DEFENCE_SITES = ("nsa_bahrain", "ali_al_salem", "al_dhafra")
+
+
 DEFENCE_SALVO_SHARES = (
     0.25,
     1.0,
@@ -833,9 +255,6 @@ def defence_case(site: str, mix: str, groups, layers, rng: np.random.Generator) 
     }
 
 
-# --------------------------------------------------------------------------- the whole
-
-
 @dataclass
 class Calibration:
     settings: dict[str, Any]
@@ -845,6 +264,7 @@ class Calibration:
     accepted: int
     accepted_points: list[int]
     ensemble: str
+    central_point: int | None
     ranges: list[dict[str, Any]]
     constraints: dict[str, Any]
     levers: dict[str, Any]
@@ -858,21 +278,29 @@ class Calibration:
         return json.dumps(_clean(data), indent=2, sort_keys=True)
 
 
+def ensemble_of(stats: pd.DataFrame) -> tuple[np.ndarray, str]:
+    """The points the path forward is read over, and how the report names them: the accepted
+    parameter sets, or the whole prior (said plainly) when none was accepted."""
+    accepted = stats.loc[stats["accepted"].to_numpy(), "point"].astype(int).to_numpy()
+    if len(accepted):
+        return accepted, f"the {len(accepted)} accepted parameter sets"
+    points = stats["point"].astype(int).to_numpy()
+    return points, (
+        f"the whole prior ({len(points)} parameter sets): none was accepted, so this is NOT a "
+        "calibrated ensemble"
+    )
+
+
 def analyse(settings: Settings, scenario: Scenario, tables: dict[str, pd.DataFrame]) -> Calibration:
+    """The report's numbers from every arm's runs (`tables`: arm -> runs; the lever arms may
+    hold only the ensemble's points)."""
     baseline = tables["baseline"]
     design = design_of(baseline)
     stats = point_statistics(tables)
     accepted_mask = stats["accepted"].to_numpy()
     accepted_points = stats.loc[accepted_mask, "point"].astype(int).tolist()
-    if accepted_points:
-        ensemble_points = np.array(accepted_points)
-        ensemble = f"the {len(accepted_points)} accepted parameter sets"
-    else:
-        ensemble_points = stats["point"].to_numpy()
-        ensemble = (
-            f"the whole prior ({len(ensemble_points)} parameter sets): none was accepted, so "
-            "this is NOT a calibrated ensemble"
-        )
+    ensemble_points, ensemble = ensemble_of(stats)
+    central = central_point(design, accepted_mask)
     ensemble_runs = baseline[baseline["point"].isin(ensemble_points)]
     default_runs = tables[DEFAULT_ARM]
     rows = []
@@ -945,7 +373,8 @@ def analyse(settings: Settings, scenario: Scenario, tables: dict[str, pd.DataFra
         accepted=len(accepted_points),
         accepted_points=accepted_points,
         ensemble=ensemble,
-        ranges=accepted_ranges(design, accepted_mask),
+        central_point=central,
+        ranges=accepted_ranges(design, accepted_mask, scenario, central),
         constraints=constraints(design, stats),
         levers=effects,
         lever_sentences=lever_sentences(effects),
@@ -960,14 +389,21 @@ def war_context(runs: pd.DataFrame) -> str:
     first = pd.to_numeric(runs["first_host_strike_round"], errors="coerce")
     struck = first.notna()
     when = (
-        f", the first on day {_num(float(first[struck].median()))} (median)" if struck.any() else ""
+        f", the first on day {num_text(float(first[struck].median()))} (median)"
+        if struck.any()
+        else ""
     )
     return (
         f"{int(struck.sum())} of {len(runs)} war runs reach a host-state strike{when}. The model "
-        "cannot start the war on day 1: the MOU's state is an output of the two ledgers that no "
-        "actor's decision reads, so starting with no MOU in force changes nothing the actors "
-        "weigh; the war still has to emerge from calm grievances (interdiction, then a US "
-        "strike, then salvos at hosts) as after the MOU"
+        "cannot produce this war, for two reasons. It cannot start it on day 1: the MOU's state "
+        "is an output of the two ledgers that no actor's decision reads, so starting with no MOU "
+        "in force changes nothing the actors weigh, and the war still has to emerge from calm "
+        "grievances (interdiction, then a US strike, then salvos at hosts) as after the MOU. And "
+        "it has no sustained campaign: the IRGC decides once a round and 'salvo_hosts' fires one "
+        "salvo (actors.irgc.salvo_per_target) per chosen site, a tit-for-tat exchange, while "
+        "112 BM intercepted over Bahrain alone in about a month means salvos on most days. "
+        "Scripting the opening (CENTCOM's expanded strikes on day 1) does not change this: "
+        "about 2 BM and 9 UAV intercepted over Bahrain (gulf_2026_war.yaml, 16 seeds)"
     )
 
 
@@ -981,19 +417,24 @@ def calibrate(
     check_output(settings.out)
     scenario = load_scenario(settings.scenario)
     files = write_experiments(settings, scenario)
-    total = settings.runs * (
-        settings.samples * (len(ARMS) + 1)
-        + DEFAULT_RUNS_FACTOR * (3 if settings.war_scenario is not None else 2)
-    )
+    screening = {arm: path for arm, path in files.items() if arm not in LEVER_ARMS}
+    per_default = settings.runs * DEFAULT_RUNS_FACTOR
     say(
-        f"calibrate: {plural(settings.samples, 'parameter set')} x {plural(settings.runs, 'seed')} x "
-        f"{len(ARMS)} arms and the calm arm + {settings.runs * DEFAULT_RUNS_FACTOR} runs at the "
-        "default, calm and free"
+        f"calibrate: {plural(settings.samples, 'parameter set')} x {plural(settings.runs, 'seed')},"
+        f" free and calm, + {per_default} runs at the default, free and calm"
         + (" and as many of the war" if settings.war_scenario is not None else "")
-        + f" = {total:,} runs of "
-        f"{scenario.clock.rounds} rounds"
+        + f" ({scenario.clock.rounds} rounds each); then the {len(LEVER_ARMS)} lever arms over the "
+        "accepted sets"
     )
-    tables, seconds = run_arms(settings, files, say, progress)
+    tables, seconds = run_arms(settings, screening, say, progress)
+    # The lever arms run the ensemble's points only, each with the seeds it has in the
+    # hypercube, so every lever meets the baseline's parameter sets and seeds (paired).
+    points, _ = ensemble_of(point_statistics(tables))
+    levers, lever_seconds = run_arms(
+        settings, {arm: files[arm] for arm in LEVER_ARMS}, say, progress, points=points
+    )
+    tables.update(levers)
+    seconds.update(lever_seconds)
     result = analyse(settings, scenario, tables)
     seconds["total"] = round(time.perf_counter() - started, 1)
     result.seconds = seconds

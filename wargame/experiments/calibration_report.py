@@ -7,7 +7,9 @@ import base64
 import html
 
 from wargame.experiments.analysis import plural
-from wargame.experiments.calibration import ARMS, LEVER_OUTCOMES, PRIORS, Calibration, _num
+from wargame.experiments.calibration import Calibration
+from wargame.experiments.calibration_levers import LEVER_OUTCOMES
+from wargame.experiments.calibration_spec import ARMS, PRIORS, num_text
 
 ARM_LABELS = {
     "baseline": "baseline",
@@ -31,7 +33,7 @@ DEFENCE_NOTE = (
 def _range(entry: dict) -> str:
     if entry.get("value") is None:
         return "-"
-    return f"{_num(entry['value'])} [{_num(entry['p5'])}, {_num(entry['p95'])}]"
+    return f"{num_text(entry['value'])} [{num_text(entry['p5'])}, {num_text(entry['p95'])}]"
 
 
 def pattern_table(result: Calibration) -> list[list[str]]:
@@ -74,23 +76,54 @@ def _table_text(rows: list[list[str]]) -> str:
 
 
 def ranges_table(result: Calibration) -> list[list[str]]:
-    rows = [["parameter", "prior", "accepted", "accepted median", "why this prior"]]
+    rows = [["parameter", "prior", "accepted", "accepted median", "central set", "scenario", "why"]]
     for r in result.ranges:
         accepted = (
             "-"
             if r["accepted_low"] is None
-            else f"[{_num(r['accepted_low'])}, {_num(r['accepted_high'])}]"
+            else f"[{num_text(r['accepted_low'])}, {num_text(r['accepted_high'])}]"
         )
         rows.append(
             [
                 r["path"],
-                f"[{_num(r['prior_low'])}, {_num(r['prior_high'])}]",
+                f"[{num_text(r['prior_low'])}, {num_text(r['prior_high'])}]",
                 accepted,
-                _num(r["accepted_median"]),
+                num_text(r["accepted_median"]),
+                num_text(r["central"]),
+                num_text(r["scenario"]) + ("" if inside(r) else " (outside)"),
                 r["why"],
             ]
         )
     return rows
+
+
+def inside(row: dict) -> bool:
+    """Is the scenario's value inside the accepted range (nothing accepted: no range to be in)?"""
+    if row["accepted_low"] is None:
+        return True
+    return row["accepted_low"] <= row["scenario"] <= row["accepted_high"]
+
+
+def central_sentence(result: Calibration) -> str:
+    """Where the scenario's values stand against the ensemble: taken from its central set, or
+    how many lie outside the accepted ranges."""
+    if result.central_point is None:
+        return "No set was accepted, so there is no central set to take the scenario's values from."
+    same = all(num_text(r["central"], 4) == num_text(r["scenario"], 4) for r in result.ranges)
+    outside = [r["path"] for r in result.ranges if not inside(r)]
+    head = (
+        f"Central set: parameter set {result.central_point}, the accepted set nearest the "
+        "accepted medians (each parameter scaled to its prior range). "
+    )
+    if same:
+        return head + "The scenario's values are this set's (to 4 significant digits)."
+    if outside:
+        return head + (
+            f"{len(outside)} of the scenario's values lie outside the accepted ranges: "
+            + ", ".join(outside)
+            + "."
+        )
+    return head + "The scenario's values differ from it but lie inside every accepted range."
 
 
 def constraint_table(result: Calibration) -> list[list[str]]:
@@ -118,7 +151,9 @@ def lever_table(result: Calibration) -> list[list[str]]:
         cells = [ARM_LABELS[arm]]
         for name in LEVER_OUTCOMES:
             e = entry[name]
-            cells.append(f"{_num(e['mean'])} [{_num(e['p5_sets'])}, {_num(e['p95_sets'])}]")
+            cells.append(
+                f"{num_text(e['mean'])} [{num_text(e['p5_sets'])}, {num_text(e['p95_sets'])}]"
+            )
         rows.append(cells)
     return rows
 
@@ -137,8 +172,8 @@ def difference_table(result: Calibration) -> list[list[str]]:
                 [
                     ARM_LABELS[arm],
                     name,
-                    f"{_num(e['diff_mean'])} ({_num(e['diff_ci_low'])} to {_num(e['diff_ci_high'])})",
-                    f"[{_num(e['diff_p5'])}, {_num(e['diff_p95'])}]",
+                    f"{num_text(e['diff_mean'])} ({num_text(e['diff_ci_low'])} to {num_text(e['diff_ci_high'])})",
+                    f"[{num_text(e['diff_p5'])}, {num_text(e['diff_p95'])}]",
                     "-" if better is None else f"{better:.0%}",
                     "-" if worse is None else f"{worse:.0%}",
                 ]
@@ -204,6 +239,7 @@ def text_report(result: Calibration) -> str:
         f"Rejection ABC: {result.accepted} of {result.points} parameter sets accepted "
         "(every validation pattern within its window)",
         _table_text(ranges_table(result)),
+        central_sentence(result),
         "",
         "Which patterns constrain which parameters (shift of the median among the sets that "
         "pass that pattern alone, % of the prior range)",
@@ -356,6 +392,7 @@ def html_report(result: Calibration) -> str:
         f"<p><strong>{result.accepted} of {result.points}</strong> parameter sets accepted "
         "(every validation pattern within its window).</p>",
         _html_table(ranges_table(result)),
+        f"<p>{html.escape(central_sentence(result))}</p>",
         "<h3>Which patterns constrain which parameters</h3>",
         "<p>Share of parameter sets each pattern rejects, and the shift of each parameter's "
         "median among the sets that pass that pattern alone (% of its prior range).</p>",

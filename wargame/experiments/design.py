@@ -136,15 +136,25 @@ def run_id(parameters: dict[str, Any], replicate: int, seed: int) -> str:
 
 
 def iter_runs(experiment: Experiment, table: pd.DataFrame) -> Iterator[RunSpec]:
-    """Every run of the experiment, point-major, built lazily (a design may hold millions)."""
+    """Every run of the experiment, point-major, built lazily (a design may hold millions).
+
+    `table` may hold only some of the design's points (a sweep of a subset, such as the
+    calibration's accepted parameter sets): each run keeps the seed it has in the whole design,
+    `point * replicates + replicate`, so a subset meets the same seeds as the whole."""
     replicates = experiment.replicates
     names = [c for c in table.columns if c != "point"]
-    seeds = iter_run_seeds(experiment.root_seed, len(table) * replicates)
+    points = table["point"].to_numpy()
+    whole = bool(np.array_equal(points, np.arange(len(points))))
+    seeds = iter_run_seeds(experiment.root_seed, len(table) * replicates) if whole else None
     for row in table.itertuples(index=False):
         point = int(row[0])
         parameters = {name: plain(value) for name, value in zip(names, row[1:], strict=True)}
         for replicate in range(replicates):
-            seed = next(seeds)
+            seed = (
+                next(seeds)
+                if seeds is not None
+                else run_seed(experiment.root_seed, point * replicates + replicate)
+            )
             yield RunSpec(run_id(parameters, replicate, seed), point, replicate, seed, parameters)
 
 

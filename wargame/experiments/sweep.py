@@ -9,12 +9,13 @@ worker died and resubmits what it lost, and skips the runs an earlier, interrupt
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 import sys
 import time
 import typing
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -119,10 +120,19 @@ def metric_type(name: str) -> type:
     return typing.get_type_hints(MODEL_REPORTERS[name])["return"]
 
 
-def plan_sweep(loaded: LoadedExperiment, workers: int | None = None) -> Plan:
+def plan_sweep(
+    loaded: LoadedExperiment, workers: int | None = None, points: Sequence[int] | None = None
+) -> Plan:
+    """The sweep's plan. `points`: run only these points of the design (each with the seeds it
+    has in the whole design); None runs them all."""
     checked = preflight(loaded)  # what `run.py validate` checks, so what it accepts plans
     experiment = loaded.experiment
     table = table_of(experiment, checked.rows)
+    if points is not None:
+        wanted = sorted(set(int(p) for p in points))
+        if wanted and not 0 <= wanted[0] <= wanted[-1] < len(table):
+            raise ValueError(f"points must lie in 0..{len(table) - 1}, got {wanted}")
+        table = table.iloc[wanted].reset_index(drop=True)
     runs_schema, timeseries_schema = result_schemas(loaded, checked.types)
     total = len(table) * experiment.replicates
     execution = experiment.execution
@@ -137,6 +147,9 @@ def plan_sweep(loaded: LoadedExperiment, workers: int | None = None) -> Plan:
     # In-process runs finish inside `submit`: one at a time, so each is stored as it ends.
     max_in_flight = execution.max_in_flight or (1 if workers == 1 else 4 * workers)
     fingerprint = design_fingerprint(experiment, loaded.base_data)
+    if points is not None:  # a subset's folder is not the whole design's: never resumed as it
+        subset = ",".join(str(p) for p in table["point"])
+        fingerprint = hashlib.sha256(f"{fingerprint}:{subset}".encode()).hexdigest()[:16]
     return Plan(
         loaded,
         table,
