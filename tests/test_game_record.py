@@ -16,11 +16,13 @@ import pytest
 
 from wargame.config.schema import MAX_ROUNDS
 from wargame.engine.model import build_model
+from wargame.engine.rules.diplomacy import CHANNEL_DECISION
 from wargame.experiments import game
 from wargame.experiments.game import (
     MAX_SAVE_BYTES,
     GameFileError,
     Order,
+    ReplayError,
     branch,
     fingerprint,
     game_document,
@@ -54,17 +56,24 @@ def events(model) -> list[dict]:
     return [event.to_dict() for event in model.events]
 
 
+def play(scenario, side: str, rounds: int, orders: dict[str, dict[int, str]]):
+    """A game played as the browser plays it: each round begun, the orders given (by order key,
+    then round), resolved; and its record."""
+    model = build_model(scenario, SEED)
+    for round_ in range(1, rounds + 1):
+        model.begin_round()
+        for key, by_round in orders.items():
+            if round_ in by_round:
+                model.command(key, by_round[round_])
+        model.step()
+    record = new_game(scenario, SEED, side, str(DEFAULT))
+    return model, dataclasses.replace(record, orders=orders_of(model))
+
+
 @pytest.fixture(scope="module")
 def played(scenario):
-    """A game played as the browser plays it: each round begun, CENTCOM commanded, resolved."""
-    model = build_model(scenario, SEED)
-    for round_ in range(1, ROUNDS + 1):
-        model.begin_round()
-        if round_ in CENTCOM_ORDERS:
-            model.command("centcom", CENTCOM_ORDERS[round_])
-        model.step()
-    record = new_game(scenario, SEED, "centcom", str(DEFAULT))
-    return model, dataclasses.replace(record, orders=orders_of(model))
+    """CENTCOM commanded for 40 rounds."""
+    return play(scenario, "centcom", ROUNDS, {"centcom": CENTCOM_ORDERS})
 
 
 def test_a_saved_game_loads_and_replays_to_the_same_metrics_and_events(played, scenario, tmp_path):
@@ -79,6 +88,83 @@ def test_a_saved_game_loads_and_replays_to_the_same_metrics_and_events(played, s
     # The orders matter: the same seed played by the AI alone is another game.
     ai_only = replay(dataclasses.replace(record, orders=()), ROUNDS)
     assert not frame(ai_only).equals(frame(model))
+
+
+# The IRGC's orders in a 10-round game: its channel halted in round 2, kept halted, reopened in
+# round 6 (every round ordered, so the AI never moves it in between), and a few actions.
+IRGC_CHANNEL_ORDERS = (
+    {1: "keep_channel", 2: "halt_channel"}
+    | {r: "keep_channel" for r in (3, 4, 5)}
+    | {6: "reopen_channel"}
+)
+IRGC_ACTION_ORDERS = {2: "posture", 4: "enforce_mandates"}
+IRGC_ROUNDS = 8
+
+
+@pytest.fixture(scope="module")
+def played_irgc(scenario):
+    """The IRGC commanded: its action and its channel move."""
+    orders = {"irgc": IRGC_ACTION_ORDERS, CHANNEL_DECISION: IRGC_CHANNEL_ORDERS}
+    return play(scenario, "irgc", IRGC_ROUNDS, orders)
+
+
+def test_the_irgcs_channel_orders_save_load_and_replay_to_the_same_game(played_irgc, tmp_path):
+    model, record = played_irgc
+    assert {o.round: o.action for o in record.orders if o.actor == CHANNEL_DECISION} == (
+        IRGC_CHANNEL_ORDERS
+    )
+    channel = model.datacollector.model_vars["channel"]
+    assert channel[:6] == ["OPEN"] + ["HALTED"] * 4 + ["OPEN"]  # the orders moved it
+    path = save_game(record, IRGC_ROUNDS, tmp_path / "irgc.json")
+    saved = json.loads(path.read_text())["orders"]
+    assert {"round": 2, "actor": CHANNEL_DECISION, "action": "halt_channel"} in saved
+    loaded, saved_round = load_game(path)
+    assert loaded == record and saved_round == IRGC_ROUNDS
+    replayed = replay(loaded, IRGC_ROUNDS)
+    pd.testing.assert_frame_equal(frame(replayed), frame(model))
+    assert events(replayed) == events(model)
+    # Without its channel orders the same game keeps the channel open: they are what halted it.
+    actions_only = tuple(o for o in record.orders if o.actor != CHANNEL_DECISION)
+    ai_channel = replay(dataclasses.replace(record, orders=actions_only), IRGC_ROUNDS)
+    assert "HALTED" not in ai_channel.datacollector.model_vars["channel"][:6]
+    # A branch keeps the channel orders up to its round, and replays them.
+    pd.testing.assert_frame_equal(
+        frame(replay(branch(loaded, 3), 3)), frame(model).iloc[:3].reset_index(drop=True)
+    )
+    assert [o.round for o in branch(loaded, 3).orders if o.actor == CHANNEL_DECISION] == [1, 2, 3]
+
+
+def test_a_channel_move_the_round_does_not_offer_is_refused_at_replay_by_name(scenario):
+    # Reopening is on the channel's menu, but not in round 1: the channel is open then.
+    record = with_order(
+        new_game(scenario, SEED, "irgc"), Order(1, CHANNEL_DECISION, "reopen_channel")
+    )
+    with pytest.raises(ReplayError) as caught:
+        replay(record, 2)
+    assert str(caught.value) == (
+        "round 1: the order irgc_channel -> reopen_channel was refused: irgc_channel has no "
+        "action 'reopen_channel' in round 1; its options are keep_channel, halt_channel"
+    )
+
+
+def test_channel_orders_are_checked_like_an_actors(scenario):
+    record = new_game(scenario, SEED, "irgc")
+    with pytest.raises(
+        ValueError,
+        match="irgc_channel has no action 'escort'; its menu is "
+        "keep_channel, halt_channel, reopen_channel",
+    ):
+        with_order(record, Order(1, CHANNEL_DECISION, "escort"))
+    with pytest.raises(ValueError, match="a channel move is ordered as irgc_channel"):
+        with_order(record, Order(1, "irgc", "halt_channel"))
+    both = with_order(
+        with_order(record, Order(1, "irgc", "posture")), Order(1, CHANNEL_DECISION, "halt_channel")
+    )
+    again = with_order(both, Order(1, CHANNEL_DECISION, "keep_channel"))
+    assert sorted((o.actor, o.action) for o in again.orders) == [
+        ("irgc", "posture"),
+        (CHANNEL_DECISION, "keep_channel"),
+    ]
 
 
 def test_text_and_bytes_load_like_the_file(played, tmp_path):
@@ -206,6 +292,14 @@ def add_order(round_, actor, action):
     )
 
 
+def add_orders(round_, actor, *actions):
+    def change(document):
+        for action in actions:
+            add_order(round_, actor, action)(document)
+
+    return change
+
+
 def levers(name, value):
     return lambda data: data["levers"].__setitem__(name, value)
 
@@ -250,6 +344,18 @@ BAD_FILES = {
         "required field is missing",
     ),
     "unknown actor": (edit(add_order(2, "nato", "escort")), "unknown actor 'nato'"),
+    "channel move not a channel move": (
+        edit(add_order(2, "irgc_channel", "escort")),
+        "irgc_channel has no action 'escort'",
+    ),
+    "channel move as the IRGC's action": (
+        edit(add_order(2, "irgc", "halt_channel")),
+        "a channel move is ordered as irgc_channel",
+    ),
+    "two channel orders in a round": (
+        edit(add_orders(2, "irgc_channel", "halt_channel", "keep_channel")),
+        "a second order for irgc_channel in round 2",
+    ),
     "action not on the menu": (edit(add_order(2, "centcom", "nuke")), "no action 'nuke'"),
     "host given an IRGC action": (
         edit(add_order(2, "bahrain", "salvo_hosts")),

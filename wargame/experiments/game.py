@@ -25,7 +25,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from wargame.config.ladder import MENUS
+from wargame.config.ladder import IRGC_ACTIONS, MENUS
 from wargame.config.loader import (
     FILE_TYPES,
     PATH_LIMIT,
@@ -39,6 +39,7 @@ from wargame.config.schema import MAX_ROUNDS, Scenario
 from wargame.config.text import printable
 from wargame.engine.model import GulfModel, build_model, prepared
 from wargame.engine.observation import sides
+from wargame.engine.rules.diplomacy import CHANNEL_DECISION, CHANNEL_MENU
 from wargame.engine.theatre import TheatreError
 from wargame.experiments.design import SEED_MASK
 
@@ -70,7 +71,7 @@ class ReplayError(ValueError):
 @dataclass(frozen=True)
 class Order:
     round: int  # the round (1-based) the order was given for
-    actor: str  # "irgc", "centcom" or a host id
+    actor: str  # "irgc", "centcom", a host id, or "irgc_channel" (the IRGC's channel move)
     action: str  # an action on that actor's menu
 
 
@@ -166,9 +167,25 @@ def host_ids(scenario: Scenario) -> tuple[str, ...]:
     return tuple(host.id for host in scenario.actors.hosts)
 
 
+# The IRGC's channel moves, ordered under their own key (`CHANNEL_DECISION`) beside its action:
+# every move of the channel's menus, in menu order. Which ones a round offers depends on the
+# channel then (reopen only while halted), so `model.command` refuses the others at replay.
+CHANNEL_ORDERS = tuple(dict.fromkeys(move for moves in CHANNEL_MENU.values() for move in moves))
+
+
+def order_keys(scenario: Scenario) -> tuple[str, ...]:
+    """Whom an order may go to: the actors, and the IRGC's channel decision."""
+    return ("irgc", CHANNEL_DECISION, "centcom", *host_ids(scenario))
+
+
 def menu(scenario: Scenario, actor: str) -> tuple[str, ...] | None:
-    """The actions `actor` may be ordered to take, or None for an actor not in the game."""
-    if actor in ("irgc", "centcom"):
+    """The actions `actor` (an order key) may be ordered to take, or None for a key not in the
+    game. The IRGC's channel moves are not on its action menu: they go to CHANNEL_DECISION."""
+    if actor == CHANNEL_DECISION:
+        return CHANNEL_ORDERS
+    if actor == "irgc":
+        return tuple(spec.id for spec in IRGC_ACTIONS)
+    if actor == "centcom":
         kind = actor
     elif actor in host_ids(scenario):
         kind = "host"
@@ -182,21 +199,26 @@ def order_problems(
 ) -> list[str]:
     """Why each order could not have been given in a game of `last_round` rounds (none if all
     could): an unknown actor, an action not on its menu, a round outside 1..last_round, or a
-    second order for the same actor in the same round."""
+    second order for the same actor (or the IRGC's channel) in the same round."""
     problems = []
     seen: set[tuple[int, str]] = set()
-    actors = ("irgc", "centcom", *host_ids(scenario))
+    keys = order_keys(scenario)
     for index, order in enumerate(orders):
         at = f"{where}[{index}]"
         actions = menu(scenario, order.actor)
         if actions is None:
             problems.append(
-                f"{at}: unknown actor {order.actor!r}; expected one of {', '.join(actors)}"
+                f"{at}: unknown actor {order.actor!r}; expected one of {', '.join(keys)}"
             )
         elif order.action not in actions:
+            hint = (
+                f" (a channel move is ordered as {CHANNEL_DECISION})"
+                if order.actor == "irgc" and order.action in CHANNEL_ORDERS
+                else ""
+            )
             problems.append(
                 f"{at}: {order.actor} has no action {order.action!r}; its menu is "
-                f"{', '.join(actions)}"
+                f"{', '.join(actions)}{hint}"
             )
         if not 1 <= order.round <= last_round:
             problems.append(
