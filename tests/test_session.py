@@ -11,7 +11,8 @@ import pytest
 
 from wargame.config.loader import load_scenario
 from wargame.engine.model import build_model
-from wargame.experiments.game import GameFileError, game_text
+from wargame.engine.rules.diplomacy import CHANNEL_DECISION, Channel
+from wargame.experiments.game import GameFileError, Order, game_text
 from wargame.ui.chart_data import columns
 from wargame.ui.session import DEFAULT_SCENARIO, GameInputError, GameSession
 
@@ -210,3 +211,51 @@ def test_applied_parameters_leave_the_library_file_behind():
     assert session.record().scenario_path == str(DEFAULT_SCENARIO)
     session.set_parameters({"levers.doctrine_split": 0.3})
     assert session.record().scenario_path is None
+
+
+# --- the IRGC's channel order ---------------------------------------------------------------------
+
+
+def test_the_irgcs_channel_order_halts_the_channel_that_round_and_is_saved():
+    session = GameSession(DEFAULT_SCENARIO, seed=3)
+    session.set_side("irgc")
+    advice = session.next_decisions()
+    assert advice[CHANNEL_DECISION].chosen == "keep_channel"  # the premise: the AI keeps it
+    assert advice[CHANNEL_DECISION].options == ("keep_channel", "halt_channel")
+    session.step(channel="halt_channel")  # its action left to the AI
+    assert session.round == 1
+    assert session.model.world.diplomacy.channel == Channel.HALTED
+    assert session.rows()[0]["channel"] == "HALTED"
+    assert session.rows()[0]["irgc_action"] == advice["irgc"].chosen
+    assert session.record().orders == (Order(1, CHANNEL_DECISION, "halt_channel"),)
+    # The next round offers reopening instead; both orders at once are both applied.
+    assert session.next_decisions()[CHANNEL_DECISION].options == ("keep_channel", "reopen_channel")
+    session.step("posture", channel="reopen_channel")
+    assert session.rows()[1]["channel"] == "OPEN" and session.rows()[1]["irgc_action"] == "posture"
+    loaded = GameSession(DEFAULT_SCENARIO, seed=0)
+    loaded.load_text(game_text(session.record(), session.round), "irgc.json")
+    assert loaded.rows() == session.rows() and loaded.side == "irgc"
+
+
+def test_a_channel_order_the_round_does_not_offer_plays_nothing_and_leaves_no_order():
+    session = GameSession(DEFAULT_SCENARIO, seed=3)
+    session.set_side("irgc")
+    ai_action = session.next_decisions()["irgc"].chosen
+    order = "posture" if ai_action != "posture" else "comply"
+    with pytest.raises(
+        GameInputError, match="irgc has no channel move 'reopen_channel' in round 1"
+    ):
+        session.step(order, channel="reopen_channel")  # the channel is open: nothing to reopen
+    assert session.round == 0
+    session.step()  # the AI plays: the refused round left no order of yours standing
+    assert session.record().orders == ()
+    assert session.rows()[0]["irgc_action"] == ai_action
+
+
+def test_only_the_irgc_gives_a_channel_order():
+    session = GameSession(DEFAULT_SCENARIO, seed=3)
+    for side in ("observer", "centcom"):
+        session.set_side(side)
+        with pytest.raises(GameInputError, match="channel: only the IRGC decides"):
+            session.step(channel="halt_channel")
+        assert session.round == 0

@@ -22,6 +22,7 @@ from wargame.engine import metrics
 from wargame.engine.decision import Decision
 from wargame.engine.model import GulfModel, build_model
 from wargame.engine.observation import sides
+from wargame.engine.rules.diplomacy import CHANNEL_DECISION
 from wargame.engine.theatre import TheatreError
 from wargame.experiments.game import (
     GameFileError,
@@ -209,8 +210,10 @@ class GameSession:
                     self.advice = self.model.begin_round()
             return self.advice
 
-    def step(self, order: str | None = None) -> None:
-        """Play one round; `order` is the commanded side's action (None: the AI plays it)."""
+    def step(self, order: str | None = None, channel: str | None = None) -> None:
+        """Play one round with the commanded side's orders: `order` its action, `channel` the
+        IRGC's channel move (keep, halt or reopen the Swiss channel); None leaves either to the
+        AI. Both are checked before either is given, so a refused order plays nothing."""
         with self.lock:
             if self.round >= MAX_BROWSER_ROUNDS:
                 raise GameInputError(
@@ -218,11 +221,30 @@ class GameSession:
                     "`run.py simulate --rounds N` plays longer games"
                 )
             actor = self.commanding()
+            orders = {}
             if order is not None:
                 if actor is None:
                     raise GameInputError("choose a side to command before giving an order")
-                self.next_decisions()
-                self.model.command(actor, order)  # ValueError names the menu
+                orders[actor] = order
+            if channel is not None:
+                if actor != "irgc":
+                    raise GameInputError(
+                        "channel: only the IRGC decides the Swiss channel; "
+                        f"you command {actor or 'no side'}"
+                    )
+                orders[CHANNEL_DECISION] = channel
+            if orders:
+                decisions = self.next_decisions()
+                for key, action in orders.items():
+                    options = decisions[key].options
+                    if action not in options:
+                        what = "channel move" if key == CHANNEL_DECISION else "action"
+                        raise GameInputError(
+                            f"{actor} has no {what} '{printable(action)}' in round "
+                            f"{self.model.round}; its options are {', '.join(options)}"
+                        )
+                for key, action in orders.items():
+                    self.model.command(key, action)
             self.model.step()
             self.advice = None
             self._recorded()
