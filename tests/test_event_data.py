@@ -13,6 +13,7 @@ import pytest
 from support import default_scenario
 
 from wargame.engine.model import build_model
+from wargame.engine.rules.diplomacy import CHANNEL_DECISION, CHANNEL_MOVES
 from wargame.ui.event_data import (
     SCRIPTED,
     YOUR_ORDER,
@@ -45,7 +46,9 @@ def test_why_numbers_are_the_decision_history_exactly(game):
     explained = [row for row in rows if row["why"]]
     assert len(explained) >= 2 * ROUNDS  # IRGC and CENTCOM decide every round
     for row in explained:
-        decision = game.decision_history[row["round"]][row["actor"]]
+        channel_move = row["actor"] == "irgc" and row["action"] in CHANNEL_MOVES
+        key = CHANNEL_DECISION if channel_move else row["actor"]
+        decision = game.decision_history[row["round"]][key]
         why = row["why"]
         assert [o["option"] for o in why["options"]] == list(decision.options)
         for i, option in enumerate(why["options"]):
@@ -111,6 +114,32 @@ def test_the_mark_also_comes_from_human_orders_alone(game):
     # Without either, an applied action that is not the AI's pick reads as a scripted inject.
     rows = event_rows(events, game.decision_history, "observer", ORDER_ROUND)
     assert [r["order"] for r in rows if r["actor"] == "centcom"] == [SCRIPTED]
+
+
+def test_a_human_channel_move_is_marked_and_explained_by_the_channel_decision():
+    """The IRGC's channel move is its own decision (key irgc_channel): its event gets that
+    decision's why, and a human's halt is marked as an order with the AI's pick."""
+    model = build_model(default_scenario(), 3)
+    model.begin_round()
+    model.command(CHANNEL_DECISION, "halt_channel")
+    model.step()
+    decision = model.decision_history[1][CHANNEL_DECISION]
+    assert decision.chosen == "keep_channel"  # the premise: the AI would not have halted
+    plain = [{k: v for k, v in e.to_dict().items() if k != "by_human"} for e in model.events]
+    for events, orders in ((model.events, None), (plain, model.human_orders)):
+        rows = event_rows(events, model.decision_history, "irgc", 1, human_orders=orders)
+        [row] = [r for r in rows if r["action"] == "halt_channel"]
+        assert row["actor"] == "irgc" and row["order"] == YOUR_ORDER
+        assert row["ai_pick"] == "keep_channel"
+        assert [o["option"] for o in row["why"]["options"]] == list(decision.options)
+        assert [o["probability"] for o in row["why"]["options"]] == list(decision.probabilities)
+    # Another side reads that the channel was halted, not the IRGC's reasons.
+    [row] = [
+        r
+        for r in event_rows(model.events, model.decision_history, "centcom", 1)
+        if r["action"] == "halt_channel"
+    ]
+    assert row["why"] is None and row["order"] is None
 
 
 def test_fog_keeps_other_actors_reasons_off_a_sides_page(game):

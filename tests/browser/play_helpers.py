@@ -174,10 +174,13 @@ def command_side(page, label: str) -> None:
         page.locator(".advisor-table").wait_for(timeout=WAIT_MS)
 
 
-def give_order(page, action: str) -> None:
-    """Choose `action` in 'Your order' and play the round."""
+def give_order(page, action: str, channel: str | None = None) -> None:
+    """Choose `action` in 'Your order' (and, as the IRGC, `channel` in 'Channel') and play
+    the round."""
     now = shown_round(page)
     choose(page, "select-order", action)
+    if channel is not None:
+        choose(page, "select-channel", channel)
     page.locator(".btn-order").click()
     wait_round(page, now + 1)
     page.locator(".advisor-table").wait_for(timeout=WAIT_MS)

@@ -2,10 +2,12 @@
 an order different from the AI's pick is played, marked as yours in the log, and changes the
 game exactly as a replay with that order does; and fog of war holds on the wire: the true
 Iranian site capacities and the IRGC's reasons reach neither the page nor any websocket frame
-while you command CENTCOM, yet do reach an observer (so the check can fail)."""
+while you command CENTCOM, yet do reach an observer (so the check can fail). Commanding the
+IRGC, its channel move is a second order: halting the channel halts it, and the save holds it."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -29,6 +31,7 @@ from play_helpers import (
 from wargame.engine import metrics
 from wargame.engine.model import build_model
 from wargame.engine.observation import host_row_for, side_observation, visible_metrics
+from wargame.engine.rules.diplomacy import CHANNEL_DECISION
 from wargame.experiments.game import Order
 
 # The fast tier (-m 'not slow') keeps only the page-load smoke test; CI runs these.
@@ -96,6 +99,51 @@ def test_an_order_is_played_marked_and_changes_the_outcome(game_page):
     played = [sentences(ordered, r) for r in range(1, 6)]
     assert played != [sentences(ai_only, r) for r in range(1, 6)]
     assert ordered.datacollector.model_vars["rung"] != ai_only.datacollector.model_vars["rung"]
+
+
+def table_rows(page, table: str) -> list[tuple[str, float, bool]]:
+    """(option, the AI's chance as sent, whether marked as the AI's pick) for each row."""
+    rows = page.locator(f".{table} tr.advisor-row").evaluate_all(
+        """rows => rows.map(r => [r.dataset.option,
+            +r.querySelector('td:last-child').dataset.value,
+            r.querySelector('th').innerText.includes("AI's pick")])"""
+    )
+    return [tuple(row) for row in rows]
+
+
+def test_the_irgc_halts_the_channel_and_the_save_holds_the_order(game_page):
+    page = game_page
+    decisions = build_model(scenario(), 0).begin_round()
+    channel = decisions[CHANNEL_DECISION]
+    assert channel.chosen == "keep_channel"  # the premise: the AI would keep it open
+    command_side(page, "IRGC")
+    # The channel's own advisor table, beside the action's: its options this round, the AI's
+    # chances and its pick, which is also the order given unless you change it.
+    page.locator(".channel-table").wait_for()
+    assert table_rows(page, "channel-table") == [
+        (option, probability, option == channel.chosen)
+        for option, probability in zip(channel.options, channel.probabilities, strict=True)
+    ]
+    assert [r[0] for r in table_rows(page, "advisor-table")] == list(decisions["irgc"].options)
+    assert page.locator(".select-channel .v-select__selections").inner_text() == "keep_channel"
+    assert status(page)["channel"] == "open"
+
+    give_order(page, decisions["irgc"].chosen, channel="halt_channel")
+    assert status(page)["channel"] == "halted"
+    row = page.locator(".event-row[data-actor='irgc'][data-action='halt_channel']")
+    assert row.get_attribute("data-round") == "1"
+    assert row.get_attribute("data-order") == "your order"
+    # Round 2's channel menu: the channel is halted, so it may be reopened.
+    page.locator(".channel-table tr.advisor-row[data-option='reopen_channel']").wait_for()
+    assert [r[0] for r in table_rows(page, "channel-table")] == ["keep_channel", "reopen_channel"]
+
+    with page.expect_download() as download:
+        page.get_by_text("Save game").click()
+    document = json.loads(download.value.path().read_text())
+    assert document["side"] == "irgc" and document["saved_round"] == 1
+    assert {"round": 1, "actor": CHANNEL_DECISION, "action": "halt_channel"} in document["orders"]
+    orders = tuple(Order(o["round"], o["actor"], o["action"]) for o in document["orders"])
+    assert model_at(0, 1, orders).datacollector.model_vars["channel"] == ["HALTED"]
 
 
 # --- fog of war -----------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from typing import Any
 
 from wargame.config.ladder import ACTIONS
 from wargame.engine.observation import can_see, event_for
+from wargame.engine.rules.diplomacy import CHANNEL_DECISION
 
 YOUR_ORDER = "your order"
 SCRIPTED = "scripted inject"
@@ -81,6 +82,16 @@ def why(decision, done: str, order: str | None) -> dict:
     }
 
 
+def decision_key(decisions: Mapping[str, Any], actor: str, action: str) -> str | None:
+    """The key of the decision an event's action came from: the actor's own, or for the
+    IRGC's channel moves its channel decision (CHANNEL_DECISION); None if neither offered it."""
+    for key in (actor, CHANNEL_DECISION) if actor == "irgc" else (actor,):
+        decision = decisions.get(key)
+        if decision is not None and action in decision.options:
+            return key
+    return None
+
+
 def event_rows(
     events: Iterable[Any],
     decision_history: Mapping[int, Mapping[str, Any]] | None,
@@ -113,12 +124,13 @@ def event_rows(
         ai_pick = None
         decision = None
         # An event logged from a decision carries that decision's probability.
+        key = None
         if original.get("probability") is not None:
-            decision = decision_history.get(original["round"], {}).get(actor)
-            if decision is not None and action not in decision.options:
-                decision = None
+            decisions = decision_history.get(original["round"], {})
+            key = decision_key(decisions, actor, action)
+            decision = decisions.get(key) if key is not None else None
         if decision is not None:
-            by_human = human_orders.get(original["round"], {}).get(actor) == action
+            by_human = human_orders.get(original["round"], {}).get(key) == action
             if original.get("by_human") or by_human:
                 order = YOUR_ORDER
             elif action != decision.chosen:

@@ -1,5 +1,7 @@
 """Command a side: pick Observer, CENTCOM, the IRGC or one GCC host; each round choose your
 side's action from its menu, with an advisor showing the AI's own forecast for every option.
+The IRGC also decides the Swiss channel each round (keep, halt or reopen): its second menu,
+with its own advisor table, sits beside the action.
 
 Plain Solara rather than Mesa's SolaraViz: SolaraViz steps a model, it has no notion of a human
 order inside a round, of a side's restricted view, or of branching a game.
@@ -13,6 +15,7 @@ import solara
 
 from wargame.config.ladder import ACTIONS
 from wargame.engine.decision import Decision
+from wargame.engine.rules.diplomacy import CHANNEL_DECISION
 from wargame.ui.session import GameInputError
 from wargame.ui.state import use_state
 
@@ -57,7 +60,7 @@ def advisor_rows(decision: Decision) -> tuple[list[str], list[dict]]:
 
 
 @solara.component
-def AdvisorTable(decision: Decision):
+def AdvisorTable(decision: Decision, classes: list[str] | None = None):
     terms, rows = advisor_rows(decision)
     header = "".join(f"<th>{html.escape(term.replace('_', ' '))}</th>" for term in terms)
     body = []
@@ -77,7 +80,7 @@ def AdvisorTable(decision: Decision):
         tag="table",
         unsafe_innerHTML=f"<thead><tr><th>option</th>{header}<th>total cost</th><th>AI chance</th>"
         f"</tr></thead><tbody>{''.join(body)}</tbody>",
-        classes=["advisor-table"],
+        classes=classes or ["advisor-table"],
         style={"font-size": "0.8em", "border-collapse": "collapse"},
     )
 
@@ -128,6 +131,7 @@ def OrdersCard():
     state = use_state()
     session = state.session
     order = solara.use_reactive(None)
+    channel = solara.use_reactive(None)
     error = solara.use_reactive(None)
     actor = session.commanding()
     if actor is None:
@@ -137,19 +141,29 @@ def OrdersCard():
         if state.shown_round() != session.round:
             solara.Text("Replaying a past round: go back to the live round to give orders.")
             return
-        decision = session.next_decisions()[actor]
+        decisions = session.next_decisions()
+        decision = decisions[actor]
         menu = list(decision.options)
         chosen = order.value if order.value in menu else decision.chosen
         overridden = session.model.injected_orders.get(actor)
+        # The IRGC's channel move is its own decision, with its own menu for this round.
+        channel_decision = decisions.get(CHANNEL_DECISION) if actor == "irgc" else None
+        channel_menu, channel_chosen = [], None
+        if channel_decision is not None:
+            channel_menu = list(channel_decision.options)
+            in_menu = channel.value in channel_menu
+            channel_chosen = channel.value if in_menu else channel_decision.chosen
+        channel_forced = session.model.injected_orders.get(CHANNEL_DECISION)
 
         def submit():
             try:
-                session.step(chosen)
+                session.step(chosen, channel=channel_chosen)
             except (GameInputError, ValueError) as problem:
                 error.value = str(problem)
                 return
             error.value = None
             order.value = None
+            channel.value = None
             state.view_round.value = None
             state.changed()
 
@@ -167,6 +181,18 @@ def OrdersCard():
             solara.Warning(
                 f"A scripted inject forces {overridden} this round; it overrides any order."
             )
+        if channel_decision is not None:
+            solara.Text(
+                "The Swiss channel: keep it as it is, or halt or reopen it (your second "
+                "decision this round, weighed on its own terms).",
+                style={"color": "#556", "font-size": "0.9em", "margin-top": "6px"},
+            )
+            AdvisorTable(channel_decision, classes=["channel-table"])
+            if channel_forced:
+                solara.Warning(
+                    f"A scripted inject forces {channel_forced} this round; it overrides "
+                    "your channel order."
+                )
         with solara.Row(style={"align-items": "center"}, gap="10px"):
             solara.Select(
                 "Your order",
@@ -175,6 +201,14 @@ def OrdersCard():
                 on_value=order.set,
                 classes=["select-order"],
             )
+            if channel_decision is not None:
+                solara.Select(
+                    "Channel",
+                    values=channel_menu,
+                    value=channel_chosen,
+                    on_value=channel.set,
+                    classes=["select-channel"],
+                )
             solara.Button(
                 "Give order and play the round",
                 on_click=submit,

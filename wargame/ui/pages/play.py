@@ -21,7 +21,8 @@ PAGE_CSS = """
 .gulf-sidebar { width: 360px; min-width: 320px; }
 .gulf-main { flex: 1; min-width: 600px; }
 .status-bar { padding: 6px 10px; background: #f3f5f8; border-radius: 6px; }
-.advisor-table th, .advisor-table td { border-bottom: 1px solid #dde; padding: 2px 4px; }
+.advisor-table th, .advisor-table td, .channel-table th, .channel-table td {
+    border-bottom: 1px solid #dde; padding: 2px 4px; }
 """
 
 
