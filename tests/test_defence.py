@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from support import default_scenario
 
+from wargame.engine.adjudication import raids
 from wargame.engine.model import build_model
 from wargame.engine.rules.defence import (
     ENGAGEMENT_PRIORITY,
@@ -24,6 +25,7 @@ from wargame.engine.rules.defence import (
     kill_probability,
     resolve_raid,
 )
+from wargame.experiments.single_run import outcome_values, run_once
 
 HUGE = 10_000_000
 
@@ -312,6 +314,126 @@ def test_by_kind_helpers_cover_every_kind() -> None:
     assert set(expected_raid(groups, [layer]).intercepted_by_kind(groups)) == set(THREAT_KINDS)
 
 
+# --- spend per threat kind (issue 9, pattern 6: the cost-exchange per drone engaged) ----------
+
+
+def _mixed_raid(count: int) -> tuple[list[RaidGroup], list[Layer]]:
+    """Ballistic missiles and two drone types against an outer Patriot that fires at both and
+    an inner cheap layer that fires at drones only."""
+    groups = [
+        _group(count, weapon="shahed_136", kind="drone", reliability=0.9, unit_cost=20_000.0),
+        _group(count, weapon="fateh", kind="ballistic", reliability=0.95, unit_cost=1.0e6),
+        _group(count // 2, weapon="shahed_238", kind="drone", unit_cost=50_000.0),
+    ]
+    patriot = _layer(
+        {"fateh": 0.6, "shahed_136": 0.5, "shahed_238": 0.5},
+        doctrine="shoot_look_shoot",
+        detection=0.9,
+        unit_cost=4.0e6,
+    )
+    gun = _layer(
+        {"shahed_136": 0.4, "shahed_238": 0.3},
+        shots_per_threat=3,
+        unit_cost=30_000.0,
+        system="gun",
+    )
+    return groups, [patriot, gun]
+
+
+def test_spend_splits_by_kind_with_literal_values() -> None:
+    # Certain kills and salvos: every shot and engagement is known.
+    groups = [
+        _group(5, weapon="fateh", kind="ballistic", unit_cost=1.0e6),
+        _group(7, weapon="shahed_136", kind="drone", unit_cost=20_000.0),
+    ]
+    patriot = _layer({"fateh": 1.0}, shots_per_threat=2, unit_cost=4.0e6)
+    laser = _layer({"shahed_136": 1.0}, shots_per_threat=1, unit_cost=10.0, system="laser")
+    for outcome in (
+        resolve_raid(groups, [patriot, laser], np.random.default_rng(0)),
+        expected_raid(groups, [patriot, laser]),
+    ):
+        np.testing.assert_array_equal(outcome.shots_by_group, [[10, 0], [0, 7]])
+        np.testing.assert_array_equal(outcome.engaged_by_layer, [[5, 0], [0, 7]])
+        assert outcome.interceptor_cost_by_kind(groups) == {
+            "ballistic": 40.0e6,
+            "cruise": 0.0,
+            "drone": 70.0,
+            "anti_ship": 0.0,
+        }
+        assert outcome.attacker_cost_by_kind(groups) == {
+            "ballistic": 5.0e6,
+            "cruise": 0.0,
+            "drone": 140_000.0,
+            "anti_ship": 0.0,
+        }
+        assert outcome.engaged_by_kind(groups) == {
+            "ballistic": 5,
+            "cruise": 0,
+            "drone": 7,
+            "anti_ship": 0,
+        }
+
+
+def test_a_drone_only_raids_drone_spend_is_its_whole_spend() -> None:
+    groups, layers = _mixed_raid(40)
+    drones = [groups[0], groups[2]]
+    for outcome in (
+        resolve_raid(drones, layers, np.random.default_rng(5)),
+        expected_raid(drones, layers),
+    ):
+        spend = outcome.interceptor_cost_by_kind(drones)
+        assert outcome.interceptor_cost > 0.0
+        assert spend["drone"] == pytest.approx(outcome.interceptor_cost, rel=1e-12)
+        assert outcome.attacker_cost_by_kind(drones)["drone"] == pytest.approx(
+            outcome.attacker_cost, rel=1e-12
+        )
+        assert spend["ballistic"] == spend["cruise"] == spend["anti_ship"] == 0.0
+
+
+def test_spend_by_kind_sums_to_the_raid_and_matches_monte_carlo() -> None:
+    groups, layers = _mixed_raid(20)  # saturates nothing: the closed form is exact in mean
+    forecast = expected_raid(groups, layers)
+    rng = np.random.default_rng(99)
+    raids = 4000
+    spend = dict.fromkeys(THREAT_KINDS, 0.0)
+    attacker = dict.fromkeys(THREAT_KINDS, 0.0)
+    engaged = dict.fromkeys(THREAT_KINDS, 0)
+    for _ in range(raids):
+        outcome = resolve_raid(groups, layers, rng)
+        np.testing.assert_array_equal(outcome.shots_by_group.sum(axis=1), outcome.shots)
+        by_kind = outcome.interceptor_cost_by_kind(groups)
+        assert sum(by_kind.values()) == pytest.approx(outcome.interceptor_cost, rel=1e-12)
+        for kind in THREAT_KINDS:
+            spend[kind] += by_kind[kind] / raids
+            attacker[kind] += outcome.attacker_cost_by_kind(groups)[kind] / raids
+            engaged[kind] += outcome.engaged_by_kind(groups)[kind]
+    np.testing.assert_allclose(forecast.shots_by_group.sum(axis=1), forecast.shots, rtol=1e-12)
+    expected_spend = forecast.interceptor_cost_by_kind(groups)
+    assert sum(expected_spend.values()) == pytest.approx(forecast.interceptor_cost, rel=1e-12)
+    assert sum(forecast.attacker_cost_by_kind(groups).values()) == pytest.approx(
+        forecast.attacker_cost, rel=1e-12
+    )
+    for kind in ("ballistic", "drone"):
+        assert _rel_close(spend[kind], expected_spend[kind], 0.02), kind
+        assert _rel_close(engaged[kind] / raids, forecast.engaged_by_kind(groups)[kind], 0.02)
+        assert attacker[kind] == pytest.approx(forecast.attacker_cost_by_kind(groups)[kind])
+    # The article's problem in miniature: a drone costs far more to stop than a missile does,
+    # per dollar of the attacker's.
+    ratio = {
+        k: expected_spend[k] / forecast.attacker_cost_by_kind(groups)[k]
+        for k in ("ballistic", "drone")
+    }
+    assert ratio["drone"] > 10 * ratio["ballistic"]
+
+
+def test_by_kind_helpers_refuse_groups_of_another_raid() -> None:
+    groups, layers = _mixed_raid(4)
+    outcome = resolve_raid(groups, layers, np.random.default_rng(0))
+    for helper in (outcome.interceptor_cost_by_kind, outcome.attacker_cost_by_kind):
+        with pytest.raises(ValueError, match="groups has 2 entries but the outcome has 3"):
+            helper(groups[:2])
+
+
 # --------------------------------------------------------------------------- 4. properties
 
 
@@ -374,6 +496,23 @@ def test_resolve_raid_invariants(groups: list[RaidGroup], stack: list[Layer], se
         sum(int(s) * c for s, c in zip(outcome.shots, unit_costs, strict=True))
     )
     assert outcome.attacker_cost == pytest.approx(sum(g.count * g.unit_cost for g in groups))
+    # Per group: shots sum to the layer's, each engagement fires 1 to n shots, and the spends
+    # per kind sum to the raid's.
+    assert (
+        outcome.shots_by_group.shape == outcome.engaged_by_layer.shape == (len(stack), len(groups))
+    )
+    np.testing.assert_array_equal(outcome.shots_by_group.sum(axis=1), outcome.shots)
+    for li, layer in enumerate(stack):
+        engaged = outcome.engaged_by_layer[li]
+        assert (engaged <= outcome.shots_by_group[li]).all()
+        assert (outcome.shots_by_group[li] <= engaged * layer.shots_per_threat).all()
+        assert engaged.sum() <= layer.fire_channels
+    assert sum(outcome.interceptor_cost_by_kind(groups).values()) == pytest.approx(
+        outcome.interceptor_cost
+    )
+    assert sum(outcome.attacker_cost_by_kind(groups).values()) == pytest.approx(
+        outcome.attacker_cost
+    )
 
     again = resolve_raid(groups, stack, np.random.default_rng(seed))
     for field in (
@@ -384,6 +523,8 @@ def test_resolve_raid_invariants(groups: list[RaidGroup], stack: list[Layer], se
         "shots",
         "kills_by_layer",
         "magazines",
+        "shots_by_group",
+        "engaged_by_layer",
     ):
         np.testing.assert_array_equal(getattr(again, field), getattr(outcome, field))
     assert again.interceptor_cost == outcome.interceptor_cost
@@ -404,6 +545,12 @@ def test_expected_raid_invariants(groups: list[RaidGroup], stack: list[Layer]) -
     np.testing.assert_allclose(forecast.magazines, before - forecast.shots, atol=1e-6)
     for li, layer in enumerate(stack):
         assert forecast.shots[li] <= layer.fire_channels * layer.shots_per_threat + 1e-9
+    np.testing.assert_allclose(
+        forecast.shots_by_group.sum(axis=1), forecast.shots, rtol=1e-9, atol=1e-9
+    )
+    assert sum(forecast.interceptor_cost_by_kind(groups).values()) == pytest.approx(
+        forecast.interceptor_cost, rel=1e-9, abs=1e-6
+    )
 
 
 @settings(max_examples=100, deadline=None)
@@ -579,3 +726,58 @@ def test_host_raids_intercept_launched_threats_at_about_the_uaes_rates() -> None
         launched = sum(run[kind]["launched"] for run in runs if kind in run)
         failed = sum(run[kind]["failed"] for run in runs if kind in run)
         assert failed / launched <= observed + 0.01, (kind, failed / launched)
+
+
+# --- the run books the raids' spend per threat kind -------------------------------------------
+
+
+def test_a_run_books_each_raids_spend_to_the_kinds_it_was_fired_at(monkeypatch) -> None:
+    resolved: list[tuple[list[RaidGroup], object]] = []
+
+    def recorded(groups, layers, rng):
+        outcome = resolve_raid(groups, layers, rng)
+        resolved.append((list(groups), outcome))
+        return outcome
+
+    monkeypatch.setattr(raids, "resolve_raid", recorded)
+    summary = run_once(default_scenario(), 0).summary
+    assert summary["launched"]["drone"] > 0 and summary["launched"]["ballistic"] > 0
+    for count, helper in (
+        ("interceptor_spend_by_kind_usd", "interceptor_cost_by_kind"),
+        ("attacker_spend_by_kind_usd", "attacker_cost_by_kind"),
+        ("engaged", "engaged_by_kind"),
+    ):
+        raided = {
+            kind: sum(getattr(o, helper)(groups)[kind] for groups, o in resolved)
+            for kind in THREAT_KINDS
+        }
+        assert summary[count] == pytest.approx(raided), count
+    drone_spend = summary["interceptor_spend_by_kind_usd"]["drone"]
+    assert 0.0 < drone_spend < summary["interceptor_spend_usd"]
+    assert sum(summary["interceptor_spend_by_kind_usd"].values()) == pytest.approx(
+        summary["interceptor_spend_usd"]
+    )
+    assert sum(summary["attacker_spend_by_kind_usd"].values()) == pytest.approx(
+        summary["attacker_spend_usd"]
+    )
+    drone_ratio = summary["cost_exchange_by_kind"]["drone"]
+    assert drone_ratio == pytest.approx(
+        drone_spend / summary["attacker_spend_by_kind_usd"]["drone"]
+    )
+    assert drone_ratio > 0.0
+    assert summary["engaged"]["drone"] >= summary["intercepted"]["drone"] > 0
+    # A sweep keeps them by these names (experiments/outcomes.py).
+    names = (
+        "cost_exchange_drone",
+        "interceptor_spend_drone_usd",
+        "attacker_spend_drone_usd",
+        "engaged_drone",
+        "interceptor_usd_per_drone_engaged",
+    )
+    assert outcome_values(summary, names) == {
+        "cost_exchange_drone": drone_ratio,
+        "interceptor_spend_drone_usd": drone_spend,
+        "attacker_spend_drone_usd": summary["attacker_spend_by_kind_usd"]["drone"],
+        "engaged_drone": summary["engaged"]["drone"],
+        "interceptor_usd_per_drone_engaged": drone_spend / summary["engaged"]["drone"],
+    }

@@ -14,7 +14,7 @@ from support import default_scenario
 from wargame.engine.fleet import Fleet
 from wargame.engine.model import prepared
 from wargame.engine.rules.defence import THREAT_KINDS
-from wargame.engine.state import TOTAL_KEYS, World, new_world
+from wargame.engine.state import KIND_TOTAL_KEYS, TOTAL_KEYS, World, new_world
 from wargame.engine.theatre import SURVEILLANCE_ROLES
 
 SCENARIO = default_scenario()
@@ -38,7 +38,8 @@ def test_a_new_world_is_the_scenarios_start():
     assert w.premium == SCENARIO.shipping.premium.calm_rate
     assert w.lebanon == SCENARIO.lebanon.start
     assert (w.round, w.date) == (0, SCENARIO.clock.start_date)
-    assert set(w.totals) == set(TOTAL_KEYS) and not any(w.totals.values())
+    assert set(w.totals) == {*TOTAL_KEYS, *KIND_TOTAL_KEYS} and not any(w.totals.values())
+    assert not set(TOTAL_KEYS) & set(KIND_TOTAL_KEYS)
 
 
 def test_an_ability_is_the_mean_capacity_of_the_sites_of_its_roles():
@@ -105,6 +106,9 @@ def test_the_rounds_counts_fold_into_the_totals():
     for n, kind in enumerate(THREAT_KINDS):
         tally.launched[kind], tally.intercepted[kind] = 100 + n, 200 + n
         tally.leaked[kind], tally.failed[kind] = 300 + n, 400 + n
+        tally.interceptor_spend_by_kind[kind] = 500.0 + n
+        tally.attacker_spend_by_kind[kind] = 600.0 + n
+        tally.engaged[kind] = 700 + n
     tally.add_to(w.totals)
     tally.add_to(w.totals)  # a second round of the same adds as much again
     expected = {
@@ -126,6 +130,9 @@ def test_the_rounds_counts_fold_into_the_totals():
         expected[f"intercepted_{kind}"] = 2 * (200 + n)
         expected[f"leaked_{kind}"] = 2 * (300 + n)
         expected[f"failed_{kind}"] = 2 * (400 + n)
+        expected[f"interceptor_spend_{kind}_usd"] = 2 * (500.0 + n)
+        expected[f"attacker_spend_{kind}_usd"] = 2 * (600.0 + n)
+        expected[f"engaged_{kind}"] = 2 * (700 + n)
     assert w.totals == expected
 
 

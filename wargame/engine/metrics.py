@@ -151,6 +151,21 @@ def _cost_exchange(totals) -> float:
     return _r6(totals["interceptor_spend_usd"] / attacker) if attacker else 0.0
 
 
+def cost_exchange_of_kind(totals, kind: str) -> float | None:
+    """Interceptor USD fired at threats of `kind` per attacker USD of `kind` launched at
+    defended sites, over the run; None before any was launched (the run's summary and a
+    sweep's outcome `cost_exchange_<kind>`, not a metrics column)."""
+    attacker = totals[f"attacker_spend_{kind}_usd"]
+    return totals[f"interceptor_spend_{kind}_usd"] / attacker if attacker else None
+
+
+def interceptor_usd_per_engaged(totals, kind: str) -> float | None:
+    """Interceptor USD fired at threats of `kind` per engagement of one (a threat two layers
+    engage counts twice), over the run; None before any was engaged."""
+    engaged = totals[f"engaged_{kind}"]
+    return totals[f"interceptor_spend_{kind}_usd"] / engaged if engaged else None
+
+
 def interception_rate(model) -> float:
     """Share of the threats engaged so far that were intercepted, cumulative: intercepted over
     intercepted plus leaked, every kind (threats that failed in flight were never engaged).

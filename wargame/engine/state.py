@@ -69,9 +69,23 @@ TOTAL_KEYS = (
     *(f"failed_{kind}" for kind in THREAT_KINDS),
 )
 
+# The raids' spends and engagements per threat kind (RoundTally.add_to folds them in too), so a
+# cost-exchange can be read per kind. They are in the run's totals but are not TOTAL_KEYS:
+# metrics.MODEL_REPORTERS makes a `total_*` column of each of those, and the metrics table's
+# columns are fixed (tests/golden). The run's summary reads them (experiments/single_run).
+KIND_TOTAL_KEYS = (
+    *(f"interceptor_spend_{kind}_usd" for kind in THREAT_KINDS),
+    *(f"attacker_spend_{kind}_usd" for kind in THREAT_KINDS),
+    *(f"engaged_{kind}" for kind in THREAT_KINDS),
+)
+
 
 def _per_kind() -> dict[str, int]:
     return dict.fromkeys(THREAT_KINDS, 0)
+
+
+def _spend_per_kind() -> dict[str, float]:
+    return dict.fromkeys(THREAT_KINDS, 0.0)
 
 
 @dataclass
@@ -101,6 +115,11 @@ class RoundTally:
     leakers: int = 0
     interceptor_spend: float = 0.0
     attacker_spend: float = 0.0  # weapons fired into defended sites (the cost-exchange's base)
+    # The two spends split by the threat kind fired at and fired, and the engagements per kind
+    # (a threat two layers engage counts twice).
+    interceptor_spend_by_kind: dict[str, float] = field(default_factory=_spend_per_kind)
+    attacker_spend_by_kind: dict[str, float] = field(default_factory=_spend_per_kind)
+    engaged: dict[str, int] = field(default_factory=_per_kind)
     shipping_strike_spend: float = 0.0
     us_strike_spend: float = 0.0
     host_damage: float = 0.0
@@ -124,6 +143,9 @@ class RoundTally:
             totals[f"intercepted_{kind}"] += self.intercepted[kind]
             totals[f"leaked_{kind}"] += self.leaked[kind]
             totals[f"failed_{kind}"] += self.failed[kind]
+            totals[f"interceptor_spend_{kind}_usd"] += self.interceptor_spend_by_kind[kind]
+            totals[f"attacker_spend_{kind}_usd"] += self.attacker_spend_by_kind[kind]
+            totals[f"engaged_{kind}"] += self.engaged[kind]
 
 
 @dataclass
@@ -378,7 +400,9 @@ class World:
     market: Market = field(default_factory=Market)  # war cover, owners' memory of attacks
     highest_rung: int = 0
     tally: RoundTally = field(default_factory=RoundTally)
-    totals: dict[str, float] = field(default_factory=lambda: dict.fromkeys(TOTAL_KEYS, 0.0))
+    totals: dict[str, float] = field(
+        default_factory=lambda: dict.fromkeys((*TOTAL_KEYS, *KIND_TOTAL_KEYS), 0.0)
+    )
 
     def book_orders(self, chosen: dict[str, str], host_ids: tuple[str, ...]) -> None:
         """The round's orders in its tally, and the rung they reach (the higher of the IRGC's

@@ -40,6 +40,17 @@ OUTCOMES = {
     "first_host_strike_casualties": "deaths in the round of the first host-state strike",
     "bahrain_intercepted_ballistic": "ballistic missiles intercepted over Bahrain",
     "bahrain_intercepted_drone": "drones intercepted over Bahrain",
+    # The cost-exchange per threat kind (issue 9, pattern 6): spends split by the kind fired at.
+    "interceptor_spend_ballistic_usd": "interceptors fired at ballistic missiles, USD",
+    "attacker_spend_ballistic_usd": "ballistic missiles fired into defended sites, USD",
+    "cost_exchange_ballistic": "interceptor USD fired at ballistic missiles per their USD",
+    "engaged_ballistic": "ballistic missiles engaged, summed over defence layers",
+    "interceptor_usd_per_ballistic_engaged": "interceptor USD per ballistic missile engaged",
+    "interceptor_spend_drone_usd": "interceptors fired at drones, USD",
+    "attacker_spend_drone_usd": "drones fired into defended sites, USD",
+    "cost_exchange_drone": "interceptor USD fired at drones per drone USD",
+    "engaged_drone": "drones engaged, summed over defence layers",
+    "interceptor_usd_per_drone_engaged": "interceptor USD per drone engaged",
 }
 
 
@@ -75,4 +86,14 @@ OUTCOME_TYPES: dict[str, type] = {
     "first_host_strike_casualties": int,
     "bahrain_intercepted_ballistic": int,
     "bahrain_intercepted_drone": int,
+    "interceptor_spend_ballistic_usd": float,
+    "attacker_spend_ballistic_usd": float,
+    "cost_exchange_ballistic": float,
+    "engaged_ballistic": int,
+    "interceptor_usd_per_ballistic_engaged": float,
+    "interceptor_spend_drone_usd": float,
+    "attacker_spend_drone_usd": float,
+    "cost_exchange_drone": float,
+    "engaged_drone": int,
+    "interceptor_usd_per_drone_engaged": float,
 }

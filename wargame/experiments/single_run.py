@@ -14,6 +14,7 @@ import pandas as pd
 from wargame.config.ladder import RUNG_NAMES
 from wargame.config.schema import Scenario
 from wargame.engine.events import Event
+from wargame.engine.metrics import cost_exchange_of_kind, interceptor_usd_per_engaged
 from wargame.engine.model import GulfModel, build_model
 from wargame.engine.rules.defence import THREAT_KINDS
 from wargame.experiments.patterns import pattern_values
@@ -79,6 +80,21 @@ def summarise(model: GulfModel) -> dict[str, Any]:
         "interceptor_spend_usd": totals["interceptor_spend_usd"],
         "attacker_spend_usd": attacker,
         "cost_exchange": totals["interceptor_spend_usd"] / attacker if attacker else None,
+        # The same spends split by threat kind, and its cost-exchange (None: none launched).
+        "interceptor_spend_by_kind_usd": {
+            kind: totals[f"interceptor_spend_{kind}_usd"] for kind in THREAT_KINDS
+        },
+        "attacker_spend_by_kind_usd": {
+            kind: totals[f"attacker_spend_{kind}_usd"] for kind in THREAT_KINDS
+        },
+        "cost_exchange_by_kind": {
+            kind: cost_exchange_of_kind(totals, kind) for kind in THREAT_KINDS
+        },
+        # Engagements: a threat two layers engage counts twice.
+        "engaged": {kind: int(totals[f"engaged_{kind}"]) for kind in THREAT_KINDS},
+        "interceptor_usd_per_engaged": {
+            kind: interceptor_usd_per_engaged(totals, kind) for kind in THREAT_KINDS
+        },
         "us_strike_spend_usd": totals["us_strike_spend_usd"],
         "host_damage": totals["host_damage"],
         "economic_loss_usd": totals["economic_loss_usd"],
@@ -99,8 +115,18 @@ def outcome_values(summary: dict[str, Any], names: tuple[str, ...]) -> dict[str,
         "loop_in_order": loop_in_order(summary),
         **{
             f"{count}_{kind}": summary[count][kind]
-            for count in ("launched", "intercepted")
+            for count in ("launched", "intercepted", "engaged")
             for kind in THREAT_KINDS
+        },
+        **{
+            name: summary[key][kind]
+            for kind in THREAT_KINDS
+            for name, key in (
+                (f"interceptor_spend_{kind}_usd", "interceptor_spend_by_kind_usd"),
+                (f"attacker_spend_{kind}_usd", "attacker_spend_by_kind_usd"),
+                (f"cost_exchange_{kind}", "cost_exchange_by_kind"),
+                (f"interceptor_usd_per_{kind}_engaged", "interceptor_usd_per_engaged"),
+            )
         },
     }
     return {name: derived[name] if name in derived else summary[name] for name in names}

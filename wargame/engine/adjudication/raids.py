@@ -96,6 +96,13 @@ def book_raid(
     tally.leakers += leaked
     tally.interceptor_spend += outcome.interceptor_cost
     tally.attacker_spend += outcome.attacker_cost
+    for booked, kinds in (
+        (tally.interceptor_spend_by_kind, outcome.interceptor_cost_by_kind(groups)),
+        (tally.attacker_spend_by_kind, outcome.attacker_cost_by_kind(groups)),
+        (tally.engaged, outcome.engaged_by_kind(groups)),
+    ):
+        for kind, number in kinds.items():
+            booked[kind] += number
     damage = strikes.leaker_damage(
         outcome.leaked, weapon_damage(scenario, groups), node.hardening
     ) * effective_value(scenario, node.id)

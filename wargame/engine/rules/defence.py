@@ -3,7 +3,8 @@
 This module owns the rule that turns a raid (groups of ballistic, cruise, drone and
 anti-ship weapons) and a stack of defensive layers (THAAD, PAC-3, PAC-2, SM-2/SM-6,
 directed energy / EW, ...) into intercepts, leakers, interceptors fired, magazines left
-and the cost-exchange ratio. It provides two views of the same flow:
+and the cost-exchange ratio, with the interceptors each layer fired at each group so the
+spend splits by threat kind. It provides two views of the same flow:
 
 * ``resolve_raid`` samples one outcome, with randomness taken only from the ``rng``
   argument;
@@ -139,10 +140,10 @@ class Layer:
 # --------------------------------------------------------------------------- outputs
 
 
-def _sum_by_kind(values: np.ndarray, groups: Sequence[RaidGroup]) -> dict:
+def _sum_by_kind(values: np.ndarray, groups: Sequence[RaidGroup], zero: float = 0) -> dict:
     if len(groups) != len(values):
         raise ValueError(f"groups has {len(groups)} entries but the outcome has {len(values)}")
-    totals = dict.fromkeys(THREAT_KINDS, 0)
+    totals = dict.fromkeys(THREAT_KINDS, zero)
     for value, group in zip(values, groups, strict=True):
         totals[group.kind] += value.item()
     return totals
@@ -164,6 +165,11 @@ def _cost_exchange_ratio(interceptor_cost: float, attacker_cost: float) -> float
 class RaidTotals:
     """What a raid did, per group (input order) and per layer (firing order).
 
+    ``shots_by_group`` and ``engaged_by_layer`` are (layers x groups): the interceptors each
+    layer fired at each group and the threats of each group it engaged (a threat two layers
+    engage counts once for each). ``shots`` is the first summed over groups, and
+    ``interceptor_cost_by_group`` the USD of interceptors fired at each group.
+
     ``eq=False`` because element-wise array comparison has no single truth value.
     """
 
@@ -176,6 +182,9 @@ class RaidTotals:
     magazines: np.ndarray
     interceptor_cost: float
     attacker_cost: float
+    shots_by_group: np.ndarray
+    engaged_by_layer: np.ndarray
+    interceptor_cost_by_group: np.ndarray
 
     @property
     def cost_exchange_ratio(self) -> float:
@@ -197,6 +206,26 @@ class RaidTotals:
     def failed_by_kind(self, groups: Sequence[RaidGroup]) -> dict:
         """Threats that failed in flight, summed per kind (every kind present, 0 by default)."""
         return _sum_by_kind(self.failed, groups)
+
+    def engaged_by_kind(self, groups: Sequence[RaidGroup]) -> dict:
+        """Engagements per threat kind, over every layer: a threat engaged by two layers counts
+        twice (every kind present, 0 by default)."""
+        return _sum_by_kind(self.engaged_by_layer.sum(axis=0), groups)
+
+    def interceptor_cost_by_kind(self, groups: Sequence[RaidGroup]) -> dict:
+        """USD of interceptors fired at each threat kind (every kind present, 0.0 by default);
+        the kinds sum to ``interceptor_cost``."""
+        return _sum_by_kind(self.interceptor_cost_by_group, groups, 0.0)
+
+    def attacker_cost_by_kind(self, groups: Sequence[RaidGroup]) -> dict:
+        """USD of attacking weapons launched, per threat kind (every kind present, 0.0 by
+        default); the kinds sum to ``attacker_cost``."""
+        if len(groups) != len(self.launched):
+            raise ValueError(
+                f"groups has {len(groups)} entries but the outcome has {len(self.launched)}"
+            )
+        costs = np.array([g.unit_cost for g in groups], dtype=np.float64)
+        return _sum_by_kind(self.launched * costs, groups, 0.0)
 
 
 @dataclass(frozen=True, eq=False)
@@ -299,6 +328,14 @@ def _sample_engagement(
     return kills, shots
 
 
+def _by_pair(
+    n_layers: int, n_groups: int, dtype: type
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Zeroed (layers x groups) kills, shots and engagements, for a raid to fill."""
+    shape = (n_layers, n_groups)
+    return np.zeros(shape, dtype), np.zeros(shape, dtype), np.zeros(shape, dtype)
+
+
 def _totals(
     kind: type[RaidTotals],
     groups: Sequence[RaidGroup],
@@ -307,12 +344,15 @@ def _totals(
     failed: np.ndarray,
     leaked: np.ndarray,
     shots: np.ndarray,
-    kills_by_layer: np.ndarray,
+    by_pair: tuple[np.ndarray, np.ndarray, np.ndarray],
 ) -> RaidTotals:
     """A raid's outcome from its counts, sampled (integers) or expected (floats) alike: the
-    intercepts, magazines left and costs follow from launches, shots and kills. A magazine
-    left is clamped at 0, which only float round-off in the expectation can reach (sampling
-    reserves its shots)."""
+    intercepts, magazines left and costs follow from launches, shots and kills. ``by_pair``
+    holds the kills, shots and engagements per (layer, group) (`_by_pair`); ``shots`` is the
+    shots' sum over groups as the raid summed it, layer by layer in engagement order, so the
+    expectation's float total keeps its bits. A magazine left is clamped at 0, which only
+    float round-off in the expectation can reach (sampling reserves its shots)."""
+    kills_by_layer, shots_by_group, engaged_by_layer = by_pair
     unit_costs = np.array([layer.unit_cost for layer in layers], dtype=np.float64)
     attacker_costs = np.array([g.unit_cost for g in groups], dtype=np.float64)
     fielded = np.array([layer.magazine for layer in layers], dtype=shots.dtype)
@@ -326,6 +366,9 @@ def _totals(
         magazines=_frozen_array(np.maximum(fielded - shots, 0)),
         interceptor_cost=float(np.dot(shots, unit_costs)),
         attacker_cost=float(np.dot(launched, attacker_costs)),
+        shots_by_group=_frozen_array(shots_by_group),
+        engaged_by_layer=_frozen_array(engaged_by_layer),
+        interceptor_cost_by_group=_frozen_array(unit_costs @ shots_by_group),
     )
 
 
@@ -348,7 +391,8 @@ def resolve_raid(
     failed = launched - arrived
 
     remaining = arrived.copy()
-    kills_by_layer = np.zeros((n_layers, n_groups), dtype=np.int64)
+    by_pair = _by_pair(n_layers, n_groups, np.int64)
+    kills_by_layer, shots_by_group, engaged_by_layer = by_pair
     shots = np.zeros(n_layers, dtype=np.int64)
     order = _priority_order(groups)
 
@@ -370,9 +414,11 @@ def resolve_raid(
             magazine_left -= fired
             remaining[gi] -= kills
             kills_by_layer[li, gi] = kills
+            shots_by_group[li, gi] = fired
+            engaged_by_layer[li, gi] = engaged
             shots[li] += fired
 
-    return _totals(RaidOutcome, groups, layers, launched, failed, remaining, shots, kills_by_layer)
+    return _totals(RaidOutcome, groups, layers, launched, failed, remaining, shots, by_pair)
 
 
 def expected_raid(groups: Sequence[RaidGroup], layers: Sequence[Layer]) -> ExpectedRaid:
@@ -391,7 +437,8 @@ def expected_raid(groups: Sequence[RaidGroup], layers: Sequence[Layer]) -> Expec
     remaining = launched * reliability
     failed = launched - remaining
 
-    kills_by_layer = np.zeros((n_layers, n_groups), dtype=np.float64)
+    by_pair = _by_pair(n_layers, n_groups, np.float64)
+    kills_by_layer, shots_by_group, engaged_by_layer = by_pair
     shots = np.zeros(n_layers, dtype=np.float64)
     order = _priority_order(groups)
 
@@ -412,9 +459,11 @@ def expected_raid(groups: Sequence[RaidGroup], layers: Sequence[Layer]) -> Expec
             magazine_left = max(0.0, magazine_left - fired)
             remaining[gi] -= kills
             kills_by_layer[li, gi] = kills
+            shots_by_group[li, gi] = fired
+            engaged_by_layer[li, gi] = engaged
             shots[li] += fired
 
-    return _totals(ExpectedRaid, groups, layers, launched, failed, remaining, shots, kills_by_layer)
+    return _totals(ExpectedRaid, groups, layers, launched, failed, remaining, shots, by_pair)
 
 
 def resupplied(
