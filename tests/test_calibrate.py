@@ -46,6 +46,9 @@ GOOD_RUN = {
     "interceptor_spend_usd": 50e6,
     "attacker_spend_usd": 1e6,
     "cost_exchange": 50.0,
+    "interceptor_spend_drone_usd": 8e6,
+    "attacker_spend_drone_usd": 40e3,
+    "cost_exchange_drone": 200.0,
 }
 
 
@@ -101,7 +104,8 @@ def test_a_point_is_accepted_only_when_every_validation_pattern_holds():
         "first_night_casualties": {"first_host_strike_casualties": 4},
         "transits_calm": {"transits_calm_per_day": 40.0},
         "transits_peak": {"transits_peak_per_day": 95.0},
-        "cost_exchange": {"interceptor_spend_usd": 5e6},
+        # All kinds pooled would pass (50): the pattern reads the drones' own ratio (500).
+        "cost_exchange": {"interceptor_spend_drone_usd": 20e6},
     }
     assert set(broken) == {p.key for p in VALIDATION}
     points = {0: {}, **{i + 1: changes for i, changes in enumerate(broken.values())}}

@@ -337,7 +337,7 @@ def analyse(settings: Settings, scenario: Scenario, tables: dict[str, pd.DataFra
             if pattern.partly_input:
                 row["context"] = (
                     f"partly an input: {pattern.partly_input}, so it is kept in the acceptance "
-                    "(it still constrains the owners' other demand parameters) but is not an "
+                    "(it still constrains the parameters it depends on) but is not an "
                     "independent test"
                 )
         elif pattern.role == "input":

@@ -123,6 +123,10 @@ OUTCOMES = (
     "interceptor_spend_usd",
     "attacker_spend_usd",
     "cost_exchange",
+    "interceptor_spend_drone_usd",
+    "attacker_spend_drone_usd",
+    "cost_exchange_drone",
+    "interceptor_usd_per_drone_engaged",
     "launched_ballistic",
     "intercepted_ballistic",
     "launched_drone",
@@ -328,17 +332,21 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern(
         "cost_exchange",
         6,
-        "Cost-exchange (interceptor USD per attacker USD)",
+        "Cost-exchange per drone (interceptor USD per drone USD)",
         "S-article-cost-exchange",
-        "50 ($1M interceptor for a $20k drone)",
+        "50 (a '$1M' Patriot for a $20k drone)",
         20.0,
-        200.0,
-        statistic_text="interceptor spend / attacker spend, pooled over runs (all threat "
-        "kinds: the engine books interceptor spend per raid, not per threat kind)",
-        per_run=_column("cost_exchange"),
-        statistic=_pooled("interceptor_spend_usd", "attacker_spend_usd"),
-        note="window (assumption): $1M-$4M interceptors (S-pac3-mse) against $20k-$50k drones "
-        "(S-shahed-136)",
+        400.0,
+        statistic_text="interceptor USD fired at drones / USD of drones launched at defended "
+        "sites, pooled over runs (the engine books interceptor spend per threat kind)",
+        per_run=_column("cost_exchange_drone"),
+        statistic=_pooled("interceptor_spend_drone_usd", "attacker_spend_drone_usd"),
+        note="window (assumption): from one $1M interceptor (the article) to two $4M PAC-3s "
+        "(S-pac3-mse, S-al-udeid-2025: ~2 a threat) per drone, against $20k-$50k drones "
+        "(S-shahed-136): 20 to 400. The window was 20-200 while the statistic pooled every "
+        "threat kind; it omitted shots per threat",
+        partly_input="interceptor unit costs and shots per threat are scenario inputs; the "
+        "model adds only which layers meet the drones",
     ),
     Pattern(
         "strike_package",
