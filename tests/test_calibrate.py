@@ -23,12 +23,12 @@ from wargame.experiments.calibration_arms import Settings, write_experiments
 from wargame.experiments.calibration_levers import lever_effects, lever_sentences
 from wargame.experiments.calibration_spec import ARMS, PRIORS, VALIDATION
 from wargame.experiments.design import design_table
-from wargame.experiments.store import ResultStore
 from wargame.experiments.patterns import (
     calm_transits,
     first_night_casualties,
     peak_transits,
 )
+from wargame.experiments.store import ResultStore
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIO = REPO / "configs" / "scenarios" / "gulf_2026.yaml"

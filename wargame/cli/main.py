@@ -394,8 +394,8 @@ def analyse(args: argparse.Namespace) -> int:
 
 def calibrate(args: argparse.Namespace) -> int:
     from wargame.config.loader import check_path_argument
-    from wargame.experiments.calibration_arms import CalibrationError, Settings
     from wargame.experiments.calibration import calibrate as run_calibration
+    from wargame.experiments.calibration_arms import CalibrationError, Settings
     from wargame.experiments.sweep import print_progress
 
     check_path_argument("--scenario", args.scenario)
