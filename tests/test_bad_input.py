@@ -289,6 +289,7 @@ def action(round_: int, actor: str, act: str) -> dict[str, Any]:
 
 
 INJECT_CONFLICT = "as injects[0] already does; only one can take effect"
+SHIPPING_ATTACKS = {"round": 3, "kind": "shipping_attacks", "attacks": 0.4}
 
 
 def inject_cases() -> list[Case]:
@@ -325,11 +326,23 @@ def inject_cases() -> list[Case]:
         "actor_on_channel": channel(2, "open") | {"actor": "irgc"},
         "channel_on_lebanon": LEBANON | {"channel": "open"},
         "action_on_lebanon": LEBANON | {"action": "comply"},
+        "attacks_on_channel": channel(2, "open") | {"attacks": 1.0},
+        "value_on_shipping_attacks": SHIPPING_ATTACKS | {"value": 0.5},
     }
     cases += [
         Case(f"inject_{key}", {"injects": [item]}, "injects[0]", "does not use")
         for key, item in unused.items()
     ]
+    # Reported attacks: a count that means something, and one the kind needs.
+    for value, problem in ((0.0, "greater than 0"), (-1.0, "greater than 0"), (1e6, "1000")):
+        attacks = SHIPPING_ATTACKS | {"attacks": value}
+        cases.append(
+            Case(f"shipping_attacks={value}", {"injects": [attacks]}, "injects[0].attacks", problem)
+        )
+    missing = {k: v for k, v in SHIPPING_ATTACKS.items() if k != "attacks"}
+    cases.append(
+        Case("shipping_attacks_without_attacks", {"injects": [missing]}, "injects[0]", "attacks")
+    )
     for field in ("batteries", "magazine_per_battery"):
         cases.append(
             Case(
@@ -529,7 +542,7 @@ CASES: list[Case] = [
         "inject_unknown_kind",
         inject(round=3, kind="earthquake"),
         "injects[0].kind",
-        "'lebanon_intensity', 'channel' or 'action'",
+        "'lebanon_intensity', 'channel', 'action' or 'shipping_attacks'",
     ),
     Case(
         "inject_unknown_actor",

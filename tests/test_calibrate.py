@@ -27,6 +27,7 @@ from wargame.experiments.patterns import (
     calm_transits,
     first_night_casualties,
     peak_transits,
+    reported_fall,
 )
 from wargame.experiments.store import ResultStore
 
@@ -49,6 +50,7 @@ GOOD_RUN = {
     "interceptor_spend_drone_usd": 8e6,
     "attacker_spend_drone_usd": 40e3,
     "cost_exchange_drone": 200.0,
+    "transits_fall_under_reported_attacks": 0.45,
 }
 
 
@@ -63,10 +65,10 @@ def runs_frame(points: dict[int, dict]) -> pd.DataFrame:
 
 
 def arm_tables(points: dict[int, dict]) -> dict[str, pd.DataFrame]:
-    """The free runs and the calm arm's runs of the same points, both GOOD_RUN with the point's
-    changes (the calm arm has no attack on a ship, so no peak)."""
+    """The free runs and the scripted arms' runs of the same points, all GOOD_RUN with the
+    point's changes (the scripted arms have no attack on a ship by the IRGC, so no peak)."""
     calm = runs_frame(points).assign(transits_peak_per_day=None)
-    return {"baseline": runs_frame(points), spec.CALM_ARM: calm}
+    return {"baseline": runs_frame(points), spec.CALM_ARM: calm, spec.RED_SEA_ARM: calm}
 
 
 # --------------------------------------------------------------------------- per-run patterns
@@ -82,6 +84,18 @@ def test_peak_is_the_lowest_weekly_mean_after_the_first_attack():
     assert peak_transits(transits, rounds, first_attack=38) is None  # fewer than 7 days left
     # Calm: rounds 5..14 (after the lanes fill, before the attack), one of them empty.
     assert calm_transits(transits, rounds, first_attack=15) == pytest.approx(900 / 10)
+
+
+def test_the_red_sea_fall_is_the_lowest_5_day_mean_under_reported_attacks_over_the_calm():
+    rounds = np.arange(1, 41)
+    transits = np.full(40, 100.0)
+    transits[:4] = 10.0  # the lanes fill: not calm
+    transits[24:29] = 40.0  # rounds 25-29: the low
+    transits[33] = 0.0  # round 34: a day past the window (last attack 25 + 5 days)
+    assert reported_fall(transits, rounds, list(range(11, 26))) == pytest.approx(0.4)
+    assert reported_fall(transits, rounds, []) is None
+    assert reported_fall(transits, rounds, [6]) is None  # fewer than 3 calm days before
+    assert reported_fall(transits, rounds, [39]) is None  # fewer than 5 days from the first on
 
 
 def test_first_night_counts_only_the_first_host_strike_round():
@@ -104,6 +118,7 @@ def test_a_point_is_accepted_only_when_every_validation_pattern_holds():
         "first_night_casualties": {"first_host_strike_casualties": 4},
         "transits_calm": {"transits_calm_per_day": 40.0},
         "transits_peak": {"transits_peak_per_day": 95.0},
+        "red_sea_fall": {"transits_fall_under_reported_attacks": 0.9},
         # All kinds pooled would pass (50): the pattern reads the drones' own ratio (500).
         "cost_exchange": {"interceptor_spend_drone_usd": 20e6},
     }
@@ -131,13 +146,16 @@ def test_peacetime_transits_are_read_on_the_calm_arm_not_the_free_runs():
     # same points with the war scripted away, carries ~100 a day: the reference is peacetime.
     free = runs_frame({0: {"transits_calm_per_day": 65.0}, 1: {"transits_calm_per_day": 100.0}})
     calm = runs_frame({0: {"transits_calm_per_day": 100.0}, 1: {"transits_calm_per_day": 65.0}})
-    stats = point_statistics({"baseline": free, spec.CALM_ARM: calm}).set_index("point")
+    red_sea = runs_frame({0: {}, 1: {}})
+    arms = {"baseline": free, spec.CALM_ARM: calm, spec.RED_SEA_ARM: red_sea}
+    stats = point_statistics(arms).set_index("point")
     assert stats.loc[0, "transits_calm"] == pytest.approx(100.0)
     assert stats.loc[0, "ok:transits_calm"] and stats.loc[0, "accepted"]
     assert not stats.loc[1, "ok:transits_calm"] and not stats.loc[1, "accepted"]
-    # A point the calm arm did not run is not reproduced (never filled in from the free runs).
+    # A point the calm arm did not run is not reproduced (never filled in from the free runs),
+    # nor the Red Sea's fall without its arm.
     alone = point_statistics({"baseline": free}).set_index("point")
-    assert not alone["ok:transits_calm"].any()
+    assert not alone["ok:transits_calm"].any() and not alone["ok:red_sea_fall"].any()
     # The other patterns still read the free runs: no peak in the calm arm, yet point 0 passes.
     assert stats.loc[0, "ok:transits_peak"]
 
@@ -225,6 +243,21 @@ def test_the_calm_arms_run_the_same_points_and_seeds_with_the_war_scripted_away(
             for actor, action in spec.CALM_ACTIONS
         }
         # The rest of the scenario is the calibrated one's.
+        without = {k: v for k, v in loaded.base_data.items() if k != "injects"}
+        assert without == {
+            k: v for k, v in scenario.model_dump(mode="json").items() if k != "injects"
+        }
+    # The Red Sea arm: the calm arm's points, seeds and script, and attacks on shipping
+    # reported at 0.4 a day in rounds 11-30 (by nobody in the game).
+    red_sea = load_experiment(files[spec.RED_SEA_ARM])
+    pd.testing.assert_frame_equal(
+        design_table(red_sea.experiment)[behaviour], design_table(base.experiment)[behaviour]
+    )
+    for loaded in (red_sea, load_experiment(files[spec.RED_SEA_DEFAULT_ARM])):
+        injects = loaded.base_data["injects"]
+        reported = [i for i in injects if i["kind"] == "shipping_attacks"]
+        assert [(i["round"], i["attacks"]) for i in reported] == [(r, 0.4) for r in range(11, 31)]
+        assert [i for i in injects if i["kind"] == "action"] == calm.base_data["injects"]
         without = {k: v for k, v in loaded.base_data.items() if k != "injects"}
         assert without == {
             k: v for k, v in scenario.model_dump(mode="json").items() if k != "injects"
@@ -333,17 +366,24 @@ def test_calibrate_is_deterministic_for_a_seed_and_size_whatever_the_workers(tmp
         assert (runs["seed"] == base.loc[runs.index, "seed"]).all()
 
 
-def test_the_central_set_is_an_accepted_set_nearest_the_accepted_medians():
-    from wargame.experiments.calibration import central_point
+def test_the_report_says_whether_the_scenario_holds_the_accepted_medians():
+    from wargame.experiments.calibration_report import median_sentence
 
-    middle = {p.path: (p.low + p.high) / 2 for p in PRIORS}
-    first = PRIORS[0]
+    def row(path, median, scenario, low=0.1, high=0.9):
+        return {
+            "path": path,
+            "accepted_low": low,
+            "accepted_high": high,
+            "accepted_median": median,
+            "scenario": scenario,
+        }
 
-    def at(share: float) -> dict:
-        return {**middle, first.path: first.low + share * (first.high - first.low)}
-
-    # Accepted: 0, 0.2 and 1 (median 0.2); rejected: 0.45 and 0.5 (all five: median 0.45).
-    design = pd.DataFrame([at(0.0), at(0.2), at(0.45), at(0.5), at(1.0)])
-    accepted = np.array([True, True, False, False, True])
-    assert central_point(design, accepted) == 1
-    assert central_point(design, np.array([False] * 5)) is None
+    taken = SimpleNamespace(accepted=5, ranges=[row("a.b", 0.5, 0.5), row("c", 0.3, 0.30001)])
+    assert "are the accepted medians" in median_sentence(taken)
+    moved = SimpleNamespace(accepted=5, ranges=[row("a.b", 0.5, 0.95), row("c", 0.3, 0.3)])
+    assert "1 of the scenario's values lie outside the accepted ranges: a.b." in median_sentence(
+        moved
+    )
+    inside = SimpleNamespace(accepted=5, ranges=[row("a.b", 0.5, 0.6)])
+    assert "not the accepted medians but lie inside" in median_sentence(inside)
+    assert "No set was accepted" in median_sentence(SimpleNamespace(accepted=0, ranges=[]))

@@ -146,14 +146,15 @@ def test_relief_on_the_table_makes_a_reopening_likelier_and_a_halt_rarer(played)
         assert sign * (with_relief - without) > 0, move
 
 
-def test_the_default_reopening_chance_once_violations_fade_is_about_one_in_ten(played):
-    """The calibration the scenario's comments state (the old mou.channel_reopen_base 0.1 and
-    relief_reopening_factor 2)."""
+def test_the_default_reopening_chance_once_violations_fade_is_what_the_scenario_says(played):
+    """The chances the scenario's comments state at the calibrated rationality (2.356): ~15% a
+    round once violations fade, ~25% with relief on the table (the weights were set for ~10% and
+    ~20% at rationality 3, the old mou.channel_reopen_base 0.1 and relief_reopening_factor 2)."""
     model, view = played
     quiet = dataclasses.replace(view, channel_open=False, sovereignty=0.0, relief_offered=False)
-    assert probability(model, quiet, "reopen_channel") == pytest.approx(0.1, abs=0.02)
+    assert probability(model, quiet, "reopen_channel") == pytest.approx(0.15, abs=0.02)
     relief = dataclasses.replace(quiet, relief_offered=True)
-    assert probability(model, relief, "reopen_channel") == pytest.approx(0.2, abs=0.03)
+    assert probability(model, relief, "reopen_channel") == pytest.approx(0.25, abs=0.03)
 
 
 # --- every option is chosen somewhere -------------------------------------------------------

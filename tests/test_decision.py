@@ -163,9 +163,10 @@ def test_the_irgcs_cached_leverage_follows_its_sites_the_hosts_it_courts_and_its
     ]
     got = [intel.leverage(v) for v in variants]
     assert got == [leverage_by_the_rule(intel, scenario, v) for v in variants]
-    # Each variant changes what the IRGC expects, so a cache that ignored one would be seen
-    # (a courted host, by open channel or restricted basing, is worth less to strike).
-    assert len({salvo for salvo, _ in got[:7]}) == 7
+    # Each variant changes what the IRGC expects from the base view, so a cache that ignored
+    # one would be seen (a courted host, by open channel or restricted basing, is worth less to
+    # strike). Two variants may agree with each other: each can move the salvo to the same sites.
+    assert all(salvo != got[0][0] for salvo, _ in got[1:7])
     assert got[1][0] < got[0][0] and got[2][0] < got[0][0]
     assert got[4] == (0.0, 0.0)
     assert top.node not in {aim.node for aim in intel.plan(variants[5]).salvo}

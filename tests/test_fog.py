@@ -37,6 +37,7 @@ SCENARIOS = ("gulf_2026", "gulf_2026_lebanon_flare")
 ROUNDS = 60
 SEED = 4
 # Orders that make every sentence quoting hidden state happen at least once.
+HOSTS = ("bahrain", "kuwait", "qatar", "uae", "saudi_arabia")
 ORDERS = {
     2: {"centcom": "limited_strikes"},
     3: {"centcom": "expanded_strikes"},
@@ -44,7 +45,11 @@ ORDERS = {
     6: {"bahrain": "restrict_basing", "irgc": "mine_lanes"},
     8: {"centcom": "expanded_strikes"},
     10: {"irgc": "salvo_hosts"},
+    # Every host acts in two rounds at least, whatever its parameters make it choose: a
+    # host's reasons ride on its events, and one round of them is too few for the search.
+    12: {host: "request_interceptors" for host in HOSTS},
     14: {"irgc": "strike_vessel", "centcom": "regime_campaign"},
+    16: {host: "open_channel" for host in HOSTS},
     20: {"irgc": "strike_energy"},
 }
 # Sentences and outcomes that quote a hidden number, by secret (as in hidden_categories).

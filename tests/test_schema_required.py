@@ -40,6 +40,7 @@ ABSENCE_DEFAULTS = {
     "Inject.channel",
     "Inject.actor",
     "Inject.action",
+    "Inject.attacks",
     "Inject.note",
     # A scenario may have no description, no edges of its own and no injects.
     "Scenario.description",

@@ -260,6 +260,24 @@ def test_arrivals_fall_under_attack_and_recover_when_the_attacks_fade(attacks):
     assert back > 0.8 * calm
 
 
+def test_a_scripted_campaign_of_reported_attacks_is_the_campaign_the_world_records():
+    """An inject of kind shipping_attacks (attacks by someone outside the game: the Red Sea's
+    Houthis, an instructor's 'tanker struck') reaches the owners, the underwriters and CENTCOM
+    as the recorded campaign does, round for round; two in one round add up, and one beside a
+    channel inject in the same round is no conflict."""
+    reported = [
+        {"round": r, "kind": "shipping_attacks", "attacks": 0.2} for r in ATTACKED for _ in "ab"
+    ]
+    channel = {"round": ATTACKED[0], "kind": "channel", "channel": "open"}
+    injected = scripted(quiet(range(1, ROUNDS + 1)) + reported + [channel])
+    for seed in SEEDS[:2]:
+        by_inject = run(injected, 40, seed)
+        by_state = run(QUIET, 40, seed, campaign(0.4))
+        np.testing.assert_array_equal(by_inject["arrivals"], by_state["arrivals"])
+        untouched = run(QUIET, 40, seed)
+        assert by_inject["arrivals"][25:30].sum() < 0.8 * untouched["arrivals"][25:30].sum()
+
+
 def test_transits_follow_arrivals_down_and_back():
     calm = mean_over_seeds("transits", QUIET, ROUNDS, slice(6, 12), campaign(1.0))
     hit = mean_over_seeds("transits", QUIET, ROUNDS, slice(26, 32), campaign(1.0))

@@ -1103,12 +1103,19 @@ class Clock(Strict):
 
 
 class Inject(Strict):
-    """A scripted event: set Lebanon's intensity, the channel, or force one actor's action."""
+    """A scripted event: set Lebanon's intensity, the channel, force one actor's action, or
+    report attacks on merchant ships that no actor of the game made."""
 
     round: count(MAX_ROUNDS, low=1, why="the round it fires in")
-    kind: Literal["lebanon_intensity", "channel", "action"]
+    kind: Literal["lebanon_intensity", "channel", "action", "shipping_attacks"]
     value: Probability | None = Field(
         None, description="lebanon_intensity: the intensity to set, 0..1"
+    )
+    attacks: Annotated[Real, Field(gt=0.0, le=1_000.0)] | None = Field(
+        None,
+        description="shipping_attacks: attacks on merchant ships reported this round (a "
+        "fraction is an average rate, e.g. 0.4 a day); owners, underwriters and CENTCOM "
+        "remember them as they do the IRGC's",
     )
     channel: Literal["open", "halted"] | None = None
     actor: Identifier | None = None
@@ -1121,6 +1128,7 @@ class Inject(Strict):
             "lebanon_intensity": ("value",),
             "channel": ("channel",),
             "action": ("actor", "action"),
+            "shipping_attacks": ("attacks",),
         }[self.kind]
         missing = [name for name in needed if getattr(self, name) is None]
         if missing:
@@ -1128,7 +1136,7 @@ class Inject(Strict):
         # A value the kind does not read would be ignored without a word.
         unused = [
             name
-            for name in ("value", "channel", "actor", "action")
+            for name in ("value", "channel", "actor", "action", "attacks")
             if name not in needed and getattr(self, name) is not None
         ]
         if unused:
@@ -1295,8 +1303,11 @@ def salvo_weapon_problems(irgc: IrgcParams):
 IRGC_CHANNEL_MOVES = frozenset(spec.id for spec in IRGC_CHANNEL_ACTIONS)
 
 
-def inject_target(inject: Inject) -> str:
-    """What an inject sets: two injects of one round that set the same thing conflict."""
+def inject_target(inject: Inject) -> str | None:
+    """What an inject sets: two injects of one round that set the same thing conflict. Reported
+    attacks on shipping set nothing (two in one round add up): None."""
+    if inject.kind == "shipping_attacks":
+        return None
     if inject.kind == "action" and not (
         inject.actor == "irgc" and inject.action in IRGC_CHANNEL_MOVES
     ):
@@ -1308,7 +1319,10 @@ def inject_conflicts(injects: tuple[Inject, ...]):
     """Two injects in one round that set the same thing: only the last would take effect."""
     first: dict[tuple[int, str], int] = {}
     for index, inject in enumerate(injects):
-        key = (inject.round, inject_target(inject))
+        target = inject_target(inject)
+        if target is None:
+            continue
+        key = (inject.round, target)
         if key in first:
             yield (
                 f"injects[{index}]: sets {key[1]} in round {inject.round}, as injects[{first[key]}] "

@@ -43,13 +43,12 @@ from wargame.experiments.calibration_arms import (
 )
 from wargame.experiments.calibration_levers import lever_effects, lever_sentences
 from wargame.experiments.calibration_spec import (
-    CALM_ARM,
-    CALM_DEFAULT_ARM,
     DEFAULT_ARM,
     DEFAULT_RUNS_FACTOR,
     LEVER_ARMS,
     PATTERNS,
     PRIORS,
+    SCRIPTED_ARMS,
     VALIDATION,
     WAR_ARM,
     WAR_SCENARIO,
@@ -139,25 +138,11 @@ def constraints(design: pd.DataFrame, stats: pd.DataFrame) -> dict[str, Any]:
     return {"rejection": rejection, "passing": passes, "shift": shifts}
 
 
-def central_point(design: pd.DataFrame, accepted: np.ndarray) -> int | None:
-    """The accepted parameter set nearest the accepted sets' medians, each parameter scaled to
-    its prior range: a set the model was run at and accepted (the marginal medians together
-    may not be), and the one a scenario's values are taken from."""
-    chosen = design.loc[accepted]
-    if chosen.empty:
-        return None
-    spans = np.array([prior.high - prior.low for prior in PRIORS])
-    lows = np.array([prior.low for prior in PRIORS])
-    scaled = (chosen[[prior.path for prior in PRIORS]].to_numpy(dtype=float) - lows) / spans
-    distance = np.linalg.norm(scaled - np.median(scaled, axis=0), axis=1)
-    return int(chosen.index[int(np.argmin(distance))])
-
-
 def accepted_ranges(
-    design: pd.DataFrame, accepted: np.ndarray, scenario: Scenario, central: int | None
+    design: pd.DataFrame, accepted: np.ndarray, scenario: Scenario
 ) -> list[dict[str, Any]]:
-    """Per prior parameter: its prior, the accepted range and median, the central accepted
-    set's value and the scenario's own value (is the scenario inside what was accepted?)."""
+    """Per prior parameter: its prior, the accepted range and median (the posterior median,
+    the point estimate a scenario's value is taken from) and the scenario's own value."""
     data = scenario.model_dump(mode="json")
     rows = []
     for prior in PRIORS:
@@ -170,7 +155,6 @@ def accepted_ranges(
                 "accepted_low": float(values.min()) if len(values) else None,
                 "accepted_high": float(values.max()) if len(values) else None,
                 "accepted_median": float(values.median()) if len(values) else None,
-                "central": None if central is None else float(design.loc[central, prior.path]),
                 "scenario": float(get_path(data, prior.path)),
                 "why": prior.why,
             }
@@ -264,7 +248,6 @@ class Calibration:
     accepted: int
     accepted_points: list[int]
     ensemble: str
-    central_point: int | None
     ranges: list[dict[str, Any]]
     constraints: dict[str, Any]
     levers: dict[str, Any]
@@ -300,7 +283,6 @@ def analyse(settings: Settings, scenario: Scenario, tables: dict[str, pd.DataFra
     accepted_mask = stats["accepted"].to_numpy()
     accepted_points = stats.loc[accepted_mask, "point"].astype(int).tolist()
     ensemble_points, ensemble = ensemble_of(stats)
-    central = central_point(design, accepted_mask)
     ensemble_runs = baseline[baseline["point"].isin(ensemble_points)]
     default_runs = tables[DEFAULT_ARM]
     rows = []
@@ -309,10 +291,12 @@ def analyse(settings: Settings, scenario: Scenario, tables: dict[str, pd.DataFra
         if pattern.role == "war":
             at_default = pattern_summary(pattern, war_runs)
             over_ensemble = pattern_summary(pattern, None)
-        elif pattern.arm == CALM_ARM:
-            calm = tables[CALM_ARM]
-            at_default = pattern_summary(pattern, tables[CALM_DEFAULT_ARM])
-            over_ensemble = pattern_summary(pattern, calm[calm["point"].isin(ensemble_points)])
+        elif pattern.arm in SCRIPTED_ARMS:
+            scripted = tables[pattern.arm]
+            at_default = pattern_summary(pattern, tables[SCRIPTED_ARMS[pattern.arm][0]])
+            over_ensemble = pattern_summary(
+                pattern, scripted[scripted["point"].isin(ensemble_points)]
+            )
         else:
             at_default = pattern_summary(pattern, default_runs)
             over_ensemble = pattern_summary(pattern, ensemble_runs)
@@ -373,8 +357,7 @@ def analyse(settings: Settings, scenario: Scenario, tables: dict[str, pd.DataFra
         accepted=len(accepted_points),
         accepted_points=accepted_points,
         ensemble=ensemble,
-        central_point=central,
-        ranges=accepted_ranges(design, accepted_mask, scenario, central),
+        ranges=accepted_ranges(design, accepted_mask, scenario),
         constraints=constraints(design, stats),
         levers=effects,
         lever_sentences=lever_sentences(effects),
@@ -421,7 +404,7 @@ def calibrate(
     per_default = settings.runs * DEFAULT_RUNS_FACTOR
     say(
         f"calibrate: {plural(settings.samples, 'parameter set')} x {plural(settings.runs, 'seed')},"
-        f" free and calm, + {per_default} runs at the default, free and calm"
+        f" free, calm and at the Red Sea's rate, + {per_default} runs at the default in each"
         + (" and as many of the war" if settings.war_scenario is not None else "")
         + f" ({scenario.clock.rounds} rounds each); then the {len(LEVER_ARMS)} lever arms over the "
         "accepted sets"

@@ -21,8 +21,6 @@ from wargame.experiments.calibration_spec import (
     ARMS,
     CALM_ACTIONS,
     CALM_ARM,
-    CALM_DEFAULT_ARM,
-    CALM_SCENARIO,
     DEFAULT_ARM,
     DEFAULT_RUNS,
     DEFAULT_RUNS_FACTOR,
@@ -30,6 +28,10 @@ from wargame.experiments.calibration_spec import (
     LEVERS,
     OUTCOMES,
     PRIORS,
+    RED_SEA_ARM,
+    RED_SEA_ATTACKS_A_DAY,
+    RED_SEA_ROUNDS,
+    SCRIPTED_ARMS,
     WAR_ARM,
     WAR_SCENARIO,
 )
@@ -109,13 +111,15 @@ def experiment_data(settings: Settings, scenario: Scenario, arm: str) -> dict[st
             "design": {"kind": "grid"},
             "parameters": {path: [value] for path, value in arm_levers(war, arm).items()},
         }
-    if arm in (CALM_ARM, CALM_DEFAULT_ARM):
-        common["base_scenario"] = str((settings.out / "experiments" / CALM_SCENARIO).resolve())
-    if arm in (DEFAULT_ARM, CALM_DEFAULT_ARM):
+    scripted = scripted_arm_of(arm)
+    if scripted is not None:
+        scenario_file = SCRIPTED_ARMS[scripted][1]
+        common["base_scenario"] = str((settings.out / "experiments" / scenario_file).resolve())
+    what = f", {SCRIPTED_ARMS[scripted][2]}" if scripted is not None else ""
+    if arm == DEFAULT_ARM or arm in DEFAULT_SCRIPTED_ARMS:
         return {
             "name": f"calibrate-{arm}",
-            "description": "the scenario's own values: the patterns at the default"
-            + (", the war scripted away" if arm == CALM_DEFAULT_ARM else ""),
+            "description": "the scenario's own values: the patterns at the default" + what,
             **common,
             "replicates": settings.runs * DEFAULT_RUNS_FACTOR,
             "design": {"kind": "grid"},
@@ -130,13 +134,24 @@ def experiment_data(settings: Settings, scenario: Scenario, arm: str) -> dict[st
     )
     return {
         "name": f"calibrate-{arm}",
-        "description": f"rejection ABC hypercube, arm {arm}"
-        + (", the war scripted away" if arm == CALM_ARM else ""),
+        "description": f"rejection ABC hypercube, arm {arm}" + what,
         **common,
         "replicates": settings.runs,
         "design": {"kind": "latin_hypercube", "samples": settings.samples, "seed": settings.seed},
         "parameters": parameters,
     }
+
+
+# The scripted arms at the default values, and the scripted arm each belongs to.
+DEFAULT_SCRIPTED_ARMS = {default: arm for arm, (default, _, _) in SCRIPTED_ARMS.items()}
+
+
+def scripted_arm_of(arm: str) -> str | None:
+    """The scripted arm (calm, Red Sea) an arm runs, at its hypercube or its default; None for
+    the free arms."""
+    if arm in SCRIPTED_ARMS:
+        return arm
+    return DEFAULT_SCRIPTED_ARMS.get(arm)
 
 
 def calm_scenario(scenario: Scenario) -> dict[str, Any]:
@@ -151,15 +166,37 @@ def calm_scenario(scenario: Scenario) -> dict[str, Any]:
     return data
 
 
+def red_sea_scenario(scenario: Scenario) -> dict[str, Any]:
+    """The calm scenario with attacks on shipping reported at the Red Sea's rate in
+    `RED_SEA_ROUNDS` (none by the IRGC: the owners' reaction alone)."""
+    data = calm_scenario(scenario)
+    data["injects"] += [
+        {
+            "round": r,
+            "kind": "shipping_attacks",
+            "attacks": RED_SEA_ATTACKS_A_DAY,
+            "note": "Red Sea arm: attacks on shipping reported",
+        }
+        for r in RED_SEA_ROUNDS
+        if r <= scenario.clock.rounds
+    ]
+    return data
+
+
+SCRIPTED_SCENARIOS = {CALM_ARM: calm_scenario, RED_SEA_ARM: red_sea_scenario}
+
+
 def write_experiments(settings: Settings, scenario: Scenario) -> dict[str, Path]:
     folder = settings.out / "experiments"
     folder.mkdir(parents=True, exist_ok=True)
-    calm = "# Written by `run.py calibrate`: the calibrated scenario, the war scripted away.\n"
-    calm += yaml.safe_dump(calm_scenario(scenario), sort_keys=False)
-    (folder / CALM_SCENARIO).write_text(calm, encoding="utf-8")
+    for arm, (_, file_name, what) in SCRIPTED_ARMS.items():
+        text = f"# Written by `run.py calibrate`: the calibrated scenario, {what}.\n"
+        text += yaml.safe_dump(SCRIPTED_SCENARIOS[arm](scenario), sort_keys=False)
+        (folder / file_name).write_text(text, encoding="utf-8")
     written = {}
     extra = (WAR_ARM,) if settings.war_scenario is not None else ()
-    for arm in (DEFAULT_ARM, CALM_DEFAULT_ARM, *ARMS, CALM_ARM, *extra):
+    defaults = tuple(default for default, _, _ in SCRIPTED_ARMS.values())
+    for arm in (DEFAULT_ARM, *defaults, *ARMS, *SCRIPTED_ARMS, *extra):
         path = folder / f"{arm}.yaml"
         text = "# Written by `run.py calibrate`; `run.py sweep` runs it alone too.\n"
         text += yaml.safe_dump(experiment_data(settings, scenario, arm), sort_keys=False)

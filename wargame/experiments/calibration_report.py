@@ -89,7 +89,6 @@ def ranges_table(result: Calibration) -> list[list[str]]:
                 f"[{num_text(r['prior_low'])}, {num_text(r['prior_high'])}]",
                 accepted,
                 num_text(r["accepted_median"]),
-                num_text(r["central"]),
                 num_text(r["scenario"]) + ("" if inside(r) else " (outside)"),
                 r["why"],
             ]
@@ -104,26 +103,26 @@ def inside(row: dict) -> bool:
     return row["accepted_low"] <= row["scenario"] <= row["accepted_high"]
 
 
-def central_sentence(result: Calibration) -> str:
-    """Where the scenario's values stand against the ensemble: taken from its central set, or
-    how many lie outside the accepted ranges."""
-    if result.central_point is None:
-        return "No set was accepted, so there is no central set to take the scenario's values from."
-    same = all(num_text(r["central"], 4) == num_text(r["scenario"], 4) for r in result.ranges)
-    outside = [r["path"] for r in result.ranges if not inside(r)]
-    head = (
-        f"Central set: parameter set {result.central_point}, the accepted set nearest the "
-        "accepted medians (each parameter scaled to its prior range). "
+def median_sentence(result: Calibration) -> str:
+    """Where the scenario's values stand against the ensemble: its accepted medians (the
+    posterior medians a scenario's values are taken from), or how many lie outside."""
+    if not result.accepted:
+        return (
+            "No set was accepted: there are no accepted medians to take the scenario's values from."
+        )
+    same = all(
+        num_text(r["accepted_median"], 4) == num_text(r["scenario"], 4) for r in result.ranges
     )
     if same:
-        return head + "The scenario's values are this set's (to 4 significant digits)."
+        return "The scenario's values are the accepted medians (to 4 significant digits)."
+    outside = [r["path"] for r in result.ranges if not inside(r)]
     if outside:
-        return head + (
+        return (
             f"{len(outside)} of the scenario's values lie outside the accepted ranges: "
             + ", ".join(outside)
             + "."
         )
-    return head + "The scenario's values differ from it but lie inside every accepted range."
+    return "The scenario's values are not the accepted medians but lie inside every accepted range."
 
 
 def constraint_table(result: Calibration) -> list[list[str]]:
@@ -239,7 +238,7 @@ def text_report(result: Calibration) -> str:
         f"Rejection ABC: {result.accepted} of {result.points} parameter sets accepted "
         "(every validation pattern within its window)",
         _table_text(ranges_table(result)),
-        central_sentence(result),
+        median_sentence(result),
         "",
         "Which patterns constrain which parameters (shift of the median among the sets that "
         "pass that pattern alone, % of the prior range)",
@@ -392,7 +391,7 @@ def html_report(result: Calibration) -> str:
         f"<p><strong>{result.accepted} of {result.points}</strong> parameter sets accepted "
         "(every validation pattern within its window).</p>",
         _html_table(ranges_table(result)),
-        f"<p>{html.escape(central_sentence(result))}</p>",
+        f"<p>{html.escape(median_sentence(result))}</p>",
         "<h3>Which patterns constrain which parameters</h3>",
         "<p>Share of parameter sets each pattern rejects, and the shift of each parameter's "
         "median among the sets that pass that pattern alone (% of its prior range).</p>",

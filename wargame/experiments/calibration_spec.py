@@ -100,15 +100,27 @@ WAR_SCENARIO = "gulf_2026_war.yaml"
 # CENTCOM holds and negotiates (injects of kind "action"), so no ship is attacked and the
 # transit count is the owners' demand in calm. Its scenario is written beside the experiments.
 CALM_ARM = "calm"
-
-
 CALM_DEFAULT_ARM = "default_calm"
-
-
 CALM_SCENARIO = "calm_scenario.yaml"
-
-
 CALM_ACTIONS = (("irgc", "comply"), ("centcom", "hold_and_negotiate"))
+# The Red Sea's fall (pattern 4): the calm arm with attacks on shipping reported by someone
+# outside the game (injects of kind shipping_attacks) at the Red Sea's early-2024 rate, about
+# 0.4 a day (assumption: over a hundred attacks on ships in the Houthi campaign's first months),
+# for three weeks after the lanes fill.
+RED_SEA_ARM = "red_sea"
+RED_SEA_DEFAULT_ARM = "default_red_sea"
+RED_SEA_SCENARIO = "red_sea_scenario.yaml"
+RED_SEA_ATTACKS_A_DAY = 0.4
+RED_SEA_ROUNDS = range(11, 31)
+# Each scripted arm: its arm at the default values and its scenario file's name.
+SCRIPTED_ARMS = {
+    CALM_ARM: (CALM_DEFAULT_ARM, CALM_SCENARIO, "the war scripted away"),
+    RED_SEA_ARM: (
+        RED_SEA_DEFAULT_ARM,
+        RED_SEA_SCENARIO,
+        "the war scripted away, attacks on shipping reported at the Red Sea's rate",
+    ),
+}
 
 
 OUTCOMES = (
@@ -133,6 +145,7 @@ OUTCOMES = (
     "intercepted_drone",
     "transits_calm_per_day",
     "transits_peak_per_day",
+    "transits_fall_under_reported_attacks",
     "first_host_strike_casualties",
     "bahrain_intercepted_ballistic",
     "bahrain_intercepted_drone",
@@ -321,6 +334,24 @@ PATTERNS: tuple[Pattern, ...] = (
         "mean over runs with such an attack",
         per_run=_column("transits_peak_per_day"),
         statistic=_mean_of("transits_peak_per_day"),
+    ),
+    Pattern(
+        "red_sea_fall",
+        4,
+        "Transits under attacks at the Red Sea's rate, share of calm",
+        "S-red-sea-2024",
+        "0.41 (Suez transits a month > 2,100 -> 852, < 5% of ships attacked)",
+        0.0,
+        0.6,
+        statistic_text="lowest 5-day mean of transits under attacks reported at ~0.4 a day for "
+        f"three weeks (rounds {RED_SEA_ROUNDS.start}-{RED_SEA_ROUNDS.stop - 1}), over the calm "
+        "mean before them, in the Red Sea arm: the calm arm's sets and seeds with the attacks "
+        "reported by injects of kind shipping_attacks (no IRGC fire), mean over runs",
+        per_run=_column("transits_fall_under_reported_attacks"),
+        statistic=_mean_of("transits_fall_under_reported_attacks"),
+        note="window (assumption): below 60% of calm, the Red Sea's fall (to ~41%) with room for "
+        "a Strait where owners have no Cape route; the attack rate is an assumption",
+        arm=RED_SEA_ARM,
     ),
     *(
         bahrain_pattern(key, kind, label, count)

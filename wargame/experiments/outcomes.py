@@ -37,6 +37,8 @@ OUTCOMES = {
     "intercepted_drone": "drones intercepted",
     "transits_calm_per_day": "mean Strait transits a day before the first attack on a ship",
     "transits_peak_per_day": "lowest 7-day mean of transits a day after the first attack on a ship",
+    "transits_fall_under_reported_attacks": "lowest 5-day mean of transits under attacks "
+    "reported by injects, as a share of the calm before them",
     "first_host_strike_casualties": "deaths in the round of the first host-state strike",
     "bahrain_intercepted_ballistic": "ballistic missiles intercepted over Bahrain",
     "bahrain_intercepted_drone": "drones intercepted over Bahrain",
@@ -83,6 +85,7 @@ OUTCOME_TYPES: dict[str, type] = {
     "intercepted_drone": int,
     "transits_calm_per_day": float,
     "transits_peak_per_day": float,
+    "transits_fall_under_reported_attacks": float,
     "first_host_strike_casualties": int,
     "bahrain_intercepted_ballistic": int,
     "bahrain_intercepted_drone": int,

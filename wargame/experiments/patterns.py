@@ -3,8 +3,9 @@
 Read from a finished run's own metrics and event log, never recomputed from the model's state
 by another rule: Strait transits a day after the lanes fill and before the first attack on
 shipping (the whole run after the warm-up in a run with no attack, such as the calibration's
-calm arm) and at the war's peak, the deaths in the first night of host-state strikes, and the
-interceptions over Bahrain.
+calm arm) and at the war's peak, their fall under attacks on shipping that a scenario's injects
+report (the calibration's Red Sea arm), the deaths in the first night of host-state strikes, and
+the interceptions over Bahrain.
 `single_run.summarise` adds these to a run's summary, so a sweep keeps them as outcomes
 (experiments/outcomes.py) like any other.
 """
@@ -28,9 +29,15 @@ PEAK_WINDOW_ROUNDS = 7
 HOST_STRIKE_PHASE = 3
 INTERDICTION_PHASE = 1
 
+# The fall of traffic under attacks reported by someone outside the game (injects of kind
+# shipping_attacks): the lowest mean over this many days, from the first such round to this many
+# days after the last (ships already under way still transit for a day or two).
+REPORTED_FALL_WINDOW_ROUNDS = 5
+
 PATTERN_OUTCOMES = (
     "transits_calm_per_day",
     "transits_peak_per_day",
+    "transits_fall_under_reported_attacks",
     "first_host_strike_casualties",
     "bahrain_intercepted_ballistic",
     "bahrain_intercepted_drone",
@@ -48,6 +55,9 @@ def pattern_values(model) -> dict[str, Any]:
     return {
         "transits_calm_per_day": calm_transits(transits, rounds, first_attack),
         "transits_peak_per_day": peak_transits(transits, rounds, first_attack),
+        "transits_fall_under_reported_attacks": reported_fall(
+            transits, rounds, reported_attack_rounds(model.spec)
+        ),
         "first_host_strike_casualties": first_night_casualties(model.events, first_host),
         **bahrain_interceptions(model.events),
     }
@@ -98,3 +108,25 @@ def bahrain_interceptions(events) -> dict[str, int]:
             for kind in totals:
                 totals[kind] += int(intercepted.get(kind, 0))
     return {f"bahrain_intercepted_{kind}": count for kind, count in totals.items()}
+
+
+def reported_attack_rounds(scenario) -> list[int]:
+    """The rounds of the scenario's injects that report attacks on shipping, in order."""
+    return sorted({i.round for i in scenario.injects if i.kind == "shipping_attacks"})
+
+
+def reported_fall(transits: np.ndarray, rounds: np.ndarray, attack_rounds: list[int]):
+    """Transits at their lowest under reported attacks, as a share of the calm before them:
+    the lowest 5-day mean from the first reported round to 5 days after the last, over the mean
+    after the warm-up and before the first. None with no reported attacks, fewer than 3 calm
+    days before them, or fewer than 5 days from the first on."""
+    if not attack_rounds:
+        return None
+    first, last = attack_rounds[0], attack_rounds[-1]
+    calm = transits[(rounds > WARM_UP_ROUNDS) & (rounds < first)]
+    under = transits[(rounds >= first) & (rounds <= last + REPORTED_FALL_WINDOW_ROUNDS)]
+    if calm.size < 3 or under.size < REPORTED_FALL_WINDOW_ROUNDS or calm.mean() <= 0:
+        return None
+    window = np.ones(REPORTED_FALL_WINDOW_ROUNDS) / REPORTED_FALL_WINDOW_ROUNDS
+    lowest = np.convolve(under, window, mode="valid").min()
+    return round(float(lowest / calm.mean()), 6)

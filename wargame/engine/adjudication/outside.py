@@ -1,5 +1,6 @@
 """Phase 1: the processes outside the actors' control (the Lebanon front) and the scenario's
-scripted injects of the round."""
+scripted injects of the round (Lebanon's intensity, the channel, an actor's forced action, and
+attacks on merchant ships by someone outside the game)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,13 @@ def outside_processes(
             world.lebanon = float(inject.value)
         elif inject.kind == "channel":
             forced["channel"] = inject.channel
+        elif inject.kind == "shipping_attacks":
+            # Reported like the IRGC's own: the owners' and the underwriters' memories and the
+            # attacks CENTCOM reads (each fades at the end of the round as usual).
+            attacks = float(inject.attacks)
+            world.market.attacks += attacks
+            world.grievances.shipping_attacks += attacks
+            world.grievances.premium_attacks += attacks
         else:
             forced[inject.actor] = inject.action
         record.event(
