@@ -86,16 +86,16 @@ def test_peak_is_the_lowest_weekly_mean_after_the_first_attack():
     assert calm_transits(transits, rounds, first_attack=15) == pytest.approx(900 / 10)
 
 
-def test_the_red_sea_fall_is_the_lowest_5_day_mean_under_reported_attacks_over_the_calm():
+def test_the_red_sea_fall_is_the_settled_level_under_reported_attacks_over_the_calm():
     rounds = np.arange(1, 41)
     transits = np.full(40, 100.0)
     transits[:4] = 10.0  # the lanes fill: not calm
-    transits[24:29] = 40.0  # rounds 25-29: the low
-    transits[33] = 0.0  # round 34: a day past the window (last attack 25 + 5 days)
+    transits[10:14] = 0.0  # rounds 11-14: ships under way pause at the first reports
+    transits[18:25] = 40.0  # rounds 19-25: the level traffic settles at under the reports
     assert reported_fall(transits, rounds, list(range(11, 26))) == pytest.approx(0.4)
     assert reported_fall(transits, rounds, []) is None
-    assert reported_fall(transits, rounds, [6]) is None  # fewer than 3 calm days before
-    assert reported_fall(transits, rounds, [39]) is None  # fewer than 5 days from the first on
+    assert reported_fall(transits, rounds, [6, 7, 8, 9, 10, 11, 12]) is None  # < 3 calm days
+    assert reported_fall(transits, rounds, list(range(11, 16))) is None  # < 7 days of reports
 
 
 def test_first_night_counts_only_the_first_host_strike_round():

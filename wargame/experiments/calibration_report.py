@@ -76,7 +76,7 @@ def _table_text(rows: list[list[str]]) -> str:
 
 
 def ranges_table(result: Calibration) -> list[list[str]]:
-    rows = [["parameter", "prior", "accepted", "accepted median", "central set", "scenario", "why"]]
+    rows = [["parameter", "prior", "accepted", "accepted median", "scenario", "why"]]
     for r in result.ranges:
         accepted = (
             "-"

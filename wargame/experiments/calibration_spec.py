@@ -343,7 +343,7 @@ PATTERNS: tuple[Pattern, ...] = (
         "0.41 (Suez transits a month > 2,100 -> 852, < 5% of ships attacked)",
         0.0,
         0.6,
-        statistic_text="lowest 5-day mean of transits under attacks reported at ~0.4 a day for "
+        statistic_text="mean transits over the last 7 days of attacks reported at ~0.4 a day for "
         f"three weeks (rounds {RED_SEA_ROUNDS.start}-{RED_SEA_ROUNDS.stop - 1}), over the calm "
         "mean before them, in the Red Sea arm: the calm arm's sets and seeds with the attacks "
         "reported by injects of kind shipping_attacks (no IRGC fire), mean over runs",

@@ -37,7 +37,7 @@ OUTCOMES = {
     "intercepted_drone": "drones intercepted",
     "transits_calm_per_day": "mean Strait transits a day before the first attack on a ship",
     "transits_peak_per_day": "lowest 7-day mean of transits a day after the first attack on a ship",
-    "transits_fall_under_reported_attacks": "lowest 5-day mean of transits under attacks "
+    "transits_fall_under_reported_attacks": "mean transits over the last 7 days of attacks "
     "reported by injects, as a share of the calm before them",
     "first_host_strike_casualties": "deaths in the round of the first host-state strike",
     "bahrain_intercepted_ballistic": "ballistic missiles intercepted over Bahrain",

@@ -30,9 +30,9 @@ HOST_STRIKE_PHASE = 3
 INTERDICTION_PHASE = 1
 
 # The fall of traffic under attacks reported by someone outside the game (injects of kind
-# shipping_attacks): the lowest mean over this many days, from the first such round to this many
-# days after the last (ships already under way still transit for a day or two).
-REPORTED_FALL_WINDOW_ROUNDS = 5
+# shipping_attacks): the mean over the last this many days of the reports, the level traffic
+# settles at (the Red Sea's reference is a month's count, not the first days' pause).
+SETTLED_WINDOW_ROUNDS = 7
 
 PATTERN_OUTCOMES = (
     "transits_calm_per_day",
@@ -116,17 +116,18 @@ def reported_attack_rounds(scenario) -> list[int]:
 
 
 def reported_fall(transits: np.ndarray, rounds: np.ndarray, attack_rounds: list[int]):
-    """Transits at their lowest under reported attacks, as a share of the calm before them:
-    the lowest 5-day mean from the first reported round to 5 days after the last, over the mean
-    after the warm-up and before the first. None with no reported attacks, fewer than 3 calm
-    days before them, or fewer than 5 days from the first on."""
+    """Transits under reported attacks, as a share of the calm before them: the mean over the
+    last 7 days of the reports (the level traffic settles at, as a month's count is; the first
+    days of reports also hold ships already under way, a pause that passes) over the mean after
+    the warm-up and before the first report. None with no reported attacks, fewer than 3 calm
+    days before them, or fewer than 7 days of reports."""
     if not attack_rounds:
         return None
     first, last = attack_rounds[0], attack_rounds[-1]
     calm = transits[(rounds > WARM_UP_ROUNDS) & (rounds < first)]
-    under = transits[(rounds >= first) & (rounds <= last + REPORTED_FALL_WINDOW_ROUNDS)]
-    if calm.size < 3 or under.size < REPORTED_FALL_WINDOW_ROUNDS or calm.mean() <= 0:
+    settled = transits[(rounds > last - SETTLED_WINDOW_ROUNDS) & (rounds <= last)]
+    if calm.size < 3 or last - first + 1 < SETTLED_WINDOW_ROUNDS or calm.mean() <= 0:
         return None
-    window = np.ones(REPORTED_FALL_WINDOW_ROUNDS) / REPORTED_FALL_WINDOW_ROUNDS
-    lowest = np.convolve(under, window, mode="valid").min()
-    return round(float(lowest / calm.mean()), 6)
+    if settled.size < SETTLED_WINDOW_ROUNDS:
+        return None
+    return round(float(settled.mean() / calm.mean()), 6)
