@@ -124,7 +124,8 @@ def test_sovereignty_violations_make_a_halt_likelier_and_a_reopening_rarer(playe
     model, view = played
     open_ = [dataclasses.replace(view, channel_open=True, sovereignty=s) for s in (0.0, 1.0, 2.0)]
     halts = [probability(model, v, "halt_channel") for v in open_]
-    assert halts[0] < 0.02 < 0.5 < halts[1] < halts[2]
+    # Rarely without cause (~2% a round at the calibrated rationality, the scenario says).
+    assert halts[0] < 0.03 < 0.5 < halts[1] < halts[2]
     halted = [dataclasses.replace(v, channel_open=False) for v in open_]
     reopens = [probability(model, v, "reopen_channel") for v in halted]
     assert reopens[0] > reopens[1] > reopens[2]
@@ -147,14 +148,14 @@ def test_relief_on_the_table_makes_a_reopening_likelier_and_a_halt_rarer(played)
 
 
 def test_the_default_reopening_chance_once_violations_fade_is_what_the_scenario_says(played):
-    """The chances the scenario's comments state at the calibrated rationality (2.356): ~15% a
-    round once violations fade, ~25% with relief on the table (the weights were set for ~10% and
+    """The chances the scenario's comments state at the calibrated rationality (2.302): ~16% a
+    round once violations fade, ~26% with relief on the table (the weights were set for ~10% and
     ~20% at rationality 3, the old mou.channel_reopen_base 0.1 and relief_reopening_factor 2)."""
     model, view = played
     quiet = dataclasses.replace(view, channel_open=False, sovereignty=0.0, relief_offered=False)
-    assert probability(model, quiet, "reopen_channel") == pytest.approx(0.15, abs=0.02)
+    assert probability(model, quiet, "reopen_channel") == pytest.approx(0.16, abs=0.02)
     relief = dataclasses.replace(quiet, relief_offered=True)
-    assert probability(model, relief, "reopen_channel") == pytest.approx(0.25, abs=0.03)
+    assert probability(model, relief, "reopen_channel") == pytest.approx(0.26, abs=0.03)
 
 
 # --- every option is chosen somewhere -------------------------------------------------------

@@ -1,19 +1,20 @@
 """`run.py calibrate`: pattern-oriented calibration by rejection, and the path forward over it.
 
-What it owns: the reference patterns (issue 9's six, each with its docs/sources.md anchor, a
-window and whether it is validation or an input), the prior ranges of the uncertain behavioural
-parameters (`PRIORS`), and the numbers the report shows. What it reuses: the sweep engine. Each
-arm is an ordinary experiment file written into the output folder (a Latin hypercube over
-`PRIORS`, one categorical level per lever), loaded by `load_experiment` and run by
-`sweep.run_sweep` with its seeds from `SeedSequence`, its real worker processes and its Parquet
-results; `run.py analyse` reads any of those folders too. Every arm shares the design seed and
-the root seed, so the same parameter sets and the same run seeds meet every lever (common
-random numbers): a lever's effect is a paired difference, point by point. The calm arm runs the
-same points and seeds with the war scripted away (injects: the IRGC complies, CENTCOM holds and
-negotiates, every round): peacetime traffic, which the free runs never show.
+What it owns: the order of the work and the numbers the report shows. What the calibration
+compares and varies (patterns, priors, arms, outcomes) is `calibration_spec`; writing and
+running the arms is `calibration_arms`; the levers' paired effects are `calibration_levers`;
+the text and HTML report is `calibration_report`.
 
-Rejection ABC (the simple kind): a parameter set is accepted when the statistic of its runs
-(pooled rate, share or mean over its seeds) falls in every validation pattern's window.
+Two stages. The screening runs the hypercube (a Latin hypercube over `PRIORS`) free, calm (the
+war scripted away: peacetime traffic, which the free runs never show) and at the Red Sea's rate
+(the calm arm with attacks on shipping reported), and the scenario's own values in each; the war
+before the MOU runs at its own values. Rejection ABC (the simple kind) accepts a parameter set
+when the statistic of its runs (pooled rate, share or mean over its seeds) falls in every
+validation pattern's window. Then the lever arms run the accepted sets only, each with the seeds
+it has in the hypercube, so every lever meets the baseline's parameter sets and seeds (common
+random numbers): a lever's effect is a paired difference, set by set. Every arm is an ordinary
+experiment file run by the sweep engine (real worker processes, Parquet results), which
+`run.py sweep` and `run.py analyse` read too.
 """
 
 from __future__ import annotations
