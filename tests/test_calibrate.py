@@ -387,3 +387,30 @@ def test_the_report_says_whether_the_scenario_holds_the_accepted_medians():
     inside = SimpleNamespace(accepted=5, ranges=[row("a.b", 0.5, 0.6)])
     assert "not the accepted medians but lie inside" in median_sentence(inside)
     assert "No set was accepted" in median_sentence(SimpleNamespace(accepted=0, ranges=[]))
+
+
+def test_a_plain_calibrate_runs_the_documented_default_size(monkeypatch, tmp_path):
+    """`run.py calibrate` with no size runs calibration_spec's default, and its help says it."""
+    import argparse
+
+    from wargame.cli import main as cli
+    from wargame.experiments import calibration
+
+    seen = {}
+
+    def fake(settings, say, progress):
+        seen["settings"] = settings
+        raise KeyboardInterrupt  # stop before any run
+
+    monkeypatch.setattr(calibration, "calibrate", fake)
+    with pytest.raises(KeyboardInterrupt):
+        cli.calibrate(cli.build_parser().parse_args(["calibrate", "--out", str(tmp_path)]))
+    assert (seen["settings"].runs, seen["settings"].samples) == (
+        spec.DEFAULT_RUNS,
+        spec.DEFAULT_SAMPLES,
+    )
+    monkeypatch.setenv("COLUMNS", "400")  # one line per option: no wrap splits the text
+    parser = cli.build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    text = sub.choices["calibrate"].format_help()
+    assert f"default {spec.DEFAULT_SAMPLES})" in text and f"default {spec.DEFAULT_RUNS};" in text

@@ -75,13 +75,12 @@ def test_in_force_is_reachable_insulated_and_linkage_makes_it_rare(scenario):
     mandates (~half the rounds), sat on the strain line linked or not. With that fixed (0.05)
     an insulated MOU recovers and the linked one stays hostage to Lebanon: the thesis.
 
-    Held where the war on shipping is quiet. With the corridor's own costs at their defaults
-    (shipping.inspection_rounds 0.5, sanctions_exposure 0.0005: assumptions the calibration
-    has yet to bound) owners run the TSS branch twice as often (~1,190 against ~590 ships a
-    run), the IRGC strikes the defiant, and Washington's ledger keeps even an insulated MOU
-    from IN_FORCE (0 returns in 20 runs; 34 with the corridor free): a finding of issue 9, not
-    this test's subject. Measured with the corridor free, 30 seeds: 52 returns insulated, 10
-    linked."""
+    Held where the war on shipping is quiet. With the corridor's own costs at their calibrated
+    defaults (shipping.inspection_rounds 1.3, sanctions_exposure 0.000947: the accepted medians,
+    though no pattern pins them) owners run the TSS branch more, the IRGC strikes the defiant,
+    and Washington's ledger keeps even an insulated MOU from IN_FORCE (0 returns in 30 runs,
+    linked or insulated): a finding of issue 9, not this test's subject. Measured with the
+    corridor free, 30 seeds: 50 returns insulated, 1 linked."""
     quiet = Scenario.model_validate(
         apply_overrides(
             scenario.model_dump(mode="json"),

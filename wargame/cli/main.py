@@ -179,14 +179,14 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate.add_argument(
         "--runs",
         type=positive_int("--runs", 1, 10_000),
-        default=6,
-        help="seeded runs per parameter set (the default scenario gets 4x as many)",
+        default=None,  # calibration_spec.DEFAULT_RUNS (not imported here: pandas would load)
+        help="seeded runs per parameter set (default 4; the default scenario gets 4x as many)",
     )
     calibrate.add_argument(
         "--samples",
         type=positive_int("--samples", 1, 100_000),
-        default=48,
-        help="parameter sets in the Latin hypercube",
+        default=None,  # calibration_spec.DEFAULT_SAMPLES
+        help="parameter sets in the Latin hypercube (default 400)",
     )
     calibrate.add_argument(
         "--seed",
@@ -396,6 +396,7 @@ def calibrate(args: argparse.Namespace) -> int:
     from wargame.config.loader import check_path_argument
     from wargame.experiments.calibration import calibrate as run_calibration
     from wargame.experiments.calibration_arms import CalibrationError, Settings
+    from wargame.experiments.calibration_spec import DEFAULT_RUNS, DEFAULT_SAMPLES
     from wargame.experiments.sweep import print_progress
 
     check_path_argument("--scenario", args.scenario)
@@ -404,8 +405,8 @@ def calibrate(args: argparse.Namespace) -> int:
         raise StoreError("--out: empty folder name; give a folder to write the report into")
     settings = Settings(
         scenario=Path(args.scenario),
-        runs=args.runs,
-        samples=args.samples,
+        runs=DEFAULT_RUNS if args.runs is None else args.runs,
+        samples=DEFAULT_SAMPLES if args.samples is None else args.samples,
         seed=args.seed,
         out=Path(args.out),
         workers=args.workers or 0,
