@@ -392,3 +392,15 @@ def test_a_model_pickles_after_30_rounds_and_continues_the_same_game(scenario):
         model.step()
         clone.step()
     assert_same_run(model, clone)
+
+
+def test_advisor_terms_read_to_two_decimals_and_never_minus_zero():
+    from wargame.ui.components.command_panel import two_decimals
+
+    assert [two_decimals(v) for v in (-0.0001, -0.0, 0.0049, 1.234, -0.4)] == [
+        "0.00",
+        "0.00",
+        "0.00",
+        "1.23",
+        "-0.40",
+    ]

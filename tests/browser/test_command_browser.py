@@ -33,6 +33,7 @@ from wargame.engine.model import build_model
 from wargame.engine.observation import host_row_for, side_observation, visible_metrics
 from wargame.engine.rules.diplomacy import CHANNEL_DECISION
 from wargame.experiments.game import Order
+from wargame.ui.components.command_panel import two_decimals
 
 # The fast tier (-m 'not slow') keeps only the page-load smoke test; CI runs these.
 pytestmark = pytest.mark.slow
@@ -67,6 +68,7 @@ def test_advisor_shows_centcoms_menu_with_the_ais_numbers(game_page):
             term: weighted.get(term, 0.0) for term, _, _ in terms
         }
         assert set(weighted) <= {term for term, _, _ in terms}
+        assert [text for _, _, text in terms] == [two_decimals(float(v)) for _, v, _ in terms]
         picked = "★ AI's pick" in row.locator("th").inner_text()
         assert picked == (option == decision.chosen), option
     assert sum(decision.probabilities) == pytest.approx(1.0)

@@ -59,6 +59,11 @@ def advisor_rows(decision: Decision) -> tuple[list[str], list[dict]]:
     return terms, rows
 
 
+def two_decimals(value: float) -> str:
+    """A cost term to 2 decimals; a tiny negative one reads 0.00, not -0.00."""
+    return f"{round(value, 2) + 0.0:.2f}"
+
+
 @solara.component
 def AdvisorTable(decision: Decision, classes: list[str] | None = None):
     terms, rows = advisor_rows(decision)
@@ -66,7 +71,7 @@ def AdvisorTable(decision: Decision, classes: list[str] | None = None):
     body = []
     for row in rows:
         cells = "".join(
-            f'<td data-term="{html.escape(term)}" data-value="{row["terms"][term]!r}">{row["terms"][term]:.2f}</td>'
+            f'<td data-term="{html.escape(term)}" data-value="{row["terms"][term]!r}">{two_decimals(row["terms"][term])}</td>'
             for term in terms
         )
         mark = " ★ AI's pick" if row["ai_pick"] else ""
@@ -169,7 +174,7 @@ def OrdersCard():
 
         solara.Text(
             f"Round {session.round + 1}: your orders as {side_label(actor, names)}",
-            style={"font-weight": "600"},
+            style={"font-weight": "600", "display": "block"},  # a line of its own, not inline
         )
         solara.Text(
             "Advisor: each option's expected cost terms as the AI forecasts them (weighted; "
