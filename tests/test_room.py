@@ -1,0 +1,183 @@
+"""A classroom room in play (issue 10), server side: a round resolves when every team has
+submitted or the instructor forces it, a team orders only its own decisions, a code opens only
+its own seat, injects fire at the next round's start, and a restarted server replays the room
+to the very same game."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from support import default_scenario
+
+from wargame.experiments.room import (
+    ADHOC_INJECTS,
+    Classroom,
+    RoomError,
+    role_actors,
+    room_roles,
+)
+from wargame.experiments.room_store import INSTRUCTOR, RoomStore, Seat
+
+SEED = 7
+
+
+@pytest.fixture
+def classroom(tmp_path):
+    store = RoomStore(tmp_path / "classroom.sqlite3")
+    yield Classroom(store)
+    store.close()
+
+
+def opened(classroom, **kwargs):
+    room_id, codes = classroom.create("4B", default_scenario(), "gulf_2026.yaml", SEED, **kwargs)
+    return classroom.room(room_id), {role: classroom.join(code)[1] for role, code in codes.items()}
+
+
+def ai_picks(room, role):
+    """The AI's own choice for each of a team's decisions this round (a legal order)."""
+    decisions = room.decisions()
+    return {actor: decisions[actor].chosen for actor in role_actors(room.scenario, role)}
+
+
+def other_action(room, actor):
+    decision = room.decisions()[actor]
+    return next(o for o in decision.options if o != decision.chosen)
+
+
+def metrics(room):
+    return room.model.datacollector.get_model_vars_dataframe()
+
+
+def test_the_roles_and_what_each_team_orders():
+    scenario = default_scenario()
+    hosts = tuple(h.id for h in scenario.actors.hosts)
+    assert room_roles(scenario) == ("centcom", "irgc", "hosts")
+    assert room_roles(scenario, one_team_for_hosts=False) == ("centcom", "irgc", *hosts)
+    assert role_actors(scenario, "irgc") == ("irgc", "irgc_channel")
+    assert role_actors(scenario, "hosts") == hosts
+    assert role_actors(scenario, "qatar") == ("qatar",)
+    with pytest.raises(RoomError, match="no team role"):
+        role_actors(scenario, "instructor")
+
+
+def test_a_round_resolves_when_every_team_has_submitted(classroom):
+    room, seats = opened(classroom)
+    order = {"centcom": other_action(room, "centcom")}
+    assert room.submit(seats["centcom"], order, "hold the line") is False
+    assert room.submit(seats["irgc"], ai_picks(room, "irgc"), "") is False
+    assert room.live_round == 1 and room.submitted() == ["centcom", "irgc"]
+    assert room.submit(seats["hosts"], ai_picks(room, "hosts"), "<b>quiet</b>") is True
+    assert room.live_round == 2 and room.submitted() == []
+    played = room.rounds[0]
+    assert played.orders["centcom"] == order["centcom"]
+    assert played.rationales == {"centcom": "hold the line", "irgc": "", "hosts": "<b>quiet</b>"}
+    assert played.ai_played == [] and played.submitted == ["centcom", "hosts", "irgc"]
+    assert room.model.decision_history[1]["centcom"].chosen != order["centcom"]  # the AI's pick
+    assert room.model.human_orders[1]["centcom"] == order["centcom"]  # ... and what was played
+    assert classroom.store.room(room.id).rounds == tuple(room.rounds)
+
+
+def test_the_instructor_forces_a_round_and_the_ai_plays_the_rest(classroom):
+    room, seats = opened(classroom)
+    room.submit(seats["irgc"], ai_picks(room, "irgc"), "probe")
+    with pytest.raises(RoomError, match="only this room's instructor"):
+        room.force(seats["irgc"])
+    room.force(seats[INSTRUCTOR])
+    assert room.rounds[0].ai_played == ["centcom", "hosts"]
+    assert room.rounds[0].submitted == ["irgc"]
+
+
+def test_a_team_orders_only_its_own_decisions_and_a_code_only_its_own_room(classroom):
+    room, seats = opened(classroom)
+    other, other_seats = opened(classroom)
+    forged = [
+        (seats["irgc"], {"centcom": room.decisions()["centcom"].chosen}, "cannot order 'centcom'"),
+        (seats["hosts"], {"irgc_channel": "halt_channel"}, "cannot order 'irgc_channel'"),
+        (seats["centcom"], {"centcom": "salvo_hosts"}, "no action 'salvo_hosts'"),
+        (seats[INSTRUCTOR], {"centcom": "escort"}, "the instructor gives no orders"),
+        (other_seats["centcom"], {"centcom": "escort"}, "another room"),
+        (Seat(room.id, "saudi_arabia"), {"saudi_arabia": "stay_quiet"}, "no team"),
+    ]
+    for seat, orders, problem in forged:
+        with pytest.raises(RoomError, match=problem):
+            room.submit(seat, orders, "")
+    with pytest.raises(RoomError, match="at most 2,000 characters"):
+        room.submit(seats["centcom"], {}, "x" * 2_001)
+    assert room.submitted() == [] and other.submitted() == []
+    with pytest.raises(RoomError, match="no room has this code"):
+        classroom.join("not-a-code")
+
+
+def test_a_restarted_server_resumes_the_room_as_the_same_game(classroom, tmp_path):
+    room, seats = opened(classroom)
+    codes = classroom.store.codes(room.id)
+    for number in (1, 2):
+        if number == 2:
+            fired = room.fire(seats[INSTRUCTOR], "tanker_struck")
+            assert fired["round"] == 3 and fired["kind"] == "shipping_attacks"
+        room.submit(seats["centcom"], {"centcom": other_action(room, "centcom")}, f"r{number}")
+        room.force(seats[INSTRUCTOR])
+    room.submit(seats["irgc"], ai_picks(room, "irgc"), "pending, not yet played")
+    assert room.rounds[1].injects == [{"round": 3, **ADHOC_INJECTS["tanker_struck"]}]
+    # The server dies; a new one opens the file as it was (a copy, so the old room can play
+    # on beside it for the comparison: two servers never share one room's file).
+    copy = sqlite3.connect(tmp_path / "restarted.sqlite3")
+    sqlite3.connect(tmp_path / "classroom.sqlite3").backup(copy)
+    copy.close()
+    restarted = Classroom(RoomStore(tmp_path / "restarted.sqlite3"))
+    again, seat = restarted.join(codes["centcom"])
+    assert seat == seats["centcom"] and again is not room
+    assert again.live_round == 3 and again.submitted() == []  # the unplayed round is lost
+    # Both go on to round 4 the same way: the same game, the inject included.
+    for live in (room, again):
+        live.force(seats[INSTRUCTOR])
+    assert metrics(again).equals(metrics(room))
+    assert [e.sentence for e in again.model.events] == [e.sentence for e in room.model.events]
+    assert any("tanker is struck" in e.sentence for e in room.model.events if e.round == 3)
+
+
+def test_injects_pauses_and_the_end_of_the_exercise(classroom):
+    room, seats = opened(classroom)
+    with pytest.raises(RoomError, match="no inject 'refinery'"):
+        room.fire(seats[INSTRUCTOR], "refinery")
+    with pytest.raises(RoomError, match="only this room's instructor"):
+        room.fire(seats["irgc"], "lebanon_flare")
+    room.fire(seats[INSTRUCTOR], "lebanon_flare")
+    with pytest.raises(RoomError, match="only one can take effect"):
+        room.fire(seats[INSTRUCTOR], "lebanon_flare")
+    room.set_paused(seats[INSTRUCTOR], True)
+    with pytest.raises(RoomError, match="paused"):
+        room.submit(seats["irgc"], ai_picks(room, "irgc"))
+    room.set_paused(seats[INSTRUCTOR], False)
+    rounds = room.scenario.clock.rounds
+    while not room.finished:
+        room.force(seats[INSTRUCTOR])
+    assert len(room.rounds) == rounds and room.live_round is None and room.decisions() == {}
+    with pytest.raises(RoomError, match="the exercise is over"):
+        room.submit(seats["irgc"], {})
+
+
+def test_a_round_that_cannot_be_saved_is_not_played_and_keeps_its_submissions(
+    classroom, monkeypatch
+):
+    room, seats = opened(classroom)
+    order = {"centcom": other_action(room, "centcom")}
+    room.submit(seats["centcom"], order, "first")
+    room.fire(seats[INSTRUCTOR], "swiss_talks")
+    before = metrics(room)
+
+    def disk_full(room_id, record):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(classroom.store, "record_round", disk_full)
+    with pytest.raises(RoomError, match="could not be saved .*disk full.*resolve it again"):
+        room.force(seats[INSTRUCTOR])
+    assert room.live_round == 1 and room.submitted() == ["centcom"]
+    assert metrics(room).equals(before) and room.fired
+    monkeypatch.undo()
+    room.force(seats[INSTRUCTOR])
+    assert (
+        room.rounds[0].orders == order
+        and room.rounds[0].injects == room.store.room(room.id).rounds[0].injects
+    )

@@ -1,0 +1,307 @@
+"""A classroom room in play (issue 10): who sits where, what each team may order, the round's
+submissions and its resolution, the instructor's injects, and the record that replays it.
+
+What it owns: the rules of a room. `room_store.RoomStore` keeps rooms; the UI shows them and
+passes on what people do, always with the seat their code gave them, so every check here is the
+server's own. A room is a game like any other (experiments/game.py): its scenario, its seed and,
+round by round, the orders its teams gave and the injects its instructor fired. Opening a room
+replays its completed rounds, so a restarted server resumes at the last completed round and
+teams rejoin with their codes.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from wargame.config.schema import Inject, Scenario
+from wargame.config.text import printable
+from wargame.engine.decision import Decision
+from wargame.engine.model import GulfModel, build_model
+from wargame.engine.rules.diplomacy import CHANNEL_DECISION
+from wargame.experiments.game import fingerprint, host_ids
+from wargame.experiments.room_store import INSTRUCTOR, RoomStore, RoundRecord, Seat
+
+HOSTS_TEAM = "hosts"  # one team plays every GCC host
+MAX_RATIONALE_CHARS = 2_000
+
+# The instructor's ad hoc injects. Each fires at the start of the next round. A refinery fire
+# has no inject kind yet (the engine books fires only from raids), so it is not on the list.
+ADHOC_INJECTS: dict[str, dict[str, Any]] = {
+    "tanker_struck": {
+        "kind": "shipping_attacks",
+        "attacks": 1.0,
+        "note": "A tanker is struck in the Gulf of Oman; no one claims it",
+    },
+    "lebanon_flare": {
+        "kind": "lebanon_intensity",
+        "value": 0.9,
+        "note": "Fighting flares in southern Lebanon",
+    },
+    "swiss_talks": {
+        "kind": "channel",
+        "channel": "open",
+        "note": "Switzerland offers talks; the channel opens",
+    },
+}
+
+
+class RoomError(Exception):
+    """What someone asked of a room cannot be done: the message says what and why."""
+
+
+def room_roles(scenario: Scenario, one_team_for_hosts: bool = True) -> tuple[str, ...]:
+    """The team roles of a room: CENTCOM, the IRGC, and the hosts as one team or one each."""
+    hosts = (HOSTS_TEAM,) if one_team_for_hosts else host_ids(scenario)
+    return ("centcom", "irgc", *hosts)
+
+
+def role_actors(scenario: Scenario, role: str) -> tuple[str, ...]:
+    """The decisions a team's orders may set (the IRGC's include its channel move)."""
+    if role == "centcom":
+        return ("centcom",)
+    if role == "irgc":
+        return ("irgc", CHANNEL_DECISION)
+    if role == HOSTS_TEAM:
+        return host_ids(scenario)
+    if role in host_ids(scenario):
+        return (role,)
+    raise RoomError(f"no team role {printable(role)!r}")
+
+
+@dataclass(frozen=True)
+class Submission:
+    orders: dict[str, str]
+    rationale: str
+
+
+class LiveRoom:
+    """One room being played: its model at the live round, with that round begun (every
+    team's advisor reads its decisions), and the submissions and injects of the round."""
+
+    def __init__(self, store: RoomStore, room_id: str):
+        self.lock = threading.RLock()
+        self._load(store, room_id)
+
+    def _load(self, store: RoomStore, room_id: str) -> None:
+        """The room as the store holds it: its completed rounds replayed, the next begun."""
+        record = store.room(room_id)
+        if fingerprint(record.scenario_data) != record.fingerprint:
+            raise RoomError(f"room {room_id}: its stored scenario does not match its fingerprint")
+        try:
+            self.scenario = Scenario.model_validate(record.scenario_data)
+        except ValidationError as error:
+            raise RoomError(f"room {room_id}: its scenario no longer loads ({error})") from None
+        self.store = store
+        self.id = room_id
+        self.name = record.name
+        self.roles = record.roles
+        self.rounds: list[RoundRecord] = []
+        self.model: GulfModel = build_model(self.scenario, record.seed)
+        self.pending: dict[str, Submission] = {}
+        self.fired: list[dict[str, Any]] = []  # this round's ad hoc injects (for the next)
+        self.paused = False
+        for played in record.rounds:
+            self._play(played)
+        self._begin()
+
+    # --- what pages read -------------------------------------------------------------------
+
+    @property
+    def finished(self) -> bool:
+        return len(self.rounds) >= self.scenario.clock.rounds
+
+    @property
+    def live_round(self) -> int | None:
+        """The round being decided; None once the room has played its last."""
+        return None if self.finished else len(self.rounds) + 1
+
+    def decisions(self) -> dict[str, Decision]:
+        """The live round's AI decisions (the advisor's numbers for every team)."""
+        if self.finished:
+            return {}
+        return dict(self.model.decision_history[self.model.round])
+
+    def submitted(self) -> list[str]:
+        return sorted(self.pending)
+
+    # --- what people do --------------------------------------------------------------------
+
+    def submit(self, seat: Seat, orders: Mapping[str, str], rationale: str = "") -> bool:
+        """A team's orders for the live round and its stated rationale. Refused for a seat of
+        another room, the instructor, an order for a decision the team does not hold, or an
+        action the round does not offer. The round resolves when every team has submitted;
+        returns True if this submission resolved it. A team may resubmit until then."""
+        with self.lock:
+            role = self._team_of(seat)
+            self._check_live()
+            if not isinstance(rationale, str) or len(rationale) > MAX_RATIONALE_CHARS:
+                raise RoomError(f"rationale: text of at most {MAX_RATIONALE_CHARS:,} characters")
+            allowed = role_actors(self.scenario, role)
+            decisions = self.decisions()
+            for actor, action in orders.items():
+                if actor not in allowed:
+                    raise RoomError(
+                        f"the {role} team cannot order {printable(actor)!r}: its orders are for "
+                        f"{', '.join(allowed)}"
+                    )
+                options = decisions[actor].options
+                if action not in options:
+                    raise RoomError(
+                        f"{actor} has no action {printable(action)!r} this round; its options "
+                        f"are {', '.join(options)}"
+                    )
+            self.pending[role] = Submission(dict(orders), rationale)
+            if set(self.pending) >= set(self.roles):
+                self._resolve()
+                return True
+            return False
+
+    def force(self, seat: Seat) -> None:
+        """The instructor resolves the round now; the AI plays every team that has not
+        submitted."""
+        with self.lock:
+            self._instructor(seat)
+            self._check_live()
+            self._resolve()
+
+    def fire(self, seat: Seat, key: str) -> dict[str, Any]:
+        """The instructor fires an ad hoc inject; it fires at the start of the next round."""
+        with self.lock:
+            self._instructor(seat)
+            self._check_live()
+            if key not in ADHOC_INJECTS:
+                raise RoomError(
+                    f"no inject {printable(key)!r}; choose one of {', '.join(ADHOC_INJECTS)}"
+                )
+            data = {"round": self.model.round + 1, **ADHOC_INJECTS[key]}
+            try:
+                self.model.add_inject(Inject.model_validate(data))
+            except ValueError as error:
+                raise RoomError(f"{key}: {error}") from None
+            self.fired.append(data)
+            return data
+
+    def set_paused(self, seat: Seat, paused: bool) -> None:
+        with self.lock:
+            self._instructor(seat)
+            self.paused = bool(paused)
+
+    # --- inside ----------------------------------------------------------------------------
+
+    def _team_of(self, seat: Seat) -> str:
+        if seat.room_id != self.id:
+            raise RoomError("this code belongs to another room")
+        if seat.role == INSTRUCTOR:
+            raise RoomError("the instructor gives no orders; teams do")
+        if seat.role not in self.roles:
+            raise RoomError(f"no team {printable(seat.role)!r} in this room")
+        return seat.role
+
+    def _instructor(self, seat: Seat) -> None:
+        if seat.room_id != self.id or seat.role != INSTRUCTOR:
+            raise RoomError("only this room's instructor can do that")
+
+    def _check_live(self) -> None:
+        if self.finished:
+            raise RoomError("the exercise is over: every round has been played")
+        if self.paused:
+            raise RoomError("the instructor has paused the exercise")
+
+    def _begin(self) -> None:
+        if not self.finished:
+            self.model.begin_round()
+
+    def _play(self, played: RoundRecord) -> None:
+        """Replay a completed round: its orders, then the injects fired during it."""
+        if not self.model.round_begun:
+            self.model.begin_round()
+        for actor, action in played.orders.items():
+            self.model.command(actor, action)
+        self.model.step()
+        for data in played.injects:
+            self.model.add_inject(Inject.model_validate(data))
+        self.rounds.append(played)
+
+    def _resolve(self) -> None:
+        """Play the live round with the submitted orders, write it in one transaction, and
+        begin the next. If the write fails, the room is reopened from the store: nothing is
+        half-played."""
+        number = len(self.rounds) + 1
+        orders = {a: x for s in self.pending.values() for a, x in s.orders.items()}
+        record = RoundRecord(
+            number=number,
+            orders=orders,
+            rationales={role: s.rationale for role, s in self.pending.items()},
+            injects=list(self.fired),
+            submitted=sorted(self.pending),
+            ai_played=sorted(set(self.roles) - set(self.pending)),
+            resolved=time.time(),
+        )
+        for actor, action in orders.items():
+            self.model.command(actor, action)
+        self.model.step()
+        try:
+            self.store.record_round(self.id, record)
+        except Exception as error:
+            # Back to the last round the store holds, the submissions and injects kept.
+            pending, fired = self.pending, self.fired
+            self._load(self.store, self.id)
+            self.pending = pending
+            for data in fired:
+                self.model.add_inject(Inject.model_validate(data))
+            self.fired = fired
+            raise RoomError(
+                f"round {number} could not be saved ({printable(error, 300)}); it was not "
+                "played and every submission is kept: resolve it again"
+            ) from None
+        self.rounds.append(record)
+        self.pending = {}
+        self.fired = []
+        self._begin()
+
+
+class Classroom:
+    """Every room of one store, opened once and shared by the server's sessions."""
+
+    def __init__(self, store: RoomStore):
+        self.store = store
+        self._rooms: dict[str, LiveRoom] = {}
+        self._lock = threading.Lock()
+
+    def create(
+        self,
+        name: str,
+        scenario: Scenario,
+        scenario_path: str | None,
+        seed: int,
+        one_team_for_hosts: bool = True,
+    ) -> tuple[str, dict[str, str]]:
+        """A new room: its id and a join code per role, the instructor's included."""
+        data = scenario.model_dump(mode="json")
+        return self.store.create_room(
+            name,
+            scenario_path,
+            data,
+            fingerprint(data),
+            seed,
+            room_roles(scenario, one_team_for_hosts),
+        )
+
+    def room(self, room_id: str) -> LiveRoom:
+        with self._lock:
+            if room_id not in self._rooms:
+                self._rooms[room_id] = LiveRoom(self.store, room_id)
+            return self._rooms[room_id]
+
+    def join(self, code: str) -> tuple[LiveRoom, Seat]:
+        """The room and seat a code opens; a code no room gave out opens nothing."""
+        seat = self.store.seat(code)
+        if seat is None:
+            raise RoomError("no room has this code; check it with your instructor")
+        return self.room(seat.room_id), seat
