@@ -25,7 +25,13 @@ from wargame.engine.decision import Decision
 from wargame.engine.model import GulfModel, build_model
 from wargame.engine.rules.diplomacy import CHANNEL_DECISION
 from wargame.experiments.game import fingerprint, host_ids
-from wargame.experiments.room_store import INSTRUCTOR, RoomStore, RoundRecord, Seat
+from wargame.experiments.room_store import (
+    INSTRUCTOR,
+    RoomRecord,
+    RoomStore,
+    RoundRecord,
+    Seat,
+)
 
 HOSTS_TEAM = "hosts"  # one team plays every GCC host
 MAX_RATIONALE_CHARS = 2_000
@@ -218,14 +224,7 @@ class LiveRoom:
             self.model.begin_round()
 
     def _play(self, played: RoundRecord) -> None:
-        """Replay a completed round: its orders, then the injects fired during it."""
-        if not self.model.round_begun:
-            self.model.begin_round()
-        for actor, action in played.orders.items():
-            self.model.command(actor, action)
-        self.model.step()
-        for data in played.injects:
-            self.model.add_inject(Inject.model_validate(data))
+        play_round(self.model, played)
         self.rounds.append(played)
 
     def _resolve(self) -> None:
@@ -264,6 +263,26 @@ class LiveRoom:
         self.pending = {}
         self.fired = []
         self._begin()
+
+
+def play_round(model: GulfModel, played: RoundRecord) -> None:
+    """Replay a completed round of a room: its orders, then the injects fired during it."""
+    if not model.round_begun:
+        model.begin_round()
+    for actor, action in played.orders.items():
+        model.command(actor, action)
+    model.step()
+    for data in played.injects:
+        model.add_inject(Inject.model_validate(data))
+
+
+def replayed(record: RoomRecord) -> tuple[Scenario, GulfModel]:
+    """A room's scenario and its model after its completed rounds (no round begun)."""
+    scenario = Scenario.model_validate(record.scenario_data)
+    model = build_model(scenario, record.seed)
+    for played in record.rounds:
+        play_round(model, played)
+    return scenario, model
 
 
 class Classroom:
