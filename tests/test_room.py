@@ -181,3 +181,55 @@ def test_a_round_that_cannot_be_saved_is_not_played_and_keeps_its_submissions(
         room.rounds[0].orders == order
         and room.rounds[0].injects == room.store.room(room.id).rounds[0].injects
     )
+
+
+def test_a_team_sees_its_own_sides_and_what_the_instructor_reveals_to_it(classroom):
+    room, seats = opened(classroom)
+    hosts = role_actors(room.scenario, "hosts")
+    view = room.team_view(seats["hosts"])
+    assert set(view["observations"]) == set(hosts) and set(view["decisions"]) == set(hosts)
+    irgc = room.team_view(seats["irgc"])
+    assert set(irgc["observations"]) == {"irgc"}
+    assert set(irgc["decisions"]) == {"irgc", "irgc_channel"}
+    assert irgc["revealed"] == {} and irgc["round"] == 1
+    with pytest.raises(RoomError, match="the instructor gives no orders"):
+        room.team_view(seats[INSTRUCTOR])
+    # The instructor shows the IRGC Washington's ledger for this round only.
+    shown = room.reveal(seats[INSTRUCTOR], "irgc", "us_ledger")
+    assert shown == {"us_ledger": round(room.model.world.diplomacy.ledgers.us, 3)}
+    assert room.team_view(seats["irgc"])["revealed"] == {"us_ledger": shown}
+    assert room.team_view(seats["centcom"])["revealed"] == {}
+    for seat, role, item, problem in (
+        (seats["irgc"], "irgc", "us_ledger", "only this room's instructor"),
+        (seats[INSTRUCTOR], "irgc", "launch_codes", "nothing called 'launch_codes'"),
+        (seats[INSTRUCTOR], "spectators", "doctrine", "no team 'spectators'"),
+    ):
+        with pytest.raises(RoomError, match=problem):
+            room.reveal(seat, role, item)
+    room.force(seats[INSTRUCTOR])
+    assert room.team_view(seats["irgc"])["revealed"] == {}
+
+
+def test_the_round_timer_resolves_the_round_when_it_runs_out(classroom, monkeypatch):
+    from wargame.experiments import room as room_module
+
+    now = [1_000.0]
+    monkeypatch.setattr(room_module.time, "time", lambda: now[0])
+    room, seats = opened(classroom)
+    with pytest.raises(RoomError, match="from 10 to 3,600"):
+        room.set_timer(seats[INSTRUCTOR], 5)
+    room.set_timer(seats[INSTRUCTOR], 60)
+    room.submit(seats["irgc"], ai_picks(room, "irgc"), "quick")
+    now[0] += 59
+    assert room.remaining() == 1 and room.tick() is False and room.live_round == 1
+    room.set_paused(seats[INSTRUCTOR], True)  # the clock stops while paused
+    now[0] += 600
+    assert room.tick() is False and room.remaining() is None
+    room.set_paused(seats[INSTRUCTOR], False)
+    assert room.remaining() == 1
+    now[0] += 1
+    assert room.tick() is True and room.live_round == 2
+    assert room.rounds[0].submitted == ["irgc"] and room.rounds[0].ai_played == ["centcom", "hosts"]
+    assert room.remaining() == 60  # each new round gets the same time
+    room.set_timer(seats[INSTRUCTOR], None)
+    assert room.remaining() is None and room.tick() is False

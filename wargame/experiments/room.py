@@ -23,6 +23,7 @@ from wargame.config.schema import Inject, Scenario
 from wargame.config.text import printable
 from wargame.engine.decision import Decision
 from wargame.engine.model import GulfModel, build_model
+from wargame.engine.observation import side_observation
 from wargame.engine.rules.diplomacy import CHANNEL_DECISION
 from wargame.experiments.game import fingerprint, host_ids
 from wargame.experiments.room_store import (
@@ -55,6 +56,35 @@ ADHOC_INJECTS: dict[str, dict[str, Any]] = {
         "note": "Switzerland offers talks; the channel opens",
     },
 }
+
+
+# What the instructor may reveal to one team for the live round: a secret the fog of war keeps
+# from it (engine/observation.can_see), read from the model's true state.
+REVEALABLE: dict[str, str] = {
+    "iran_sites": "the true capacity of Iran's launch and radar sites",
+    "doctrine": "the weight of the reciprocity wing in Washington (the US doctrine split)",
+    "us_ledger": "Washington's count of Iran's violations of the MOU",
+    "iran_ledger": "Tehran's count of US violations of the MOU",
+    "host_tolerance": "each host's willingness to keep hosting US forces",
+}
+
+
+def revealed_value(model: GulfModel, item: str) -> dict[str, float]:
+    """The true values of a revealable secret now."""
+    world = model.world
+    if item == "iran_sites":
+        return {
+            site: round(float(c), 3)
+            for site, c in zip(model.theatre.iran_sites, world.iran.capacity, strict=True)
+        }
+    if item == "doctrine":
+        return {"doctrine_split": model.spec.levers.doctrine_split}
+    if item in ("us_ledger", "iran_ledger"):
+        ledgers = world.diplomacy.ledgers
+        return {item: round(float(ledgers.us if item == "us_ledger" else ledgers.iran), 3)}
+    if item == "host_tolerance":
+        return {host: round(float(state.tolerance), 3) for host, state in world.hosts.items()}
+    raise RoomError(f"nothing called {printable(item)!r} to reveal")
 
 
 class RoomError(Exception):
@@ -111,6 +141,10 @@ class LiveRoom:
         self.model: GulfModel = build_model(self.scenario, record.seed)
         self.pending: dict[str, Submission] = {}
         self.fired: list[dict[str, Any]] = []  # this round's ad hoc injects (for the next)
+        self.revealed: dict[str, list[str]] = {}  # role -> secrets shown to it this round
+        self.deadline: float | None = None  # the round timer's end (seconds since the epoch)
+        self.timer_seconds: float | None = None  # the timer each new round starts with
+        self.left_when_paused: float | None = None  # the timer's time left, while paused
         self.paused = False
         for played in record.rounds:
             self._play(played)
@@ -194,9 +228,79 @@ class LiveRoom:
             return data
 
     def set_paused(self, seat: Seat, paused: bool) -> None:
+        """Pause (no submission, force or timer runs out) or resume; a resumed timer gets
+        back the time it had left."""
         with self.lock:
             self._instructor(seat)
-            self.paused = bool(paused)
+            paused = bool(paused)
+            if paused and not self.paused and self.deadline is not None:
+                self.left_when_paused = max(0.0, self.deadline - time.time())
+                self.deadline = None
+            elif not paused and self.paused and self.left_when_paused is not None:
+                self.deadline = time.time() + self.left_when_paused
+                self.left_when_paused = None
+            self.paused = paused
+
+    def set_timer(self, seat: Seat, seconds: float | None) -> None:
+        """The round timer: this round ends `seconds` from now, and each new round gets as
+        long; None stops it. When it runs out, `tick` resolves the round (the AI plays every
+        team that has not submitted)."""
+        with self.lock:
+            self._instructor(seat)
+            if seconds is not None and not (
+                isinstance(seconds, int | float) and 10 <= seconds <= 3_600
+            ):
+                raise RoomError(f"timer: seconds from 10 to 3,600, got {printable(seconds)!r}")
+            self.timer_seconds = None if seconds is None else float(seconds)
+            self.deadline = None if seconds is None else time.time() + float(seconds)
+
+    def remaining(self) -> float | None:
+        """Seconds left on the round timer; None with no timer running."""
+        return None if self.deadline is None else max(0.0, self.deadline - time.time())
+
+    def tick(self) -> bool:
+        """Resolve the round if its timer ran out (pages and the server call it often);
+        returns True if it did."""
+        with self.lock:
+            if self.finished or self.paused or self.deadline is None:
+                return False
+            if time.time() < self.deadline:
+                return False
+            self._resolve()
+            return True
+
+    def reveal(self, seat: Seat, role: str, item: str) -> dict[str, float]:
+        """The instructor shows one team a secret for this round; returns what it shows."""
+        with self.lock:
+            self._instructor(seat)
+            self._check_live()
+            if role not in self.roles:
+                raise RoomError(f"no team {printable(role)!r} in this room")
+            values = revealed_value(self.model, item)
+            shown = self.revealed.setdefault(role, [])
+            if item not in shown:
+                shown.append(item)
+            return values
+
+    def team_view(self, seat: Seat) -> dict[str, Any]:
+        """What a team's page may show of the live round: the observation of each side it
+        plays (its fog of war), its own decisions' options, and what the instructor revealed
+        to it. Never another side's view."""
+        with self.lock:
+            role = self._team_of(seat)
+            actors = role_actors(self.scenario, role)
+            played = [a for a in actors if a != CHANNEL_DECISION]
+            decisions = self.decisions()
+            return {
+                "round": self.live_round,
+                "observations": {a: side_observation(self.model, a) for a in played},
+                "decisions": {a: decisions[a] for a in actors if a in decisions},
+                "revealed": {
+                    item: revealed_value(self.model, item) for item in self.revealed.get(role, [])
+                },
+                "submitted": self.submitted(),
+                "remaining": self.remaining(),
+            }
 
     # --- inside ----------------------------------------------------------------------------
 
@@ -262,6 +366,8 @@ class LiveRoom:
         self.rounds.append(record)
         self.pending = {}
         self.fired = []
+        self.revealed = {}
+        self.deadline = None if self.timer_seconds is None else time.time() + self.timer_seconds
         self._begin()
 
 
