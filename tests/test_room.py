@@ -233,3 +233,16 @@ def test_the_round_timer_resolves_the_round_when_it_runs_out(classroom, monkeypa
     assert room.remaining() == 60  # each new round gets the same time
     room.set_timer(seats[INSTRUCTOR], None)
     assert room.remaining() is None and room.tick() is False
+
+
+def test_roles_left_empty_are_played_by_the_ai(classroom):
+    room, seats = opened(classroom, teams=("irgc", "centcom"))
+    assert room.roles == ("centcom", "irgc") and "hosts" not in seats
+    version = room.version
+    room.submit(seats["irgc"], ai_picks(room, "irgc"), "")
+    assert room.version > version  # every page polling it sees the submission
+    assert room.submit(seats["centcom"], ai_picks(room, "centcom"), "") is True
+    assert room.rounds[0].ai_played == [] and room.live_round == 2
+    for teams, problem in ((("irgc", "navy"),), "got 'navy'"), (((),), "choose one or more"):
+        with pytest.raises(RoomError, match=problem):
+            classroom.create("x", default_scenario(), None, 1, teams=teams[0])

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -122,6 +122,7 @@ class LiveRoom:
 
     def __init__(self, store: RoomStore, room_id: str):
         self.lock = threading.RLock()
+        self.version = 0  # moves on every change a page shows: pages poll it
         self._load(store, room_id)
 
     def _load(self, store: RoomStore, room_id: str) -> None:
@@ -146,6 +147,7 @@ class LiveRoom:
         self.timer_seconds: float | None = None  # the timer each new round starts with
         self.left_when_paused: float | None = None  # the timer's time left, while paused
         self.paused = False
+        self.version += 1
         for played in record.rounds:
             self._play(played)
         self._begin()
@@ -197,6 +199,7 @@ class LiveRoom:
                         f"are {', '.join(options)}"
                     )
             self.pending[role] = Submission(dict(orders), rationale)
+            self.version += 1
             if set(self.pending) >= set(self.roles):
                 self._resolve()
                 return True
@@ -225,6 +228,7 @@ class LiveRoom:
             except ValueError as error:
                 raise RoomError(f"{key}: {error}") from None
             self.fired.append(data)
+            self.version += 1
             return data
 
     def set_paused(self, seat: Seat, paused: bool) -> None:
@@ -240,6 +244,7 @@ class LiveRoom:
                 self.deadline = time.time() + self.left_when_paused
                 self.left_when_paused = None
             self.paused = paused
+            self.version += 1
 
     def set_timer(self, seat: Seat, seconds: float | None) -> None:
         """The round timer: this round ends `seconds` from now, and each new round gets as
@@ -253,6 +258,7 @@ class LiveRoom:
                 raise RoomError(f"timer: seconds from 10 to 3,600, got {printable(seconds)!r}")
             self.timer_seconds = None if seconds is None else float(seconds)
             self.deadline = None if seconds is None else time.time() + float(seconds)
+            self.version += 1
 
     def remaining(self) -> float | None:
         """Seconds left on the round timer; None with no timer running."""
@@ -280,6 +286,7 @@ class LiveRoom:
             shown = self.revealed.setdefault(role, [])
             if item not in shown:
                 shown.append(item)
+            self.version += 1
             return values
 
     def team_view(self, seat: Seat) -> dict[str, Any]:
@@ -368,6 +375,7 @@ class LiveRoom:
         self.fired = []
         self.revealed = {}
         self.deadline = None if self.timer_seconds is None else time.time() + self.timer_seconds
+        self.version += 1
         self._begin()
 
 
@@ -406,8 +414,18 @@ class Classroom:
         scenario_path: str | None,
         seed: int,
         one_team_for_hosts: bool = True,
+        teams: Iterable[str] | None = None,
     ) -> tuple[str, dict[str, str]]:
-        """A new room: its id and a join code per role, the instructor's included."""
+        """A new room: its id and a join code per role, the instructor's included. `teams`:
+        the roles people play (default every role); the AI plays the others."""
+        roles = room_roles(scenario, one_team_for_hosts)
+        chosen = roles if teams is None else tuple(teams)
+        unknown = [r for r in chosen if r not in roles]
+        if unknown or not chosen:
+            raise RoomError(
+                f"teams: choose one or more of {', '.join(roles)}"
+                + (f"; got {', '.join(map(repr, unknown))}" if unknown else "")
+            )
         data = scenario.model_dump(mode="json")
         return self.store.create_room(
             name,
@@ -415,7 +433,7 @@ class Classroom:
             data,
             fingerprint(data),
             seed,
-            room_roles(scenario, one_team_for_hosts),
+            tuple(r for r in roles if r in chosen),
         )
 
     def room(self, room_id: str) -> LiveRoom:
