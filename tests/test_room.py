@@ -243,6 +243,6 @@ def test_roles_left_empty_are_played_by_the_ai(classroom):
     assert room.version > version  # every page polling it sees the submission
     assert room.submit(seats["centcom"], ai_picks(room, "centcom"), "") is True
     assert room.rounds[0].ai_played == [] and room.live_round == 2
-    for teams, problem in ((("irgc", "navy"),), "got 'navy'"), (((),), "choose one or more"):
+    for teams, problem in ((("irgc", "navy"), "got 'navy'"), ((), "choose one or more")):
         with pytest.raises(RoomError, match=problem):
-            classroom.create("x", default_scenario(), None, 1, teams=teams[0])
+            classroom.create("x", default_scenario(), None, 1, teams=teams)
