@@ -99,7 +99,7 @@ def test_validate_checks_the_shipped_scenarios_without_mesa_or_pandas():
     status, out, err, loaded = run_cold("validate", str(DEFAULT_SCENARIO), "configs/scenarios")
     assert status == 0, err
     assert f"{DEFAULT_SCENARIO}: ok (" in out and " nodes, " in out
-    assert "6 of 6 files valid" in out  # the default twice, then the folder's five
+    assert "7 of 7 files valid" in out  # the default twice, then the folder's six
     assert "networkx" in loaded  # the theatre was built: routes over sea lanes are checked
     assert not loaded & HEAVY, f"validate loaded {sorted(loaded & HEAVY)}"
 

@@ -46,6 +46,10 @@ ABSENCE_DEFAULTS = {
     "Scenario.description",
     "Scenario.edges",
     "Scenario.injects",
+    # Words for a classroom, never a number: a scenario may have no classroom section, and its
+    # host teams may share the hosts' brief instead of one each.
+    "Scenario.classroom",
+    "ClassroomBriefs.host_states",
 }
 
 

@@ -41,6 +41,7 @@ def test_the_war_is_the_baseline_but_for_its_clock_and_the_mou_at_round_one():
     for data in (war, base):
         del data["name"], data["description"], data["clock"]["start_date"]
         del data["clock"]["rounds"], data["mou"]["start"]
+        del data["classroom"]  # words for a classroom: the war leaves the library (null)
     assert war == base
 
 

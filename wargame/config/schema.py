@@ -1147,6 +1147,50 @@ class Inject(Strict):
         return self
 
 
+# --- the classroom ----------------------------------------------------------------------------
+# What a classroom exercise (issue 10) shows its teams and its teacher: words, not parameters.
+# Nothing here reaches the engine; a scenario without the section plays the same.
+
+
+def _not_blank(text: str) -> str:
+    if not any(_visible(ch) for ch in text):
+        raise ValueError("expected some visible text (an empty or blank entry shows nothing)")
+    return text
+
+
+Prose = Annotated[Text, AfterValidator(_not_blank)]
+
+
+class ClassroomBriefs(Strict):
+    """One brief per team of a room: who you are, what you want and fear, what you can do and
+    what you can and cannot see."""
+
+    centcom: Prose = Field(description="the CENTCOM team's brief")
+    irgc: Prose = Field(description="the IRGC team's brief")
+    hosts: Prose = Field(
+        description="the GCC hosts' brief: the one team for all hosts, and any host team "
+        "without a brief of its own in host_states"
+    )
+    host_states: dict[Identifier, Prose] = Field(
+        default_factory=dict,
+        max_length=200,
+        description="a brief for the team of one host state, by host id (actors.hosts)",
+    )
+
+
+class TeacherNotes(Strict):
+    learning_goals: tuple[Prose, ...] = Field(min_length=1, max_length=20)
+    discussion_questions: tuple[Prose, ...] = Field(min_length=1, max_length=20)
+    timing: Prose = Field(description="a plan of the session, e.g. for 60-90 minutes")
+
+
+class Classroom(Strict):
+    """The scenario as a classroom exercise: the teams' briefs and the teacher's notes."""
+
+    briefs: ClassroomBriefs
+    teacher: TeacherNotes
+
+
 # --- the whole scenario ---------------------------------------------------------------------
 
 
@@ -1168,6 +1212,10 @@ class Scenario(Strict):
     levers: Levers
     behaviour: Behaviour
     injects: tuple[Inject, ...] = Field((), max_length=10_000)  # every round scans them
+    classroom: Classroom | None = Field(
+        None,
+        description="briefs and teacher notes for a classroom exercise; none: no library entry",
+    )
 
     @model_validator(mode="after")
     def _cross_references(self) -> Scenario:
@@ -1239,6 +1287,13 @@ def reference_problems(scenario: Scenario):
                 f"actors.hosts[{index}].id: duplicate host {host_id!r} "
                 f"(first at actors.hosts[{host_ids.index(host_id)}])"
             )
+    if scenario.classroom is not None:
+        for host_id in scenario.classroom.briefs.host_states:
+            if host_id not in host_ids:
+                yield (
+                    f"classroom.briefs.host_states.{host_id}: unknown host {host_id!r}; "
+                    f"expected one of {sorted(host_ids)}"
+                )
     for index, route in enumerate(scenario.shipping.routes):
         for end in ("origin", "destination"):
             if getattr(route, end) not in node_ids:
@@ -1356,6 +1411,26 @@ def late_injects_note(scenario: Scenario, rounds: int, run: str | None = "this r
     return (
         f"note: {count} fall after round {rounds}, the last of {run}, and never fire in it: {shown}"
     )
+
+
+CLASSROOM_TEAMS = ("centcom", "irgc", "hosts")  # a room's roles besides one per host state
+
+
+def team_brief(scenario: Scenario, role: str) -> str | None:
+    """The brief a room's team reads: for centcom, irgc or hosts (the one team for all hosts)
+    theirs; for a host state's own team its brief in host_states, else the hosts' brief. None
+    when the scenario has no classroom section; an unknown role is a ValueError."""
+    host_ids = [host.id for host in scenario.actors.hosts]
+    if role not in CLASSROOM_TEAMS and role not in host_ids:
+        raise ValueError(
+            f"no team {role!r} in this scenario; expected one of {[*CLASSROOM_TEAMS, *host_ids]}"
+        )
+    if scenario.classroom is None:
+        return None
+    briefs = scenario.classroom.briefs
+    if role in CLASSROOM_TEAMS:
+        return getattr(briefs, role)
+    return briefs.host_states.get(role, briefs.hosts)
 
 
 def with_levers(scenario: Scenario, **changes) -> Scenario:
