@@ -69,6 +69,20 @@ def test_the_app_reads_the_scenario_from_where_play_puts_it():
     assert play.SCENARIO_ENV == state.SCENARIO_ENV
 
 
+def test_the_classroom_reads_its_rooms_from_where_play_puts_them(tmp_path, capsys):
+    from wargame.cli import play
+    from wargame.cli.main import main
+    from wargame.ui import classroom_state
+
+    assert play.CLASSROOM_DB_ENV == classroom_state.CLASSROOM_DB_ENV
+    assert play.checked_data_folder(str(tmp_path / "new" / "data")).is_dir()
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x")
+    assert main(["play", "--data", str(blocker / "data")]) == 2
+    err = capsys.readouterr().err
+    assert "--data: cannot write to" in err and "Traceback" not in err
+
+
 @pytest.mark.parametrize("argv", [[], ["--port", "9123"], ["--host", "localhost"]])
 def test_run_py_alone_or_with_options_only_plays(argv, monkeypatch):
     import wargame.cli.main as cli_main

@@ -106,6 +106,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="address to serve on; 127.0.0.1 keeps the game on this machine, 0.0.0.0 opens it "
         "to the network (a classroom)",
     )
+    play.add_argument(
+        "--data",
+        default="data",
+        help="folder for the classroom's rooms (classroom.sqlite3; default: data/)",
+    )
     simulate = add_parser("simulate", help="run one seeded game and print it round by round")
     simulate.add_argument(
         "--scenario",

@@ -25,6 +25,9 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 # The app reads its starting scenario from here (a child process has no other channel).
 SCENARIO_ENV = "GULF_WARGAME_SCENARIO"
+# The classroom's SQLite file (wargame.ui.classroom_state.CLASSROOM_DB_ENV; a test checks both).
+CLASSROOM_DB_ENV = "GULF_WARGAME_CLASSROOM_DB"
+CLASSROOM_DB_NAME = "classroom.sqlite3"
 LOOPBACK_NAMES = {"localhost", "ip6-localhost"}
 
 
@@ -72,9 +75,25 @@ def check_port_free(host: str, port: int) -> None:
             ) from None
 
 
-def server_environment(scenario: Path) -> dict[str, str]:
+def checked_data_folder(data: str) -> Path:
+    """The classroom's data folder, made if missing and proved writable before the server
+    starts (a room must never fail to save its first round)."""
+    from wargame.config.loader import check_path_argument
+    from wargame.experiments.outputs import writable_folder_problem
+
+    check_path_argument("--data", data)
+    folder = Path(data).resolve()
+    problem = writable_folder_problem(folder, "--data", "writable folder for the classroom's rooms")
+    if problem:
+        raise PlayError(printable(problem))
+    return folder
+
+
+def server_environment(scenario: Path, classroom_db: Path | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env[SCENARIO_ENV] = str(scenario)
+    if classroom_db is not None:
+        env[CLASSROOM_DB_ENV] = str(classroom_db)
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"  # no calls home from a classroom
     env.setdefault("SOLARA_THEME_SHOW_BANNER", "False")
     # A closed tab's session (its whole game) is freed a minute later, not after Solara's
@@ -95,6 +114,7 @@ def play(args: argparse.Namespace) -> int:
     # only a built theatre can check (TheatreError, reported by the command line).
     Theatre(load_scenario(scenario_path))
     check_host(args.host)
+    classroom_db = checked_data_folder(getattr(args, "data", "data")) / CLASSROOM_DB_NAME
     check_port_free(args.host, args.port)
     shown_host = f"[{args.host}]" if ":" in args.host else args.host
     print(f"Gulf wargame: open http://{shown_host}:{args.port} in a browser (Ctrl-C stops)")
@@ -111,7 +131,7 @@ def play(args: argparse.Namespace) -> int:
         # No call to PyPI at start (it would tell users to upgrade past the pinned assets).
         "--no-check-version",
     ]  # fmt: skip
-    server = subprocess.Popen(command, env=server_environment(scenario_path))
+    server = subprocess.Popen(command, env=server_environment(scenario_path, classroom_db))
     try:
         return server.wait()
     except KeyboardInterrupt:

@@ -36,7 +36,7 @@ from wargame.experiments.calibration_spec import (
     WAR_SCENARIO,
 )
 from wargame.experiments.errors import StoreError
-from wargame.experiments.outputs import link_problem
+from wargame.experiments.outputs import writable_folder_problem
 
 
 class CalibrationError(Exception):
@@ -61,20 +61,9 @@ class Settings:
 
 def check_output(out: Path) -> None:
     """Refuse an output folder that can't be written before any run starts."""
-    problem = link_problem(out)
+    problem = writable_folder_problem(out, "--out", "writable folder")
     if problem:
-        raise StoreError(f"--out: {problem}")
-    if out.exists() and not out.is_dir():
-        raise StoreError(f"--out: {out} exists and is not a folder; give a folder to write into")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        probe = out / ".calibrate-write-check"
-        probe.write_text("", encoding="utf-8")
-        probe.unlink()
-    except OSError as error:
-        raise StoreError(
-            f"--out: cannot write to {out} ({error.strerror or error}); give a writable folder"
-        ) from None
+        raise StoreError(problem)
 
 
 def arm_levers(scenario: Scenario, arm: str) -> dict[str, str]:

@@ -285,3 +285,21 @@ def signals_held() -> Iterator[None]:
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
+
+
+def writable_folder_problem(folder: Path, flag: str, purpose: str) -> str | None:
+    """Why `folder` (the value of `flag`) cannot be written, made if missing, or None: proved
+    with a probe file before any work starts, so nothing fails half-way for want of a disk."""
+    problem = link_problem(folder)
+    if problem:
+        return f"{flag}: {problem}"
+    if folder.exists() and not folder.is_dir():
+        return f"{flag}: {folder} exists and is not a folder; give a folder to write into"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / ".write-check"
+        probe.write_text("", encoding="utf-8")
+        probe.unlink()
+    except OSError as error:
+        return f"{flag}: cannot write to {folder} ({error.strerror or error}); give a {purpose}"
+    return None

@@ -14,10 +14,23 @@ import threading
 import solara
 
 from wargame.experiments.continuation import warm_pool
-from wargame.ui.pages import play
+from wargame.ui.pages import classroom, play
 from wargame.ui.state import SCENARIO_ENV
 
-routes = [solara.Route(path="/", component=play.Page, label="Play")]
+
+@solara.component
+def Layout(children=()):
+    """No app bar or tabs: each page has its own title, and a team's page links nowhere else."""
+    with solara.Column(style={"padding": "0"}):
+        for child in children:
+            solara.display(child)
+
+
+routes = [
+    # The root route's layout is every page's (solara.autorouting): no app bar or tabs.
+    solara.Route(path="/", component=play.Page, label="Play", layout=Layout),
+    solara.Route(path="classroom", component=classroom.Page, label="Classroom"),
+]
 
 if os.environ.get(SCENARIO_ENV):  # set by `run.py play` only: a plain import starts nothing
     threading.Thread(target=warm_pool, name="warm-pool", daemon=True).start()

@@ -1,0 +1,128 @@
+"""The classroom in real browsers (issue 10): an instructor and two teams, each in its own
+browser context, play a three-round exercise to the end; each team's page and websocket frames
+never carry the other side's advisor numbers; typed rationales show as text on the console and
+in the exported after-action review."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import ARTIFACTS, open_context, start_server, stop_server, watch_page
+from play_helpers import choose, screenshot
+
+from wargame.config.loader import load_scenario
+from wargame.engine.model import build_model
+from wargame.ui.session import DEFAULT_SCENARIO
+
+WAIT_MS = 30_000
+SEED = 4
+ROUNDS = 3
+SCRIPT = "<script>document.title='owned'</script> hold the line"
+
+
+@pytest.fixture(scope="module")
+def classroom_server(tmp_path_factory):
+    server = start_server(
+        ["--data", str(tmp_path_factory.mktemp("classroom-data"))], name="classroom"
+    )
+    yield server
+    stop_server(server)
+
+
+class Page:
+    """A browser context of its own, its page and the frames the server sent it."""
+
+    def __init__(self, browser, traffic_class):
+        self.traffic = traffic_class()
+        self.context = open_context(browser, self.traffic)
+        self.page = self.context.new_page()
+        watch_page(self.page, self.traffic)
+
+
+def status(page) -> str:
+    return page.locator(".room-status").inner_text()
+
+
+def wait_status(page, text: str) -> None:
+    page.wait_for_function(
+        "(t) => { const s = document.querySelector('.room-status');"
+        " return s && s.innerText.includes(t); }",
+        arg=text,
+        timeout=WAIT_MS,
+    )
+
+
+def test_an_instructor_and_two_teams_play_an_exercise_to_the_end(classroom_server, browser):
+    from conftest import Traffic
+
+    instructor, irgc, centcom = (Page(browser, Traffic) for _ in range(3))
+    page = instructor.page
+    page.goto(classroom_server.url + "/classroom")
+    page.locator(".btn-create").wait_for(timeout=WAIT_MS)
+    page.locator(".room-rounds input").fill(str(ROUNDS))
+    page.locator(".room-seed input").fill(str(SEED))
+    choose(page, "room-ai", "hosts")
+    page.keyboard.press("Escape")
+    page.locator(".btn-create").click()
+    page.locator(".join-line").first.wait_for(timeout=WAIT_MS)
+    codes = {
+        line.split(":")[0]: line.split(": ")[1].split()[0]
+        for line in page.locator(".join-line").all_inner_texts()
+    }
+    assert set(codes) == {"CENTCOM", "the IRGC"}  # the hosts are the AI's
+    assert all(len(code) >= 22 for code in codes.values())
+    for team, label in ((irgc, "the IRGC"), (centcom, "CENTCOM")):
+        team.page.goto(f"{classroom_server.url}/classroom?code={codes[label]}")
+        team.page.locator(".btn-submit").wait_for(timeout=WAIT_MS)
+        assert f"You play {label}." in team.page.locator(".team-role").inner_text()
+    # The same game the room plays, for the numbers only one side may see.
+    model = build_model(_exercise(), SEED)
+    for number in range(1, ROUNDS + 1):
+        decisions = model.begin_round()
+        for team, rationale in ((irgc, f"r{number} {SCRIPT}"), (centcom, f"r{number} probe")):
+            team.page.locator(".rationale textarea").fill(rationale)
+            team.page.locator(".btn-submit").click()
+        for who in (instructor, irgc, centcom):
+            wait_status(who.page, f"round {number + 1} of" if number < ROUNDS else "all 3 rounds")
+        for actor in ("irgc", "centcom"):
+            model.command(actor, decisions[actor].chosen)  # each team played the AI's pick
+        model.step()
+        # Neither team received the other's advisor numbers (full-precision data-values).
+        irgc_numbers = {repr(-u) for u in decisions["irgc"].utilities if abs(u) > 1e-3}
+        centcom_numbers = {repr(-u) for u in decisions["centcom"].utilities if abs(u) > 1e-3}
+        assert not any(n in centcom.traffic.received_text() for n in irgc_numbers)
+        assert not any(n in irgc.traffic.received_text() for n in centcom_numbers)
+        assert any(n in irgc.traffic.received_text() for n in irgc_numbers)  # the check can see
+    assert "The exercise is over" in irgc.page.inner_text("body")
+    # The console shows the rationales as text, and exports the review with them.
+    console = page.inner_text("body")
+    assert f"r1 {SCRIPT}" in console and "r3 probe" in console
+    assert page.title() != "owned" and irgc.page.title() != "owned"
+    with page.expect_download() as download:
+        page.get_by_text("Export the after-action review").click()
+    report = download.value.path().read_text(encoding="utf-8")
+    assert "&lt;script&gt;document.title=&#x27;owned&#x27;&lt;/script&gt;" in report
+    assert "<script" not in report.lower() and "r2 probe" in report
+    for who in (instructor, irgc, centcom):
+        assert not who.traffic.blocked, who.traffic.blocked
+    screenshot(page, ARTIFACTS / "classroom-console-end.png")
+    for who in (instructor, irgc, centcom):
+        who.context.close()
+
+
+def _exercise():
+    from wargame.ui.pages.classroom import exercise
+
+    return exercise(load_scenario(DEFAULT_SCENARIO), ROUNDS)
+
+
+def test_a_wrong_code_opens_nothing(classroom_server, browser):
+    from conftest import Traffic
+
+    who = Page(browser, Traffic)
+    who.page.goto(f"{classroom_server.url}/classroom?code=not-a-real-code")
+    who.page.locator(".room-error").wait_for(timeout=WAIT_MS)
+    assert re.search("no room has this code", who.page.inner_text("body"))
+    assert not who.page.locator(".btn-submit").count()
+    who.context.close()

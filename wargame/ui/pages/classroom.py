@@ -1,0 +1,350 @@
+"""The classroom page, `/classroom`: the lobby (create a room, or join one with a code), a
+team's page (its brief, its own view of the round, its menus with the advisor, its orders and
+stated rationale) and the instructor's console (codes, who has submitted, force, pause, timer,
+injects, reveals, the after-action review).
+
+A code in the address (`/classroom?code=...`) opens its seat. Every action goes to the room
+with that seat, and the room (experiments/room.py) checks it: the page never decides who may
+do what. Pages poll their room's version a few times a second, so every browser shows a new
+round, a submission or an inject within a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import threading
+from urllib.parse import parse_qs, quote
+
+import solara
+
+from wargame.config.loader import load_scenario
+from wargame.config.schema import team_brief
+from wargame.experiments.aar import review, review_html
+from wargame.experiments.room import (
+    ADHOC_INJECTS,
+    REVEALABLE,
+    LiveRoom,
+    RoomError,
+    room_roles,
+)
+from wargame.experiments.room_store import INSTRUCTOR, Seat
+from wargame.ui.classroom_state import classroom
+from wargame.ui.components.command_panel import AdvisorTable
+from wargame.ui.session import DEFAULT_SCENARIO
+
+LIBRARY = DEFAULT_SCENARIO.parent
+POLL_SECONDS = 0.2
+CSS = """
+.classroom { font-family: Roboto, Helvetica, Arial, sans-serif; max-width: 1200px; }
+.advisor-table th, .advisor-table td { border-bottom: 1px solid #dde; padding: 2px 4px; }
+.room-status { padding: 6px 10px; background: #f3f5f8; border-radius: 6px; }
+.brief { white-space: pre-wrap; }
+"""
+
+
+def code_in(search: str | None) -> str:
+    return parse_qs(search or "").get("code", [""])[0]
+
+
+def use_room_version(room: LiveRoom) -> int:
+    """Re-render when the room changes (a submission, a round, an inject), and run its timer:
+    a thread per page polls the room's version."""
+    seen = solara.use_reactive(room.version)
+
+    def watch():
+        stop = threading.Event()
+
+        def loop():
+            while not stop.wait(POLL_SECONDS):
+                room.tick()
+                if room.version != seen.value:
+                    seen.value = room.version
+
+        threading.Thread(target=loop, name=f"room-{room.id}", daemon=True).start()
+        return stop.set
+
+    solara.use_effect(watch, [room.id])
+    return seen.value
+
+
+@solara.component
+def Page():
+    router = solara.use_router()
+    code = code_in(router.search)
+    solara.Style(CSS)
+    solara.Title("Classroom — Gulf Escalation Wargame")
+    with solara.Column(classes=["classroom"], style={"padding": "8px 14px"}):
+        solara.Text("Gulf Escalation Wargame — classroom", style={"font-size": "1.5em"})
+        if not code:
+            Lobby()
+            return
+        try:
+            room, seat = classroom().join(code)
+        except RoomError as error:
+            solara.Error(str(error), classes=["room-error"])
+            JoinForm()
+            return
+        if seat.role == INSTRUCTOR:
+            Console(room, seat)
+        else:
+            TeamPage(room, seat)
+
+
+def go_to(router, code: str) -> None:
+    router.push(f"{router.root_path}/classroom?code={quote(code)}")
+
+
+@solara.component
+def JoinForm():
+    router = solara.use_router()
+    typed = solara.use_reactive("")
+    with solara.Card("Join a room"):
+        solara.InputText("Your team's code", value=typed, classes=["join-code"])
+        solara.Button(
+            "Join",
+            on_click=lambda: go_to(router, typed.value.strip()),
+            classes=["btn-join"],
+        )
+
+
+@solara.component
+def Lobby():
+    router = solara.use_router()
+    files = sorted(p.name for p in LIBRARY.glob("*.yaml"))
+    name = solara.use_reactive("Class exercise")
+    chosen = solara.use_reactive(DEFAULT_SCENARIO.name)
+    seed = solara.use_reactive(1)
+    one_team = solara.use_reactive(True)
+    rounds = solara.use_reactive(8)
+    ai_plays = solara.use_reactive([])
+    problem = solara.use_reactive(None)
+
+    def create():
+        try:
+            scenario = exercise(load_scenario(LIBRARY / chosen.value), rounds.value)
+            roles = room_roles(scenario, one_team.value)
+            _, codes = classroom().create(
+                name.value,
+                scenario,
+                chosen.value,
+                int(seed.value),
+                one_team.value,
+                teams=[r for r in roles if ai_side(r) not in ai_plays.value],
+            )
+        except (RoomError, ValueError) as error:
+            problem.value = str(error)
+            return
+        go_to(router, codes[INSTRUCTOR])
+
+    with solara.Row(style={"align-items": "flex-start", "gap": "16px"}):
+        with solara.Card("Create a room (instructor)"):
+            solara.InputText("Room name", value=name, classes=["room-name"])
+            solara.Select("Scenario", values=files, value=chosen, classes=["room-scenario"])
+            solara.InputInt("Seed", value=seed, classes=["room-seed"])
+            solara.InputInt("Rounds (days) to play", value=rounds, classes=["room-rounds"])
+            solara.Checkbox(label="One team for all GCC hosts", value=one_team)
+            solara.SelectMultiple(
+                "Sides the AI plays (no team)",
+                values=ai_plays.value,
+                on_value=ai_plays.set,
+                all_values=["centcom", "irgc", "hosts"],
+                classes=["room-ai"],
+            )
+            solara.Button("Create the room", on_click=create, classes=["btn-create"])
+            if problem.value:
+                solara.Error(problem.value)
+        JoinForm()
+
+
+def ai_side(role: str) -> str:
+    """The side a role belongs to: a host state's team is one of the hosts."""
+    return role if role in ("centcom", "irgc") else "hosts"
+
+
+def exercise(scenario, rounds: int):
+    """The scenario cut to the exercise's length (1 to its own rounds), validated again."""
+    if not isinstance(rounds, int) or not 1 <= rounds <= scenario.clock.rounds:
+        raise ValueError(f"rounds: a whole number from 1 to {scenario.clock.rounds}")
+    data = scenario.model_dump(mode="json")
+    data["clock"]["rounds"] = rounds
+    return type(scenario).model_validate(data)
+
+
+def role_label(role: str) -> str:
+    return {"centcom": "CENTCOM", "irgc": "the IRGC", "hosts": "the GCC hosts"}.get(role, role)
+
+
+@solara.component
+def RoomStatus(room: LiveRoom, version: int):
+    """The room's round, who has submitted and the timer (`version`: re-render on a change)."""
+    left = room.remaining()
+    live = room.live_round
+    rounds = room.scenario.clock.rounds
+    parts = [
+        f"Room {room.name}",
+        f"round {live} of {rounds}" if live else f"all {rounds} rounds played",
+        "submitted: " + (", ".join(role_label(r) for r in room.submitted()) or "nobody yet"),
+    ]
+    if left is not None:
+        parts.append(f"time left: {int(left)} s")
+    if room.paused:
+        parts.append("PAUSED")
+    solara.Text(" · ".join(parts), classes=["room-status"], style={"display": "block"})
+
+
+@solara.component
+def TeamPage(room: LiveRoom, seat: Seat):
+    version = use_room_version(room)
+    with room.lock:
+        view = room.team_view(seat)
+        finished = room.finished
+    RoomStatus(room, version)
+    solara.Text(f"You play {role_label(seat.role)}.", classes=["team-role"])
+    brief = team_brief(room.scenario, seat.role)
+    if brief:
+        with solara.Details("Your brief", expand=view["round"] == 1):
+            solara.Text(brief, classes=["brief"])
+    if finished:
+        solara.Info("The exercise is over. Your instructor has the after-action review.")
+        return
+    Orders(room, seat, view).key(f"orders-{view['round']}")
+
+
+@solara.component
+def Orders(room: LiveRoom, seat: Seat, view: dict):
+    decisions = view["decisions"]
+    picks = solara.use_reactive({a: d.chosen for a, d in decisions.items()})
+    rationale = solara.use_reactive("")
+    problem = solara.use_reactive(None)
+    done = seat.role in view["submitted"]
+
+    def submit():
+        try:
+            room.submit(seat, dict(picks.value), rationale.value)
+        except RoomError as error:
+            problem.value = str(error)
+            return
+        problem.value = None
+
+    for actor, values in view["observations"].items():
+        with solara.Details(f"What {actor} sees this round"):
+            solara.Text(observation_text(values), classes=["observation"])
+    for name, values in view["revealed"].items():
+        solara.Info(f"Revealed to you: {REVEALABLE[name]}: {values}", classes=["revealed"])
+    with solara.Card(f"Round {view['round']}: your orders"):
+        for actor, decision in decisions.items():
+            solara.Text(f"{actor}: the advisor's numbers", style={"font-weight": "600"})
+            AdvisorTable(decision, classes=["advisor-table", f"advisor-{actor}"])
+            solara.Select(
+                f"Order for {actor}",
+                values=list(decision.options),
+                value=picks.value.get(actor, decision.chosen),
+                on_value=lambda value, actor=actor: picks.set({**picks.value, actor: value}),
+                classes=[f"select-{actor}"],
+            )
+        with solara.Column(classes=["rationale"]):  # InputTextArea takes no classes
+            solara.InputTextArea("Your stated rationale", value=rationale, continuous_update=True)
+        solara.Button(
+            "Resubmit orders" if done else "Submit orders",
+            on_click=submit,
+            classes=["btn-submit"],
+        )
+        if done:
+            solara.Success("Submitted: the round resolves when every team has submitted.")
+        if problem.value:
+            solara.Error(problem.value, classes=["orders-error"])
+
+
+def observation_text(values: dict) -> str:
+    """A side's view as lines of name: value (numbers and short lists only)."""
+    lines = []
+    for key, value in values.items():
+        if isinstance(value, int | float | str | bool):
+            lines.append(f"{key.replace('_', ' ')}: {value}")
+    return "\n".join(lines)
+
+
+@solara.component
+def Console(room: LiveRoom, seat: Seat):
+    version = use_room_version(room)
+    router = solara.use_router()
+    problem = solara.use_reactive(None)
+    timer = solara.use_reactive(120)
+    reveal_to = solara.use_reactive(room.roles[0])
+    reveal_what = solara.use_reactive(next(iter(REVEALABLE)))
+
+    def act(action):
+        def run():
+            try:
+                action()
+            except RoomError as error:
+                problem.value = str(error)
+                return
+            problem.value = None
+
+        return run
+
+    RoomStatus(room, version)
+    solara.Text("Instructor's console: you see every side; teams see only their own.")
+    codes = classroom().store.codes(room.id)
+    with solara.Card("Join codes (give each team its own)"):
+        for role in room.roles:
+            link = f"{router.root_path}/classroom?code={quote(codes[role])}"
+            solara.Text(
+                f"{role_label(role)}: {codes[role]}   ({link})",
+                classes=["join-line"],
+                style={"display": "block"},
+            )
+        ai = [r for r in room_roles(room.scenario) if r not in room.roles]
+        if ai:
+            solara.Text("Played by the AI: " + ", ".join(role_label(r) for r in ai))
+    if not room.finished:
+        with solara.Row(style={"flex-wrap": "wrap", "gap": "8px"}):
+            solara.Button(
+                "Resolve the round now",
+                on_click=act(lambda: room.force(seat)),
+                classes=["btn-force"],
+            )
+            solara.Button(
+                "Resume" if room.paused else "Pause",
+                on_click=act(lambda: room.set_paused(seat, not room.paused)),
+                classes=["btn-pause"],
+            )
+            solara.InputInt("Timer (s)", value=timer, classes=["timer-seconds"])
+            solara.Button(
+                "Start timer",
+                on_click=act(lambda: room.set_timer(seat, timer.value)),
+                classes=["btn-timer"],
+            )
+        with solara.Row(style={"flex-wrap": "wrap", "gap": "8px"}):
+            for key, data in ADHOC_INJECTS.items():
+                solara.Button(
+                    data["note"],
+                    on_click=act(lambda key=key: room.fire(seat, key)),
+                    classes=[f"btn-inject-{key}"],
+                )
+        with solara.Row(style={"gap": "8px"}):
+            solara.Select("Reveal to", values=list(room.roles), value=reveal_to)
+            solara.Select("What", values=list(REVEALABLE), value=reveal_what)
+            solara.Button(
+                "Reveal",
+                on_click=act(lambda: room.reveal(seat, reveal_to.value, reveal_what.value)),
+                classes=["btn-reveal"],
+            )
+    if problem.value:
+        solara.Error(problem.value, classes=["console-error"])
+    with solara.Card("Rounds played"):
+        for played in room.rounds:
+            said = "; ".join(f"{role_label(r)}: {t}" for r, t in played.rationales.items() if t)
+            solara.Text(
+                f"Round {played.number}: "
+                + ", ".join(f"{a} {x}" for a, x in played.orders.items())
+                + (f" — {said}" if said else ""),
+                classes=["played-round"],
+                style={"display": "block"},
+            )
+    if room.rounds:
+        solara.FileDownload(
+            lambda: review_html(review(room.store.room(room.id))).encode(),
+            filename=f"after-action-review-{room.id}.html",
+            label="Export the after-action review (HTML)",
+        )
