@@ -15,6 +15,8 @@ from wargame.config.loader import load_scenario
 from wargame.engine.model import build_model
 from wargame.ui.session import DEFAULT_SCENARIO
 
+pytestmark = pytest.mark.slow  # drives browsers beyond the one page-load smoke test
+
 WAIT_MS = 30_000
 SEED = 4
 ROUNDS = 3
