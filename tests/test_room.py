@@ -246,3 +246,13 @@ def test_roles_left_empty_are_played_by_the_ai(classroom):
     for teams, problem in ((("irgc", "navy"), "got 'navy'"), ((), "choose one or more")):
         with pytest.raises(RoomError, match=problem):
             classroom.create("x", default_scenario(), None, 1, teams=teams)
+
+
+def test_an_exercise_plays_the_scenario_for_the_rounds_chosen():
+    from wargame.experiments.room import exercise_scenario
+
+    scenario = default_scenario()
+    assert exercise_scenario(scenario, 3).clock.rounds == 3
+    for rounds in (0, scenario.clock.rounds + 1, True, 2.5):
+        with pytest.raises(RoomError, match=f"from 1 to {scenario.clock.rounds}"):
+            exercise_scenario(scenario, rounds)

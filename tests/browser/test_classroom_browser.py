@@ -13,6 +13,7 @@ from play_helpers import choose, screenshot
 
 from wargame.config.loader import load_scenario
 from wargame.engine.model import build_model
+from wargame.experiments.room import exercise_scenario
 from wargame.ui.session import DEFAULT_SCENARIO
 
 pytestmark = pytest.mark.slow  # drives browsers beyond the one page-load smoke test
@@ -83,6 +84,8 @@ def test_an_instructor_and_two_teams_play_an_exercise_to_the_end(classroom_serve
     for number in range(1, ROUNDS + 1):
         decisions = model.begin_round()
         for team, rationale in ((irgc, f"r{number} {SCRIPT}"), (centcom, f"r{number} probe")):
+            # The round's own orders card (a new round remounts it): type into its box.
+            team.page.get_by_text(f"Round {number}: your orders").wait_for(timeout=WAIT_MS)
             team.page.locator(".rationale textarea").fill(rationale)
             team.page.locator(".btn-submit").click()
         for who in (instructor, irgc, centcom):
@@ -96,8 +99,10 @@ def test_an_instructor_and_two_teams_play_an_exercise_to_the_end(classroom_serve
         assert not any(n in centcom.traffic.received_text() for n in irgc_numbers)
         assert not any(n in irgc.traffic.received_text() for n in centcom_numbers)
         assert any(n in irgc.traffic.received_text() for n in irgc_numbers)  # the check can see
-    assert "The exercise is over" in irgc.page.inner_text("body")
+    # A page's widgets update one message at a time: wait for what each shows at the end.
+    irgc.page.get_by_text("The exercise is over").wait_for(timeout=WAIT_MS)
     # The console shows the rationales as text, and exports the review with them.
+    page.get_by_text("r3 probe", exact=False).wait_for(timeout=WAIT_MS)
     console = page.inner_text("body")
     assert f"r1 {SCRIPT}" in console and "r3 probe" in console
     assert page.title() != "owned" and irgc.page.title() != "owned"
@@ -114,9 +119,7 @@ def test_an_instructor_and_two_teams_play_an_exercise_to_the_end(classroom_serve
 
 
 def _exercise():
-    from wargame.ui.pages.classroom import exercise
-
-    return exercise(load_scenario(DEFAULT_SCENARIO), ROUNDS)
+    return exercise_scenario(load_scenario(DEFAULT_SCENARIO), ROUNDS)
 
 
 def test_a_wrong_code_opens_nothing(classroom_server, browser):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from wargame.experiments.patterns import WARM_UP_ROUNDS
+from wargame.experiments.patterns import PATTERN_OUTCOMES, WARM_UP_ROUNDS
 
 
 @dataclass(frozen=True)
@@ -143,12 +143,7 @@ OUTCOMES = (
     "intercepted_ballistic",
     "launched_drone",
     "intercepted_drone",
-    "transits_calm_per_day",
-    "transits_peak_per_day",
-    "transits_fall_under_reported_attacks",
-    "first_host_strike_casualties",
-    "bahrain_intercepted_ballistic",
-    "bahrain_intercepted_drone",
+    *PATTERN_OUTCOMES,  # the per-run pattern numbers (experiments/patterns.py)
 )
 
 

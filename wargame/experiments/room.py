@@ -91,6 +91,19 @@ class RoomError(Exception):
     """What someone asked of a room cannot be done: the message says what and why."""
 
 
+def exercise_scenario(scenario: Scenario, rounds: int) -> Scenario:
+    """The scenario cut to an exercise's length (1 to its own rounds), validated again."""
+    if (
+        isinstance(rounds, bool)
+        or not isinstance(rounds, int)
+        or not 1 <= rounds <= scenario.clock.rounds
+    ):
+        raise RoomError(f"rounds: a whole number from 1 to {scenario.clock.rounds}")
+    data = scenario.model_dump(mode="json")
+    data["clock"]["rounds"] = rounds
+    return Scenario.model_validate(data)
+
+
 def room_roles(scenario: Scenario, one_team_for_hosts: bool = True) -> tuple[str, ...]:
     """The team roles of a room: CENTCOM, the IRGC, and the hosts as one team or one each."""
     hosts = (HOSTS_TEAM,) if one_team_for_hosts else host_ids(scenario)
@@ -128,18 +141,12 @@ class LiveRoom:
     def _load(self, store: RoomStore, room_id: str) -> None:
         """The room as the store holds it: its completed rounds replayed, the next begun."""
         record = store.room(room_id)
-        if fingerprint(record.scenario_data) != record.fingerprint:
-            raise RoomError(f"room {room_id}: its stored scenario does not match its fingerprint")
-        try:
-            self.scenario = Scenario.model_validate(record.scenario_data)
-        except ValidationError as error:
-            raise RoomError(f"room {room_id}: its scenario no longer loads ({error})") from None
+        self.scenario, self.model = replayed(record)
         self.store = store
         self.id = room_id
         self.name = record.name
         self.roles = record.roles
-        self.rounds: list[RoundRecord] = []
-        self.model: GulfModel = build_model(self.scenario, record.seed)
+        self.rounds: list[RoundRecord] = list(record.rounds)
         self.pending: dict[str, Submission] = {}
         self.fired: list[dict[str, Any]] = []  # this round's ad hoc injects (for the next)
         self.revealed: dict[str, list[str]] = {}  # role -> secrets shown to it this round
@@ -148,8 +155,6 @@ class LiveRoom:
         self.left_when_paused: float | None = None  # the timer's time left, while paused
         self.paused = False
         self.version += 1
-        for played in record.rounds:
-            self._play(played)
         self._begin()
 
     # --- what pages read -------------------------------------------------------------------
@@ -334,10 +339,6 @@ class LiveRoom:
         if not self.finished:
             self.model.begin_round()
 
-    def _play(self, played: RoundRecord) -> None:
-        play_round(self.model, played)
-        self.rounds.append(played)
-
     def _resolve(self) -> None:
         """Play the live round with the submitted orders, write it in one transaction, and
         begin the next. If the write fails, the room is reopened from the store: nothing is
@@ -391,8 +392,14 @@ def play_round(model: GulfModel, played: RoundRecord) -> None:
 
 
 def replayed(record: RoomRecord) -> tuple[Scenario, GulfModel]:
-    """A room's scenario and its model after its completed rounds (no round begun)."""
-    scenario = Scenario.model_validate(record.scenario_data)
+    """A room's scenario and its model after its completed rounds (no round begun); a stored
+    scenario that no longer matches its fingerprint or no longer loads is a RoomError."""
+    if fingerprint(record.scenario_data) != record.fingerprint:
+        raise RoomError(f"room {record.id}: its stored scenario does not match its fingerprint")
+    try:
+        scenario = Scenario.model_validate(record.scenario_data)
+    except ValidationError as error:
+        raise RoomError(f"room {record.id}: its scenario no longer loads ({error})") from None
     model = build_model(scenario, record.seed)
     for played in record.rounds:
         play_round(model, played)

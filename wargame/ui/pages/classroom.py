@@ -24,6 +24,7 @@ from wargame.experiments.room import (
     REVEALABLE,
     LiveRoom,
     RoomError,
+    exercise_scenario,
     room_roles,
 )
 from wargame.experiments.room_store import INSTRUCTOR, Seat
@@ -120,7 +121,7 @@ def Lobby():
 
     def create():
         try:
-            scenario = exercise(load_scenario(LIBRARY / chosen.value), rounds.value)
+            scenario = exercise_scenario(load_scenario(LIBRARY / chosen.value), rounds.value)
             roles = room_roles(scenario, one_team.value)
             _, codes = classroom().create(
                 name.value,
@@ -160,22 +161,13 @@ def ai_side(role: str) -> str:
     return role if role in ("centcom", "irgc") else "hosts"
 
 
-def exercise(scenario, rounds: int):
-    """The scenario cut to the exercise's length (1 to its own rounds), validated again."""
-    if not isinstance(rounds, int) or not 1 <= rounds <= scenario.clock.rounds:
-        raise ValueError(f"rounds: a whole number from 1 to {scenario.clock.rounds}")
-    data = scenario.model_dump(mode="json")
-    data["clock"]["rounds"] = rounds
-    return type(scenario).model_validate(data)
-
-
 def role_label(role: str) -> str:
     return {"centcom": "CENTCOM", "irgc": "the IRGC", "hosts": "the GCC hosts"}.get(role, role)
 
 
-@solara.component
-def RoomStatus(room: LiveRoom, version: int):
-    """The room's round, who has submitted and the timer (`version`: re-render on a change)."""
+def status_text(room: LiveRoom) -> str:
+    """The room's round, who has submitted and the timer; read under the room's lock with the
+    rest of a page, so the status line never runs ahead of what the page below it shows."""
     left = room.remaining()
     live = room.live_round
     rounds = room.scenario.clock.rounds
@@ -188,16 +180,22 @@ def RoomStatus(room: LiveRoom, version: int):
         parts.append(f"time left: {int(left)} s")
     if room.paused:
         parts.append("PAUSED")
-    solara.Text(" · ".join(parts), classes=["room-status"], style={"display": "block"})
+    return " · ".join(parts)
+
+
+@solara.component
+def RoomStatus(text: str):
+    solara.Text(text, classes=["room-status"], style={"display": "block"})
 
 
 @solara.component
 def TeamPage(room: LiveRoom, seat: Seat):
-    version = use_room_version(room)
-    with room.lock:
+    use_room_version(room)
+    with room.lock:  # one state for the whole page
         view = room.team_view(seat)
         finished = room.finished
-    RoomStatus(room, version)
+        status = status_text(room)
+    RoomStatus(status)
     solara.Text(f"You play {role_label(seat.role)}.", classes=["team-role"])
     brief = team_brief(room.scenario, seat.role)
     if brief:
@@ -265,7 +263,7 @@ def observation_text(values: dict) -> str:
 
 @solara.component
 def Console(room: LiveRoom, seat: Seat):
-    version = use_room_version(room)
+    use_room_version(room)
     router = solara.use_router()
     problem = solara.use_reactive(None)
     timer = solara.use_reactive(120)
@@ -283,7 +281,10 @@ def Console(room: LiveRoom, seat: Seat):
 
         return run
 
-    RoomStatus(room, version)
+    with room.lock:  # one state for the whole page
+        status = status_text(room)
+        finished, paused, played_rounds = room.finished, room.paused, list(room.rounds)
+    RoomStatus(status)
     solara.Text("Instructor's console: you see every side; teams see only their own.")
     codes = classroom().store.codes(room.id)
     with solara.Card("Join codes (give each team its own)"):
@@ -297,7 +298,7 @@ def Console(room: LiveRoom, seat: Seat):
         ai = [r for r in room_roles(room.scenario) if r not in room.roles]
         if ai:
             solara.Text("Played by the AI: " + ", ".join(role_label(r) for r in ai))
-    if not room.finished:
+    if not finished:
         with solara.Row(style={"flex-wrap": "wrap", "gap": "8px"}):
             solara.Button(
                 "Resolve the round now",
@@ -305,8 +306,8 @@ def Console(room: LiveRoom, seat: Seat):
                 classes=["btn-force"],
             )
             solara.Button(
-                "Resume" if room.paused else "Pause",
-                on_click=act(lambda: room.set_paused(seat, not room.paused)),
+                "Resume" if paused else "Pause",
+                on_click=act(lambda: room.set_paused(seat, not paused)),
                 classes=["btn-pause"],
             )
             solara.InputInt("Timer (s)", value=timer, classes=["timer-seconds"])
@@ -333,7 +334,7 @@ def Console(room: LiveRoom, seat: Seat):
     if problem.value:
         solara.Error(problem.value, classes=["console-error"])
     with solara.Card("Rounds played"):
-        for played in room.rounds:
+        for played in played_rounds:
             said = "; ".join(f"{role_label(r)}: {t}" for r, t in played.rationales.items() if t)
             solara.Text(
                 f"Round {played.number}: "
@@ -342,7 +343,7 @@ def Console(room: LiveRoom, seat: Seat):
                 classes=["played-round"],
                 style={"display": "block"},
             )
-    if room.rounds:
+    if played_rounds:
         solara.FileDownload(
             lambda: review_html(review(room.store.room(room.id))).encode(),
             filename=f"after-action-review-{room.id}.html",
