@@ -441,3 +441,17 @@ def test_nothing_is_in_force_majeure_before_the_first_round():
     )
     assert [n["id"] for n in snap["nodes"] if n.get("force_majeure")] == []
     assert not any(host["force_majeure"] for host in snap["hosts"].values())
+
+
+def test_a_team_of_several_hosts_sees_what_each_of_them_sees(game):
+    snap = game[-1]["snap"]
+    team = ("bahrain", "qatar")
+    seen = map_data.for_side(snap, team)
+    for node in seen["nodes"]:
+        for layer in node.get("defences", []):
+            assert ("left" in layer) == (node["host"] in team), node["id"]
+    assert {h for h, row in seen["hosts"].items() if "tolerance" in row} == set(team)
+    assert not any("capacity" in n for n in seen["nodes"])
+    assert seen["estimates"] == {}
+    # One side as a tuple is that side.
+    assert map_data.for_side(snap, ("bahrain",)) == map_data.for_side(snap, "bahrain")

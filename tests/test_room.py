@@ -256,3 +256,26 @@ def test_an_exercise_plays_the_scenario_for_the_rounds_chosen():
     for rounds in (0, scenario.clock.rounds + 1, True, 2.5):
         with pytest.raises(RoomError, match=f"from 1 to {scenario.clock.rounds}"):
             exercise_scenario(scenario, rounds)
+
+
+def test_a_room_keeps_the_picture_of_the_state_each_round_left(tmp_path):
+    """What the UI's map draws: the state after the last completed round, taken before the
+    next round's first phases move ships and decisions on; the same after a restart."""
+
+    def picture(model):
+        return (model.round, model.round_begun, len(model.events), int(model.fleet.count()))
+
+    store = RoomStore(tmp_path / "classroom.sqlite3")
+    classroom = Classroom(store, picture=picture)
+    room, seats = opened(classroom)
+    # No ship is in the area before round 1; the begun round 1 has brought some in already.
+    assert room.picture == (0, False, 0, 0) and room.model.fleet.count() > 0
+    for number in (1, 2):
+        room.force(seats[INSTRUCTOR])
+        at_round, begun, events, _ = room.picture
+        assert (at_round, begun) == (number, False)
+        # Taken before the next round began: the live round's events are not in it.
+        assert events == sum(1 for e in room.model.events if e.round <= number)
+    restarted = Classroom(RoomStore(tmp_path / "classroom.sqlite3"), picture=picture)
+    assert restarted.join(classroom.store.codes(room.id)["irgc"])[0].picture == room.picture
+    store.close()

@@ -9,7 +9,7 @@ import re
 
 import pytest
 from conftest import ARTIFACTS, open_context, start_server, stop_server, watch_page
-from play_helpers import choose, screenshot
+from play_helpers import screenshot
 
 from wargame.config.loader import load_scenario
 from wargame.engine.model import build_model
@@ -59,23 +59,21 @@ def wait_status(page, text: str) -> None:
 def test_an_instructor_and_two_teams_play_an_exercise_to_the_end(classroom_server, browser):
     from conftest import Traffic
 
-    instructor, irgc, centcom = (Page(browser, Traffic) for _ in range(3))
+    instructor, irgc, centcom, hosts = (Page(browser, Traffic) for _ in range(4))
     page = instructor.page
     page.goto(classroom_server.url + "/classroom")
     page.locator(".btn-create").wait_for(timeout=WAIT_MS)
     page.locator(".room-rounds input").fill(str(ROUNDS))
     page.locator(".room-seed input").fill(str(SEED))
-    choose(page, "room-ai", "hosts")
-    page.keyboard.press("Escape")
     page.locator(".btn-create").click()
     page.locator(".join-line").first.wait_for(timeout=WAIT_MS)
     codes = {
         line.split(":")[0]: line.split(": ")[1].split()[0]
         for line in page.locator(".join-line").all_inner_texts()
     }
-    assert set(codes) == {"CENTCOM", "the IRGC"}  # the hosts are the AI's
+    assert set(codes) == {"CENTCOM", "the IRGC", "the GCC hosts"}
     assert all(len(code) >= 22 for code in codes.values())
-    for team, label in ((irgc, "the IRGC"), (centcom, "CENTCOM")):
+    for team, label in ((irgc, "the IRGC"), (centcom, "CENTCOM"), (hosts, "the GCC hosts")):
         team.page.goto(f"{classroom_server.url}/classroom?code={codes[label]}")
         team.page.locator(".btn-submit").wait_for(timeout=WAIT_MS)
         assert f"You play {label}." in team.page.locator(".team-role").inner_text()
@@ -83,22 +81,54 @@ def test_an_instructor_and_two_teams_play_an_exercise_to_the_end(classroom_serve
     model = build_model(_exercise(), SEED)
     for number in range(1, ROUNDS + 1):
         decisions = model.begin_round()
-        for team, rationale in ((irgc, f"r{number} {SCRIPT}"), (centcom, f"r{number} probe")):
+        for team, rationale in (
+            (irgc, f"r{number} {SCRIPT}"),
+            (centcom, f"r{number} probe"),
+            (hosts, f"r{number} hosts"),
+        ):
             # The round's own orders card (a new round remounts it): type into its box.
             team.page.get_by_text(f"Round {number}: your orders").wait_for(timeout=WAIT_MS)
             team.page.locator(".rationale textarea").fill(rationale)
             team.page.locator(".btn-submit").click()
-        for who in (instructor, irgc, centcom):
+        for who in (instructor, irgc, centcom, hosts):
             wait_status(who.page, f"round {number + 1} of" if number < ROUNDS else "all 3 rounds")
-        for actor in ("irgc", "centcom"):
-            model.command(actor, decisions[actor].chosen)  # each team played the AI's pick
+        for actor, decision in decisions.items():
+            model.command(actor, decision.chosen)  # each team played the AI's pick
         model.step()
-        # Neither team received the other's advisor numbers (full-precision data-values).
+        # No team received another's advisor numbers (full-precision data-values).
         irgc_numbers = {repr(-u) for u in decisions["irgc"].utilities if abs(u) > 1e-3}
         centcom_numbers = {repr(-u) for u in decisions["centcom"].utilities if abs(u) > 1e-3}
-        assert not any(n in centcom.traffic.received_text() for n in irgc_numbers)
-        assert not any(n in irgc.traffic.received_text() for n in centcom_numbers)
+        for team, others in ((irgc, centcom_numbers), (centcom, irgc_numbers)):
+            assert not any(n in team.traffic.received_text() for n in others)
+        for hidden in (irgc_numbers, centcom_numbers):
+            assert not any(n in hosts.traffic.received_text() for n in hidden)
         assert any(n in irgc.traffic.received_text() for n in irgc_numbers)  # the check can see
+        if number < ROUNDS:  # (at the end, the review takes the map's place)
+            irgc.page.locator(f".theatre-map[data-round='{number}']").wait_for(timeout=WAIT_MS)
+    # The map each team was sent carries what its side may see, and only that: the true
+    # capacity of Iran's sites (the IRGC's own), the hosts' tolerance (each host's own) and
+    # the interceptors left (CENTCOM's and each host's). The map travels as a JSON string.
+    field = {
+        "capacity": r'"capacity": [0-9.]+',
+        "tolerance": r'"tolerance": [0-9.]+',
+        "magazines": r'"left": [0-9]+, "cap": [0-9]+',
+    }
+    sent = {
+        who: team.traffic.received_text()
+        for who, team in (
+            ("irgc", irgc),
+            ("centcom", centcom),
+            ("hosts", hosts),
+            ("console", instructor),
+        )
+    }
+
+    def who_got(name: str) -> set[str]:
+        return {who for who, text in sent.items() if re.search(field[name], text)}
+
+    assert who_got("capacity") == {"irgc", "console"}
+    assert who_got("tolerance") == {"hosts", "console"}
+    assert who_got("magazines") == {"centcom", "hosts", "console"}
     # A page's widgets update one message at a time: wait for what each shows at the end.
     irgc.page.get_by_text("The exercise is over").wait_for(timeout=WAIT_MS)
     # The console shows the rationales as text, and exports the review with them.
@@ -111,10 +141,15 @@ def test_an_instructor_and_two_teams_play_an_exercise_to_the_end(classroom_serve
     report = download.value.path().read_text(encoding="utf-8")
     assert "&lt;script&gt;document.title=&#x27;owned&#x27;&lt;/script&gt;" in report
     assert "<script" not in report.lower() and "r2 probe" in report
-    for who in (instructor, irgc, centcom):
+    # The review is on the console and on every team's page too, in a frame.
+    for who in (instructor, irgc):
+        frame = who.page.frame_locator(".aar-frame")
+        frame.get_by_text("r2 probe").wait_for(timeout=WAIT_MS * 4)
+        assert "r1 hosts" in frame.locator("body").inner_text()
+    for who in (instructor, irgc, centcom, hosts):
         assert not who.traffic.blocked, who.traffic.blocked
     screenshot(page, ARTIFACTS / "classroom-console-end.png")
-    for who in (instructor, irgc, centcom):
+    for who in (instructor, irgc, centcom, hosts):
         who.context.close()
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -131,11 +131,24 @@ class Submission:
 
 class LiveRoom:
     """One room being played: its model at the live round, with that round begun (every
-    team's advisor reads its decisions), and the submissions and injects of the round."""
+    team's advisor reads its decisions), and the submissions and injects of the round.
 
-    def __init__(self, store: RoomStore, room_id: str):
+    `picture` (optional) is called with the model after every completed round (and after the
+    replay that opens the room), before the next round begins; what it returns is kept as
+    `self.picture` until the next round. The UI passes its map snapshot here: the map must show
+    the state a round left, which the next round's first phases move on at once, and this layer
+    may not import the UI."""
+
+    def __init__(
+        self,
+        store: RoomStore,
+        room_id: str,
+        picture: Callable[[GulfModel], Any] | None = None,
+    ):
         self.lock = threading.RLock()
         self.version = 0  # moves on every change a page shows: pages poll it
+        self._picture_of = picture
+        self.picture: Any = None
         self._load(store, room_id)
 
     def _load(self, store: RoomStore, room_id: str) -> None:
@@ -336,6 +349,8 @@ class LiveRoom:
             raise RoomError("the instructor has paused the exercise")
 
     def _begin(self) -> None:
+        if self._picture_of is not None:
+            self.picture = self._picture_of(self.model)
         if not self.finished:
             self.model.begin_round()
 
@@ -409,8 +424,9 @@ def replayed(record: RoomRecord) -> tuple[Scenario, GulfModel]:
 class Classroom:
     """Every room of one store, opened once and shared by the server's sessions."""
 
-    def __init__(self, store: RoomStore):
+    def __init__(self, store: RoomStore, picture: Callable[[GulfModel], Any] | None = None):
         self.store = store
+        self._picture = picture  # passed to every LiveRoom (see there)
         self._rooms: dict[str, LiveRoom] = {}
         self._lock = threading.Lock()
 
@@ -446,7 +462,7 @@ class Classroom:
     def room(self, room_id: str) -> LiveRoom:
         with self._lock:
             if room_id not in self._rooms:
-                self._rooms[room_id] = LiveRoom(self.store, room_id)
+                self._rooms[room_id] = LiveRoom(self.store, room_id, self._picture)
             return self._rooms[room_id]
 
     def join(self, code: str) -> tuple[LiveRoom, Seat]:

@@ -668,9 +668,10 @@ def _arrow(kind: str, action: str, origin, target, count: int | None, label: str
 # --- fog of war -------------------------------------------------------------------------------
 
 
-def for_side(snap: dict, side: str) -> dict:
+def for_side(snap: dict, side: str | tuple[str, ...]) -> dict:
     """The snapshot as `side` may see it: a new dict (the stored snapshot is not changed) with
-    every value the side may not see removed.
+    every value the side may not see removed. `side` may be several sides played together (a
+    classroom team playing every GCC host): a value is shown if one of them may see it.
 
     - "iran_sites": an Iranian site's capacity and the flags read from it (damaged, offline).
       CENTCOM gets its own estimate of their mean capacity (its reports, with error) instead.
@@ -678,7 +679,12 @@ def for_side(snap: dict, side: str) -> dict:
       magazine sizes at each defended site.
     - "tolerance" (owner: the host): each host's tolerance.
     """
-    see_sites = can_see(side, "iran_sites")
+    sides = (side,) if isinstance(side, str) else tuple(side)
+
+    def sees(secret: str, owner: str | None = None) -> bool:
+        return any(can_see(s, secret, owner) for s in sides)
+
+    see_sites = sees("iran_sites")
     nodes = []
     for node in snap["nodes"]:
         shown = dict(node)
@@ -686,7 +692,7 @@ def for_side(snap: dict, side: str) -> dict:
         if not see_sites and "capacity" in node:
             for key in ("capacity", "damaged", "offline"):
                 shown.pop(key, None)
-        if "defences" in node and not can_see(side, "magazines", node["magazine_owner"]):
+        if "defences" in node and not sees("magazines", node["magazine_owner"]):
             shown["defences"] = [
                 {k: v for k, v in layer.items() if k not in ("left", "cap")}
                 for layer in node["defences"]
@@ -695,9 +701,9 @@ def for_side(snap: dict, side: str) -> dict:
     hosts = {}
     for host_id, host in snap["hosts"].items():
         shown = dict(host)
-        if not can_see(side, "tolerance", host_id):
+        if not sees("tolerance", host_id):
             shown.pop("tolerance", None)
         hosts[host_id] = shown
-    seen = dict(snap, nodes=nodes, hosts=hosts, side=side)
-    seen["estimates"] = {s: e for s, e in snap["estimates"].items() if s == side}
+    seen = dict(snap, nodes=nodes, hosts=hosts, side=",".join(sides))
+    seen["estimates"] = {s: e for s, e in snap["estimates"].items() if s in sides}
     return seen

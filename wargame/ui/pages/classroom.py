@@ -1,7 +1,8 @@
 """The classroom page, `/classroom`: the lobby (create a room, or join one with a code), a
-team's page (its brief, its own view of the round, its menus with the advisor, its orders and
-stated rationale) and the instructor's console (codes, who has submitted, force, pause, timer,
-injects, reveals, the after-action review).
+team's page (its brief, its own view of the round, the map and the last round's events as its
+sides see them, its menus with the advisor, its orders and stated rationale) and the
+instructor's console (codes, who has submitted, force, pause, timer, injects, reveals, the
+teacher's notes, the whole map, the after-action review on the page and as an HTML file).
 
 A code in the address (`/classroom?code=...`) opens its seat. Every action goes to the room
 with that seat, and the room (experiments/room.py) checks it: the page never decides who may
@@ -12,24 +13,32 @@ round, a submission or an inject within a fraction of a second.
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from urllib.parse import parse_qs, quote
 
 import solara
 
 from wargame.config.loader import load_scenario
 from wargame.config.schema import team_brief
-from wargame.experiments.aar import review, review_html
+from wargame.engine.observation import OBSERVER
+from wargame.engine.rules.diplomacy import CHANNEL_DECISION
 from wargame.experiments.room import (
     ADHOC_INJECTS,
+    HOSTS_TEAM,
     REVEALABLE,
     LiveRoom,
     RoomError,
     exercise_scenario,
+    role_actors,
     room_roles,
 )
-from wargame.experiments.room_store import INSTRUCTOR, Seat
-from wargame.ui.classroom_state import classroom
+from wargame.experiments.room_store import INSTRUCTOR, RoundRecord, Seat
+from wargame.ui import map_data
+from wargame.ui.classroom_state import classroom, review_page
 from wargame.ui.components.command_panel import AdvisorTable
+from wargame.ui.components.event_log import EventLog
+from wargame.ui.components.theatre_map import TheatreMap
+from wargame.ui.event_data import actor_label
 from wargame.ui.session import DEFAULT_SCENARIO
 
 LIBRARY = DEFAULT_SCENARIO.parent
@@ -39,6 +48,9 @@ CSS = """
 .advisor-table th, .advisor-table td { border-bottom: 1px solid #dde; padding: 2px 4px; }
 .room-status { padding: 6px 10px; background: #f3f5f8; border-radius: 6px; }
 .brief { white-space: pre-wrap; }
+.room-orders { flex: 1 1 460px; min-width: 460px; overflow-x: auto; }
+.room-theatre { flex: 1.3 1 520px; min-width: 520px; }
+.aar-frame { width: 100%; height: 900px; border: 1px solid #dde; border-radius: 6px; }
 """
 
 
@@ -188,6 +200,70 @@ def RoomStatus(text: str):
     solara.Text(text, classes=["room-status"], style={"display": "block"})
 
 
+def host_names(room: LiveRoom) -> dict[str, str]:
+    return {host.id: host.name for host in room.scenario.actors.hosts}
+
+
+def team_sides(room: LiveRoom, role: str) -> tuple[str, ...]:
+    """The sides whose fog of war a team looks through: the actors it plays."""
+    return tuple(a for a in role_actors(room.scenario, role) if a != CHANNEL_DECISION)
+
+
+def log_side(sides: tuple[str, ...]) -> str:
+    """The side the event log reads as. The log reads as one side; a team playing several
+    hosts reads it as none of them (HOSTS_TEAM owns no secret), so it is never shown more than
+    any one of its hosts may see."""
+    return sides[0] if len(sides) == 1 else HOSTS_TEAM
+
+
+@dataclass(frozen=True)
+class LastRound:
+    """What the map and the event log show: the state the last completed round left."""
+
+    picture: dict
+    played: int
+    events: list
+    decision_history: dict
+    human_orders: dict
+
+
+def theatre_now(room: LiveRoom) -> LastRound:
+    """The room's map and its events up to the last completed round; call under the room's
+    lock (the live round's first phases have already logged events of their own)."""
+    played = len(room.rounds)
+    events = room.model.events
+    end = len(events)
+    while end > 0 and events[end - 1].round > played:
+        end -= 1
+    return LastRound(
+        picture=room.picture,
+        played=played,
+        events=events[:end],
+        decision_history=dict(room.model.decision_history),
+        human_orders=dict(room.model.human_orders),
+    )
+
+
+@solara.component
+def TheatrePanel(room: LiveRoom, theatre: LastRound, sides: tuple[str, ...]):
+    """The map and the last round's events, through the sides' fog of war."""
+    shown = solara.use_memo(
+        lambda: map_data.for_side(theatre.picture, sides), [room.id, theatre.played, sides]
+    )
+    selected = solara.use_reactive(None)
+    with solara.Column(classes=["room-theatre"]):
+        TheatreMap(data=shown, selected=selected.value, on_select=selected.set)
+        if theatre.played:
+            EventLog(
+                events=theatre.events,
+                decision_history=theatre.decision_history,
+                side=log_side(sides),
+                round=theatre.played,
+                human_orders=theatre.human_orders,
+                actor_names=host_names(room),
+            )
+
+
 @solara.component
 def TeamPage(room: LiveRoom, seat: Seat):
     use_room_version(room)
@@ -195,6 +271,7 @@ def TeamPage(room: LiveRoom, seat: Seat):
         view = room.team_view(seat)
         finished = room.finished
         status = status_text(room)
+        theatre = theatre_now(room)
     RoomStatus(status)
     solara.Text(f"You play {role_label(seat.role)}.", classes=["team-role"])
     brief = team_brief(room.scenario, seat.role)
@@ -202,9 +279,13 @@ def TeamPage(room: LiveRoom, seat: Seat):
         with solara.Details("Your brief", expand=view["round"] == 1):
             solara.Text(brief, classes=["brief"])
     if finished:
-        solara.Info("The exercise is over. Your instructor has the after-action review.")
+        solara.Info("The exercise is over: here is its after-action review.")
+        AfterActionReview(room.id, theatre.played)
         return
-    Orders(room, seat, view).key(f"orders-{view['round']}")
+    with solara.Row(style={"align-items": "flex-start", "gap": "16px", "flex-wrap": "wrap"}):
+        with solara.Column(classes=["room-orders"]):
+            Orders(room, seat, view).key(f"orders-{view['round']}")
+        TheatrePanel(room, theatre, team_sides(room, seat.role))
 
 
 @solara.component
@@ -214,6 +295,12 @@ def Orders(room: LiveRoom, seat: Seat, view: dict):
     rationale = solara.use_reactive("")
     problem = solara.use_reactive(None)
     done = seat.role in view["submitted"]
+    names = host_names(room)
+
+    def label(actor: str) -> str:
+        if actor == CHANNEL_DECISION:
+            return "the IRGC's channel to Washington"
+        return actor_label(actor, names)
 
     def submit():
         try:
@@ -224,16 +311,16 @@ def Orders(room: LiveRoom, seat: Seat, view: dict):
         problem.value = None
 
     for actor, values in view["observations"].items():
-        with solara.Details(f"What {actor} sees this round"):
+        with solara.Details(f"What {label(actor)} sees this round"):
             solara.Text(observation_text(values), classes=["observation"])
     for name, values in view["revealed"].items():
         solara.Info(f"Revealed to you: {REVEALABLE[name]}: {values}", classes=["revealed"])
     with solara.Card(f"Round {view['round']}: your orders"):
         for actor, decision in decisions.items():
-            solara.Text(f"{actor}: the advisor's numbers", style={"font-weight": "600"})
+            solara.Text(f"{label(actor)}: the advisor's numbers", style={"font-weight": "600"})
             AdvisorTable(decision, classes=["advisor-table", f"advisor-{actor}"])
             solara.Select(
-                f"Order for {actor}",
+                f"Order for {label(actor)}",
                 values=list(decision.options),
                 value=picks.value.get(actor, decision.chosen),
                 on_value=lambda value, actor=actor: picks.set({**picks.value, actor: value}),
@@ -281,71 +368,145 @@ def Console(room: LiveRoom, seat: Seat):
 
         return run
 
+    show_review = solara.use_reactive(False)
     with room.lock:  # one state for the whole page
         status = status_text(room)
         finished, paused, played_rounds = room.finished, room.paused, list(room.rounds)
+        theatre = theatre_now(room)
     RoomStatus(status)
-    solara.Text("Instructor's console: you see every side; teams see only their own.")
-    codes = classroom().store.codes(room.id)
-    with solara.Card("Join codes (give each team its own)"):
-        for role in room.roles:
-            link = f"{router.root_path}/classroom?code={quote(codes[role])}"
-            solara.Text(
-                f"{role_label(role)}: {codes[role]}   ({link})",
-                classes=["join-line"],
-                style={"display": "block"},
-            )
-        ai = [r for r in room_roles(room.scenario) if r not in room.roles]
-        if ai:
-            solara.Text("Played by the AI: " + ", ".join(role_label(r) for r in ai))
-    if not finished:
-        with solara.Row(style={"flex-wrap": "wrap", "gap": "8px"}):
-            solara.Button(
-                "Resolve the round now",
-                on_click=act(lambda: room.force(seat)),
-                classes=["btn-force"],
-            )
-            solara.Button(
-                "Resume" if paused else "Pause",
-                on_click=act(lambda: room.set_paused(seat, not paused)),
-                classes=["btn-pause"],
-            )
-            solara.InputInt("Timer (s)", value=timer, classes=["timer-seconds"])
-            solara.Button(
-                "Start timer",
-                on_click=act(lambda: room.set_timer(seat, timer.value)),
-                classes=["btn-timer"],
-            )
-        with solara.Row(style={"flex-wrap": "wrap", "gap": "8px"}):
-            for key, data in ADHOC_INJECTS.items():
-                solara.Button(
-                    data["note"],
-                    on_click=act(lambda key=key: room.fire(seat, key)),
-                    classes=[f"btn-inject-{key}"],
-                )
-        with solara.Row(style={"gap": "8px"}):
-            solara.Select("Reveal to", values=list(room.roles), value=reveal_to)
-            solara.Select("What", values=list(REVEALABLE), value=reveal_what)
-            solara.Button(
-                "Reveal",
-                on_click=act(lambda: room.reveal(seat, reveal_to.value, reveal_what.value)),
-                classes=["btn-reveal"],
-            )
-    if problem.value:
-        solara.Error(problem.value, classes=["console-error"])
-    with solara.Card("Rounds played"):
-        for played in played_rounds:
-            said = "; ".join(f"{role_label(r)}: {t}" for r, t in played.rationales.items() if t)
-            solara.Text(
-                f"Round {played.number}: "
-                + ", ".join(f"{a} {x}" for a, x in played.orders.items())
-                + (f" — {said}" if said else ""),
-                classes=["played-round"],
-                style={"display": "block"},
-            )
+    solara.Text(
+        "Instructor's console: you see every side (the map and log below are the true state); "
+        "teams see only their own."
+    )
+    TeacherNotes(room)
+    with solara.Row(style={"align-items": "flex-start", "gap": "16px", "flex-wrap": "wrap"}):
+        with solara.Column(classes=["room-orders"]):
+            codes = classroom().store.codes(room.id)
+            with solara.Card("Join codes (give each team its own)"):
+                for role in room.roles:
+                    link = f"{router.root_path}/classroom?code={quote(codes[role])}"
+                    solara.Text(
+                        f"{role_label(role)}: {codes[role]}   ({link})",
+                        classes=["join-line"],
+                        style={"display": "block"},
+                    )
+                ai = [r for r in room_roles(room.scenario) if r not in room.roles]
+                if ai:
+                    solara.Text("Played by the AI: " + ", ".join(role_label(r) for r in ai))
+            if not finished:
+                with solara.Row(style={"flex-wrap": "wrap", "gap": "8px"}):
+                    solara.Button(
+                        "Resolve the round now",
+                        on_click=act(lambda: room.force(seat)),
+                        classes=["btn-force"],
+                    )
+                    solara.Button(
+                        "Resume" if paused else "Pause",
+                        on_click=act(lambda: room.set_paused(seat, not paused)),
+                        classes=["btn-pause"],
+                    )
+                    solara.InputInt("Timer (s)", value=timer, classes=["timer-seconds"])
+                    solara.Button(
+                        "Start timer",
+                        on_click=act(lambda: room.set_timer(seat, timer.value)),
+                        classes=["btn-timer"],
+                    )
+                with solara.Row(style={"flex-wrap": "wrap", "gap": "8px"}):
+                    for key, data in ADHOC_INJECTS.items():
+                        solara.Button(
+                            data["note"],
+                            on_click=act(lambda key=key: room.fire(seat, key)),
+                            classes=[f"btn-inject-{key}"],
+                        )
+                with solara.Row(style={"gap": "8px"}):
+                    solara.Select("Reveal to", values=list(room.roles), value=reveal_to)
+                    solara.Select("What", values=list(REVEALABLE), value=reveal_what)
+                    solara.Button(
+                        "Reveal",
+                        on_click=act(lambda: room.reveal(seat, reveal_to.value, reveal_what.value)),
+                        classes=["btn-reveal"],
+                    )
+            if problem.value:
+                solara.Error(problem.value, classes=["console-error"])
+            with solara.Card("Rounds played"):
+                for played in played_rounds:
+                    solara.Text(
+                        played_line(played), classes=["played-round"], style={"display": "block"}
+                    )
+        TheatrePanel(room, theatre, (OBSERVER,))
     if played_rounds:
-        solara.FileDownload(
-            lambda: review_html(review(room.store.room(room.id))).encode(),
-            filename=f"after-action-review-{room.id}.html",
-            label="Export the after-action review (HTML)",
+        played = len(played_rounds)
+        with solara.Row(style={"gap": "8px", "align-items": "center"}):
+            solara.FileDownload(
+                lambda: review_page(room.id, played).encode(),
+                filename=f"after-action-review-{room.id}.html",
+                label="Export the after-action review (HTML)",
+            )
+            if not finished:
+                solara.Button(
+                    "Hide the review" if show_review.value else "Review the rounds so far",
+                    on_click=lambda: show_review.set(not show_review.value),
+                    classes=["btn-review"],
+                )
+        if finished or show_review.value:
+            AfterActionReview(room.id, played)
+
+
+def played_line(played: RoundRecord) -> str:
+    """A completed round on the console: the teams' orders, who the AI stood in for, and what
+    the teams said (shown as text: Solara's Text escapes it)."""
+    parts = [", ".join(f"{a} {x}" for a, x in played.orders.items())]
+    if played.ai_played:
+        parts.append("the AI played " + ", ".join(role_label(r) for r in played.ai_played))
+    said = "; ".join(f"{role_label(r)}: {t}" for r, t in played.rationales.items() if t)
+    line = f"Round {played.number}: " + "; ".join(p for p in parts if p)
+    return line + (f" — {said}" if said else "")
+
+
+@solara.component
+def TeacherNotes(room: LiveRoom):
+    """The scenario's notes for the teacher: learning goals, discussion questions, timing."""
+    lesson = room.scenario.classroom
+    if lesson is None:
+        return
+    notes = lesson.teacher
+    with (
+        solara.Details("Teacher's notes: goals, questions, timing"),
+        solara.Column(classes=["teacher-notes"]),
+    ):
+        solara.Text("Learning goals", style={"font-weight": "600"})
+        for goal in notes.learning_goals:
+            solara.Text("• " + goal, style={"display": "block"})
+        solara.Text("Discussion questions", style={"font-weight": "600"})
+        for question in notes.discussion_questions:
+            solara.Text("• " + question, style={"display": "block"})
+        solara.Text("Timing", style={"font-weight": "600"})
+        solara.Text(notes.timing, classes=["brief"])
+
+
+@solara.component
+def AfterActionReview(room_id: str, played: int):
+    """The after-action review of the rounds played, on the page: the exported HTML file in a
+    frame with scripts off (it has none; every typed text in it is escaped). Made in a thread:
+    it plays 100 AI games of the scenario, which takes seconds."""
+    made = solara.use_thread(
+        lambda: review_page(room_id, played),
+        dependencies=[room_id, played],
+        # Cancelling by tracing would slow those games many times over.
+        intrusive_cancel=False,
+    )
+    if made.state == solara.ResultState.FINISHED:
+        solara.HTML(
+            tag="iframe",
+            attributes={"srcdoc": made.value, "sandbox": "", "title": "After-action review"},
+            classes=["aar-frame"],
         )
+    elif made.state == solara.ResultState.ERROR:
+        solara.Error(f"The review could not be made: {made.error}", classes=["aar-error"])
+    else:
+        solara.Info(
+            "Preparing the after-action review: 100 AI-played games of this scenario to "
+            "compare yours with (a few seconds)...",
+            classes=["aar-preparing"],
+        )
+        solara.ProgressLinear(True)
