@@ -83,3 +83,30 @@ def test_outcomes_read_as_money_and_short_numbers():
     assert shown("host_damage", 0.8999999999999999) == "0.9"
     assert shown("mou_collapsed_round", None) == "-" and shown("transits", 320) == "320"
     assert chance(0.0001) == "< 0.1%" and chance(0.0) == "0.0%" and chance(0.735) == "73.5%"
+
+
+def test_the_round_by_round_bands_are_the_ai_played_games_quantiles(played):
+    _, record = played
+    result = review(record, ai_games=12)
+    seeds = [
+        int(c.generate_state(1, np.uint64)[0] >> 1) for c in np.random.SeedSequence(11).spawn(12)
+    ]
+    frames = [run_once(default_scenario(), s, 3).metrics for s in seeds]
+    spend = np.array([f["total_interceptor_spend_usd"].to_numpy(float) for f in frames])
+    median, low, high = result.bands["total_interceptor_spend_usd"]
+    assert median == pytest.approx(np.median(spend, axis=0).tolist())
+    assert low == pytest.approx(np.quantile(spend, 0.1, axis=0).tolist())
+    assert high == pytest.approx(np.quantile(spend, 0.9, axis=0).tolist())
+    assert set(result.bands) == {
+        "rung",
+        "total_host_damage",
+        "total_interceptor_spend_usd",
+        "transits",
+    }
+    assert all(len(band) == 3 for bands in result.bands.values() for band in bands)
+    assert result.series["transits"] == record_metrics(played)["transits"].tolist()
+
+
+def record_metrics(played):
+    room, _ = played
+    return room.model.datacollector.get_model_vars_dataframe()

@@ -59,7 +59,9 @@ class Review:
     decisions: tuple[TeamDecision, ...]
     outcomes: dict[str, Any]
     comparisons: tuple[Comparison, ...]
-    series: dict[str, list]  # per round: rung, MOU state, cost-exchange, host damage
+    series: dict[str, list]  # per round: this game's SERIES columns (and round, MOU state)
+    # per round, per SERIES column: the AI-played games' median, 10th and 90th percentiles
+    bands: dict[str, tuple[list[float], list[float], list[float]]]
     ai_games: int
 
 
@@ -74,6 +76,16 @@ OUTCOMES = {
     "highest_rung": ("the ladder peaked at rung {value:g}", "rung", lambda s: s["highest_rung"]),
     "host_damage": ("host damage was {value:.1f}", "damage", lambda s: s["host_damage"]),
     "casualties": ("{value:g} were killed", "deaths", lambda s: s["casualties"]),
+}
+
+
+# The columns charted round by round, this game against the AI-played games: (title, axis
+# label, scale). Totals are running totals.
+SERIES = {
+    "rung": ("Escalation rung", "rung", 1.0),
+    "total_host_damage": ("Host damage, running total", "damage", 1.0),
+    "total_interceptor_spend_usd": ("Interceptors spent, running total", "$ million", 1e-6),
+    "transits": ("Transits of the Strait", "ships a day", 1.0),
 }
 
 
@@ -108,8 +120,15 @@ def review(record: RoomRecord, ai_games: int = AI_GAMES) -> Review:
         int(child.generate_state(1, np.uint64)[0] >> 1)
         for child in np.random.SeedSequence(record.seed).spawn(ai_games)
     ]
-    others = [run_once(scenario, seed, rounds).summary for seed in seeds] if rounds else []
+    runs = [run_once(scenario, seed, rounds) for seed in seeds] if rounds else []
+    others = [run.summary for run in runs]
     comparisons = tuple(compare(key, summary, others) for key in OUTCOMES if others)
+    bands = {}
+    for name in SERIES:
+        if runs and name in frame:
+            values = np.array([run.metrics[name].to_numpy(float) for run in runs])
+            low, median, high = np.quantile(values, (RANGE[0], 0.5, RANGE[1]), axis=0)
+            bands[name] = (median.tolist(), low.tolist(), high.tolist())
     return Review(
         room=record.name,
         scenario=scenario.name,
@@ -128,11 +147,8 @@ def review(record: RoomRecord, ai_games: int = AI_GAMES) -> Review:
             "transits": summary["transits"],
         },
         comparisons=comparisons,
-        series={
-            name: frame[name].tolist()
-            for name in ("round", "rung", "mou", "cost_exchange")
-            if name in frame
-        },
+        series={name: frame[name].tolist() for name in ("round", "mou", *SERIES) if name in frame},
+        bands=bands,
         ai_games=len(others),
     )
 
@@ -172,22 +188,51 @@ def _e(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
-def _ladder_png(review: Review) -> str | None:
+def _charts_png(review: Review) -> str | None:
+    """This game round by round (red) against the AI-played games' median (grey line) and 80%
+    range (grey band), one panel per SERIES column; a base64 PNG."""
     if not review.series.get("rung"):
         return None
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     from wargame.experiments.report import _figure_bytes
 
-    figure, axes = plt.subplots(figsize=(7, 2.6))
-    axes.step(review.series["round"], review.series["rung"], where="post", color="#b03030")
-    axes.set_xlabel("round")
-    axes.set_ylabel("escalation rung")
-    axes.set_ylim(-0.5, len(RUNG_NAMES) - 0.5)
-    axes.set_title("The escalation ladder, round by round")
+    rounds = review.series["round"]
+    figure, grid = plt.subplots(2, 2, figsize=(10, 5.6), sharex=True)
+    for axes, (name, (title, unit, scale)) in zip(grid.flat, SERIES.items(), strict=True):
+        if name in review.bands:
+            median, low, high = (np.array(v) * scale for v in review.bands[name])
+            axes.fill_between(
+                rounds,
+                low,
+                high,
+                step="post",
+                color="#888",
+                alpha=0.25,
+                label="AI-played 80% range",
+            )
+            axes.step(rounds, median, where="post", color="#666", ls="--", label="AI-played median")
+        axes.step(
+            rounds,
+            np.array(review.series[name]) * scale,
+            where="post",
+            color="#b03030",
+            label="this game",
+        )
+        axes.set_title(title, fontsize=10)
+        axes.set_ylabel(unit)
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+        if name == "rung":
+            axes.set_ylim(-0.5, len(RUNG_NAMES) - 0.5)
+    for axes in grid[1]:
+        axes.set_xlabel("round")
+    handles, labels = grid.flat[0].get_legend_handles_labels()
+    figure.legend(handles, labels, loc="upper center", ncol=3, frameon=False)
+    figure.tight_layout(rect=(0, 0, 1, 0.94))
     data = base64.b64encode(_figure_bytes(figure)).decode()
     plt.close(figure)
     return data
@@ -212,8 +257,13 @@ def review_html(review: Review) -> str:
         for k, v in review.outcomes.items()
     )
     comparisons = "".join(f"<li>{_e(c.sentence)}</li>" for c in review.comparisons)
-    chart = _ladder_png(review)
-    image = f"<img alt='escalation ladder' src='data:image/png;base64,{chart}'>" if chart else ""
+    chart = _charts_png(review)
+    image = (
+        "<h2>Round by round</h2><img alt='this game against AI-played games, round by round' "
+        f"style='max-width:100%' src='data:image/png;base64,{chart}'>"
+        if chart
+        else ""
+    )
     return (
         "<!doctype html><html><head><meta charset='utf-8'>"
         f"<title>After-action review: {_e(review.room)}</title>"
