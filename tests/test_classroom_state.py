@@ -1,0 +1,55 @@
+"""The classroom's shared state in the app (wargame/ui/classroom_state.py): one Classroom per
+server, whose rooms keep their map, and an after-action review made once per room and round
+count, however many pages ask for it at once."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from support import default_scenario
+
+from wargame.experiments.room import exercise_scenario
+from wargame.ui import classroom_state
+
+
+@pytest.fixture
+def shared(tmp_path, monkeypatch):
+    monkeypatch.setenv(classroom_state.CLASSROOM_DB_ENV, str(tmp_path / "rooms.sqlite3"))
+    monkeypatch.setattr(classroom_state, "_shared", [])
+    monkeypatch.setattr(classroom_state, "_reviews", {})
+    made = []
+    real = classroom_state.review
+
+    def counted(record, *args, **kwargs):
+        made.append(len(record.rounds))
+        return real(record, ai_games=4)
+
+    monkeypatch.setattr(classroom_state, "review", counted)
+    yield classroom_state.classroom(), made
+    classroom_state.classroom().store.close()
+
+
+def test_the_review_is_made_once_for_every_page_and_only_of_rounds_played(shared):
+    classroom, made = shared
+    room_id, codes = classroom.create("R", exercise_scenario(default_scenario(), 3), None, 5)
+    room, seat = classroom.join(codes["instructor"])
+    assert room.picture["round"] == 0  # the map of the state before round 1
+    room.force(seat)
+    room.force(seat)
+    assert room.picture["round"] == 2
+    pages = []
+    askers = [
+        threading.Thread(target=lambda: pages.append(classroom_state.review_page(room_id, 2)))
+        for _ in range(6)
+    ]
+    for asker in askers:
+        asker.start()
+    for asker in askers:
+        asker.join()
+    assert made == [2] and len(pages) == 6 and all(page is pages[0] for page in pages)
+    assert "2 rounds played" in pages[0]
+    # The first round alone is another review; a round not yet played is refused.
+    assert "1 round played" in classroom_state.review_page(room_id, 1) and made == [2, 1]
+    with pytest.raises(ValueError, match="has played 2 rounds"):
+        classroom_state.review_page(room_id, 3)
