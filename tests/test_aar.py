@@ -4,6 +4,8 @@ report is self-contained and shows typed text as text."""
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pytest
 from support import default_scenario
@@ -74,6 +76,9 @@ def test_the_report_shows_typed_text_as_text_and_needs_no_network(played):
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; we hold" in page
     assert "match them" in page and "http" not in page.split("<body>")[1]
     assert page.count("data:image/png;base64,") == 1
+    # The scenario's debrief questions (its teacher notes), escaped like any text.
+    questions = default_scenario().classroom.teacher.discussion_questions
+    assert questions and all(html.escape(q, quote=True) in page for q in questions)
 
 
 def test_outcomes_read_as_money_and_short_numbers():

@@ -63,6 +63,7 @@ class Review:
     # per round, per SERIES column: the AI-played games' median, 10th and 90th percentiles
     bands: dict[str, tuple[list[float], list[float], list[float]]]
     ai_games: int
+    discussion: tuple[str, ...] = ()  # the scenario's questions for the debrief (teacher notes)
 
 
 def truce_rounds(summary: dict[str, Any]) -> int:
@@ -150,6 +151,9 @@ def review(record: RoomRecord, ai_games: int = AI_GAMES) -> Review:
         series={name: frame[name].tolist() for name in ("round", "mou", *SERIES) if name in frame},
         bands=bands,
         ai_games=len(others),
+        discussion=()
+        if scenario.classroom is None
+        else tuple(scenario.classroom.teacher.discussion_questions),
     )
 
 
@@ -281,7 +285,14 @@ def review_html(review: Review) -> str:
         f"<ul>{comparisons}</ul>"
         "<h2>Outcomes</h2>"
         f"<table>{outcomes}</table>{image}"
-        "<h2>Each team's decisions</h2>"
+        + (
+            "<h2>For discussion</h2><ol>"
+            + "".join(f"<li>{_e(q)}</li>" for q in review.discussion)
+            + "</ol>"
+            if review.discussion
+            else ""
+        )
+        + "<h2>Each team's decisions</h2>"
         "<table><tr><th>round</th><th>team</th><th>decision</th><th>played</th>"
         "<th>AI would have</th><th>AI's chance of the play</th><th>stated rationale</th></tr>"
         f"{rows}</table>"
