@@ -166,3 +166,37 @@ def test_a_wrong_code_opens_nothing(classroom_server, browser):
     assert re.search("no room has this code", who.page.inner_text("body"))
     assert not who.page.locator(".btn-submit").count()
     who.context.close()
+
+
+def test_the_round_timer_counts_down_on_a_teams_page(classroom_server, browser):
+    from conftest import Traffic
+
+    instructor, team = Page(browser, Traffic), Page(browser, Traffic)
+    page = instructor.page
+    page.goto(classroom_server.url + "/classroom")
+    page.locator(".btn-create").wait_for(timeout=WAIT_MS)
+    page.locator(".btn-create").click()
+    page.locator(".join-line").first.wait_for(timeout=WAIT_MS)
+    code = page.locator(".join-line").first.inner_text().split(": ")[1].split()[0]
+    team.page.goto(f"{classroom_server.url}/classroom?code={code}")
+    team.page.locator(".btn-submit").wait_for(timeout=WAIT_MS)
+    page.locator(".timer-seconds input").fill("90")
+    page.locator(".timer-seconds input").press("Enter")
+    page.locator(".btn-timer").click()
+    wait_status(team.page, "time left: 1:")
+    first = left_on(team.page)
+    # Nothing else happens in the room: the page counts down by itself.
+    team.page.wait_for_function(
+        "(t) => { const m = document.querySelector('.room-status').innerText"
+        ".match(/time left: (\\d+):(\\d\\d)/); return m && 60 * +m[1] + +m[2] <= t; }",
+        arg=first - 2,
+        timeout=WAIT_MS,
+    )
+    assert 80 <= first <= 90 and "submitted: nobody yet" in status(team.page)
+    for who in (instructor, team):
+        who.context.close()
+
+
+def left_on(page) -> int:
+    minutes, seconds = re.search(r"time left: (\d+):(\d\d)", status(page)).groups()
+    return 60 * int(minutes) + int(seconds)

@@ -178,9 +178,9 @@ def role_label(role: str) -> str:
 
 
 def status_text(room: LiveRoom) -> str:
-    """The room's round, who has submitted and the timer; read under the room's lock with the
-    rest of a page, so the status line never runs ahead of what the page below it shows."""
-    left = room.remaining()
+    """The room's round, who has submitted and whether it is paused; read under the room's
+    lock with the rest of a page, so the status line never runs ahead of what the page below
+    it shows. (The time left is added by RoomStatus, which counts it down.)"""
     live = room.live_round
     rounds = room.scenario.clock.rounds
     parts = [
@@ -188,16 +188,43 @@ def status_text(room: LiveRoom) -> str:
         f"round {live} of {rounds}" if live else f"all {rounds} rounds played",
         "submitted: " + (", ".join(role_label(r) for r in room.submitted()) or "nobody yet"),
     ]
-    if left is not None:
-        parts.append(f"time left: {int(left)} s")
     if room.paused:
-        parts.append("PAUSED")
+        held = room.left_when_paused
+        parts.append("PAUSED" + ("" if held is None else f" with {clock(held)} left"))
     return " · ".join(parts)
 
 
+def clock(seconds: float) -> str:
+    whole = int(seconds)
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
 @solara.component
-def RoomStatus(text: str):
-    solara.Text(text, classes=["room-status"], style={"display": "block"})
+def RoomStatus(text: str, room: LiveRoom):
+    """The status line and the round timer's time left. While the timer runs this re-renders
+    every second, so the time counts down on every page (the room's version moves only when
+    something happens); nothing else on the page renders again for it."""
+    second = solara.use_reactive(0)
+
+    def count_down():
+        stop = threading.Event()
+
+        def loop():
+            while not stop.wait(1.0):
+                left = room.remaining()
+                if left is not None:
+                    second.value = int(left)
+
+        threading.Thread(target=loop, name=f"timer-{room.id}", daemon=True).start()
+        return stop.set
+
+    solara.use_effect(count_down, [room.id])
+    # Read on every render: Solara re-renders a component for a reactive value only if its
+    # last render read it.
+    second.value  # noqa: B018
+    left = room.remaining()
+    shown = text if left is None else f"{text} · time left: {clock(left)}"
+    solara.Text(shown, classes=["room-status"], style={"display": "block"})
 
 
 def host_names(room: LiveRoom) -> dict[str, str]:
@@ -272,7 +299,7 @@ def TeamPage(room: LiveRoom, seat: Seat):
         finished = room.finished
         status = status_text(room)
         theatre = theatre_now(room)
-    RoomStatus(status)
+    RoomStatus(status, room)
     solara.Text(f"You play {role_label(seat.role)}.", classes=["team-role"])
     brief = team_brief(room.scenario, seat.role)
     if brief:
@@ -373,7 +400,7 @@ def Console(room: LiveRoom, seat: Seat):
         status = status_text(room)
         finished, paused, played_rounds = room.finished, room.paused, list(room.rounds)
         theatre = theatre_now(room)
-    RoomStatus(status)
+    RoomStatus(status, room)
     solara.Text(
         "Instructor's console: you see every side (the map and log below are the true state); "
         "teams see only their own."
