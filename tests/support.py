@@ -1,5 +1,5 @@
-"""Helpers the tests share: the repository root, the default scenario, a world to adjudicate on,
-and many-seed summaries.
+"""Helpers the tests share: the repository root, the default scenario, a model's metrics after
+some rounds, a world to adjudicate on, and many-seed summaries.
 
 Imported by name (`from support import ...`); fixtures live in conftest.py. (A test module must
 not import `conftest`: with tests/browser/conftest.py also on the path, `conftest` can resolve
@@ -37,6 +37,14 @@ STAT_SEEDS = 200
 @cache
 def default_scenario() -> Scenario:
     return load_scenario(DEFAULT_SCENARIO)
+
+
+def frames_to(model, rounds: int):
+    """The model's metric frame once it has played `rounds` rounds (played on from where it
+    is, a round begun included)."""
+    for _ in range(rounds - model.round):
+        model.step()
+    return model.datacollector.get_model_vars_dataframe()
 
 
 def world_in_round_one(scenario: Scenario) -> tuple[World, Setting, EventLog]:

@@ -5,7 +5,7 @@ already begun, or setting what another inject of its round sets, is refused."""
 from __future__ import annotations
 
 import pytest
-from support import default_scenario
+from support import default_scenario, frames_to
 
 from wargame.config.schema import Inject, Scenario
 from wargame.engine.model import build_model
@@ -17,12 +17,6 @@ ADDED = [
 ]
 
 
-def frames(model, rounds: int):
-    for _ in range(rounds - model.round):
-        model.step()
-    return model.datacollector.get_model_vars_dataframe()
-
-
 @pytest.mark.parametrize("seed", [0, 5])
 def test_an_added_inject_plays_as_the_same_inject_in_the_scenario(seed):
     base = default_scenario()
@@ -30,22 +24,22 @@ def test_an_added_inject_plays_as_the_same_inject_in_the_scenario(seed):
         base.model_dump(mode="json")
         | {"injects": [*base.model_dump(mode="json")["injects"], *ADDED]}
     )
-    expected = frames(build_model(written, seed), 10)
+    expected = frames_to(build_model(written, seed), 10)
     played = build_model(base, seed)
-    frames(played, 2)
+    frames_to(played, 2)
     played.begin_round()  # round 3 begun: the injects fire at the start of rounds 4 and 6
     for data in ADDED:
         played.add_inject(Inject.model_validate(data))
     played.step()  # resolves round 3
-    got = frames(played, 10)
+    got = frames_to(played, 10)
     assert got.equals(expected)
-    untouched = frames(build_model(base, seed), 10)
+    untouched = frames_to(build_model(base, seed), 10)
     assert not untouched.equals(expected)  # the injects changed the game
 
 
 def test_an_inject_for_a_round_begun_or_played_or_in_conflict_is_refused():
     model = build_model(default_scenario(), 0)
-    frames(model, 3)
+    frames_to(model, 3)
     lebanon = {"kind": "lebanon_intensity", "value": 0.5}
     for round_ in (1, 3):
         with pytest.raises(

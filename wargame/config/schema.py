@@ -1103,11 +1103,12 @@ class Clock(Strict):
 
 
 class Inject(Strict):
-    """A scripted event: set Lebanon's intensity, the channel, force one actor's action, or
-    report attacks on merchant ships that no actor of the game made."""
+    """A scripted event: set Lebanon's intensity, the channel, force one actor's action, report
+    attacks on merchant ships that no actor of the game made, or start a fire at a host's
+    energy site that no actor claims."""
 
     round: count(MAX_ROUNDS, low=1, why="the round it fires in")
-    kind: Literal["lebanon_intensity", "channel", "action", "shipping_attacks"]
+    kind: Literal["lebanon_intensity", "channel", "action", "shipping_attacks", "refinery_fire"]
     value: Probability | None = Field(
         None, description="lebanon_intensity: the intensity to set, 0..1"
     )
@@ -1120,6 +1121,15 @@ class Inject(Strict):
     channel: Literal["open", "halted"] | None = None
     actor: Identifier | None = None
     action: Identifier | None = None
+    node: Identifier | None = Field(
+        None, description="refinery_fire: the energy site of a host that burns (a node id)"
+    )
+    damage: Annotated[Real, Field(gt=0.0, le=100.0)] | None = Field(
+        None,
+        description="refinery_fire: damage units the fire does at a site of value 1 (scaled "
+        "by the site's value, as a raid's are; one leaker of the scenario's heaviest warhead "
+        "does 2.5, 100 is beyond any conventional weapon)",
+    )
     note: Text = ""
 
     @model_validator(mode="after")
@@ -1129,6 +1139,7 @@ class Inject(Strict):
             "channel": ("channel",),
             "action": ("actor", "action"),
             "shipping_attacks": ("attacks",),
+            "refinery_fire": ("node", "damage"),
         }[self.kind]
         missing = [name for name in needed if getattr(self, name) is None]
         if missing:
@@ -1136,7 +1147,7 @@ class Inject(Strict):
         # A value the kind does not read would be ignored without a word.
         unused = [
             name
-            for name in ("value", "channel", "actor", "action", "attacks")
+            for name in ("value", "channel", "actor", "action", "attacks", "node", "damage")
             if name not in needed and getattr(self, name) is not None
         ]
         if unused:
@@ -1315,6 +1326,10 @@ def reference_problems(scenario: Scenario):
                     f"injects[{index}].action: {inject.action!r} is not an action of "
                     f"{inject.actor}; expected one of {allowed}"
                 )
+        if inject.kind == "refinery_fire":
+            problem = refinery_target_problem(scenario, inject.node)
+            if problem:
+                yield f"injects[{index}].node: {problem}"
     yield from inject_conflicts(scenario.injects)
     kinds = {node.kind for node in scenario.nodes}
     if NodeKind.IRAN_SITE not in kinds:
@@ -1354,14 +1369,38 @@ def salvo_weapon_problems(irgc: IrgcParams):
                 )
 
 
+def refinery_targets(scenario: Scenario) -> tuple[str, ...]:
+    """The sites a refinery_fire inject may name: the energy nodes of the host states
+    (actors.hosts), in file order. A fire elsewhere would harm no actor of the game."""
+    host_ids = {host.id for host in scenario.actors.hosts}
+    return tuple(
+        node.id for node in scenario.nodes if node.kind == NodeKind.ENERGY and node.host in host_ids
+    )
+
+
+def refinery_target_problem(scenario: Scenario, node_id: str) -> str | None:
+    """Why `node_id` cannot burn in a refinery_fire inject; None when it can."""
+    sites = refinery_targets(scenario)
+    if node_id in sites:
+        return None
+    node = scenario.nodes_by_id.get(node_id)
+    if node is None:
+        what = f"unknown node {node_id!r}"
+    elif node.kind != NodeKind.ENERGY:
+        what = f"{node_id!r} is a {node.kind.value} node, not an energy site"
+    else:
+        what = f"{node_id!r} is the energy site of no host state (actors.hosts)"
+    return f"{what}; expected one of {list(sites)}"
+
+
 # An IRGC action inject naming a channel move sets the channel, as a channel inject does.
 IRGC_CHANNEL_MOVES = frozenset(spec.id for spec in IRGC_CHANNEL_ACTIONS)
 
 
 def inject_target(inject: Inject) -> str | None:
     """What an inject sets: two injects of one round that set the same thing conflict. Reported
-    attacks on shipping set nothing (two in one round add up): None."""
-    if inject.kind == "shipping_attacks":
+    attacks on shipping and fires set nothing (two in one round add up): None."""
+    if inject.kind in ("shipping_attacks", "refinery_fire"):
         return None
     if inject.kind == "action" and not (
         inject.actor == "irgc" and inject.action in IRGC_CHANNEL_MOVES

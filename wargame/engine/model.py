@@ -32,7 +32,7 @@ import mesa
 import numpy as np
 from mesa.discrete_space import Network
 
-from wargame.config.schema import Inject, Scenario, inject_conflicts
+from wargame.config.schema import Inject, Scenario, inject_conflicts, refinery_target_problem
 from wargame.engine import metrics
 from wargame.engine.adjudication import Setting, centcom, diplomacy, irgc, outside, vessels
 from wargame.engine.adjudication import hosts as host_measures  # not self.hosts, the agents
@@ -148,13 +148,18 @@ class GulfModel(mesa.Model):
     def add_inject(self, inject: Inject) -> None:
         """An inject fired during play (a classroom instructor's), for a round not yet begun:
         it fires at that round's start like the scenario's own. Refused (ValueError) for a
-        round begun or played, or when it sets what another inject of that round sets. A
+        round begun or played, when it sets what another inject of that round sets, or for a
+        fire at a site that is no host's energy site (as the scenario's own are checked). A
         replay adds the same injects at the same points, so the game stays reproducible."""
         if inject.round <= self.round:
             raise ValueError(
                 f"round {inject.round} has already begun; an inject now fires at the start of "
                 f"round {self.round + 1} or later"
             )
+        if inject.kind == "refinery_fire":
+            problem = refinery_target_problem(self.spec, inject.node)
+            if problem:
+                raise ValueError(f"node: {problem}")
         conflicts = list(inject_conflicts((*self.injects_by_round.get(inject.round, []), inject)))
         if conflicts:
             raise ValueError(conflicts[0].split(": ", 1)[1])

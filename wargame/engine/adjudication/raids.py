@@ -1,12 +1,14 @@
 """IRGC raids on defended sites: the part of a salvo that reaches a site, its interception by
 the site's live magazines (rules/defence.py), and every consequence booked: the round's counts,
-the host's harm, force majeure, the economic loss and one event with the raid's figures."""
+the host's harm, force majeure, the economic loss and one event with the raid's figures. The
+harm itself is booked by `book_harm`, which a fire no actor claims (a refinery_fire inject,
+adjudication/outside.py) shares."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from wargame.config.schema import C2Posture, Node, NodeKind, Salvo, WeaponKind
+from wargame.config.schema import Adjudication, C2Posture, Node, NodeKind, Salvo, WeaponKind
 from wargame.engine.adjudication import PHASE_HOST_RETALIATION, Setting
 from wargame.engine.events import EventLog
 from wargame.engine.intel import (
@@ -18,7 +20,7 @@ from wargame.engine.intel import (
 )
 from wargame.engine.rules import strikes
 from wargame.engine.rules.defence import RaidGroup, RaidOutcome, resolve_raid
-from wargame.engine.state import Magazines, World
+from wargame.engine.state import HostState, Magazines, World
 from wargame.engine.theatre import reachable_mix
 
 
@@ -119,20 +121,9 @@ def book_raid(
     if node.kind == NodeKind.ENERGY and leaked:
         fire = fire or strikes.energy_fire(leaked, adjudication, rng)
     casualties = deaths + debris_harm
-    tally.casualties += casualties
-    host = world.hosts.get(node.host or "")
-    economic = damage * adjudication.economic_loss_per_damage
+    host = book_harm(world, adjudication, node, damage, casualties, fire)
     if host is not None:
-        host.damage_recent += damage
-        host.casualties_recent += casualties
         host.interceptor_spend_round += outcome.interceptor_cost
-        host.damage_total += damage
-        tally.host_damage += damage
-        if fire:
-            host.force_majeure_until = max(
-                host.force_majeure_until, world.round + adjudication.force_majeure_rounds - 1
-            )
-    world.totals["economic_loss_usd"] += economic
     fire_text = " Debris starts a fire; operators declare force majeure." if fire else ""
     record.decision(
         "irgc",
@@ -153,6 +144,29 @@ def book_raid(
             "fire": bool(fire),
         },
     )
+
+
+def book_harm(
+    world: World, adjudication: Adjudication, node: Node, damage: float, casualties: int, fire: bool
+) -> HostState | None:
+    """Book harm at a site, whoever did it: the round's casualties, the economic loss and, at a
+    host's site, the host's damage and casualties (its memory: new harm erodes its tolerance in
+    phase 5) and, for a fire, force majeure from this round on. Returns the host's state (None
+    at a site of no host). Draws nothing; attribution is the caller's (an IRGC raid's event and
+    grievances, or an inject's)."""
+    world.tally.casualties += casualties
+    host = world.hosts.get(node.host or "")
+    if host is not None:
+        host.damage_recent += damage
+        host.casualties_recent += casualties
+        host.damage_total += damage
+        world.tally.host_damage += damage
+        if fire:
+            host.force_majeure_until = max(
+                host.force_majeure_until, world.round + adjudication.force_majeure_rounds - 1
+            )
+    world.totals["economic_loss_usd"] += damage * adjudication.economic_loss_per_damage
+    return host
 
 
 def launch_sites(
