@@ -14,6 +14,7 @@ from wargame.experiments.room import (
     ADHOC_INJECTS,
     Classroom,
     RoomError,
+    refinery_targets,
     role_actors,
     room_roles,
 )
@@ -109,17 +110,28 @@ def test_a_team_orders_only_its_own_decisions_and_a_code_only_its_own_room(class
         classroom.join("not-a-code")
 
 
-def test_a_restarted_server_resumes_the_room_as_the_same_game(classroom, tmp_path):
+# An ad hoc inject, its target (None: it takes none), and what its round-3 event says.
+FIRED = [
+    ("tanker_struck", None, "tanker is struck"),
+    ("refinery_fire", "ras_laffan", "Fire at Ras Laffan LNG"),
+]
+
+
+@pytest.mark.parametrize(("key", "node", "sentence"), FIRED)
+def test_a_restarted_server_resumes_the_room_as_the_same_game(
+    classroom, tmp_path, key, node, sentence
+):
     room, seats = opened(classroom)
     codes = classroom.store.codes(room.id)
+    target = {} if node is None else {"node": node}
     for number in (1, 2):
         if number == 2:
-            fired = room.fire(seats[INSTRUCTOR], "tanker_struck")
-            assert fired["round"] == 3 and fired["kind"] == "shipping_attacks"
+            fired = room.fire(seats[INSTRUCTOR], key, **target)
+            assert fired["round"] == 3 and fired["kind"] == ADHOC_INJECTS[key]["kind"]
         room.submit(seats["centcom"], {"centcom": other_action(room, "centcom")}, f"r{number}")
         room.force(seats[INSTRUCTOR])
     room.submit(seats["irgc"], ai_picks(room, "irgc"), "pending, not yet played")
-    assert room.rounds[1].injects == [{"round": 3, **ADHOC_INJECTS["tanker_struck"]}]
+    assert room.rounds[1].injects == [{"round": 3, **ADHOC_INJECTS[key], **target}]
     # The server dies; a new one opens the file as it was (a copy, so the old room can play
     # on beside it for the comparison: two servers never share one room's file).
     copy = sqlite3.connect(tmp_path / "restarted.sqlite3")
@@ -134,7 +146,34 @@ def test_a_restarted_server_resumes_the_room_as_the_same_game(classroom, tmp_pat
         live.force(seats[INSTRUCTOR])
     assert metrics(again).equals(metrics(room))
     assert [e.sentence for e in again.model.events] == [e.sentence for e in room.model.events]
-    assert any("tanker is struck" in e.sentence for e in room.model.events if e.round == 3)
+    assert any(sentence in e.sentence for e in room.model.events if e.round == 3)
+
+
+def test_the_instructor_sets_a_refinery_fire_at_a_host_energy_site(classroom):
+    room, seats = opened(classroom)
+    sites = refinery_targets(room.scenario)
+    assert sites == ("sitra_bapco", "ras_tanura", "abqaiq", "ras_laffan") + sites[4:]
+    instructor = seats[INSTRUCTOR]
+    for node, problem in (
+        ("nsa_bahrain", "node 'nsa_bahrain' is not an energy site of a host state"),
+        ("nowhere", "node 'nowhere' is not an energy site of a host state; choose one of sitra"),
+        (["sitra_bapco"], "node \"\\['sitra_bapco'\\]\" is not an energy site"),
+    ):
+        with pytest.raises(RoomError, match=problem):
+            room.fire(instructor, "refinery_fire", node=node)
+    with pytest.raises(RoomError, match="tanker_struck: takes no node"):
+        room.fire(instructor, "tanker_struck", node="ras_tanura")
+    assert room.fired == []
+    first = room.fire(instructor, "refinery_fire")  # no node named: the first site
+    second = room.fire(instructor, "refinery_fire", node="abqaiq")
+    assert (first["node"], second["node"]) == (sites[0], "abqaiq")
+    assert [data["node"] for data in room.fired] == [sites[0], "abqaiq"]
+    room.force(instructor)
+    room.force(instructor)  # round 2: both fires burn at its start
+    fires = [e.target for e in room.model.events if e.actor == "scenario" and e.round == 2]
+    assert fires == [sites[0], "abqaiq"]
+    last = 2 + room.scenario.adjudication.force_majeure_rounds - 1
+    assert room.model.world.hosts["bahrain"].force_majeure_until >= last
 
 
 def test_injects_pauses_and_the_end_of_the_exercise(classroom):

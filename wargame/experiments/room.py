@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from wargame.config.schema import Inject, Scenario
+from wargame.config.schema import Inject, Scenario, refinery_targets
 from wargame.config.text import printable
 from wargame.engine.decision import Decision
 from wargame.engine.model import GulfModel, build_model
@@ -38,7 +38,8 @@ HOSTS_TEAM = "hosts"  # one team plays every GCC host
 MAX_RATIONALE_CHARS = 2_000
 
 # The instructor's ad hoc injects. Each fires at the start of the next round. A refinery fire
-# has no inject kind yet (the engine books fires only from raids), so it is not on the list.
+# burns at a site the instructor picks when firing it (`LiveRoom.fire`'s node, one of
+# `refinery_targets`): the room's scenario decides which sites there are, so the entry has none.
 ADHOC_INJECTS: dict[str, dict[str, Any]] = {
     "tanker_struck": {
         "kind": "shipping_attacks",
@@ -55,7 +56,13 @@ ADHOC_INJECTS: dict[str, dict[str, Any]] = {
         "channel": "open",
         "note": "Switzerland offers talks; the channel opens",
     },
+    "refinery_fire": {
+        "kind": "refinery_fire",
+        "damage": 1.0,  # about half the hit of one heavy warhead, before the site's value
+        "note": "A fire breaks out at a refinery; no one claims it",
+    },
 }
+TARGETED_INJECTS = ("refinery_fire",)  # the ad hoc injects that take a node when fired
 
 
 # What the instructor may reveal to one team for the live round: a secret the fog of war keeps
@@ -231,8 +238,10 @@ class LiveRoom:
             self._check_live()
             self._resolve()
 
-    def fire(self, seat: Seat, key: str) -> dict[str, Any]:
-        """The instructor fires an ad hoc inject; it fires at the start of the next round."""
+    def fire(self, seat: Seat, key: str, node: str | None = None) -> dict[str, Any]:
+        """The instructor fires an ad hoc inject; it fires at the start of the next round. A
+        refinery fire burns at `node`, one of `refinery_targets` (default: the first); another
+        inject takes no node."""
         with self.lock:
             self._instructor(seat)
             self._check_live()
@@ -241,6 +250,10 @@ class LiveRoom:
                     f"no inject {printable(key)!r}; choose one of {', '.join(ADHOC_INJECTS)}"
                 )
             data = {"round": self.model.round + 1, **ADHOC_INJECTS[key]}
+            if key in TARGETED_INJECTS:
+                data["node"] = self._fire_site(node)
+            elif node is not None:
+                raise RoomError(f"{key}: takes no node (only {', '.join(TARGETED_INJECTS)} do)")
             try:
                 self.model.add_inject(Inject.model_validate(data))
             except ValueError as error:
@@ -337,6 +350,21 @@ class LiveRoom:
         if seat.role not in self.roles:
             raise RoomError(f"no team {printable(seat.role)!r} in this room")
         return seat.role
+
+    def _fire_site(self, node: str | None) -> str:
+        """The site a refinery fire burns at: `node` if it is a host's energy site, else the
+        first such site when none is named."""
+        sites = refinery_targets(self.scenario)
+        if not sites:
+            raise RoomError("refinery_fire: this scenario has no energy site of a host state")
+        if node is None:
+            return sites[0]
+        if node not in sites:
+            raise RoomError(
+                f"refinery_fire: node {printable(node)!r} is not an energy site of a host "
+                f"state; choose one of {', '.join(sites)}"
+            )
+        return node
 
     def _instructor(self, seat: Seat) -> None:
         if seat.room_id != self.id or seat.role != INSTRUCTOR:
