@@ -10,7 +10,8 @@ stay finite and consistent. In the other direction every numeric field must refu
 The base the edges start from is the default scenario with every defence system fielded
 (`defence_mix: directed_energy_ew`) and a script of injects that forces every IRGC, CENTCOM
 and host action within the first rounds, so each edge value meets every adjudication path
-(salvos, strikes on ships, energy and the navy, US packages, mines, escorts, requests...).
+(salvos, strikes on ships, energy and the navy, US packages, mines, escorts, requests, a
+refinery fire no one claims...).
 
 The fast tier takes one representative element of each list and dict; the exhaustive variant
 (marked slow) walks every element and runs more rounds.
@@ -51,6 +52,7 @@ SCRIPT = [
     {"round": 2, "kind": "action", "actor": "irgc", "action": "strike_vessel"},
     {"round": 2, "kind": "action", "actor": "centcom", "action": "escort"},
     {"round": 2, "kind": "action", "actor": "kuwait", "action": "restrict_basing"},
+    {"round": 2, "kind": "refinery_fire", "node": "sitra_bapco", "damage": 1.0},
     {"round": 3, "kind": "action", "actor": "irgc", "action": "strike_energy"},
     {"round": 3, "kind": "action", "actor": "centcom", "action": "expanded_strikes"},
     {"round": 3, "kind": "action", "actor": "qatar", "action": "press_restraint"},

@@ -328,6 +328,7 @@ def inject_cases() -> list[Case]:
         "action_on_lebanon": LEBANON | {"action": "comply"},
         "attacks_on_channel": channel(2, "open") | {"attacks": 1.0},
         "value_on_shipping_attacks": SHIPPING_ATTACKS | {"value": 0.5},
+        "node_on_shipping_attacks": SHIPPING_ATTACKS | {"node": "ras_tanura"},
     }
     cases += [
         Case(f"inject_{key}", {"injects": [item]}, "injects[0]", "does not use")
@@ -339,6 +340,11 @@ def inject_cases() -> list[Case]:
         cases.append(
             Case(f"shipping_attacks={value}", {"injects": [attacks]}, "injects[0].attacks", problem)
         )
+    # A fire at a site that is not a host's energy site (tests/test_refinery_inject.py has more).
+    fire = {"round": 2, "kind": "refinery_fire", "node": "nsa_bahrain", "damage": 1.0}
+    cases.append(
+        Case("refinery_fire_at_a_base", {"injects": [fire]}, "injects[0].node", "not an energy")
+    )
     missing = {k: v for k, v in SHIPPING_ATTACKS.items() if k != "attacks"}
     cases.append(
         Case("shipping_attacks_without_attacks", {"injects": [missing]}, "injects[0]", "attacks")
@@ -542,7 +548,7 @@ CASES: list[Case] = [
         "inject_unknown_kind",
         inject(round=3, kind="earthquake"),
         "injects[0].kind",
-        "'lebanon_intensity', 'channel', 'action' or 'shipping_attacks'",
+        "'lebanon_intensity', 'channel', 'action', 'shipping_attacks' or 'refinery_fire'",
     ),
     Case(
         "inject_unknown_actor",

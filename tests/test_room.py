@@ -10,6 +10,7 @@ import sqlite3
 import pytest
 from support import default_scenario
 
+from wargame.config.schema import Scenario
 from wargame.experiments.room import (
     ADHOC_INJECTS,
     Classroom,
@@ -318,3 +319,17 @@ def test_a_room_keeps_the_picture_of_the_state_each_round_left(tmp_path):
     restarted = Classroom(RoomStore(tmp_path / "classroom.sqlite3"), picture=picture)
     assert restarted.join(classroom.store.codes(room.id)["irgc"])[0].picture == room.picture
     store.close()
+
+
+def test_a_scenario_without_a_host_energy_site_has_no_refinery_fire(classroom):
+    data = default_scenario().model_dump(mode="json")
+    for node in data["nodes"]:
+        if node["kind"] == "energy":
+            node["host"] = None
+    scenario = Scenario.model_validate(data)
+    room_id, codes = classroom.create("4C", scenario, None, SEED)
+    room, seat = classroom.join(codes[INSTRUCTOR])
+    assert refinery_targets(scenario) == ()
+    with pytest.raises(RoomError, match="this scenario has no energy site of a host state"):
+        room.fire(seat, "refinery_fire")
+    assert room.fired == [] and room.model.injects_by_round == {}

@@ -41,6 +41,8 @@ ABSENCE_DEFAULTS = {
     "Inject.actor",
     "Inject.action",
     "Inject.attacks",
+    "Inject.node",
+    "Inject.damage",
     "Inject.note",
     # A scenario may have no description, no edges of its own and no injects.
     "Scenario.description",
