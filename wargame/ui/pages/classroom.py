@@ -19,13 +19,14 @@ from urllib.parse import parse_qs, quote
 import solara
 
 from wargame.config.loader import load_scenario
-from wargame.config.schema import team_brief
+from wargame.config.schema import refinery_targets, team_brief
 from wargame.engine.observation import OBSERVER
 from wargame.engine.rules.diplomacy import CHANNEL_DECISION
 from wargame.experiments.room import (
     ADHOC_INJECTS,
     HOSTS_TEAM,
     REVEALABLE,
+    TARGETED_INJECTS,
     LiveRoom,
     RoomError,
     exercise_scenario,
@@ -227,6 +228,16 @@ def RoomStatus(text: str, room: LiveRoom):
     solara.Text(shown, classes=["room-status"], style={"display": "block"})
 
 
+def node_names(room: LiveRoom) -> dict[str, str]:
+    return {node.id: node.name for node in room.scenario.nodes}
+
+
+def fired_note(room: LiveRoom, data: dict) -> str:
+    """An inject the instructor fired this round, as the console lists it."""
+    where = data.get("node")
+    return data["note"] + (f" ({node_names(room)[where]})" if where else "")
+
+
 def host_names(room: LiveRoom) -> dict[str, str]:
     return {host.id: host.name for host in room.scenario.actors.hosts}
 
@@ -396,10 +407,15 @@ def Console(room: LiveRoom, seat: Seat):
         return run
 
     show_review = solara.use_reactive(False)
+    sites = {
+        node_names(room)[node]: node for node in refinery_targets(room.scenario)
+    }  # shown by name
+    fire_at = solara.use_reactive(next(iter(sites), None))
     with room.lock:  # one state for the whole page
         status = status_text(room)
         finished, paused, played_rounds = room.finished, room.paused, list(room.rounds)
         theatre = theatre_now(room)
+        fired = [fired_note(room, data) for data in room.fired]
     RoomStatus(status, room)
     solara.Text(
         "Instructor's console: you see every side (the map and log below are the true state); "
@@ -440,11 +456,34 @@ def Console(room: LiveRoom, seat: Seat):
                     )
                 with solara.Row(style={"flex-wrap": "wrap", "gap": "8px"}):
                     for key, data in ADHOC_INJECTS.items():
+                        if key in TARGETED_INJECTS:
+                            continue
                         solara.Button(
                             data["note"],
                             on_click=act(lambda key=key: room.fire(seat, key)),
                             classes=[f"btn-inject-{key}"],
                         )
+                if sites:
+                    with solara.Row(style={"gap": "8px", "align-items": "center"}):
+                        solara.Select(
+                            "Refinery fire at",
+                            values=list(sites),
+                            value=fire_at,
+                            classes=["fire-site"],
+                        )
+                        solara.Button(
+                            "A refinery fire no one claims",
+                            on_click=act(
+                                lambda: room.fire(seat, "refinery_fire", node=sites[fire_at.value])
+                            ),
+                            classes=["btn-inject-refinery_fire"],
+                        )
+                if fired:
+                    solara.Text(
+                        "Fired for the next round: " + "; ".join(fired),
+                        classes=["fired-injects"],
+                        style={"display": "block"},
+                    )
                 with solara.Row(style={"gap": "8px"}):
                     solara.Select("Reveal to", values=list(room.roles), value=reveal_to)
                     solara.Select("What", values=list(REVEALABLE), value=reveal_what)
