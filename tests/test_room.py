@@ -77,7 +77,13 @@ def test_a_round_resolves_when_every_team_has_submitted(classroom):
     assert played.ai_played == [] and played.submitted == ["centcom", "hosts", "irgc"]
     assert room.model.decision_history[1]["centcom"].chosen != order["centcom"]  # the AI's pick
     assert room.model.human_orders[1]["centcom"] == order["centcom"]  # ... and what was played
-    assert classroom.store.room(room.id).rounds == tuple(room.rounds)
+    stored = classroom.store.room(room.id).rounds
+    assert stored == tuple(room.rounds)
+    # ... in the same order too (dicts compare equal in any order): the console lists a round
+    # the same before and after a restart.
+    assert [(list(r.orders), list(r.rationales)) for r in stored] == [
+        (list(r.orders), list(r.rationales)) for r in room.rounds
+    ]
 
 
 def test_the_instructor_forces_a_round_and_the_ai_plays_the_rest(classroom):

@@ -387,11 +387,13 @@ class LiveRoom:
         begin the next. If the write fails, the room is reopened from the store: nothing is
         half-played."""
         number = len(self.rounds) + 1
-        orders = {a: x for s in self.pending.values() for a, x in s.orders.items()}
+        # Keyed in sorted order, as the store reads a round back: the console lists a round
+        # the same before and after a restart.
+        orders = dict(sorted((a, x) for s in self.pending.values() for a, x in s.orders.items()))
         record = RoundRecord(
             number=number,
             orders=orders,
-            rationales={role: s.rationale for role, s in self.pending.items()},
+            rationales={role: self.pending[role].rationale for role in sorted(self.pending)},
             injects=list(self.fired),
             submitted=sorted(self.pending),
             ai_played=sorted(set(self.roles) - set(self.pending)),
