@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import ARTIFACTS, open_context, start_server, stop_server, watch_page
+from classroom_helpers import WAIT_MS, Person, create_room, join, status, submit, wait_status
+from conftest import ARTIFACTS, start_server, stop_server
 from play_helpers import screenshot
 
 from wargame.config.loader import load_scenario
@@ -18,7 +19,6 @@ from wargame.ui.session import DEFAULT_SCENARIO
 
 pytestmark = pytest.mark.slow  # drives browsers beyond the one page-load smoke test
 
-WAIT_MS = 30_000
 SEED = 4
 ROUNDS = 3
 SCRIPT = "<script>document.title='owned'</script> hold the line"
@@ -33,50 +33,14 @@ def classroom_server(tmp_path_factory):
     stop_server(server)
 
 
-class Page:
-    """A browser context of its own, its page and the frames the server sent it."""
-
-    def __init__(self, browser, traffic_class):
-        self.traffic = traffic_class()
-        self.context = open_context(browser, self.traffic)
-        self.page = self.context.new_page()
-        watch_page(self.page, self.traffic)
-
-
-def status(page) -> str:
-    return page.locator(".room-status").inner_text()
-
-
-def wait_status(page, text: str) -> None:
-    page.wait_for_function(
-        "(t) => { const s = document.querySelector('.room-status');"
-        " return s && s.innerText.includes(t); }",
-        arg=text,
-        timeout=WAIT_MS,
-    )
-
-
 def test_an_instructor_and_two_teams_play_an_exercise_to_the_end(classroom_server, browser):
-    from conftest import Traffic
-
-    instructor, irgc, centcom, hosts = (Page(browser, Traffic) for _ in range(4))
+    instructor, irgc, centcom, hosts = (Person(browser) for _ in range(4))
     page = instructor.page
-    page.goto(classroom_server.url + "/classroom")
-    page.locator(".btn-create").wait_for(timeout=WAIT_MS)
-    page.locator(".room-rounds input").fill(str(ROUNDS))
-    page.locator(".room-seed input").fill(str(SEED))
-    page.locator(".btn-create").click()
-    page.locator(".join-line").first.wait_for(timeout=WAIT_MS)
-    codes = {
-        line.split(":")[0]: line.split(": ")[1].split()[0]
-        for line in page.locator(".join-line").all_inner_texts()
-    }
+    codes = create_room(page, classroom_server.url, ROUNDS, SEED, ai=())
     assert set(codes) == {"CENTCOM", "the IRGC", "the GCC hosts"}
     assert all(len(code) >= 22 for code in codes.values())
     for team, label in ((irgc, "the IRGC"), (centcom, "CENTCOM"), (hosts, "the GCC hosts")):
-        team.page.goto(f"{classroom_server.url}/classroom?code={codes[label]}")
-        team.page.locator(".btn-submit").wait_for(timeout=WAIT_MS)
-        assert f"You play {label}." in team.page.locator(".team-role").inner_text()
+        join(team.page, classroom_server.url, codes[label], label)
     # The same game the room plays, for the numbers only one side may see.
     model = build_model(_exercise(), SEED)
     for number in range(1, ROUNDS + 1):
@@ -86,10 +50,7 @@ def test_an_instructor_and_two_teams_play_an_exercise_to_the_end(classroom_serve
             (centcom, f"r{number} probe"),
             (hosts, f"r{number} hosts"),
         ):
-            # The round's own orders card (a new round remounts it): type into its box.
-            team.page.get_by_text(f"Round {number}: your orders").wait_for(timeout=WAIT_MS)
-            team.page.locator(".rationale textarea").fill(rationale)
-            team.page.locator(".btn-submit").click()
+            submit(team.page, number, rationale)
         for who in (instructor, irgc, centcom, hosts):
             wait_status(who.page, f"round {number + 1} of" if number < ROUNDS else "all 3 rounds")
         for actor, decision in decisions.items():
@@ -158,9 +119,7 @@ def _exercise():
 
 
 def test_a_wrong_code_opens_nothing(classroom_server, browser):
-    from conftest import Traffic
-
-    who = Page(browser, Traffic)
+    who = Person(browser)
     who.page.goto(f"{classroom_server.url}/classroom?code=not-a-real-code")
     who.page.locator(".room-error").wait_for(timeout=WAIT_MS)
     assert re.search("no room has this code", who.page.inner_text("body"))
@@ -169,17 +128,10 @@ def test_a_wrong_code_opens_nothing(classroom_server, browser):
 
 
 def test_the_round_timer_counts_down_on_a_teams_page(classroom_server, browser):
-    from conftest import Traffic
-
-    instructor, team = Page(browser, Traffic), Page(browser, Traffic)
+    instructor, team = Person(browser), Person(browser)
     page = instructor.page
-    page.goto(classroom_server.url + "/classroom")
-    page.locator(".btn-create").wait_for(timeout=WAIT_MS)
-    page.locator(".btn-create").click()
-    page.locator(".join-line").first.wait_for(timeout=WAIT_MS)
-    code = page.locator(".join-line").first.inner_text().split(": ")[1].split()[0]
-    team.page.goto(f"{classroom_server.url}/classroom?code={code}")
-    team.page.locator(".btn-submit").wait_for(timeout=WAIT_MS)
+    codes = create_room(page, classroom_server.url, ROUNDS, SEED, ai=())
+    join(team.page, classroom_server.url, codes["CENTCOM"], "CENTCOM")
     page.locator(".timer-seconds input").fill("90")
     page.locator(".timer-seconds input").press("Enter")
     page.locator(".btn-timer").click()
