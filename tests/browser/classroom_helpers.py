@@ -10,6 +10,8 @@ from urllib.parse import parse_qs, urlparse
 from conftest import Traffic, open_context, watch_page
 from play_helpers import choose
 
+from wargame.ui.components.command_panel import option_label
+
 WAIT_MS = 30_000
 
 
@@ -87,7 +89,7 @@ def submit(page, number: int, rationale: str, orders: dict[str, str] | None = No
     # The round's own orders card (a new round remounts it): type into its box.
     page.get_by_text(f"Round {number}: your orders").wait_for(timeout=WAIT_MS)
     for actor, action in (orders or {}).items():
-        choose(page, f"select-{actor}", action)
+        choose(page, f"select-{actor}", option_label(action))  # the menu shows labels
     page.locator(".rationale textarea").fill(rationale)
     page.locator(".btn-submit").click()
 

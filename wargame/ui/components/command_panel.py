@@ -34,6 +34,11 @@ def chance_text(probability: float) -> str:
     return f"{100 * probability:.1f} %"
 
 
+def option_label(option: str) -> str:
+    """How the page names an option: its menu label (config/ladder.ACTIONS), else its key."""
+    return ACTIONS[option].label if option in ACTIONS else option
+
+
 def advisor_rows(decision: Decision) -> tuple[list[str], list[dict]]:
     """The advisor's table: one row per option with each weighted cost term, the total and the
     AI's probability, in the decision's own numbers (lower cost is better)."""
@@ -49,7 +54,7 @@ def advisor_rows(decision: Decision) -> tuple[list[str], list[dict]]:
         rows.append(
             {
                 "option": option,
-                "label": ACTIONS[option].label if option in ACTIONS else option,
+                "label": option_label(option),
                 "terms": {term: weighted.get(term, 0.0) for term in terms},
                 "cost": -utility,
                 "probability": probability,

@@ -36,7 +36,7 @@ from wargame.experiments.room import (
 from wargame.experiments.room_store import INSTRUCTOR, RoundRecord, Seat
 from wargame.ui import map_data
 from wargame.ui.classroom_state import classroom, review_page
-from wargame.ui.components.command_panel import AdvisorTable
+from wargame.ui.components.command_panel import AdvisorTable, option_label
 from wargame.ui.components.event_log import EventLog
 from wargame.ui.components.theatre_map import TheatreMap
 from wargame.ui.event_data import actor_label
@@ -357,11 +357,15 @@ def Orders(room: LiveRoom, seat: Seat, view: dict):
         for actor, decision in decisions.items():
             solara.Text(f"{label(actor)}: the advisor's numbers", style={"font-weight": "600"})
             AdvisorTable(decision, classes=["advisor-table", f"advisor-{actor}"])
+            # The menu reads as the advisor's rows do (its labels), not as option keys.
+            by_label = {option_label(option): option for option in decision.options}
             solara.Select(
                 f"Order for {label(actor)}",
-                values=list(decision.options),
-                value=picks.value.get(actor, decision.chosen),
-                on_value=lambda value, actor=actor: picks.set({**picks.value, actor: value}),
+                values=list(by_label),
+                value=option_label(picks.value.get(actor, decision.chosen)),
+                on_value=lambda text, actor=actor, by_label=by_label: picks.set(
+                    {**picks.value, actor: by_label.get(text, picks.value[actor])}
+                ),
                 classes=[f"select-{actor}"],
             )
         with solara.Column(classes=["rationale"]):  # InputTextArea takes no classes
