@@ -35,7 +35,6 @@ The game is seeded, so two runs do the same work and only the timings differ.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import shutil
@@ -48,29 +47,18 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from common import machine_load, print_table  # noqa: E402  (benchmarks/ is on sys.path)
+from common import (  # noqa: E402  (benchmarks/ is on sys.path)
+    ROOT,
+    Server,
+    browser_fixtures,
+    children_cpu_seconds,
+    machine_load,
+    print_table,
+    start_server,
+    stop_server,
+)
 
-try:
-    import psutil
-except ImportError:  # the CPU figures are then nan
-    psutil = None
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _browser_fixtures():
-    """tests/browser/conftest.py, so the server and the browser are set up exactly as in the
-    browser tests (chromium's flags, the offline routing, the server's start and stop)."""
-    folder = ROOT / "tests" / "browser"
-    sys.path.insert(0, str(folder))  # the conftest imports its sibling play_helpers
-    spec = importlib.util.spec_from_file_location("browser_fixtures", folder / "conftest.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-fixtures = _browser_fixtures()
+fixtures = browser_fixtures()
 SCENARIO = ROOT / "configs" / "scenarios" / "gulf_2026.yaml"
 GAME_SEED = 0  # the seed a new page starts with (GameSession's default)
 STEP_TARGET_MS = 150.0
@@ -224,75 +212,6 @@ HELPER_JS = r"""
     outlook, reference, state: {} };
 })();
 """
-
-
-# --- the app server ---------------------------------------------------------------------------
-
-
-@dataclass
-class Server:
-    """A `run.py play` child process (its own process group: Solara, the outlook's pool)."""
-
-    url: str
-    process: subprocess.Popen
-    log: Path
-    start_s: float
-
-    def app_process(self):
-        """The Solara process (`run.py play`'s child), or None without psutil."""
-        if psutil is None:
-            return None
-        children = psutil.Process(self.process.pid).children()
-        return children[0] if children else None
-
-    def cpu_seconds(self) -> tuple[float, float]:
-        """CPU seconds so far of the app process and of its children (the outlook's pool)."""
-        app = self.app_process()
-        if app is None:
-            return float("nan"), float("nan")
-        own = app.cpu_times()
-        return own.user + own.system, children_cpu_seconds(app)
-
-
-def start_server(port: int, log: Path, env: dict[str, str] | None = None) -> Server:
-    """`run.py play --port PORT` as the browser tests start it, and wait until it serves."""
-    started = time.perf_counter()
-    with log.open("w") as sink:
-        process = subprocess.Popen(
-            [sys.executable, str(ROOT / "run.py"), "play", "--port", str(port)],
-            cwd=ROOT,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            env=env,
-            start_new_session=True,  # its own process group, so stopping it ends its children
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        fixtures.wait_until_serving(url + "/", process, log)
-    except BaseException:
-        stop_server(Server(url, process, log, 0.0))
-        raise
-    return Server(url, process, log, time.perf_counter() - started)
-
-
-def stop_server(server: Server) -> None:
-    fixtures.stop_server(fixtures.AppServer(server.url, server.process, server.log))
-
-
-def children_cpu_seconds(parent=None, name_part: str = "") -> float:
-    """CPU seconds so far of the live processes below `parent` (this one by default) whose
-    name contains `name_part`; nan without psutil."""
-    if psutil is None:
-        return float("nan")
-    total = 0.0
-    for child in (parent or psutil.Process()).children(recursive=True):
-        try:
-            if name_part in child.name():
-                times = child.cpu_times()
-                total += times.user + times.system
-        except psutil.Error:
-            pass
-    return total
 
 
 # --- the browser ------------------------------------------------------------------------------

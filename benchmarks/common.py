@@ -1,10 +1,25 @@
-"""Helpers both benchmark scripts use: the machine's load line and aligned plain-text tables."""
+"""Helpers the benchmark scripts share: the machine's load line, aligned plain-text tables, and
+for the browser benchmarks the app server (`run.py play` in a child process) and the browser
+tests' own set-up (tests/browser/conftest.py: chromium's flags, the offline routing)."""
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import math
 import os
 import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+try:
+    import psutil
+except ImportError:  # the CPU figures are then nan
+    psutil = None
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def machine_load() -> str:
@@ -57,3 +72,89 @@ def _cell(value) -> str:
             return f"{value:.2f}"
         return f"{value:.3f}"
     return str(value)
+
+
+# --- the browser benchmarks -------------------------------------------------------------------
+
+
+@functools.cache
+def browser_fixtures():
+    """tests/browser/conftest.py, so the server and the browser are set up exactly as in the
+    browser tests (chromium's flags, the offline routing, the server's start and stop)."""
+    folder = ROOT / "tests" / "browser"
+    sys.path.insert(0, str(folder))  # the conftest imports its sibling play_helpers
+    spec = importlib.util.spec_from_file_location("browser_fixtures", folder / "conftest.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+@dataclass
+class Server:
+    """A `run.py play` child process (its own process group: Solara, the outlook's pool)."""
+
+    url: str
+    process: subprocess.Popen
+    log: Path
+    start_s: float
+
+    def app_process(self):
+        """The Solara process (`run.py play`'s child), or None without psutil."""
+        if psutil is None:
+            return None
+        children = psutil.Process(self.process.pid).children()
+        return children[0] if children else None
+
+    def cpu_seconds(self) -> tuple[float, float]:
+        """CPU seconds so far of the app process and of its children (the outlook's pool)."""
+        app = self.app_process()
+        if app is None:
+            return float("nan"), float("nan")
+        own = app.cpu_times()
+        return own.user + own.system, children_cpu_seconds(app)
+
+
+def start_server(
+    port: int, log: Path, env: dict[str, str] | None = None, args: list[str] | None = None
+) -> Server:
+    """`run.py play --port PORT [ARGS]` as the browser tests start it, and wait until it serves."""
+    fixtures = browser_fixtures()
+    started = time.perf_counter()
+    with log.open("w") as sink:
+        process = subprocess.Popen(
+            [sys.executable, str(ROOT / "run.py"), "play", "--port", str(port), *(args or [])],
+            cwd=ROOT,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,  # its own process group, so stopping it ends its children
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        fixtures.wait_until_serving(url + "/", process, log)
+    except BaseException:
+        stop_server(Server(url, process, log, 0.0))
+        raise
+    return Server(url, process, log, time.perf_counter() - started)
+
+
+def stop_server(server: Server) -> None:
+    fixtures = browser_fixtures()
+    fixtures.stop_server(fixtures.AppServer(server.url, server.process, server.log))
+
+
+def children_cpu_seconds(parent=None, name_part: str = "") -> float:
+    """CPU seconds so far of the live processes below `parent` (this one by default) whose
+    name contains `name_part`; nan without psutil."""
+    if psutil is None:
+        return float("nan")
+    total = 0.0
+    for child in (parent or psutil.Process()).children(recursive=True):
+        try:
+            if name_part in child.name():
+                times = child.cpu_times()
+                total += times.user + times.system
+        except psutil.Error:
+            pass
+    return total
