@@ -52,8 +52,10 @@ from common import (  # noqa: E402  (benchmarks/ is on sys.path)
     Server,
     browser_fixtures,
     children_cpu_seconds,
+    chromium_browser,
     machine_load,
     print_table,
+    quantile,
     start_server,
     stop_server,
 )
@@ -500,15 +502,6 @@ def step_shares(raw: str, top: int = 10) -> list[tuple]:
 # --- figures ----------------------------------------------------------------------------------
 
 
-def quantile(values: list[float], q: float) -> float:
-    """Nearest-rank quantile (q in [0, 1]); nan for no values."""
-    values = sorted(v for v in values if v is not None)
-    if not values:
-        return float("nan")
-    rank = max(1, min(len(values), int(-(-q * len(values) // 1))))
-    return values[rank - 1]
-
-
 def ok(results: list[dict]) -> list[dict]:
     return [r for r in results if not r.get("timed_out")]
 
@@ -620,12 +613,6 @@ def main() -> int:
         ports = (args.port, args.port + 1)
     else:
         ports = (fixtures.free_port(), fixtures.free_port())
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        print("Debian's chromium is needed: bash scripts/setup.sh --test", file=sys.stderr)
-        return 2
-    from playwright.sync_api import sync_playwright
-
     logs = Path(tempfile.mkdtemp(prefix="bench-browser-"))
     load_start = machine_load()
     print(f"load before: {load_start}\nserver logs: {logs}", flush=True)
@@ -634,9 +621,7 @@ def main() -> int:
     batches: list[Steps] = []
     outlook_rows: list[dict] = []
     profile: list[tuple] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=fixtures.CHROMIUM_ARGS)
-
+    with chromium_browser() as browser:
         # Server A: loads, the reference trip, Steps from round 0, the outlook at round 1 (its
         # first click is the pool's first), then many sessions at once.
         server = start_server(ports[0], logs / "server-a.log", env)
@@ -686,7 +671,6 @@ def main() -> int:
                 context.close()
         finally:
             stop_server(server)
-        browser.close()
     batches.append(Steps(f"{sessions} sessions at once, rounds 1-{steps}", crowd["results"],
                          1000 * crowd["app_cpu_s"] / max(1, crowd["steps"]),
                          1000 * crowd["browser_cpu_s"] / max(1, crowd["steps"]), {}))  # fmt: skip

@@ -51,8 +51,10 @@ from pathlib import Path
 from common import (  # noqa: E402  (benchmarks/ is on sys.path)
     browser_fixtures,
     children_cpu_seconds,
+    chromium_browser,
     machine_load,
     print_table,
+    quantile,
     start_server,
     stop_server,
 )
@@ -351,12 +353,6 @@ def resolve_times(one_team: bool, count: int) -> dict:
     }
 
 
-def quantile(values: list[float], q: float) -> float:
-    """Nearest-rank quantile (q in [0, 1])."""
-    values = sorted(values)
-    return values[max(1, min(len(values), int(-(-q * len(values) // 1)))) - 1]
-
-
 # --- main -------------------------------------------------------------------------------------
 
 
@@ -376,24 +372,14 @@ def main() -> int:
     layouts = {"one room of 10": [(True, 10)]}
     if not quick:
         layouts = {"three rooms of 10": [(True, 10)] * 3, "one room of 30": [(False, 30)]}
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        print("Debian's chromium is needed: bash scripts/setup.sh --test", file=sys.stderr)
-        return 2
-    from playwright.sync_api import sync_playwright
-
     logs = Path(tempfile.mkdtemp(prefix="bench-classroom-"))
     load_start = machine_load()
     print(f"load before: {load_start}\nserver logs: {logs}", flush=True)
     results = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=fixtures.CHROMIUM_ARGS)
-        try:
-            for name, layout in layouts.items():
-                print(f"{name}: {rounds} round(s)", flush=True)
-                results.append(run_layout(browser, name, layout, rounds, logs, args.pause))
-        finally:
-            browser.close()
+    with chromium_browser() as browser:
+        for name, layout in layouts.items():
+            print(f"{name}: {rounds} round(s)", flush=True)
+            results.append(run_layout(browser, name, layout, rounds, logs, args.pause))
     print(f"resolving {resolves} rounds in Python", flush=True)
     one_team_choices = (True,) if quick else (True, False)
     python = [resolve_times(one_team, resolves) for one_team in one_team_choices]
@@ -406,7 +392,8 @@ def main() -> int:
         ["layout", "round", "pages", "median", "p90", "max", "slowest page's code",
          "server CPU ms", "cores", "idle cores", "target"],
         [[r["layout"], x["round"], x["pages"], x["median_ms"], x["p90_ms"], x["max_ms"],
-          x["slowest"], x["app_cpu_ms"], x["app_cores"], x["app_idle_cores"], "met" if x["max_ms"] <= 1000 * TARGET_S else "NOT met"]
+          x["slowest"], x["app_cpu_ms"], x["app_cores"], x["app_idle_cores"],
+          "met" if x["max_ms"] <= 1000 * TARGET_S else "NOT met"]
          for r in results for x in r["rounds"]],
     )  # fmt: skip
     print_table(

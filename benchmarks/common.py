@@ -4,10 +4,12 @@ tests' own set-up (tests/browser/conftest.py: chromium's flags, the offline rout
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.util
 import math
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -55,6 +57,15 @@ def print_table(title: str, headers: list[str], rows: list[list]) -> None:
         print(line(row))
 
 
+def quantile(values: list[float], q: float) -> float:
+    """Nearest-rank quantile (q in [0, 1]); nan for no values."""
+    values = sorted(v for v in values if v is not None)
+    if not values:
+        return float("nan")
+    rank = max(1, min(len(values), int(-(-q * len(values) // 1))))
+    return values[rank - 1]
+
+
 def _cell(value) -> str:
     if isinstance(value, bool) or value is None:
         return str(value)
@@ -88,6 +99,26 @@ def browser_fixtures():
     sys.modules[spec.name] = module  # its dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
+
+
+@contextlib.contextmanager
+def chromium_browser():
+    """Debian's chromium under Playwright, launched with the browser tests' flags; closed on
+    leaving. Without chromium the script stops with how to install it."""
+    path = shutil.which("chromium")
+    if path is None:
+        print("Debian's chromium is needed: bash scripts/setup.sh --test", file=sys.stderr)
+        raise SystemExit(2)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=path, args=browser_fixtures().CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 @dataclass
