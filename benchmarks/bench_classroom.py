@@ -4,8 +4,9 @@ how much of that is the server resolving the round?
 
 Run from the project root:
 
-    .venv/bin/python benchmarks/bench_classroom.py            # about 5 minutes on 2 busy cores
+    .venv/bin/python benchmarks/bench_classroom.py            # about 9 minutes on 2 busy cores
     .venv/bin/python benchmarks/bench_classroom.py --quick    # one room of 10, one round: ~1.5 min
+    .venv/bin/python benchmarks/bench_classroom.py --layout 3x10 --hosts-per-state
 
 For each layout a `run.py play --data FOLDER` server is started in a child process, with its
 rooms made beforehand in FOLDER's SQLite file (Classroom(RoomStore(...)).create, as the lobby
@@ -16,6 +17,9 @@ the rounds played, seed 1:
   3 codes (CENTCOM, the IRGC, the GCC hosts as one team);
 - one room of 30 sessions: the console and 29 team pages spread over its 7 codes (CENTCOM, the
   IRGC and one team per host state: 4 or 5 pages share a code).
+
+`--layout` runs one of them; `--hosts-per-state` gives the rooms of 10 a code per host state
+too (9 pages over 7 codes), to see what the GCC-hosts team's page (five hosts' orders) costs.
 
 Every session is its own browser context in one headless chromium (Debian's, the network off
 this machine blocked, as in the browser tests). In each round one page per code clicks Submit;
@@ -365,13 +369,26 @@ def main() -> int:
         "--pause", type=float, default=1.0, help="seconds between the other submissions "
         "showing on every page and the last click (default 1)",
     )  # fmt: skip
+    parser.add_argument("--layout", choices=("3x10", "1x30", "both"), default="both")
+    parser.add_argument(
+        "--hosts-per-state", action="store_true",
+        help="the rooms of 10 get a code per host state, not one for the GCC hosts",
+    )  # fmt: skip
     args = parser.parse_args()
     quick = args.quick
     rounds = args.rounds or (1 if quick else 3)
     resolves = args.resolves or (5 if quick else 20)
-    layouts = {"one room of 10": [(True, 10)]}
+    one_team = not args.hosts_per_state
+    layouts = {"one room of 10": [(one_team, 10)]}
     if not quick:
-        layouts = {"three rooms of 10": [(True, 10)] * 3, "one room of 30": [(False, 30)]}
+        layouts = {
+            name: layout
+            for name, layout, key in (
+                ("three rooms of 10", [(one_team, 10)] * 3, "3x10"),
+                ("one room of 30", [(False, 30)], "1x30"),
+            )
+            if args.layout in (key, "both")
+        }
     logs = Path(tempfile.mkdtemp(prefix="bench-classroom-"))
     load_start = machine_load()
     print(f"load before: {load_start}\nserver logs: {logs}", flush=True)
