@@ -4,7 +4,7 @@ how much of that is the server resolving the round?
 
 Run from the project root:
 
-    .venv/bin/python benchmarks/bench_classroom.py            # about 9 minutes on 2 busy cores
+    .venv/bin/python benchmarks/bench_classroom.py            # 5-9 minutes on 2 busy cores
     .venv/bin/python benchmarks/bench_classroom.py --quick    # one room of 10, one round: ~1.5 min
     .venv/bin/python benchmarks/bench_classroom.py --layout 3x10 --hosts-per-state
 
