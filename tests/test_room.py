@@ -286,7 +286,7 @@ def test_roles_left_empty_are_played_by_the_ai(classroom):
     assert room.roles == ("centcom", "irgc") and "hosts" not in seats
     version = room.version
     room.submit(seats["irgc"], ai_picks(room, "irgc"), "")
-    assert room.version > version  # every page polling it sees the submission
+    assert room.version > version  # every page watching it sees the submission
     assert room.submit(seats["centcom"], ai_picks(room, "centcom"), "") is True
     assert room.rounds[0].ai_played == [] and room.live_round == 2
     for teams, problem in ((("irgc", "navy"), "got 'navy'"), ((), "choose one or more")):
@@ -339,3 +339,33 @@ def test_a_scenario_without_a_host_energy_site_has_no_refinery_fire(classroom):
     with pytest.raises(RoomError, match="this scenario has no energy site of a host state"):
         room.fire(seat, "refinery_fire")
     assert room.fired == [] and room.model.injects_by_round == {}
+
+
+def test_watchers_wake_the_moment_the_room_changes(classroom):
+    """Every page's watcher waits on its room: a submission wakes them all at once (not at a
+    next poll), and a quiet room lets them sleep out their timeout."""
+    import threading
+    import time
+
+    room, seats = opened(classroom)
+    version = room.version
+    started = time.monotonic()
+    assert room.wait_for_change(version, 0.2) == version  # nothing happened: a full timeout
+    assert time.monotonic() - started >= 0.19
+    woke = []
+
+    def watch():
+        seen = room.wait_for_change(version, 30.0)
+        woke.append((seen, time.monotonic()))
+
+    watchers = [threading.Thread(target=watch) for _ in range(10)]
+    for watcher in watchers:
+        watcher.start()
+    time.sleep(0.3)  # every watcher is waiting (none has a change to see yet)
+    assert woke == []
+    submitted = time.monotonic()
+    room.submit(seats["irgc"], ai_picks(room, "irgc"), "now")
+    for watcher in watchers:
+        watcher.join(timeout=10)
+    assert len(woke) == 10 and {seen for seen, _ in woke} == {room.version}
+    assert max(at for _, at in woke) - submitted < 2.0  # at once, not after 30 s

@@ -153,7 +153,8 @@ class LiveRoom:
         picture: Callable[[GulfModel], Any] | None = None,
     ):
         self.lock = threading.RLock()
-        self.version = 0  # moves on every change a page shows: pages poll it
+        self.version = 0  # moves on every change a page shows: pages wait for it to move
+        self._changed = threading.Condition(self.lock)
         self._picture_of = picture
         self.picture: Any = None
         self._load(store, room_id)
@@ -174,7 +175,7 @@ class LiveRoom:
         self.timer_seconds: float | None = None  # the timer each new round starts with
         self.left_when_paused: float | None = None  # the timer's time left, while paused
         self.paused = False
-        self.version += 1
+        self._bump()
         self._begin()
 
     # --- what pages read -------------------------------------------------------------------
@@ -196,6 +197,14 @@ class LiveRoom:
 
     def submitted(self) -> list[str]:
         return sorted(self.pending)
+
+    def wait_for_change(self, seen: int, timeout: float) -> int:
+        """Block until the room's version is no longer `seen` (a submission, a round, an inject,
+        a pause...) or `timeout` seconds pass; returns the version. Every page's watcher waits
+        here, so all of them wake the moment the room changes, not at their next poll."""
+        with self._changed:
+            self._changed.wait_for(lambda: self.version != seen, timeout)
+            return self.version
 
     # --- what people do --------------------------------------------------------------------
 
@@ -224,7 +233,7 @@ class LiveRoom:
                         f"are {', '.join(options)}"
                     )
             self.pending[role] = Submission(dict(orders), rationale)
-            self.version += 1
+            self._bump()
             if set(self.pending) >= set(self.roles):
                 self._resolve()
                 return True
@@ -259,7 +268,7 @@ class LiveRoom:
             except ValueError as error:
                 raise RoomError(f"{key}: {error}") from None
             self.fired.append(data)
-            self.version += 1
+            self._bump()
             return data
 
     def set_paused(self, seat: Seat, paused: bool) -> None:
@@ -275,7 +284,7 @@ class LiveRoom:
                 self.deadline = time.time() + self.left_when_paused
                 self.left_when_paused = None
             self.paused = paused
-            self.version += 1
+            self._bump()
 
     def set_timer(self, seat: Seat, seconds: float | None) -> None:
         """The round timer: this round ends `seconds` from now, and each new round gets as
@@ -289,7 +298,7 @@ class LiveRoom:
                 raise RoomError(f"timer: seconds from 10 to 3,600, got {printable(seconds)!r}")
             self.timer_seconds = None if seconds is None else float(seconds)
             self.deadline = None if seconds is None else time.time() + float(seconds)
-            self.version += 1
+            self._bump()
 
     def remaining(self) -> float | None:
         """Seconds left on the round timer; None with no timer running."""
@@ -317,7 +326,7 @@ class LiveRoom:
             shown = self.revealed.setdefault(role, [])
             if item not in shown:
                 shown.append(item)
-            self.version += 1
+            self._bump()
             return values
 
     def team_view(self, seat: Seat) -> dict[str, Any]:
@@ -341,6 +350,12 @@ class LiveRoom:
             }
 
     # --- inside ----------------------------------------------------------------------------
+
+    def _bump(self) -> None:
+        """A change every page must show: move the version and wake the pages' watchers."""
+        with self._changed:
+            self.version += 1
+            self._changed.notify_all()
 
     def _team_of(self, seat: Seat) -> str:
         if seat.room_id != self.id:
@@ -421,7 +436,7 @@ class LiveRoom:
         self.fired = []
         self.revealed = {}
         self.deadline = None if self.timer_seconds is None else time.time() + self.timer_seconds
-        self.version += 1
+        self._bump()
         self._begin()
 
 

@@ -6,8 +6,8 @@ teacher's notes, the whole map, the after-action review on the page and as an HT
 
 A code in the address (`/classroom?code=...`) opens its seat. Every action goes to the room
 with that seat, and the room (experiments/room.py) checks it: the page never decides who may
-do what. Pages poll their room's version a few times a second, so every browser shows a new
-round, a submission or an inject within a fraction of a second.
+do what. Each page's watcher thread waits on its room and wakes the moment the room changes,
+so every browser shows a new round, a submission or an inject within a fraction of a second.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ from wargame.ui.event_data import actor_label
 from wargame.ui.session import DEFAULT_SCENARIO
 
 LIBRARY = DEFAULT_SCENARIO.parent
-POLL_SECONDS = 0.2
+WATCH_SECONDS = 0.5  # the longest a page's watcher sleeps: the timer's resolution
 CSS = """
 .classroom { font-family: Roboto, Helvetica, Arial, sans-serif; max-width: 1200px; }
 .advisor-table th, .advisor-table td { border-bottom: 1px solid #dde; padding: 2px 4px; }
@@ -60,18 +60,22 @@ def code_in(search: str | None) -> str:
 
 
 def use_room_version(room: LiveRoom) -> int:
-    """Re-render when the room changes (a submission, a round, an inject), and run its timer:
-    a thread per page polls the room's version."""
+    """Re-render when the room changes (a submission, a round, an inject), and run its timer.
+    A thread per page waits on the room (LiveRoom.wait_for_change), so every page wakes the
+    moment the room changes; it also wakes every WATCH_SECONDS to run the round timer
+    (LiveRoom.tick) and to notice its page has closed."""
     seen = solara.use_reactive(room.version)
 
     def watch():
         stop = threading.Event()
 
         def loop():
-            while not stop.wait(POLL_SECONDS):
+            shown = seen.value
+            while not stop.is_set():
                 room.tick()
-                if room.version != seen.value:
-                    seen.value = room.version
+                version = room.wait_for_change(shown, WATCH_SECONDS)
+                if version != shown and not stop.is_set():
+                    shown = seen.value = version
 
         threading.Thread(target=loop, name=f"room-{room.id}", daemon=True).start()
         return stop.set
