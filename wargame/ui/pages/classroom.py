@@ -326,18 +326,33 @@ def TeamPage(room: LiveRoom, seat: Seat):
         return
     with solara.Row(style={"align-items": "flex-start", "gap": "16px", "flex-wrap": "wrap"}):
         with solara.Column(classes=["room-orders"]):
-            Orders(room, seat, view).key(f"orders-{view['round']}")
+            Orders(room, seat, view)
         TheatrePanel(room, theatre, team_sides(room, seat.role))
 
 
 @solara.component
 def Orders(room: LiveRoom, seat: Seat, view: dict):
+    """A team's orders for the live round. Its picks, rationale and message are kept per round
+    (a new round starts from the AI's picks and an empty box) rather than by remounting the
+    card: a remount makes every widget anew, and thirty pages doing that at once were most of
+    the server's work at each new round."""
     decisions = view["decisions"]
-    picks = solara.use_reactive({a: d.chosen for a, d in decisions.items()})
-    rationale = solara.use_reactive("")
-    problem = solara.use_reactive(None)
+    number = view["round"]
+    picks_by_round = solara.use_reactive({})
+    rationale_by_round = solara.use_reactive({})
+    problem_in_round = solara.use_reactive((number, None))
+    picks = {a: d.chosen for a, d in decisions.items()} | picks_by_round.value.get(number, {})
+    rationale = rationale_by_round.value.get(number, "")
+    problem = problem_in_round.value[1] if problem_in_round.value[0] == number else None
     done = seat.role in view["submitted"]
     names = host_names(room)
+
+    def pick(actor: str, action: str) -> None:
+        chosen = {**picks_by_round.value.get(number, {}), actor: action}
+        picks_by_round.set({number: chosen})  # earlier rounds' picks are not needed again
+
+    def write(text: str) -> None:
+        rationale_by_round.set({number: text})
 
     def label(actor: str) -> str:
         if actor == CHANNEL_DECISION:
@@ -345,19 +360,24 @@ def Orders(room: LiveRoom, seat: Seat, view: dict):
         return actor_label(actor, names)
 
     def submit():
+        # Read at the click, not from the render: the last keystroke may be newer.
+        chosen = {a: d.chosen for a, d in decisions.items()} | picks_by_round.value.get(number, {})
+        text = rationale_by_round.value.get(number, "")
         try:
-            room.submit(seat, dict(picks.value), rationale.value)
+            if room.live_round != number:
+                raise RoomError(f"round {number} is over: give your orders for the new round")
+            room.submit(seat, chosen, text)
         except RoomError as error:
-            problem.value = str(error)
+            problem_in_round.set((number, str(error)))
             return
-        problem.value = None
+        problem_in_round.set((number, None))
 
     for actor, values in view["observations"].items():
         with solara.Details(f"What {label(actor)} sees this round"):
             solara.Text(observation_text(values), classes=["observation"])
     for name, values in view["revealed"].items():
         solara.Info(f"Revealed to you: {REVEALABLE[name]}: {values}", classes=["revealed"])
-    with solara.Card(f"Round {view['round']}: your orders"):
+    with solara.Card(f"Round {number}: your orders"):
         for actor, decision in decisions.items():
             solara.Text(f"{label(actor)}: the advisor's numbers", style={"font-weight": "600"})
             AdvisorTable(decision, classes=["advisor-table", f"advisor-{actor}"])
@@ -366,14 +386,16 @@ def Orders(room: LiveRoom, seat: Seat, view: dict):
             solara.Select(
                 f"Order for {label(actor)}",
                 values=list(by_label),
-                value=option_label(picks.value.get(actor, decision.chosen)),
-                on_value=lambda text, actor=actor, by_label=by_label: picks.set(
-                    {**picks.value, actor: by_label.get(text, picks.value[actor])}
+                value=option_label(picks[actor]),
+                on_value=lambda text, actor=actor, by_label=by_label: pick(
+                    actor, by_label.get(text, picks[actor])
                 ),
                 classes=[f"select-{actor}"],
             )
         with solara.Column(classes=["rationale"]):  # InputTextArea takes no classes
-            solara.InputTextArea("Your stated rationale", value=rationale, continuous_update=True)
+            solara.InputTextArea(
+                "Your stated rationale", value=rationale, on_value=write, continuous_update=True
+            )
         solara.Button(
             "Resubmit orders" if done else "Submit orders",
             on_click=submit,
@@ -381,8 +403,8 @@ def Orders(room: LiveRoom, seat: Seat, view: dict):
         )
         if done:
             solara.Success("Submitted: the round resolves when every team has submitted.")
-        if problem.value:
-            solara.Error(problem.value, classes=["orders-error"])
+        if problem:
+            solara.Error(problem, classes=["orders-error"])
 
 
 def observation_text(values: dict) -> str:
