@@ -53,3 +53,22 @@ def test_the_review_is_made_once_for_every_page_and_only_of_rounds_played(shared
     assert "1 round played" in classroom_state.review_page(room_id, 1) and made == [2, 1]
     with pytest.raises(ValueError, match="has played 2 rounds"):
         classroom_state.review_page(room_id, 3)
+
+
+def test_a_teams_map_is_made_once_a_round_and_through_its_fog(shared):
+    import json
+
+    from wargame.ui import map_data
+
+    classroom, _ = shared
+    room_id, codes = classroom.create("M", exercise_scenario(default_scenario(), 3), None, 5)
+    room, seat = classroom.join(codes["instructor"])
+    room.force(seat)
+    first = classroom_state.map_text(room_id, 1, room.picture, ("centcom",))
+    assert classroom_state.map_text(room_id, 1, room.picture, ("centcom",)) is first
+    assert json.loads(first) == json.loads(json.dumps(map_data.for_side(room.picture, "centcom")))
+    assert '"capacity"' not in first  # CENTCOM does not see Iran's sites
+    assert '"capacity"' in classroom_state.map_text(room_id, 1, room.picture, ("irgc",))
+    room.force(seat)
+    second = classroom_state.map_text(room_id, 2, room.picture, ("centcom",))
+    assert json.loads(second)["round"] == 2 and json.loads(first)["round"] == 1

@@ -9,6 +9,7 @@ AI games of the room's scenario (seconds of CPU), and every page of the room sho
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import threading
 from pathlib import Path
@@ -51,4 +52,22 @@ def review_page(room_id: str, rounds_played: int) -> str:
                 raise ValueError(f"room {room_id} has played {len(record.rounds)} rounds")
             record = dataclasses.replace(record, rounds=record.rounds[:rounds_played])
             made = _reviews[room_id] = (rounds_played, review_html(review(record)))
+        return made[1]
+
+
+_map_lock = threading.Lock()
+_maps: dict[tuple[str, tuple[str, ...]], tuple[int, str]] = {}  # (room, sides) -> the latest
+
+
+def map_text(room_id: str, played: int, picture: dict, sides: tuple[str, ...]) -> str:
+    """A room's map after `played` rounds as `sides` see it (map_data.for_side), as the JSON
+    text the map component draws: made once per team and round and shared by every page of
+    the team. A string, not the dict: Solara walks and compares a dict argument's ~2,000
+    values on every render of every page."""
+    key = (room_id, tuple(sides))
+    with _map_lock:
+        made = _maps.get(key)
+        if made is None or made[0] != played:
+            text = json.dumps(map_data.for_side(picture, sides), separators=(",", ":"))
+            made = _maps[key] = (played, text)
         return made[1]

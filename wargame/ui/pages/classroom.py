@@ -35,10 +35,10 @@ from wargame.experiments.room import (
 )
 from wargame.experiments.room_store import INSTRUCTOR, RoundRecord, Seat
 from wargame.ui import map_data
-from wargame.ui.classroom_state import classroom, review_page
+from wargame.ui.classroom_state import classroom, map_text, review_page
 from wargame.ui.components.command_panel import AdvisorTable, option_label
 from wargame.ui.components.event_log import EventLog
-from wargame.ui.components.theatre_map import TheatreMap
+from wargame.ui.components.theatre_map import TheatreMapView
 from wargame.ui.event_data import actor_label
 from wargame.ui.session import DEFAULT_SCENARIO
 
@@ -289,12 +289,14 @@ def theatre_now(room: LiveRoom) -> LastRound:
 @solara.component
 def TheatrePanel(room: LiveRoom, theatre: LastRound, sides: tuple[str, ...]):
     """The map and the last round's events, through the sides' fog of war."""
-    shown = solara.use_memo(
-        lambda: map_data.for_side(theatre.picture, sides), [room.id, theatre.played, sides]
-    )
     selected = solara.use_reactive(None)
     with solara.Column(classes=["room-theatre"]):
-        TheatreMap(data=shown, selected=selected.value, on_select=selected.set)
+        TheatreMapView(
+            state_json=map_text(room.id, theatre.played, theatre.picture, sides),
+            basemap=map_data.basemap(),
+            selected=selected.value,
+            event_select=selected.set,
+        )
         if theatre.played:
             EventLog(
                 events=theatre.events,
