@@ -297,15 +297,16 @@ def TheatrePanel(room: LiveRoom, theatre: LastRound, sides: tuple[str, ...]):
             selected=selected.value,
             event_select=selected.set,
         )
-        if theatre.played:
-            EventLog(
-                events=theatre.events,
-                decision_history=theatre.decision_history,
-                side=log_side(sides),
-                round=theatre.played,
-                human_orders=theatre.human_orders,
-                actor_names=host_names(room),
-            )
+        # Shown from round 0 (empty), so its widgets are made when the page loads, not by
+        # every page at once when round 1 resolves.
+        EventLog(
+            events=theatre.events,
+            decision_history=theatre.decision_history,
+            side=log_side(sides),
+            round=theatre.played,
+            human_orders=theatre.human_orders,
+            actor_names=host_names(room),
+        )
 
 
 @solara.component
