@@ -17,6 +17,7 @@ from wargame.config.loader import load_scenario
 from wargame.config.schema import Scenario
 from wargame.engine.model import GulfModel
 from wargame.experiments.game import GameRecord, Order, replay
+from wargame.ui.components.command_panel import option_label
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SCENARIO = ROOT / "configs" / "scenarios" / "gulf_2026.yaml"
@@ -178,9 +179,10 @@ def give_order(page, action: str, channel: str | None = None) -> None:
     """Choose `action` in 'Your order' (and, as the IRGC, `channel` in 'Channel') and play
     the round."""
     now = shown_round(page)
-    choose(page, "select-order", action)
+    # The menus show each option by its label, as the advisor's rows do.
+    choose(page, "select-order", option_label(action))
     if channel is not None:
-        choose(page, "select-channel", channel)
+        choose(page, "select-channel", option_label(channel))
     page.locator(".btn-order").click()
     wait_round(page, now + 1)
     page.locator(".advisor-table").wait_for(timeout=WAIT_MS)

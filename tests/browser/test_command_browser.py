@@ -127,7 +127,8 @@ def test_the_irgc_halts_the_channel_and_the_save_holds_the_order(game_page):
         for option, probability in zip(channel.options, channel.probabilities, strict=True)
     ]
     assert [r[0] for r in table_rows(page, "advisor-table")] == list(decisions["irgc"].options)
-    assert page.locator(".select-channel .v-select__selections").inner_text() == "keep_channel"
+    shown = page.locator(".select-channel .v-select__selections").inner_text()
+    assert shown == "keeps the Swiss channel as it is"
     assert status(page)["channel"] == "open"
 
     give_order(page, decisions["irgc"].chosen, channel="halt_channel")

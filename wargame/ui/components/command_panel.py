@@ -70,6 +70,25 @@ def two_decimals(value: float) -> str:
 
 
 @solara.component
+def LabelledSelect(label: str, options: list[str], value: str, on_option, css_class: str):
+    """A menu of options shown by their labels, as the advisor's rows name them; it reports
+    the chosen option's key."""
+    by_label = {option_label(option): option for option in options}
+
+    def choose(chosen_label: str):
+        if chosen_label in by_label:  # anything else is not on the menu: keep the order
+            on_option(by_label[chosen_label])
+
+    solara.Select(
+        label,
+        values=list(by_label),
+        value=option_label(value),
+        on_value=choose,
+        classes=[css_class],
+    )
+
+
+@solara.component
 def AdvisorTable(decision: Decision, classes: list[str] | None = None):
     terms, rows = advisor_rows(decision)
     header = "".join(f"<th>{html.escape(term.replace('_', ' '))}</th>" for term in terms)
@@ -204,20 +223,10 @@ def OrdersCard():
                     "your channel order."
                 )
         with solara.Row(style={"align-items": "center"}, gap="10px"):
-            solara.Select(
-                "Your order",
-                values=menu,
-                value=chosen,
-                on_value=order.set,
-                classes=["select-order"],
-            )
+            LabelledSelect("Your order", menu, chosen, order.set, "select-order")
             if channel_decision is not None:
-                solara.Select(
-                    "Channel",
-                    values=channel_menu,
-                    value=channel_chosen,
-                    on_value=channel.set,
-                    classes=["select-channel"],
+                LabelledSelect(
+                    "Channel", channel_menu, channel_chosen, channel.set, "select-channel"
                 )
             solara.Button(
                 "Give order and play the round",

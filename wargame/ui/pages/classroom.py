@@ -36,7 +36,7 @@ from wargame.experiments.room import (
 from wargame.experiments.room_store import INSTRUCTOR, RoundRecord, Seat
 from wargame.ui import map_data
 from wargame.ui.classroom_state import classroom, map_text, review_page
-from wargame.ui.components.command_panel import AdvisorTable, option_label
+from wargame.ui.components.command_panel import AdvisorTable, LabelledSelect
 from wargame.ui.components.event_log import EventLog
 from wargame.ui.components.theatre_map import TheatreMapView
 from wargame.ui.event_data import actor_label
@@ -384,16 +384,12 @@ def Orders(room: LiveRoom, seat: Seat, view: dict):
         for actor, decision in decisions.items():
             solara.Text(f"{label(actor)}: the advisor's numbers", style={"font-weight": "600"})
             AdvisorTable(decision, classes=["advisor-table", f"advisor-{actor}"])
-            # The menu reads as the advisor's rows do (its labels), not as option keys.
-            by_label = {option_label(option): option for option in decision.options}
-            solara.Select(
+            LabelledSelect(
                 f"Order for {label(actor)}",
-                values=list(by_label),
-                value=option_label(picks[actor]),
-                on_value=lambda text, actor=actor, by_label=by_label: pick(
-                    actor, by_label.get(text, picks[actor])
-                ),
-                classes=[f"select-{actor}"],
+                list(decision.options),
+                picks[actor],
+                lambda option, actor=actor: pick(actor, option),
+                f"select-{actor}",
             )
         with solara.Column(classes=["rationale"]):  # InputTextArea takes no classes
             solara.InputTextArea(
