@@ -72,3 +72,23 @@ def test_a_teams_map_is_made_once_a_round_and_through_its_fog(shared):
     room.force(seat)
     second = classroom_state.map_text(room_id, 2, room.picture, ("centcom",))
     assert json.loads(second)["round"] == 2 and json.loads(first)["round"] == 1
+
+
+def test_the_console_reads_a_played_round_as_sentences_with_host_states_by_name():
+    from wargame.experiments.room_store import RoundRecord
+    from wargame.ui.pages.classroom import played_line, role_label
+
+    hosts = {"kuwait": "Kuwait", "saudi_arabia": "Saudi Arabia"}
+    played = RoundRecord(
+        number=2,
+        orders={"irgc": "mine_lanes", "irgc_channel": "halt_channel", "kuwait": "stay_quiet"},
+        rationales={"irgc": "<b>pressure</b>", "kuwait": ""},
+        injects=[],
+        submitted=["irgc", "kuwait"],
+        ai_played=["centcom", "saudi_arabia"],
+    )
+    assert played_line(played, hosts) == (
+        "Round 2: IRGC mines the shipping lanes, IRGC halts the diplomatic channel, "
+        "Kuwait stays quiet; the AI played CENTCOM, Saudi Arabia — the IRGC: <b>pressure</b>"
+    )
+    assert role_label("hosts", hosts) == "the GCC hosts" and role_label("oman", hosts) == "oman"

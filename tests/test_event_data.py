@@ -12,6 +12,7 @@ import json
 import pytest
 from support import default_scenario
 
+from wargame.config.ladder import ACTIONS
 from wargame.engine.model import build_model
 from wargame.engine.rules.diplomacy import CHANNEL_DECISION, CHANNEL_MOVES
 from wargame.ui.event_data import (
@@ -96,12 +97,14 @@ def test_a_human_order_is_marked_with_the_ais_pick(game):
     for row in ordered:
         assert row["action"] == human != ai.chosen
         assert row["order"] == YOUR_ORDER and row["ai_pick"] == ai.chosen
+        assert row["ai_pick_label"] == ACTIONS[ai.chosen].label  # as the menus name it
         assert row["why"]["order"] == YOUR_ORDER
         flags = {o["option"]: (o["done"], o["ai_choice"]) for o in row["why"]["options"]}
         assert flags[human] == (True, False) and flags[ai.chosen] == (False, True)
     # The AI's own rounds carry no such mark.
     later = event_rows(game.events, game.decision_history, "centcom", round=ORDER_ROUND + 1)
     assert all(r["order"] is None and r["ai_pick"] is None for r in later)
+    assert all(r["ai_pick_label"] is None for r in later)
 
 
 def test_the_mark_also_comes_from_human_orders_alone(game):

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlparse
 from conftest import Traffic, open_context, watch_page
 from play_helpers import choose
 
-from wargame.ui.components.command_panel import option_label
+from wargame.ui.event_data import option_label
 
 WAIT_MS = 30_000
 

@@ -17,7 +17,7 @@ from wargame.config.loader import load_scenario
 from wargame.config.schema import Scenario
 from wargame.engine.model import GulfModel
 from wargame.experiments.game import GameRecord, Order, replay
-from wargame.ui.components.command_panel import option_label
+from wargame.ui.event_data import option_label
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SCENARIO = ROOT / "configs" / "scenarios" / "gulf_2026.yaml"

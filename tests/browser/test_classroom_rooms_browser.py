@@ -25,6 +25,8 @@ from classroom_helpers import (
 from conftest import ARTIFACTS, start_server, stop_server
 from play_helpers import screenshot, type_into
 
+from wargame.ui.event_data import actor_label, option_label
+
 pytestmark = pytest.mark.slow  # drives browsers beyond the one page-load smoke test
 
 ROUNDS = 3
@@ -64,7 +66,11 @@ def test_a_crashed_server_resumes_the_room_at_its_last_completed_round(browser, 
         round_1 = played_rounds(instructor.page)
         assert len(round_1) == 1 and round_1[0].startswith("Round 1: ")
         assert "r1 irgc keep the strait" in round_1[0] and "r1 centcom escort" in round_1[0]
-        assert all(f"{actor} {mine[team]}" in round_1[0] for team, actor in actors)
+        # The orders read as sentences: "IRGC mines the shipping lanes, CENTCOM ...".
+        assert all(
+            f"{actor_label(actor)} {option_label(mine[team])}" in round_1[0]
+            for team, actor in actors
+        )
         irgc.page.get_by_text("Round 2: your orders").wait_for(timeout=WAIT_MS)
         advice = advisor_tables(irgc.page)
         submit(irgc.page, 2, "r2 irgc lost in the crash")

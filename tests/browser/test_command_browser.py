@@ -34,6 +34,7 @@ from wargame.engine.observation import host_row_for, side_observation, visible_m
 from wargame.engine.rules.diplomacy import CHANNEL_DECISION
 from wargame.experiments.game import Order
 from wargame.ui.components.command_panel import two_decimals
+from wargame.ui.event_data import option_label
 
 # The fast tier (-m 'not slow') keeps only the page-load smoke test; CI runs these.
 pytestmark = pytest.mark.slow
@@ -86,7 +87,7 @@ def test_an_order_is_played_marked_and_changes_the_outcome(game_page):
     assert row.get_attribute("data-action") == ORDER_ROUND_1
     assert row.get_attribute("data-order") == "your order"
     assert "your order" in row.inner_text()
-    assert re.sub(r"\s+", " ", ai_pick.replace("_", " ")) in row.locator(".ai-pick").inner_text()
+    assert option_label(ai_pick) in row.locator(".ai-pick").inner_text()
 
     step(page, 4)  # the AI plays CENTCOM from here on
     ordered = model_at(0, 5, (Order(1, "centcom", ORDER_ROUND_1),))

@@ -25,6 +25,11 @@ SCRIPTED = "scripted inject"
 ACTOR_LABELS = {"irgc": "IRGC", "centcom": "CENTCOM", "scenario": "Scenario"}
 
 
+def option_label(option: str) -> str:
+    """How pages name an option: its menu label (config/ladder.ACTIONS), else its key."""
+    return ACTIONS[option].label if option in ACTIONS else option
+
+
 def actor_label(actor: str, names: Mapping[str, str] | None = None) -> str:
     """How the page names an actor: IRGC, CENTCOM, a host's name, else the id in words."""
     if names and actor in names:
@@ -153,6 +158,7 @@ def event_rows(
                 # Whether a human ordered it, and the AI's pick, are part of the actor's reasons.
                 "order": order if reasons else None,
                 "ai_pick": ai_pick if reasons else None,
+                "ai_pick_label": option_label(ai_pick) if reasons and ai_pick else None,
                 "has_why": reasons,
                 "why": why(decision, action, order) if with_why else None,
             }

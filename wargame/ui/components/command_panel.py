@@ -10,12 +10,13 @@ order inside a round, of a side's restricted view, or of branching a game.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 
 import solara
 
-from wargame.config.ladder import ACTIONS
 from wargame.engine.decision import Decision
 from wargame.engine.rules.diplomacy import CHANNEL_DECISION
+from wargame.ui.event_data import option_label
 from wargame.ui.session import GameInputError
 from wargame.ui.state import use_state
 
@@ -32,11 +33,6 @@ def chance_text(probability: float) -> str:
     if 0 < probability < 0.0005:
         return "< 0.1 %"
     return f"{100 * probability:.1f} %"
-
-
-def option_label(option: str) -> str:
-    """How the page names an option: its menu label (config/ladder.ACTIONS), else its key."""
-    return ACTIONS[option].label if option in ACTIONS else option
 
 
 def advisor_rows(decision: Decision) -> tuple[list[str], list[dict]]:
@@ -70,10 +66,17 @@ def two_decimals(value: float) -> str:
 
 
 @solara.component
-def LabelledSelect(label: str, options: list[str], value: str, on_option, css_class: str):
-    """A menu of options shown by their labels, as the advisor's rows name them; it reports
-    the chosen option's key."""
-    by_label = {option_label(option): option for option in options}
+def LabelledSelect(
+    label: str,
+    options: list[str],
+    value: str,
+    on_option: Callable[[str], None],
+    css_class: str,
+    name: Callable[[str], str] = option_label,
+):
+    """A menu of options shown by their names (by default as the advisor's rows name them);
+    it reports the chosen option's key."""
+    by_label = {name(option): option for option in options}
 
     def choose(chosen_label: str):
         if chosen_label in by_label:  # anything else is not on the menu: keep the order
@@ -82,7 +85,7 @@ def LabelledSelect(label: str, options: list[str], value: str, on_option, css_cl
     solara.Select(
         label,
         values=list(by_label),
-        value=option_label(value),
+        value=name(value),
         on_value=choose,
         classes=[css_class],
     )

@@ -39,7 +39,7 @@ from wargame.ui.classroom_state import classroom, map_text, review_page
 from wargame.ui.components.command_panel import AdvisorTable, LabelledSelect
 from wargame.ui.components.event_log import EventLog
 from wargame.ui.components.theatre_map import TheatreMapView
-from wargame.ui.event_data import actor_label
+from wargame.ui.event_data import actor_label, option_label
 from wargame.ui.session import DEFAULT_SCENARIO
 
 LIBRARY = DEFAULT_SCENARIO.parent
@@ -50,7 +50,10 @@ CSS = """
 .room-status { padding: 6px 10px; background: #f3f5f8; border-radius: 6px; }
 .brief { white-space: pre-wrap; }
 .room-orders { flex: 1 1 460px; min-width: 460px; overflow-x: auto; }
-.room-theatre { flex: 1.3 1 520px; min-width: 520px; }
+.room-orders-wide { width: 100%; overflow-x: auto; }
+.room-theatre { flex: 1.3 1 520px; min-width: 520px; align-items: flex-start; }
+.room-map { flex: 1.4 1 520px; min-width: 480px; }
+.room-log { flex: 1 1 340px; min-width: 320px; }
 .aar-frame { width: 100%; height: 900px; border: 1px solid #dde; border-radius: 6px; }
 """
 
@@ -178,8 +181,11 @@ def ai_side(role: str) -> str:
     return role if role in ("centcom", "irgc") else "hosts"
 
 
-def role_label(role: str) -> str:
-    return {"centcom": "CENTCOM", "irgc": "the IRGC", "hosts": "the GCC hosts"}.get(role, role)
+def role_label(role: str, hosts: dict[str, str] | None = None) -> str:
+    """A team as pages name it; a team of one host state by the state's name (`hosts`: host
+    id -> name)."""
+    fixed = {"centcom": "CENTCOM", "irgc": "the IRGC", "hosts": "the GCC hosts"}
+    return fixed.get(role) or (hosts or {}).get(role, role)
 
 
 def status_text(room: LiveRoom) -> str:
@@ -191,7 +197,8 @@ def status_text(room: LiveRoom) -> str:
     parts = [
         f"Room {room.name}",
         f"round {live} of {rounds}" if live else f"all {rounds} rounds played",
-        "submitted: " + (", ".join(role_label(r) for r in room.submitted()) or "nobody yet"),
+        "submitted: "
+        + (", ".join(role_label(r, host_names(room)) for r in room.submitted()) or "nobody yet"),
     ]
     if room.paused:
         held = room.left_when_paused
@@ -242,6 +249,16 @@ def fired_note(room: LiveRoom, data: dict) -> str:
     return data["note"] + (f" ({node_names(room)[where]})" if where else "")
 
 
+def revealed_text(values: dict[str, float], room: LiveRoom) -> str:
+    """A revealed secret as a team reads it: one figure, or each site's or host's by name."""
+    if len(values) == 1:
+        return f"{next(iter(values.values())):.2f}"
+    names = node_names(room) | host_names(room)
+    return ", ".join(
+        f"{names.get(key, key.replace('_', ' '))} {v:.2f}" for key, v in values.items()
+    )
+
+
 def host_names(room: LiveRoom) -> dict[str, str]:
     return {host.id: host.name for host in room.scenario.actors.hosts}
 
@@ -290,23 +307,27 @@ def theatre_now(room: LiveRoom) -> LastRound:
 def TheatrePanel(room: LiveRoom, theatre: LastRound, sides: tuple[str, ...]):
     """The map and the last round's events, through the sides' fog of war."""
     selected = solara.use_reactive(None)
-    with solara.Column(classes=["room-theatre"]):
-        TheatreMapView(
-            state_json=map_text(room.id, theatre.played, theatre.picture, sides),
-            basemap=map_data.basemap(),
-            selected=selected.value,
-            event_select=selected.set,
-        )
+    # The map and the log side by side where there is room (a team's page), else one above
+    # the other (the console, beside its controls).
+    with solara.Row(classes=["room-theatre"], style={"flex-wrap": "wrap", "gap": "12px"}):
+        with solara.Column(classes=["room-map"]):
+            TheatreMapView(
+                state_json=map_text(room.id, theatre.played, theatre.picture, sides),
+                basemap=map_data.basemap(),
+                selected=selected.value,
+                event_select=selected.set,
+            )
         # Shown from round 0 (empty), so its widgets are made when the page loads, not by
         # every page at once when round 1 resolves.
-        EventLog(
-            events=theatre.events,
-            decision_history=theatre.decision_history,
-            side=log_side(sides),
-            round=theatre.played,
-            human_orders=theatre.human_orders,
-            actor_names=host_names(room),
-        )
+        with solara.Column(classes=["room-log"]):
+            EventLog(
+                events=theatre.events,
+                decision_history=theatre.decision_history,
+                side=log_side(sides),
+                round=theatre.played,
+                human_orders=theatre.human_orders,
+                actor_names=host_names(room),
+            )
 
 
 @solara.component
@@ -318,7 +339,7 @@ def TeamPage(room: LiveRoom, seat: Seat):
         status = status_text(room)
         theatre = theatre_now(room)
     RoomStatus(status, room)
-    solara.Text(f"You play {role_label(seat.role)}.", classes=["team-role"])
+    solara.Text(f"You play {role_label(seat.role, host_names(room))}.", classes=["team-role"])
     brief = team_brief(room.scenario, seat.role)
     if brief:
         with solara.Details("Your brief", expand=view["round"] == 1):
@@ -327,10 +348,10 @@ def TeamPage(room: LiveRoom, seat: Seat):
         solara.Info("The exercise is over: here is its after-action review.")
         AfterActionReview(room.id, theatre.played)
         return
-    with solara.Row(style={"align-items": "flex-start", "gap": "16px", "flex-wrap": "wrap"}):
-        with solara.Column(classes=["room-orders"]):
-            Orders(room, seat, view)
-        TheatrePanel(room, theatre, team_sides(room, seat.role))
+    # The orders across the page (the advisor's tables are wide), the theatre below them.
+    with solara.Column(classes=["room-orders-wide"]):
+        Orders(room, seat, view)
+    TheatrePanel(room, theatre, team_sides(room, seat.role))
 
 
 @solara.component
@@ -379,7 +400,10 @@ def Orders(room: LiveRoom, seat: Seat, view: dict):
         with solara.Details(f"What {label(actor)} sees this round"):
             solara.Text(observation_text(values), classes=["observation"])
     for name, values in view["revealed"].items():
-        solara.Info(f"Revealed to you: {REVEALABLE[name]}: {values}", classes=["revealed"])
+        solara.Info(
+            f"Revealed to you: {REVEALABLE[name]}: {revealed_text(values, room)}",
+            classes=["revealed"],
+        )
     with solara.Card(f"Round {number}: your orders"):
         for actor, decision in decisions.items():
             solara.Text(f"{label(actor)}: the advisor's numbers", style={"font-weight": "600"})
@@ -458,13 +482,16 @@ def Console(room: LiveRoom, seat: Seat):
                 for role in room.roles:
                     link = f"{router.root_path}/classroom?code={quote(codes[role])}"
                     solara.Text(
-                        f"{role_label(role)}: {codes[role]}   ({link})",
+                        f"{role_label(role, host_names(room))}: {codes[role]}   ({link})",
                         classes=["join-line"],
                         style={"display": "block"},
                     )
                 ai = [r for r in room_roles(room.scenario) if r not in room.roles]
                 if ai:
-                    solara.Text("Played by the AI: " + ", ".join(role_label(r) for r in ai))
+                    solara.Text(
+                        "Played by the AI: "
+                        + ", ".join(role_label(r, host_names(room)) for r in ai)
+                    )
             if not finished:
                 with solara.Row(style={"flex-wrap": "wrap", "gap": "8px"}):
                     solara.Button(
@@ -493,7 +520,9 @@ def Console(room: LiveRoom, seat: Seat):
                             classes=[f"btn-inject-{key}"],
                         )
                 if sites:
-                    with solara.Row(style={"gap": "8px", "align-items": "center"}):
+                    with solara.Row(
+                        style={"gap": "8px", "align-items": "center", "flex-wrap": "wrap"}
+                    ):
                         solara.Select(
                             "Refinery fire at",
                             values=list(sites),
@@ -513,9 +542,24 @@ def Console(room: LiveRoom, seat: Seat):
                         classes=["fired-injects"],
                         style={"display": "block"},
                     )
-                with solara.Row(style={"gap": "8px"}):
-                    solara.Select("Reveal to", values=list(room.roles), value=reveal_to)
-                    solara.Select("What", values=list(REVEALABLE), value=reveal_what)
+                # What to reveal on a line of its own: its names are long.
+                LabelledSelect(
+                    "Reveal a secret",
+                    list(REVEALABLE),
+                    reveal_what.value,
+                    reveal_what.set,
+                    "reveal-what",
+                    name=REVEALABLE.get,
+                )
+                with solara.Row(style={"gap": "8px", "align-items": "center"}):
+                    LabelledSelect(
+                        "to",
+                        list(room.roles),
+                        reveal_to.value,
+                        reveal_to.set,
+                        "reveal-to",
+                        name=lambda role: role_label(role, host_names(room)),
+                    )
                     solara.Button(
                         "Reveal",
                         on_click=act(lambda: room.reveal(seat, reveal_to.value, reveal_what.value)),
@@ -526,7 +570,9 @@ def Console(room: LiveRoom, seat: Seat):
             with solara.Card("Rounds played"):
                 for played in played_rounds:
                     solara.Text(
-                        played_line(played), classes=["played-round"], style={"display": "block"}
+                        played_line(played, host_names(room)),
+                        classes=["played-round"],
+                        style={"display": "block"},
                     )
         TheatrePanel(room, theatre, (OBSERVER,))
     if played_rounds:
@@ -547,13 +593,23 @@ def Console(room: LiveRoom, seat: Seat):
             AfterActionReview(room.id, played)
 
 
-def played_line(played: RoundRecord) -> str:
+def order_line(orders: dict[str, str], hosts: dict[str, str]) -> str:
+    """Orders as a sentence: "IRGC enforces its Strait routing mandates, Kuwait stays quiet"
+    (the IRGC's channel decision reads as the IRGC's: its options name the channel)."""
+    return ", ".join(
+        f"{actor_label('irgc' if actor == CHANNEL_DECISION else actor, hosts)} "
+        f"{option_label(option)}"
+        for actor, option in orders.items()
+    )
+
+
+def played_line(played: RoundRecord, hosts: dict[str, str]) -> str:
     """A completed round on the console: the teams' orders, who the AI stood in for, and what
     the teams said (shown as text: Solara's Text escapes it)."""
-    parts = [", ".join(f"{a} {x}" for a, x in played.orders.items())]
+    parts = [order_line(played.orders, hosts)]
     if played.ai_played:
-        parts.append("the AI played " + ", ".join(role_label(r) for r in played.ai_played))
-    said = "; ".join(f"{role_label(r)}: {t}" for r, t in played.rationales.items() if t)
+        parts.append("the AI played " + ", ".join(role_label(r, hosts) for r in played.ai_played))
+    said = "; ".join(f"{role_label(r, hosts)}: {t}" for r, t in played.rationales.items() if t)
     line = f"Round {played.number}: " + "; ".join(p for p in parts if p)
     return line + (f" — {said}" if said else "")
 
