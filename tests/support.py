@@ -111,3 +111,14 @@ def draw_choices(
     draws = rng.random(cumulative.shape[0])[:, None]
     chosen = np.add.reduce(draws > cumulative, axis=1)
     return np.minimum(chosen, probabilities.shape[1] - 1)
+
+
+class Deleted:
+    """A change to a config that removes the key. Its repr is fixed, so a test id made from it
+    is the same in every process (pytest-xdist's workers must collect the same ids)."""
+
+    def __repr__(self) -> str:
+        return "<deleted>"
+
+
+DELETE = Deleted()

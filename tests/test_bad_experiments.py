@@ -29,6 +29,7 @@ from typing import Any
 import pandas as pd
 import pytest
 import yaml
+from support import DELETE
 
 from wargame.config.experiment import (
     MAX_DESIGN_POINTS,
@@ -49,7 +50,6 @@ DEFAULT = ROOT / "configs" / "scenarios" / "gulf_2026.yaml"
 CLI_TIMEOUT_S = 120
 MEMORY_CAP = 3 * 2**30  # bytes of address space a check may add (see memory_cap)
 
-DELETE = object()  # a change that removes the key
 # Twelve numeric fields to vary at once, from the schema (so a renamed weight can't break it).
 TWELVE_WEIGHTS = [
     *(f"actors.irgc.weights.{name}" for name in IrgcWeights.model_fields),

@@ -37,6 +37,7 @@ from typing import Any
 
 import pytest
 import yaml
+from support import DELETE
 
 from wargame.cli.main import main
 from wargame.config.loader import (
@@ -56,7 +57,6 @@ FIXTURE_DIR = ROOT / "tests" / "fixtures" / "bad_scenarios"
 RUN_PY = ROOT / "run.py"
 CLI_TIMEOUT_S = 180
 
-DELETE = object()  # a change that removes the key
 DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 FINITE = "Input should be a finite number"

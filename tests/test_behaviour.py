@@ -23,6 +23,7 @@ import pandas as pd
 import pytest
 import yaml
 from pydantic import BaseModel
+from support import DELETE
 
 from wargame.config.experiment import Experiment
 from wargame.config.ladder import CENTCOM_ACTIONS, HOST_ACTIONS, IRGC_ACTIONS, MENUS
@@ -41,7 +42,6 @@ from wargame.experiments.single_run import run_once
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "configs" / "scenarios" / "gulf_2026.yaml"
 RUN_PY = ROOT / "run.py"
-DELETE = object()
 
 FINITE = "Input should be a finite number"
 AT_MOST = "Input should be less than or equal to"

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support import DELETE
 
 from wargame.config.loader import ScenarioError, load_scenario, read_yaml, scenario_from
 from wargame.config.schema import team_brief
@@ -99,7 +100,6 @@ def test_a_scenario_without_the_section_is_valid_and_plays_the_same():
 
 # --- refusals ------------------------------------------------------------------------------------
 
-DELETE = object()
 LONG = "y" * 10_001
 
 REFUSALS = [
