@@ -51,6 +51,8 @@ CSS = """
 .brief { white-space: pre-wrap; }
 .room-orders { flex: 1 1 460px; min-width: 460px; overflow-x: auto; }
 .room-orders-wide { width: 100%; overflow-x: auto; }
+.order-block { flex: 1 1 100%; max-width: 100%; overflow-x: auto; }
+.order-block-half { flex: 1 1 460px; max-width: 100%; overflow-x: auto; }
 .room-theatre { flex: 1.3 1 520px; min-width: 520px; align-items: flex-start; }
 .room-map { flex: 1.4 1 520px; min-width: 480px; }
 .room-log { flex: 1 1 340px; min-width: 320px; }
@@ -405,16 +407,23 @@ def Orders(room: LiveRoom, seat: Seat, view: dict):
             classes=["revealed"],
         )
     with solara.Card(f"Round {number}: your orders"):
-        for actor, decision in decisions.items():
-            solara.Text(f"{label(actor)}: the advisor's numbers", style={"font-weight": "600"})
-            AdvisorTable(decision, classes=["advisor-table", f"advisor-{actor}"])
-            LabelledSelect(
-                f"Order for {label(actor)}",
-                list(decision.options),
-                picks[actor],
-                lambda option, actor=actor: pick(actor, option),
-                f"select-{actor}",
-            )
+        # One block per decision; a team of several hosts gets them two to a row (their
+        # tables are narrow), the IRGC's wide table and its channel's stay full width.
+        block = "order-block-half" if len(decisions) > 2 else "order-block"
+        with solara.Row(style={"flex-wrap": "wrap", "gap": "8px 24px"}):
+            for actor, decision in decisions.items():
+                with solara.Column(classes=[block], gap="0px"):
+                    solara.Text(
+                        f"{label(actor)}: the advisor's numbers", style={"font-weight": "600"}
+                    )
+                    AdvisorTable(decision, classes=["advisor-table", f"advisor-{actor}"])
+                    LabelledSelect(
+                        f"Order for {label(actor)}",
+                        list(decision.options),
+                        picks[actor],
+                        lambda option, actor=actor: pick(actor, option),
+                        f"select-{actor}",
+                    )
         with solara.Column(classes=["rationale"]):  # InputTextArea takes no classes
             solara.InputTextArea(
                 "Your stated rationale", value=rationale, on_value=write, continuous_update=True
