@@ -92,3 +92,15 @@ def test_the_console_reads_a_played_round_as_sentences_with_host_states_by_name(
         "Kuwait stays quiet; the AI played CENTCOM, Saudi Arabia — the IRGC: <b>pressure</b>"
     )
     assert role_label("hosts", hosts) == "the GCC hosts" and role_label("oman", hosts) == "oman"
+
+
+def test_a_revealed_secret_names_its_sites_and_hosts_even_when_there_is_one(shared):
+    from wargame.ui.pages.classroom import revealed_text
+
+    classroom, _ = shared
+    _, codes = classroom.create("R", exercise_scenario(default_scenario(), 2), None, 5)
+    room, _ = classroom.join(codes["instructor"])
+    site = room.scenario.nodes[0]
+    assert revealed_text({"us_ledger": 2.5}, room) == "2.50"
+    assert revealed_text({site.id: 0.5}, room) == f"{site.name} 0.50"
+    assert revealed_text({"kuwait": 0.25, "qatar": 1.0}, room) == "Kuwait 0.25, Qatar 1.00"

@@ -253,9 +253,10 @@ def fired_note(room: LiveRoom, data: dict) -> str:
 
 def revealed_text(values: dict[str, float], room: LiveRoom) -> str:
     """A revealed secret as a team reads it: one figure, or each site's or host's by name."""
-    if len(values) == 1:
-        return f"{next(iter(values.values())):.2f}"
     names = node_names(room) | host_names(room)
+    (first, value), *_ = values.items()
+    if len(values) == 1 and first not in names:  # a figure of its own: a ledger, the split
+        return f"{value:.2f}"
     return ", ".join(
         f"{names.get(key, key.replace('_', ' '))} {v:.2f}" for key, v in values.items()
     )
