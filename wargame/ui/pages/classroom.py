@@ -196,11 +196,11 @@ def status_text(room: LiveRoom) -> str:
     it shows. (The time left is added by RoomStatus, which counts it down.)"""
     live = room.live_round
     rounds = room.scenario.clock.rounds
+    hosts = host_names(room)
     parts = [
         f"Room {room.name}",
         f"round {live} of {rounds}" if live else f"all {rounds} rounds played",
-        "submitted: "
-        + (", ".join(role_label(r, host_names(room)) for r in room.submitted()) or "nobody yet"),
+        "submitted: " + (", ".join(role_label(r, hosts) for r in room.submitted()) or "nobody yet"),
     ]
     if room.paused:
         held = room.left_when_paused
@@ -470,6 +470,7 @@ def Console(room: LiveRoom, seat: Seat):
         return run
 
     show_review = solara.use_reactive(False)
+    hosts = host_names(room)
     sites = {
         node_names(room)[node]: node for node in refinery_targets(room.scenario)
     }  # shown by name
@@ -492,16 +493,13 @@ def Console(room: LiveRoom, seat: Seat):
                 for role in room.roles:
                     link = f"{router.root_path}/classroom?code={quote(codes[role])}"
                     solara.Text(
-                        f"{role_label(role, host_names(room))}: {codes[role]}   ({link})",
+                        f"{role_label(role, hosts)}: {codes[role]}   ({link})",
                         classes=["join-line"],
                         style={"display": "block"},
                     )
                 ai = [r for r in room_roles(room.scenario) if r not in room.roles]
                 if ai:
-                    solara.Text(
-                        "Played by the AI: "
-                        + ", ".join(role_label(r, host_names(room)) for r in ai)
-                    )
+                    solara.Text("Played by the AI: " + ", ".join(role_label(r, hosts) for r in ai))
             if not finished:
                 with solara.Row(style={"flex-wrap": "wrap", "gap": "8px"}):
                     solara.Button(
@@ -568,7 +566,7 @@ def Console(room: LiveRoom, seat: Seat):
                         reveal_to.value,
                         reveal_to.set,
                         "reveal-to",
-                        name=lambda role: role_label(role, host_names(room)),
+                        name=lambda role: role_label(role, hosts),
                     )
                     solara.Button(
                         "Reveal",
@@ -580,7 +578,7 @@ def Console(room: LiveRoom, seat: Seat):
             with solara.Card("Rounds played"):
                 for played in played_rounds:
                     solara.Text(
-                        played_line(played, host_names(room)),
+                        played_line(played, hosts),
                         classes=["played-round"],
                         style={"display": "block"},
                     )
